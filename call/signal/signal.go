@@ -1,0 +1,182 @@
+// Package signal is Bedside's signaling wire protocol: the JSON messages that the kiosk, the
+// family page and the nurse console exchange with the ward server over one WebSocket each.
+//
+// Every message is one JSON object of at most MaxMessageSize bytes with a "type" and, for
+// anything about a call, the call's id in "call". Decode parses and validates one message;
+// Encode validates and serialises one. A message that fails either gets an *Error carrying the
+// protocol Code that the server sends back in an "error" message; the connection stays up.
+//
+// A session, from a client's point of view:
+//
+//	server → client  challenge {nonce}
+//	client → server  hello     {role, token | device + sig}
+//	server → client  welcome   {config}            (or error, then close)
+//	caller → server  invite    {to}                 server answers ringing {call} or ended {call, reason}
+//	server → callee  ring      {call, from}
+//	callee → server  accept    {call} | decline {call}
+//	server → caller  accepted  {call}
+//	caller ↔ callee  offer / answer / candidate     relayed by the server, only inside an accepted call
+//	either → server  connected {call}, hangup {call}
+//	server → both    ended     {call, reason}
+package signal
+
+// MaxMessageSize is the largest message, in bytes, that either side accepts.
+const MaxMessageSize = 64 << 10
+
+// Limits on individual fields, checked by Validate.
+const (
+	maxIDLen        = 64
+	maxSDPLen       = 48 << 10
+	maxCandidateLen = 1024
+	maxTextLen      = 512
+)
+
+// Type names a message.
+type Type string
+
+// The message types. Direction is noted as C→S (client to server) or S→C.
+const (
+	TypeChallenge Type = "challenge" // S→C: a fresh nonce the device signs
+	TypeHello     Type = "hello"     // C→S: authenticate as a role
+	TypeWelcome   Type = "welcome"   // S→C: authenticated; carries the client's configuration
+	TypeConfig    Type = "config"    // S→C: the configuration changed
+	TypePresence  Type = "presence"  // S→C: a peer came online or went offline
+	TypeInvite    Type = "invite"    // C→S: place a call
+	TypeRinging   Type = "ringing"   // S→C: the callee is being rung; carries the new call id
+	TypeRing      Type = "ring"      // S→C: an incoming call
+	TypeAccept    Type = "accept"    // C→S: the callee answers
+	TypeAccepted  Type = "accepted"  // S→C: the callee answered; the caller sends its offer
+	TypeDecline   Type = "decline"   // C→S: the callee refuses
+	TypeOffer     Type = "offer"     // both ways: SDP offer, relayed to the other end
+	TypeAnswer    Type = "answer"    // both ways: SDP answer, relayed to the other end
+	TypeCandidate Type = "candidate" // both ways: a trickled ICE candidate, relayed
+	TypeConnected Type = "connected" // C→S: media is flowing on this end
+	TypeHangup    Type = "hangup"    // C→S: end (or cancel, before it is answered) the call
+	TypeEnded     Type = "ended"     // S→C: the call is over, with a Reason
+	TypeError     Type = "error"     // S→C: a request failed, with a Code
+)
+
+// Role is what a client authenticates as.
+type Role string
+
+// The roles.
+const (
+	RoleDevice Role = "device" // a bedside tablet, proven by its enrolled ed25519 key
+	RoleFamily Role = "family" // a family page, proven by its link token
+	RoleStaff  Role = "staff"  // the nurse console, proven by its session cookie
+)
+
+// Reason says why a call ended.
+type Reason string
+
+// The end reasons. Each ended call's log row carries one.
+const (
+	ReasonHangup    Reason = "hangup"    // answered, then one end hung up
+	ReasonDeclined  Reason = "declined"  // the callee refused
+	ReasonCancelled Reason = "cancelled" // the caller gave up before an answer
+	ReasonMissed    Reason = "missed"    // nobody answered within the ring timeout
+	ReasonFailed    Reason = "failed"    // media could not be set up, or a peer vanished
+	ReasonOffline   Reason = "offline"   // the callee was not connected
+	ReasonBusy      Reason = "busy"      // the callee was already in a call
+	ReasonElsewhere Reason = "elsewhere" // answered or declined on another of the callee's screens
+)
+
+// Valid reports whether r is one of the defined reasons.
+func (r Reason) Valid() bool {
+	switch r {
+	case ReasonHangup, ReasonDeclined, ReasonCancelled, ReasonMissed, ReasonFailed,
+		ReasonOffline, ReasonBusy, ReasonElsewhere:
+		return true
+	}
+	return false
+}
+
+// Message is one signaling message. Which fields are set depends on Type; Validate checks them.
+type Message struct {
+	Type Type   `json:"type"`
+	Call string `json:"call,omitempty"`
+
+	// challenge, hello
+	Nonce  string `json:"nonce,omitempty"`
+	Role   Role   `json:"role,omitempty"`
+	Token  string `json:"token,omitempty"`
+	Device string `json:"device,omitempty"`
+	Sig    string `json:"sig,omitempty"`
+
+	// welcome, config
+	Config *Config `json:"config,omitempty"`
+
+	// presence
+	Peer   string `json:"peer,omitempty"`
+	Online *bool  `json:"online,omitempty"`
+
+	// invite, ring
+	To   string `json:"to,omitempty"`
+	From *Party `json:"from,omitempty"`
+
+	// offer, answer, candidate
+	SDP       string     `json:"sdp,omitempty"`
+	Candidate *Candidate `json:"candidate,omitempty"`
+
+	// ended
+	Reason Reason `json:"reason,omitempty"`
+
+	// error
+	Code    Code   `json:"code,omitempty"`
+	Message string `json:"message,omitempty"`
+}
+
+// Party is one end of a call as shown to the other: a contact, or the patient's device.
+type Party struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Relation   string `json:"relation,omitempty"`
+	AutoAnswer bool   `json:"autoAnswer,omitempty"`
+}
+
+// Candidate is a trickled ICE candidate, in the browser's RTCIceCandidateInit shape.
+type Candidate struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+}
+
+// Config is what a client needs to know about its side of the ward, sent in welcome and config.
+// A device gets its patient and contacts; a family page gets the patient and itself.
+type Config struct {
+	Ward       string      `json:"ward,omitempty"`
+	Bed        string      `json:"bed,omitempty"`
+	Patient    string      `json:"patient,omitempty"` // the patient's first name; empty when the bed is free
+	Language   string      `json:"language,omitempty"`
+	AutoAnswer bool        `json:"autoAnswer,omitempty"`
+	Self       *Party      `json:"self,omitempty"`
+	Contacts   []Contact   `json:"contacts,omitempty"`
+	ICEServers []ICEServer `json:"iceServers,omitempty"`
+	// DeviceOnline tells a family page whether the tablet can be called right now.
+	DeviceOnline bool `json:"deviceOnline,omitempty"`
+	// RingSeconds is how long a call rings before it is missed.
+	RingSeconds int `json:"ringSeconds,omitempty"`
+}
+
+// Contact is a family contact as a device sees it.
+type Contact struct {
+	Party
+	Online bool   `json:"online"`
+	Photo  string `json:"photo,omitempty"` // content hash of the photo, fetched separately
+}
+
+// ICEServer is a STUN or TURN server, in the browser's RTCIceServer shape.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// HelloPayload is what a device signs with its ed25519 key to answer a challenge. The signature
+// travels base64-encoded (standard alphabet, padded) in hello's Sig.
+func HelloPayload(nonce string) []byte {
+	return []byte("bedside-device-hello:" + nonce)
+}
+
+// DevicePeer is the Peer of presence messages that a family page gets about the tablet.
+const DevicePeer = "device"

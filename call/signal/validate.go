@@ -1,0 +1,77 @@
+package signal
+
+// Validate checks that m has the fields its type needs, in the right shape and size.
+func (m *Message) Validate() error {
+	if m.Type == "" {
+		return Errorf(CodeBadMessage, "message has no type")
+	}
+	if m.Call != "" && !validID(m.Call) {
+		return Errorf(CodeBadMessage, "malformed call id")
+	}
+	if len(m.Message) > maxTextLen {
+		return Errorf(CodeBadMessage, "message text too long")
+	}
+	switch m.Type {
+	case TypeChallenge:
+		return need(m.Nonce != "" && len(m.Nonce) <= maxTextLen, "challenge needs a nonce")
+	case TypeHello:
+		return m.validateHello()
+	case TypeWelcome, TypeConfig:
+		return need(m.Config != nil, "%s needs a config", m.Type)
+	case TypePresence:
+		return need(validID(m.Peer) && m.Online != nil, "presence needs a peer and online")
+	case TypeInvite:
+		return need(m.To == "" || validID(m.To), "malformed invite target")
+	case TypeRinging, TypeAccept, TypeAccepted, TypeDecline, TypeConnected, TypeHangup:
+		return need(m.Call != "", "%s needs a call id", m.Type)
+	case TypeRing:
+		return need(m.Call != "" && m.From != nil && validID(m.From.ID), "ring needs a call and a caller")
+	case TypeOffer, TypeAnswer:
+		return need(m.Call != "" && m.SDP != "" && len(m.SDP) <= maxSDPLen, "%s needs a call and an SDP of at most %d bytes", m.Type, maxSDPLen)
+	case TypeCandidate:
+		return need(m.Call != "" && m.Candidate != nil && len(m.Candidate.Candidate) <= maxCandidateLen &&
+			(m.Candidate.SDPMid == nil || len(*m.Candidate.SDPMid) <= maxIDLen),
+			"candidate needs a call and a candidate of at most %d bytes", maxCandidateLen)
+	case TypeEnded:
+		return need(m.Call != "" && m.Reason.Valid(), "ended needs a call and a known reason")
+	case TypeError:
+		return need(m.Code != "", "error needs a code")
+	}
+	return Errorf(CodeUnknownType, "unknown message type")
+}
+
+func (m *Message) validateHello() error {
+	switch m.Role {
+	case RoleFamily:
+		return need(m.Token != "" && len(m.Token) <= maxTextLen, "family hello needs a token")
+	case RoleDevice:
+		return need(validID(m.Device) && m.Sig != "" && len(m.Sig) <= maxTextLen, "device hello needs a device id and a signature")
+	case RoleStaff:
+		return nil // staff are authenticated by their session cookie
+	}
+	return Errorf(CodeBadMessage, "hello needs a known role")
+}
+
+func need(ok bool, format string, args ...any) error {
+	if ok {
+		return nil
+	}
+	return Errorf(CodeBadMessage, format, args...)
+}
+
+// validID reports whether s is a well-formed id: 1 to 64 characters of [A-Za-z0-9_-].
+func validID(s string) bool {
+	if len(s) == 0 || len(s) > maxIDLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidID reports whether s is a well-formed call, device, contact or peer id.
+func ValidID(s string) bool { return validID(s) }

@@ -1,0 +1,171 @@
+// Package store keeps the ward server's data: wards, beds, devices, enrollment tokens,
+// patients, family contacts and their links, photos and the call log. Store is the interface
+// the server uses; Open returns its SQLite implementation.
+//
+// Secrets never reach the store in the clear: enrollment tokens and family link tokens are
+// stored as SHA-256 hashes, which the caller computes.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors. Callers test them with errors.Is; the store wraps them with context.
+var (
+	ErrNotFound = errors.New("store: not found")
+	ErrExpired  = errors.New("store: expired")
+	ErrUsed     = errors.New("store: already used")
+	ErrRevoked  = errors.New("store: revoked")
+	ErrConflict = errors.New("store: conflict") // e.g. the bed already has a patient, a name is taken
+)
+
+// Ward is a hospital ward.
+type Ward struct {
+	ID      string
+	Name    string
+	Created time.Time
+}
+
+// Bed is a bed in a ward; a tablet is paired to a bed.
+type Bed struct {
+	ID     string
+	WardID string
+	Name   string
+}
+
+// Device is an enrolled bedside tablet, known by the ed25519 public key it generated.
+type Device struct {
+	ID         string
+	WardID     string
+	BedID      string // may be empty: paired to the ward only
+	PublicKey  []byte // ed25519, 32 bytes
+	Name       string
+	AppVersion string
+	Battery    int // percent, -1 when unknown
+	Created    time.Time
+	LastSeen   time.Time // zero when never connected
+	Revoked    bool
+}
+
+// Enrollment is a one-time, expiring token that lets a tablet pair to a ward and bed.
+type Enrollment struct {
+	TokenHash []byte // SHA-256 of the long token that a QR code carries
+	CodeHash  []byte // SHA-256 of the short code a nurse can type instead; may be empty
+	WardID    string
+	BedID     string // may be empty
+	Created   time.Time
+	Expires   time.Time
+	Used      time.Time // zero until consumed
+}
+
+// Patient is a person admitted to a bed. Only the first name is kept.
+type Patient struct {
+	ID            string
+	BedID         string
+	FirstName     string
+	Language      string // "en", "it"
+	AutoAnswer    bool
+	VisitingHours string // free text shown to families, e.g. "09:00-20:00"; empty means any time
+	Admitted      time.Time
+	Discharged    time.Time // zero while admitted
+}
+
+// Contact is a family member who may call a patient and be called.
+type Contact struct {
+	ID         string
+	PatientID  string
+	Name       string
+	Relation   string
+	Language   string
+	AutoAnswer bool   // calls from this contact are answered automatically when the patient allows it
+	PhotoHash  string // hex SHA-256 of the photo, empty when none
+}
+
+// Link is a family link: the token in it reaches one contact of one patient.
+type Link struct {
+	ID        string
+	ContactID string
+	TokenHash []byte // SHA-256 of the token
+	Created   time.Time
+	Expires   time.Time
+	Revoked   time.Time // zero unless revoked
+}
+
+// Direction says who placed a call.
+type Direction string
+
+// The call directions.
+const (
+	FromFamily  Direction = "from-family"  // the family page called the tablet
+	FromPatient Direction = "from-patient" // the tablet called a contact
+)
+
+// CallRecord is one row of the call log: metadata only.
+type CallRecord struct {
+	ID        string
+	PatientID string
+	ContactID string
+	DeviceID  string
+	Direction Direction
+	Started   time.Time // the invite
+	Answered  time.Time // zero when never answered
+	Ended     time.Time
+	Reason    string // a signal.Reason
+	SetupMS   int    // answer to first "connected", -1 when never connected
+}
+
+// Store is the server's persistence. Every method is safe for concurrent use. Create methods
+// fill in the ID (and Created) of what they are given and return it.
+type Store interface {
+	CreateWard(ctx context.Context, w Ward) (Ward, error)
+	Ward(ctx context.Context, id string) (Ward, error)
+	Wards(ctx context.Context) ([]Ward, error)
+
+	CreateBed(ctx context.Context, b Bed) (Bed, error)
+	Bed(ctx context.Context, id string) (Bed, error)
+	Beds(ctx context.Context, wardID string) ([]Bed, error)
+
+	CreateEnrollment(ctx context.Context, e Enrollment) error
+	// ConsumeEnrollment finds the enrollment whose token hash or code hash is hash, marks it
+	// used and returns it, atomically (either form uses up both). It fails with
+	// ErrNotFound, ErrExpired (at now) or ErrUsed, and then changes nothing.
+	ConsumeEnrollment(ctx context.Context, hash []byte, now time.Time) (Enrollment, error)
+
+	CreateDevice(ctx context.Context, d Device) (Device, error)
+	Device(ctx context.Context, id string) (Device, error)
+	Devices(ctx context.Context, wardID string) ([]Device, error)
+	DeviceForBed(ctx context.Context, bedID string) (Device, error) // the newest unrevoked device of the bed
+	RevokeDevice(ctx context.Context, id string) error
+	TouchDevice(ctx context.Context, id string, seen time.Time) error
+
+	// Admit fails with ErrConflict when the bed already has an admitted patient.
+	Admit(ctx context.Context, p Patient) (Patient, error)
+	Patient(ctx context.Context, id string) (Patient, error)
+	PatientInBed(ctx context.Context, bedID string) (Patient, error) // the admitted one, or ErrNotFound
+	UpdatePatient(ctx context.Context, p Patient) error
+	// Discharge ends the admission and revokes every link of the patient's contacts.
+	Discharge(ctx context.Context, patientID string, at time.Time) error
+
+	CreateContact(ctx context.Context, c Contact) (Contact, error)
+	Contact(ctx context.Context, id string) (Contact, error)
+	Contacts(ctx context.Context, patientID string) ([]Contact, error)
+	UpdateContact(ctx context.Context, c Contact) error
+	DeleteContact(ctx context.Context, id string) error
+
+	CreateLink(ctx context.Context, l Link) (Link, error)
+	// LinkByToken returns the link with this token hash whatever its state; the caller checks
+	// expiry and revocation.
+	LinkByToken(ctx context.Context, tokenHash []byte) (Link, error)
+	Links(ctx context.Context, contactID string) ([]Link, error)
+	RevokeLink(ctx context.Context, id string, at time.Time) error
+
+	PutPhoto(ctx context.Context, hash string, contentType string, data []byte) error
+	Photo(ctx context.Context, hash string) (contentType string, data []byte, err error)
+
+	LogCall(ctx context.Context, c CallRecord) (CallRecord, error)
+	Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) // newest first
+
+	Close() error
+}
