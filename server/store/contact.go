@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+const contactCols = `id, patient_id, name, relation, language, auto_answer, photo_hash`
+
+// CreateContact stores a family contact of an admitted patient: ErrNotFound for an unknown
+// patient, ErrConflict for a discharged one.
+func (s *SQLite) CreateContact(ctx context.Context, c Contact) (Contact, error) {
+	if strings.TrimSpace(c.Name) == "" {
+		return Contact{}, fmt.Errorf("create contact: empty name: %w", ErrInvalid)
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Contact{}, err
+	}
+	c.ID = id
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := admitted(ctx, tx, c.PatientID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (`+contactCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.PatientID, c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash)
+		return mapErr(err)
+	})
+	if err != nil {
+		return Contact{}, fmt.Errorf("create contact: %w", err)
+	}
+	return c, nil
+}
+
+// Contact returns the contact with this id.
+func (s *SQLite) Contact(ctx context.Context, id string) (Contact, error) {
+	c, err := scanContact(s.read.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE id = ?`, id))
+	if err != nil {
+		return Contact{}, fmt.Errorf("contact %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// Contacts returns the contacts of a patient in the order they were added.
+func (s *SQLite) Contacts(ctx context.Context, patientID string) ([]Contact, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE patient_id = ?
+		ORDER BY rowid`, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("contacts of patient %s: %w", patientID, mapErr(err))
+	}
+	cs, err := collect(rows, scanContact)
+	if err != nil {
+		return nil, fmt.Errorf("contacts of patient %s: %w", patientID, err)
+	}
+	return cs, nil
+}
+
+// UpdateContact changes everything but the id and the patient.
+func (s *SQLite) UpdateContact(ctx context.Context, c Contact) error {
+	if strings.TrimSpace(c.Name) == "" {
+		return fmt.Errorf("update contact %s: empty name: %w", c.ID, ErrInvalid)
+	}
+	res, err := s.write.ExecContext(ctx, `UPDATE contacts
+		SET name = ?, relation = ?, language = ?, auto_answer = ?, photo_hash = ? WHERE id = ?`,
+		c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash, c.ID)
+	if err != nil {
+		return fmt.Errorf("update contact %s: %w", c.ID, mapErr(err))
+	}
+	return affected(res, "update contact "+c.ID)
+}
+
+// DeleteContact removes the contact and its links (so its family links stop working at once);
+// call-log rows that name it stay.
+func (s *SQLite) DeleteContact(ctx context.Context, id string) error {
+	res, err := s.write.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete contact %s: %w", id, mapErr(err))
+	}
+	return affected(res, "delete contact "+id)
+}
+
+func scanContact(r scanner) (Contact, error) {
+	var c Contact
+	if err := r.Scan(&c.ID, &c.PatientID, &c.Name, &c.Relation, &c.Language, &c.AutoAnswer, &c.PhotoHash); err != nil {
+		return Contact{}, mapErr(err)
+	}
+	return c, nil
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+const deviceCols = `id, ward_id, bed_id, public_key, name, app_version, battery, created, last_seen, revoked`
+
+// CreateDevice stores an enrolled tablet in an existing ward and bed (ErrNotFound otherwise).
+// A public key may belong to one unrevoked device at a time (ErrConflict).
+func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
+	if len(d.PublicKey) == 0 {
+		return Device{}, fmt.Errorf("create device: no public key: %w", ErrInvalid)
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Device{}, err
+	}
+	d.ID = id
+	d.Created = norm(s.now())
+	d.LastSeen = norm(d.LastSeen)
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.WardID, nullStr(d.BedID), d.PublicKey, d.Name, d.AppVersion, d.Battery,
+		ms(d.Created), ms(d.LastSeen), d.Revoked); err != nil {
+		return Device{}, fmt.Errorf("create device in ward %s: %w", d.WardID, mapErr(err))
+	}
+	return d, nil
+}
+
+// Device returns the device with this id, revoked or not.
+func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
+	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE id = ?`, id))
+	if err != nil {
+		return Device{}, fmt.Errorf("device %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// Devices returns the devices of a ward, revoked ones included, oldest first.
+func (s *SQLite) Devices(ctx context.Context, wardID string) ([]Device, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE ward_id = ?
+		ORDER BY created, rowid`, wardID)
+	if err != nil {
+		return nil, fmt.Errorf("devices of ward %s: %w", wardID, mapErr(err))
+	}
+	ds, err := collect(rows, scanDevice)
+	if err != nil {
+		return nil, fmt.Errorf("devices of ward %s: %w", wardID, err)
+	}
+	return ds, nil
+}
+
+// DeviceForBed returns the newest unrevoked device paired to the bed.
+func (s *SQLite) DeviceForBed(ctx context.Context, bedID string) (Device, error) {
+	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM devices
+		WHERE bed_id = ? AND revoked = 0 ORDER BY created DESC, rowid DESC LIMIT 1`, bedID))
+	if err != nil {
+		return Device{}, fmt.Errorf("device for bed %s: %w", bedID, err)
+	}
+	return d, nil
+}
+
+// RevokeDevice marks the device revoked; revoking it again changes nothing.
+func (s *SQLite) RevokeDevice(ctx context.Context, id string) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE devices SET revoked = 1 WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("revoke device %s: %w", id, mapErr(err))
+	}
+	return affected(res, "revoke device "+id)
+}
+
+// TouchDevice records when the device was last seen.
+func (s *SQLite) TouchDevice(ctx context.Context, id string, seen time.Time) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE devices SET last_seen = ? WHERE id = ?`, ms(seen), id)
+	if err != nil {
+		return fmt.Errorf("touch device %s: %w", id, mapErr(err))
+	}
+	return affected(res, "touch device "+id)
+}
+
+func scanDevice(r scanner) (Device, error) {
+	var d Device
+	var bed sql.NullString
+	var created, seen sql.NullInt64
+	if err := r.Scan(&d.ID, &d.WardID, &bed, &d.PublicKey, &d.Name, &d.AppVersion, &d.Battery,
+		&created, &seen, &d.Revoked); err != nil {
+		return Device{}, mapErr(err)
+	}
+	d.BedID = bed.String
+	d.Created, d.LastSeen = fromMS(created), fromMS(seen)
+	return d, nil
+}

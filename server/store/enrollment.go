@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CreateEnrollment stores a one-time enrollment token for a ward (and optionally a bed), both
+// of which must exist (ErrNotFound). The token hash is required; the code hash is optional.
+// Short codes may come round again: a code hash still held by an enrollment that is used or
+// expired (at e.Created, or now when zero) is released first, while one held by a live
+// enrollment fails with ErrConflict, so the caller draws another code.
+func (s *SQLite) CreateEnrollment(ctx context.Context, e Enrollment) error {
+	if len(e.TokenHash) == 0 || e.Expires.IsZero() {
+		return fmt.Errorf("create enrollment: token hash and expiry required: %w", ErrInvalid)
+	}
+	if e.Created.IsZero() {
+		e.Created = s.now()
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if len(e.CodeHash) > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET code_hash = NULL
+				WHERE code_hash = ? AND (used IS NOT NULL OR expires <= ?)`,
+				e.CodeHash, ms(e.Created)); err != nil {
+				return mapErr(err)
+			}
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO enrollments
+			(token_hash, code_hash, ward_id, bed_id, created, expires, used) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			e.TokenHash, nullBytes(e.CodeHash), e.WardID, nullStr(e.BedID),
+			ms(e.Created), ms(e.Expires), ms(e.Used))
+		return mapErr(err)
+	})
+	if err != nil {
+		return fmt.Errorf("create enrollment for ward %s: %w", e.WardID, err)
+	}
+	return nil
+}
+
+const enrollmentCols = `token_hash, code_hash, ward_id, bed_id, created, expires, used`
+
+// ConsumeEnrollment implements Store. One UPDATE claims the row, so of any number of
+// concurrent calls with the same token exactly one succeeds.
+func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, now time.Time) (Enrollment, error) {
+	if len(hash) == 0 {
+		return Enrollment{}, fmt.Errorf("consume enrollment: %w", ErrNotFound)
+	}
+	var e Enrollment
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		e, err = scanEnrollment(tx.QueryRowContext(ctx, `UPDATE enrollments SET used = ?
+			WHERE (token_hash = ? OR code_hash = ?) AND used IS NULL AND expires > ?
+			RETURNING `+enrollmentCols, ms(now), hash, hash, ms(now)))
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		// Nothing claimed: say why.
+		old, err := scanEnrollment(tx.QueryRowContext(ctx, `SELECT `+enrollmentCols+` FROM enrollments
+			WHERE token_hash = ? OR code_hash = ? ORDER BY created DESC LIMIT 1`, hash, hash))
+		switch {
+		case err != nil:
+			return err
+		case !old.Used.IsZero():
+			return ErrUsed
+		default:
+			return ErrExpired
+		}
+	})
+	if err != nil {
+		return Enrollment{}, fmt.Errorf("consume enrollment: %w", err)
+	}
+	return e, nil
+}
+
+func scanEnrollment(r scanner) (Enrollment, error) {
+	var e Enrollment
+	var bed sql.NullString
+	var created, expires, used sql.NullInt64
+	if err := r.Scan(&e.TokenHash, &e.CodeHash, &e.WardID, &bed, &created, &expires, &used); err != nil {
+		return Enrollment{}, mapErr(err)
+	}
+	e.BedID = bed.String
+	e.Created, e.Expires, e.Used = fromMS(created), fromMS(expires), fromMS(used)
+	return e, nil
+}

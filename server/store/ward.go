@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// CreateWard stores a new ward. Ward names are unique (ErrConflict).
+func (s *SQLite) CreateWard(ctx context.Context, w Ward) (Ward, error) {
+	if strings.TrimSpace(w.Name) == "" {
+		return Ward{}, fmt.Errorf("create ward: empty name: %w", ErrInvalid)
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Ward{}, err
+	}
+	w.ID = id
+	w.Created = norm(s.now())
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO wards (id, name, created) VALUES (?, ?, ?)`,
+		w.ID, w.Name, ms(w.Created)); err != nil {
+		return Ward{}, fmt.Errorf("create ward: %w", mapErr(err))
+	}
+	return w, nil
+}
+
+// Ward returns the ward with this id.
+func (s *SQLite) Ward(ctx context.Context, id string) (Ward, error) {
+	w, err := scanWard(s.read.QueryRowContext(ctx, `SELECT id, name, created FROM wards WHERE id = ?`, id))
+	if err != nil {
+		return Ward{}, fmt.Errorf("ward %s: %w", id, err)
+	}
+	return w, nil
+}
+
+// Wards returns every ward, by name.
+func (s *SQLite) Wards(ctx context.Context) ([]Ward, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, created FROM wards ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("wards: %w", mapErr(err))
+	}
+	ws, err := collect(rows, scanWard)
+	if err != nil {
+		return nil, fmt.Errorf("wards: %w", err)
+	}
+	return ws, nil
+}
+
+func scanWard(r scanner) (Ward, error) {
+	var w Ward
+	var created sql.NullInt64
+	if err := r.Scan(&w.ID, &w.Name, &created); err != nil {
+		return Ward{}, mapErr(err)
+	}
+	w.Created = fromMS(created)
+	return w, nil
+}
+
+// CreateBed stores a new bed in an existing ward (ErrNotFound otherwise). Bed names are unique
+// within a ward (ErrConflict).
+func (s *SQLite) CreateBed(ctx context.Context, b Bed) (Bed, error) {
+	if strings.TrimSpace(b.Name) == "" {
+		return Bed{}, fmt.Errorf("create bed: empty name: %w", ErrInvalid)
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Bed{}, err
+	}
+	b.ID = id
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO beds (id, ward_id, name) VALUES (?, ?, ?)`,
+		b.ID, b.WardID, b.Name); err != nil {
+		return Bed{}, fmt.Errorf("create bed in ward %s: %w", b.WardID, mapErr(err))
+	}
+	return b, nil
+}
+
+// Bed returns the bed with this id.
+func (s *SQLite) Bed(ctx context.Context, id string) (Bed, error) {
+	b, err := scanBed(s.read.QueryRowContext(ctx, `SELECT id, ward_id, name FROM beds WHERE id = ?`, id))
+	if err != nil {
+		return Bed{}, fmt.Errorf("bed %s: %w", id, err)
+	}
+	return b, nil
+}
+
+// Beds returns the beds of a ward, by name; none (and no error) for an unknown ward.
+func (s *SQLite) Beds(ctx context.Context, wardID string) ([]Bed, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT id, ward_id, name FROM beds WHERE ward_id = ? ORDER BY name, id`, wardID)
+	if err != nil {
+		return nil, fmt.Errorf("beds of ward %s: %w", wardID, mapErr(err))
+	}
+	bs, err := collect(rows, scanBed)
+	if err != nil {
+		return nil, fmt.Errorf("beds of ward %s: %w", wardID, err)
+	}
+	return bs, nil
+}
+
+func scanBed(r scanner) (Bed, error) {
+	var b Bed
+	if err := r.Scan(&b.ID, &b.WardID, &b.Name); err != nil {
+		return Bed{}, mapErr(err)
+	}
+	return b, nil
+}
