@@ -1,0 +1,152 @@
+package signal
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		code Code // empty when the message is valid
+	}{
+		{"challenge", `{"type":"challenge","nonce":"abc"}`, ""},
+		{"family hello", `{"type":"hello","role":"family","token":"t0k3n"}`, ""},
+		{"device hello", `{"type":"hello","role":"device","device":"dev-1","sig":"c2ln"}`, ""},
+		{"staff hello", `{"type":"hello","role":"staff"}`, ""},
+		{"welcome", `{"type":"welcome","config":{"patient":"Maria"}}`, ""},
+		{"presence", `{"type":"presence","peer":"device","online":true}`, ""},
+		{"invite family", `{"type":"invite"}`, ""},
+		{"invite device", `{"type":"invite","to":"c1"}`, ""},
+		{"ringing", `{"type":"ringing","call":"k1"}`, ""},
+		{"ring", `{"type":"ring","call":"k1","from":{"id":"c1","name":"Anna"}}`, ""},
+		{"accept", `{"type":"accept","call":"k1"}`, ""},
+		{"offer", `{"type":"offer","call":"k1","sdp":"v=0"}`, ""},
+		{"answer", `{"type":"answer","call":"k1","sdp":"v=0"}`, ""},
+		{"candidate", `{"type":"candidate","call":"k1","candidate":{"candidate":"candidate:1 1 udp 1 127.0.0.1 5000 typ host","sdpMid":"0","sdpMLineIndex":0}}`, ""},
+		{"end of candidates", `{"type":"candidate","call":"k1","candidate":{"candidate":""}}`, ""},
+		{"ended", `{"type":"ended","call":"k1","reason":"missed"}`, ""},
+		{"error", `{"type":"error","code":"busy"}`, ""},
+
+		{"not json", `hello`, CodeBadMessage},
+		{"array", `[1,2]`, CodeBadMessage},
+		{"trailing", `{"type":"invite"} {}`, CodeBadMessage},
+		{"no type", `{"call":"k1"}`, CodeBadMessage},
+		{"unknown type", `{"type":"teleport"}`, CodeUnknownType},
+		{"bad call id", `{"type":"accept","call":"../etc"}`, CodeBadMessage},
+		{"long call id", `{"type":"accept","call":"` + strings.Repeat("a", 65) + `"}`, CodeBadMessage},
+		{"accept without call", `{"type":"accept"}`, CodeBadMessage},
+		{"hello unknown role", `{"type":"hello","role":"admin"}`, CodeBadMessage},
+		{"family hello no token", `{"type":"hello","role":"family"}`, CodeBadMessage},
+		{"device hello no sig", `{"type":"hello","role":"device","device":"d1"}`, CodeBadMessage},
+		{"offer without sdp", `{"type":"offer","call":"k1"}`, CodeBadMessage},
+		{"huge sdp", `{"type":"offer","call":"k1","sdp":"` + strings.Repeat("a", maxSDPLen+1) + `"}`, CodeBadMessage},
+		{"candidate missing", `{"type":"candidate","call":"k1"}`, CodeBadMessage},
+		{"ended bad reason", `{"type":"ended","call":"k1","reason":"bored"}`, CodeBadMessage},
+		{"presence no online", `{"type":"presence","peer":"device"}`, CodeBadMessage},
+		{"ring no from", `{"type":"ring","call":"k1"}`, CodeBadMessage},
+		{"wrong field type", `{"type":"accept","call":7}`, CodeBadMessage},
+		{"too large", `{"type":"invite","message":"` + strings.Repeat("x", MaxMessageSize) + `"}`, CodeTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := Decode([]byte(tt.in))
+			if tt.code == "" {
+				require.NoError(t, err)
+				assert.NotEmpty(t, m.Type)
+				// A valid message survives a round trip unchanged.
+				data, err := Encode(m)
+				require.NoError(t, err)
+				again, err := Decode(data)
+				require.NoError(t, err)
+				assert.Equal(t, m, again)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, tt.code, CodeOf(err), "error: %v", err)
+		})
+	}
+}
+
+func TestDecodeKeepsOnlySafeCallID(t *testing.T) {
+	m, err := Decode([]byte(`{"type":"offer","call":"k1"}`))
+	require.Error(t, err)
+	assert.Equal(t, "k1", m.Call, "a well-formed call id is kept so the error can name the call")
+
+	m, err = Decode([]byte(`{"type":"offer","call":"<script>"}`))
+	require.Error(t, err)
+	assert.Empty(t, m.Call)
+}
+
+func TestEncodeRefusesInvalid(t *testing.T) {
+	_, err := Encode(Message{Type: TypeOffer, Call: "k1"})
+	assert.Equal(t, CodeBadMessage, CodeOf(err))
+}
+
+func TestErrorMessage(t *testing.T) {
+	m := ErrorMessage("k1", Errorf(CodeBusy, "in another call"))
+	assert.Equal(t, Message{Type: TypeError, Call: "k1", Code: CodeBusy, Message: "in another call"}, m)
+
+	m = ErrorMessage("", assert.AnError)
+	assert.Equal(t, CodeInternal, m.Code)
+	assert.Empty(t, m.Message, "internal errors are not shown to clients")
+
+	assert.ErrorIs(t, Errorf(CodeBusy, "x"), &Error{Code: CodeBusy})
+	assert.NotErrorIs(t, Errorf(CodeBusy, "x"), &Error{Code: CodeForbidden})
+}
+
+func TestWireNames(t *testing.T) {
+	// The family page's JavaScript depends on these exact names.
+	on := true
+	data, err := Encode(Message{Type: TypePresence, Peer: DevicePeer, Online: &on})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"presence","peer":"device","online":true}`, string(data))
+
+	var back map[string]any
+	data, err = Encode(Message{Type: TypeWelcome, Config: &Config{Patient: "Maria", DeviceOnline: true, RingSeconds: 45,
+		Contacts: []Contact{{Party: Party{ID: "c1", Name: "Anna", Relation: "daughter"}, Online: true}}}})
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(data, &back))
+	cfg := back["config"].(map[string]any)
+	assert.Equal(t, "Maria", cfg["patient"])
+	assert.Equal(t, true, cfg["deviceOnline"])
+	assert.Equal(t, "Anna", cfg["contacts"].([]any)[0].(map[string]any)["name"])
+}
+
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"hello","role":"family","token":"t"}`,
+		`{"type":"candidate","call":"k1","candidate":{"candidate":"c","sdpMid":"0","sdpMLineIndex":0}}`,
+		`{"type":"ring","call":"k1","from":{"id":"c1","name":"Anna"}}`,
+		`{"type":"welcome","config":{"contacts":[{"id":"c","name":"n","online":true}]}}`,
+		`{"type":"ended","call":"k1","reason":"hangup"}`,
+		`{}`, `null`, `"x"`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Decode(data)
+		if err != nil {
+			var e *Error
+			if !assert.ErrorAs(t, err, &e) {
+				t.Fatalf("Decode returned a non-protocol error: %v", err)
+			}
+			return
+		}
+		// Whatever decodes must encode, and decode again to the same message.
+		out, err := Encode(m)
+		if err != nil {
+			t.Fatalf("decoded message does not encode: %v", err)
+		}
+		again, err := Decode(out)
+		if err != nil {
+			t.Fatalf("re-decode: %v", err)
+		}
+		assert.Equal(t, m, again)
+	})
+}
