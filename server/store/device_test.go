@@ -1,0 +1,86 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/server/store"
+)
+
+func TestDevices(t *testing.T) {
+	f := newFixture(t)
+	w, b := f.bed(t)
+	d1, err := f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, BedID: b.ID, PublicKey: hash("k1"),
+		Name: "Tab A", AppVersion: "1.0", Battery: 80})
+	require.NoError(t, err)
+	assert.Equal(t, ms(t0), d1.Created)
+	assert.True(t, d1.LastSeen.IsZero())
+	f.clock.Add(time.Second)
+	d2, err := f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, BedID: b.ID, PublicKey: hash("k2"), Battery: -1})
+	require.NoError(t, err)
+	d3, err := f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, PublicKey: hash("k3"), Battery: -1})
+	require.NoError(t, err, "paired to the ward only")
+
+	got, err := f.s.Device(f.ctx, d1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, d1, got)
+
+	ds, err := f.s.Devices(f.ctx, w.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []store.Device{d1, d2, d3}, ds)
+
+	newest, err := f.s.DeviceForBed(f.ctx, b.ID)
+	require.NoError(t, err)
+	assert.Equal(t, d2.ID, newest.ID)
+
+	require.NoError(t, f.s.RevokeDevice(f.ctx, d2.ID))
+	require.NoError(t, f.s.RevokeDevice(f.ctx, d2.ID), "again")
+	newest, err = f.s.DeviceForBed(f.ctx, b.ID)
+	require.NoError(t, err)
+	assert.Equal(t, d1.ID, newest.ID, "the newest unrevoked")
+	got, err = f.s.Device(f.ctx, d2.ID)
+	require.NoError(t, err)
+	assert.True(t, got.Revoked)
+
+	seen := t0.Add(time.Hour + 123*time.Microsecond)
+	require.NoError(t, f.s.TouchDevice(f.ctx, d1.ID, seen))
+	got, err = f.s.Device(f.ctx, d1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, ms(seen), got.LastSeen)
+
+	// A revoked device's key may enroll again; a live one's may not.
+	_, err = f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, PublicKey: hash("k2")})
+	assert.NoError(t, err)
+
+	tests := []struct {
+		name string
+		d    store.Device
+		err  error
+	}{
+		{"live key", store.Device{WardID: w.ID, PublicKey: hash("k1")}, store.ErrConflict},
+		{"unknown ward", store.Device{WardID: "nope", PublicKey: hash("k9")}, store.ErrNotFound},
+		{"unknown bed", store.Device{WardID: w.ID, BedID: "nope", PublicKey: hash("k9")}, store.ErrNotFound},
+		{"no key", store.Device{WardID: w.ID}, store.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CreateDevice(f.ctx, tt.d)
+			assert.ErrorIs(t, err, tt.err)
+		})
+	}
+
+	t.Run("not found", func(t *testing.T) {
+		_, err := f.s.Device(f.ctx, "nope")
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		_, err = f.s.DeviceForBed(f.ctx, "nope")
+		assert.ErrorIs(t, err, store.ErrNotFound)
+		assert.ErrorIs(t, f.s.RevokeDevice(f.ctx, "nope"), store.ErrNotFound)
+		assert.ErrorIs(t, f.s.TouchDevice(f.ctx, "nope", t0), store.ErrNotFound)
+		ds, err := f.s.Devices(f.ctx, "nope")
+		require.NoError(t, err)
+		assert.Empty(t, ds)
+	})
+}

@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/server/store"
+)
+
+func TestWards(t *testing.T) {
+	f := newFixture(t)
+	ws, err := f.s.Wards(f.ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ws)
+
+	b, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Surgery"})
+	require.NoError(t, err)
+	a, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Cardiology"})
+	require.NoError(t, err)
+	assert.Equal(t, ms(t0), a.Created)
+	assert.NotEmpty(t, a.ID)
+
+	ws, err = f.s.Wards(f.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []store.Ward{a, b}, ws, "by name")
+
+	got, err := f.s.Ward(f.ctx, a.ID)
+	require.NoError(t, err)
+	assert.Equal(t, a, got)
+
+	tests := []struct {
+		name string
+		ward store.Ward
+		err  error
+	}{
+		{"taken name", store.Ward{Name: "Surgery"}, store.ErrConflict},
+		{"empty name", store.Ward{Name: " "}, store.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CreateWard(f.ctx, tt.ward)
+			assert.ErrorIs(t, err, tt.err)
+		})
+	}
+	_, err = f.s.Ward(f.ctx, "nope")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+	assert.Contains(t, err.Error(), "nope")
+}
+
+func TestBeds(t *testing.T) {
+	f := newFixture(t)
+	w, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Cardiology"})
+	require.NoError(t, err)
+	other, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Surgery"})
+	require.NoError(t, err)
+
+	b2, err := f.s.CreateBed(f.ctx, store.Bed{WardID: w.ID, Name: "Bed 2"})
+	require.NoError(t, err)
+	b1, err := f.s.CreateBed(f.ctx, store.Bed{WardID: w.ID, Name: "Bed 1"})
+	require.NoError(t, err)
+	o1, err := f.s.CreateBed(f.ctx, store.Bed{WardID: other.ID, Name: "Bed 1"})
+	require.NoError(t, err, "names are per ward")
+
+	bs, err := f.s.Beds(f.ctx, w.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []store.Bed{b1, b2}, bs)
+	bs, err = f.s.Beds(f.ctx, other.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []store.Bed{o1}, bs)
+	bs, err = f.s.Beds(f.ctx, "nope")
+	require.NoError(t, err)
+	assert.Empty(t, bs)
+
+	got, err := f.s.Bed(f.ctx, b1.ID)
+	require.NoError(t, err)
+	assert.Equal(t, b1, got)
+
+	tests := []struct {
+		name string
+		bed  store.Bed
+		err  error
+	}{
+		{"taken name", store.Bed{WardID: w.ID, Name: "Bed 1"}, store.ErrConflict},
+		{"unknown ward", store.Bed{WardID: "nope", Name: "Bed 9"}, store.ErrNotFound},
+		{"empty name", store.Bed{WardID: w.ID}, store.ErrInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := f.s.CreateBed(f.ctx, tt.bed)
+			assert.ErrorIs(t, err, tt.err)
+		})
+	}
+	_, err = f.s.Bed(f.ctx, "nope")
+	assert.ErrorIs(t, err, store.ErrNotFound)
+}
