@@ -1,0 +1,162 @@
+// Command bedside-server is the Bedside ward server: it serves the family page, the
+// signaling WebSocket and the enrollment API from one SQLite file.
+//
+//	bedside-server -data /var/lib/bedside -addr :443 -tls-cert cert.pem -tls-key key.pem
+//	bedside-server -demo -addr 127.0.0.1:8080
+//
+// With -demo it seeds a demo ward (bed 1, patient Maria, contact Anna) and prints a family
+// link and a device pairing code on stdout.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"bedside/assets"
+	"bedside/server"
+	"bedside/server/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bedside-server:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the command line flags.
+type options struct {
+	addr     string
+	data     string
+	demo     bool
+	tlsCert  string
+	tlsKey   string
+	baseURL  string
+	logLevel string
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fl := flag.NewFlagSet("bedside-server", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	fl.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
+	fl.StringVar(&o.data, "data", "data", "directory of the database (bedside.db), created when missing")
+	fl.BoolVar(&o.demo, "demo", false, "seed a demo ward and print a family link and a pairing code")
+	fl.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS with -tls-key")
+	fl.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fl.StringVar(&o.baseURL, "base-url", "", "public URL of the server for printed links (default from -addr)")
+	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	if err := fl.Parse(args); err != nil {
+		return o, err
+	}
+	if fl.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %v", fl.Args())
+	}
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return o, errors.New("-tls-cert and -tls-key go together")
+	}
+	return o, nil
+}
+
+// run is the whole program: it serves until ctx is cancelled, then shuts down cleanly.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	if err := os.MkdirAll(o.data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	st, err := store.Open(ctx, filepath.Join(o.data, "bedside.db"), store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	scheme := "http"
+	if o.tlsCert != "" {
+		scheme = "https"
+	}
+	baseURL := o.baseURL
+	if baseURL == "" {
+		baseURL = scheme + "://" + ln.Addr().String()
+	}
+
+	web, err := fs.Sub(assets.Web, "web")
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web})
+	if err != nil {
+		return err
+	}
+	if o.demo {
+		info, err := server.SeedDemo(ctx, st, server.DemoOptions{BaseURL: baseURL})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "family link: %s\n", info.FamilyURL)
+		fmt.Fprintf(stdout, "device pairing code: %s\n", info.PairingCode)
+		fmt.Fprintf(stdout, "enrollment token: %s\n", info.EnrollmentToken)
+	}
+
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if o.tlsCert != "" {
+			serveErr <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
+		} else {
+			serveErr <- hs.Serve(ln)
+		}
+	}()
+	logger.Info("serving", "addr", ln.Addr().String(), "url", baseURL)
+
+	select {
+	case err := <-serveErr:
+		srv.Close()
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	srv.Close() // WebSockets are hijacked: Shutdown does not wait for them
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"bedside/call/signal"
+	"bedside/server/store"
+)
+
+// authenticate checks a hello and, when it is good, sets c's identity and joins it to the hub
+// (which sends welcome). A failed attempt counts against the client's address.
+func (s *Server) authenticate(ctx context.Context, c *client, m signal.Message, nonce string) error {
+	if s.helloLimit.exhausted(c.ip) {
+		return ErrRateLimited
+	}
+	var cfg *signal.Config
+	var err error
+	switch m.Role {
+	case signal.RoleDevice:
+		cfg, err = s.helloDevice(ctx, c, m, nonce)
+	case signal.RoleFamily:
+		if !s.linkLimit.allow(c.ip) {
+			return ErrRateLimited
+		}
+		cfg, err = s.helloFamily(ctx, c, m.Token)
+	default:
+		err = fmt.Errorf("%w: staff sign-in is not available here", ErrForbidden)
+	}
+	if err != nil {
+		if !errors.Is(err, ErrRateLimited) && codeOf(err) != signal.CodeInternal {
+			s.helloLimit.allow(c.ip)
+		}
+		return err
+	}
+	cfg.ICEServers = s.cfg.ICEServers
+	cfg.RingSeconds = int(s.cfg.RingTimeout.Seconds())
+	if err := s.hub.join(c, cfg); err != nil {
+		return err
+	}
+	s.log.Info("client joined", "role", c.role, "id", c.id, "ip", c.ip)
+	return nil
+}
+
+// helloDevice verifies a device's signature of the nonce and builds its configuration.
+func (s *Server) helloDevice(ctx context.Context, c *client, m signal.Message, nonce string) (*signal.Config, error) {
+	st := s.cfg.Store
+	d, err := st.Device(ctx, m.Device)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: unknown device", ErrUnauthorized)
+	} else if err != nil {
+		return nil, err
+	}
+	sig, err := base64.StdEncoding.DecodeString(m.Sig)
+	if err != nil || len(d.PublicKey) != ed25519.PublicKeySize || !ed25519.Verify(d.PublicKey, signal.HelloPayload(nonce), sig) {
+		return nil, fmt.Errorf("%w: bad device signature", ErrUnauthorized)
+	}
+	if d.Revoked {
+		return nil, ErrDeviceRevoked
+	}
+	cfg, patientID, err := s.deviceConfig(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	if err := st.TouchDevice(ctx, d.ID, s.cfg.Now()); err != nil {
+		s.log.Warn("touch device", "device", d.ID, "err", err)
+	}
+	c.role, c.id, c.bedID, c.patientID = signal.RoleDevice, d.ID, d.BedID, patientID
+	return cfg, nil
+}
+
+// deviceConfig is what device d needs to know: its ward and bed, its patient and contacts.
+func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Config, string, error) {
+	st := s.cfg.Store
+	cfg := &signal.Config{}
+	w, err := st.Ward(ctx, d.WardID)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.Ward = w.Name
+	if d.BedID == "" {
+		return cfg, "", nil
+	}
+	b, err := st.Bed(ctx, d.BedID)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg.Bed = b.Name
+	p, err := st.PatientInBed(ctx, d.BedID)
+	if errors.Is(err, store.ErrNotFound) {
+		return cfg, "", nil
+	} else if err != nil {
+		return nil, "", err
+	}
+	cfg.Patient, cfg.Language, cfg.AutoAnswer = p.FirstName, p.Language, p.AutoAnswer
+	contacts, err := st.Contacts(ctx, p.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, k := range contacts {
+		cfg.Contacts = append(cfg.Contacts, signal.Contact{
+			Party: signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation, AutoAnswer: k.AutoAnswer},
+			Photo: k.PhotoHash,
+		})
+	}
+	return cfg, p.ID, nil
+}
+
+// hashToken is how family link tokens are stored: SHA-256 of the exact token.
+func hashToken(token string) []byte {
+	h := sha256.Sum256([]byte(token))
+	return h[:]
+}
+
+// familyLink checks a family link (by its token hash) and returns its contact and patient.
+func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (store.Contact, store.Patient, error) {
+	st := s.cfg.Store
+	l, err := st.LinkByToken(ctx, tokenHash)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: unknown link", ErrUnauthorized)
+	} else if err != nil {
+		return store.Contact{}, store.Patient{}, err
+	}
+	if !l.Revoked.IsZero() {
+		return store.Contact{}, store.Patient{}, ErrLinkRevoked
+	}
+	if !l.Expires.IsZero() && !s.cfg.Now().Before(l.Expires) {
+		return store.Contact{}, store.Patient{}, ErrLinkExpired
+	}
+	k, err := st.Contact(ctx, l.ContactID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: contact removed", ErrLinkRevoked)
+	} else if err != nil {
+		return store.Contact{}, store.Patient{}, err
+	}
+	p, err := st.Patient(ctx, k.PatientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: patient removed", ErrLinkRevoked)
+	} else if err != nil {
+		return store.Contact{}, store.Patient{}, err
+	}
+	if !p.Discharged.IsZero() {
+		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: patient discharged", ErrLinkRevoked)
+	}
+	return k, p, nil
+}
+
+// helloFamily checks a family link token and builds the page's configuration.
+func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*signal.Config, error) {
+	th := hashToken(token)
+	k, p, err := s.familyLink(ctx, th)
+	if err != nil {
+		return nil, err
+	}
+	lang := k.Language
+	if lang == "" {
+		lang = p.Language
+	}
+	cfg := &signal.Config{
+		Patient:  p.FirstName,
+		Language: lang,
+		Self:     &signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation},
+	}
+	c.role, c.id, c.bedID, c.patientID, c.tokenHash = signal.RoleFamily, k.ID, p.BedID, p.ID, th
+	return cfg, nil
+}
+
+// handle serves one request of an authenticated client.
+func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error {
+	switch m.Type {
+	case signal.TypeHello:
+		return fmt.Errorf("%w: already authenticated", ErrBadState)
+	case signal.TypeInvite:
+		inv, err := s.checkInvite(ctx, c, m.To)
+		if err != nil {
+			return err
+		}
+		return s.hub.invite(c, inv)
+	case signal.TypeAccept:
+		return s.hub.act(c, m.Call, evAccept)
+	case signal.TypeDecline:
+		return s.hub.act(c, m.Call, evDecline)
+	case signal.TypeHangup:
+		return s.hub.act(c, m.Call, evHangup)
+	case signal.TypeConnected:
+		return s.hub.act(c, m.Call, evConnected)
+	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
+		return s.hub.relay(c, m)
+	}
+	return signal.Errorf(signal.CodeBadMessage, "%s is not a client message", m.Type)
+}
+
+// checkInvite checks an invite against the store, fresh: a family link may have been revoked
+// and a bed's patient may have changed since hello.
+func (s *Server) checkInvite(ctx context.Context, c *client, to string) (invitation, error) {
+	st := s.cfg.Store
+	if c.role == signal.RoleFamily {
+		k, p, err := s.familyLink(ctx, c.tokenHash)
+		if err != nil {
+			return invitation{}, err
+		}
+		return invitation{dir: store.FromFamily, patientID: p.ID, contactID: k.ID,
+			from: signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation, AutoAnswer: k.AutoAnswer && p.AutoAnswer}}, nil
+	}
+	d, err := st.Device(ctx, c.id)
+	if err != nil {
+		return invitation{}, err
+	}
+	if d.Revoked {
+		return invitation{}, ErrDeviceRevoked
+	}
+	if c.bedID == "" {
+		return invitation{}, ErrNoPatient
+	}
+	p, err := st.PatientInBed(ctx, c.bedID)
+	if errors.Is(err, store.ErrNotFound) {
+		return invitation{}, ErrNoPatient
+	} else if err != nil {
+		return invitation{}, err
+	}
+	if to == "" {
+		return invitation{}, signal.Errorf(signal.CodeBadMessage, "invite needs a contact in to")
+	}
+	k, err := st.Contact(ctx, to)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && k.PatientID != p.ID) {
+		return invitation{}, fmt.Errorf("%w: not a contact of this patient", ErrForbidden)
+	} else if err != nil {
+		return invitation{}, err
+	}
+	return invitation{dir: store.FromPatient, patientID: p.ID, contactID: k.ID,
+		from: signal.Party{ID: signal.DevicePeer, Name: p.FirstName}}, nil
+}

@@ -1,0 +1,249 @@
+package server
+
+import (
+	"encoding/base64"
+	"fmt"
+	"slices"
+	"time"
+
+	"bedside/call/signal"
+	"bedside/server/store"
+)
+
+// call is one call between a patient's device and one contact. Guarded by hub.mu.
+type call struct {
+	id        string
+	state     callState
+	dir       store.Direction
+	patientID string
+	contactID string
+	deviceID  string
+
+	caller *client   // the screen that invited
+	callee *client   // the screen that answered; nil until accepted
+	rung   []*client // the callee's screens still ringing; empty once accepted
+
+	started  time.Time
+	answered time.Time
+	setupMS  int
+	timer    Timer
+}
+
+// sideOf says which end c is of k; sideNone when c is not part of it.
+func (k *call) sideOf(c *client) side {
+	switch {
+	case c == k.caller:
+		return sideCaller
+	case c == k.callee, slices.Contains(k.rung, c):
+		return sideCallee
+	}
+	return sideNone
+}
+
+// peerOf returns the other end of an accepted call.
+func (k *call) peerOf(c *client) *client {
+	switch c {
+	case k.caller:
+		return k.callee
+	case k.callee:
+		return k.caller
+	}
+	return nil
+}
+
+// invitation is an invite checked against the store: who is calling whom.
+type invitation struct {
+	dir       store.Direction
+	patientID string
+	contactID string
+	from      signal.Party // the caller as the callee sees it
+}
+
+// invite places a call from c. The caller gets ringing (or ended, when the callee is offline
+// or busy, which is logged too).
+func (h *hub) invite(c *client, inv invitation) error {
+	var recs []store.CallRecord
+	defer func() { h.logCalls(recs) }()
+	idBytes, err := h.s.random(16)
+	if err != nil {
+		return err
+	}
+	id := base64.RawURLEncoding.EncodeToString(idBytes)
+	now := h.s.cfg.Now()
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrShuttingDown
+	}
+	if c.call != nil {
+		return fmt.Errorf("%w: the caller is in call %s", ErrBusy, c.call.id)
+	}
+	k := &call{id: id, state: stateRinging, dir: inv.dir, patientID: inv.patientID,
+		contactID: inv.contactID, caller: c, started: now, setupMS: -1}
+	var targets []*client
+	online := false
+	if inv.dir == store.FromFamily {
+		if dev := h.beds[c.bedID]; dev != nil {
+			online = true
+			k.deviceID = dev.id
+			if dev.call == nil {
+				targets = append(targets, dev)
+			}
+		}
+	} else {
+		k.deviceID = c.id
+		for f := range h.contacts[inv.contactID] {
+			online = true
+			if f.call == nil {
+				targets = append(targets, f)
+			}
+		}
+	}
+	if len(targets) == 0 {
+		reason := signal.ReasonOffline
+		if online {
+			reason = signal.ReasonBusy
+		}
+		k.state = stateEnded
+		h.sendLocked(c, signal.Message{Type: signal.TypeEnded, Call: id, Reason: reason})
+		recs = append(recs, k.record(reason, now))
+		return nil
+	}
+	k.rung = targets
+	h.calls[id] = k
+	c.call = k
+	h.sendLocked(c, signal.Message{Type: signal.TypeRinging, Call: id})
+	from := inv.from
+	for _, t := range targets {
+		t.call = k
+		h.sendLocked(t, signal.Message{Type: signal.TypeRing, Call: id, From: &from})
+	}
+	k.timer = h.s.cfg.AfterFunc(h.s.cfg.RingTimeout, func() { h.timeout(id, evRingTimeout) })
+	return nil
+}
+
+// record is k's call-log row, ending now for reason.
+func (k *call) record(reason signal.Reason, now time.Time) store.CallRecord {
+	return store.CallRecord{PatientID: k.patientID, ContactID: k.contactID, DeviceID: k.deviceID,
+		Direction: k.dir, Started: k.started, Answered: k.answered, Ended: now,
+		Reason: string(reason), SetupMS: k.setupMS}
+}
+
+// act applies a client's call event (accept, decline, hangup, connected) to call id.
+func (h *hub) act(c *client, id string, ev callEvent) error {
+	var recs []store.CallRecord
+	defer func() { h.logCalls(recs) }()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.calls[id]
+	if k == nil || k.sideOf(c) == sideNone {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
+	}
+	sd := k.sideOf(c)
+	prev := k.state
+	next, reason, err := step(k.state, ev, sd)
+	if err != nil {
+		return err
+	}
+	now := h.s.cfg.Now()
+	switch {
+	case next == stateEnded:
+		h.endLocked(k, reason, c, &recs)
+	case prev == stateRinging && next == stateAccepted:
+		k.state = next
+		k.callee = c
+		k.answered = now
+		for _, r := range k.rung {
+			if r != c {
+				r.call = nil
+				h.sendLocked(r, signal.Message{Type: signal.TypeEnded, Call: id, Reason: signal.ReasonElsewhere})
+			}
+		}
+		k.rung = nil
+		k.timer.Stop()
+		k.timer = h.s.cfg.AfterFunc(h.s.cfg.ConnectTimeout, func() { h.timeout(id, evMediaTimeout) })
+		h.sendLocked(k.caller, signal.Message{Type: signal.TypeAccepted, Call: id})
+	case prev == stateAccepted && next == stateConnected:
+		k.state = next
+		k.setupMS = int(now.Sub(k.answered).Milliseconds())
+		k.timer.Stop()
+	}
+	return nil
+}
+
+// relay passes an offer, answer or candidate to the other end of an accepted call.
+func (h *hub) relay(c *client, m signal.Message) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.calls[m.Call]
+	if k == nil || k.sideOf(c) == sideNone {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, m.Call)
+	}
+	if _, _, err := step(k.state, evRelay, k.sideOf(c)); err != nil {
+		return err
+	}
+	peer := k.peerOf(c)
+	if peer == nil {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, m.Call)
+	}
+	h.sendLocked(peer, signal.Message{Type: m.Type, Call: m.Call, SDP: m.SDP, Candidate: m.Candidate})
+	return nil
+}
+
+// timeout fires a timer event on call id, if it still exists.
+func (h *hub) timeout(id string, ev callEvent) {
+	var recs []store.CallRecord
+	h.mu.Lock()
+	if k := h.calls[id]; k != nil {
+		if next, reason, err := step(k.state, ev, sideNone); err == nil && next == stateEnded {
+			h.endLocked(k, reason, nil, &recs)
+		}
+	}
+	h.mu.Unlock()
+	h.logCalls(recs)
+}
+
+// leaveCallLocked handles c's connection going away while it is part of a call.
+func (h *hub) leaveCallLocked(c *client, recs *[]store.CallRecord) {
+	k := c.call
+	c.call = nil
+	if k == nil || k.state == stateEnded {
+		return
+	}
+	if k.state == stateRinging && c != k.caller && len(k.rung) > 1 {
+		k.rung = slices.DeleteFunc(k.rung, func(r *client) bool { return r == c })
+		return
+	}
+	_, reason, _ := step(k.state, evLeave, k.sideOf(c))
+	h.endLocked(k, reason, c, recs)
+}
+
+// endLocked ends k for reason: every screen still part of it gets ended (the callee's other
+// screens get "elsewhere" when by declined it), and its log row is queued in recs.
+func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store.CallRecord) {
+	k.state = stateEnded
+	if k.timer != nil {
+		k.timer.Stop()
+	}
+	delete(h.calls, k.id)
+	notify := func(c *client, r signal.Reason) {
+		if c == nil {
+			return
+		}
+		if c.call == k {
+			c.call = nil
+		}
+		h.sendLocked(c, signal.Message{Type: signal.TypeEnded, Call: k.id, Reason: r})
+	}
+	notify(k.caller, reason)
+	notify(k.callee, reason)
+	for _, r := range k.rung {
+		rr := reason
+		if reason == signal.ReasonDeclined && by != nil && r != by {
+			rr = signal.ReasonElsewhere
+		}
+		notify(r, rr)
+	}
+	*recs = append(*recs, k.record(reason, h.s.cfg.Now()))
+}

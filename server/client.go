@@ -1,0 +1,309 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"bedside/call/signal"
+)
+
+const (
+	// sendQueue is how many messages may wait for a slow client before it is dropped.
+	sendQueue = 64
+	// writeTimeout bounds every write to a client.
+	writeTimeout = 10 * time.Second
+	// pingTimeout is how long a client has to answer a ping.
+	pingTimeout = 15 * time.Second
+	// hardReadLimit is the size past which a message closes the connection; messages between
+	// signal.MaxMessageSize and this are read, discarded and answered with too-large.
+	hardReadLimit = 1 << 20
+	// statusReplaced closes a device connection that a newer one replaced.
+	statusReplaced = websocket.StatusPolicyViolation
+)
+
+// client is one WebSocket connection: an actor whose loop goroutine owns its session, fed by
+// a reader goroutine, with a writer goroutine draining its bounded send queue.
+type client struct {
+	s    *Server
+	conn *websocket.Conn
+	ip   string
+	out  chan []byte
+
+	stopOnce   sync.Once
+	stopped    chan struct{} // closed when the connection must end
+	stopStatus websocket.StatusCode
+	stopReason string
+	abrupt     bool // close without the closing handshake (the client is too slow)
+
+	// Set by the loop before join, read-only afterwards.
+	role      signal.Role
+	id        string // device id or contact id
+	bedID     string
+	patientID string
+	tokenHash []byte // a family client's link token hash, to re-check the link
+
+	// Guarded by hub.mu.
+	joined bool
+	call   *call
+}
+
+// inbound is one read from the connection.
+type inbound struct {
+	data     []byte
+	tooLarge bool
+	err      error
+}
+
+// serveWS upgrades the request and runs the connection until it ends.
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	closing := s.closing
+	s.mu.Unlock()
+	if closing {
+		httpError(w, ErrShuttingDown)
+		return
+	}
+	conn, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		s.log.Info("websocket accept", "err", err)
+		return
+	}
+	c := &client{s: s, conn: conn, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{})}
+	if err := s.addClient(c); err != nil {
+		conn.Close(websocket.StatusGoingAway, "shutting down")
+		return
+	}
+	defer s.removeClient(c)
+	c.run()
+}
+
+// run starts the reader and writer and runs the loop until the connection ends.
+func (c *client) run() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.conn.SetReadLimit(hardReadLimit)
+	in := make(chan inbound)
+	writerDone := make(chan struct{})
+	readerDone := make(chan struct{})
+	go c.writer(writerDone)
+	go c.reader(ctx, in, readerDone)
+
+	c.loop(ctx, in)
+
+	c.s.hub.leave(c)
+	c.stop(websocket.StatusNormalClosure, "", false)
+	if c.abrupt {
+		c.conn.CloseNow() // unblocks a writer stuck on a client that does not read
+	}
+	<-writerDone
+	cancel()
+	c.conn.CloseNow()
+	<-readerDone
+}
+
+// stop asks the connection to end with status and reason; abrupt skips the closing handshake.
+// It never blocks, so the hub may call it under its lock.
+func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
+	c.stopOnce.Do(func() {
+		c.stopStatus, c.stopReason, c.abrupt = status, reason, abrupt
+		close(c.stopped)
+	})
+}
+
+// enqueue queues data for the writer, or drops the client when its queue is full.
+func (c *client) enqueue(data []byte) {
+	select {
+	case c.out <- data:
+	default:
+		c.s.log.Warn("dropping slow client", "role", c.role, "ip", c.ip)
+		c.stop(websocket.StatusPolicyViolation, "too slow", true)
+	}
+}
+
+// send encodes m and queues it.
+func (c *client) send(m signal.Message) {
+	data, err := signal.Encode(m)
+	if err != nil {
+		c.s.log.Error("encode message", "type", m.Type, "err", err)
+		return
+	}
+	c.enqueue(data)
+}
+
+// sendError reports err about call (may be empty) to the client.
+func (c *client) sendError(callID string, err error) {
+	c.send(signal.ErrorMessage(callID, protocolError(err)))
+}
+
+// fail reports err and ends the connection.
+func (c *client) fail(callID string, err error) {
+	c.sendError(callID, err)
+	status := websocket.StatusPolicyViolation
+	if errors.Is(err, ErrShuttingDown) {
+		status = websocket.StatusGoingAway
+	}
+	c.stop(status, string(codeOf(err)), false)
+}
+
+// writer drains the send queue and pings, until the connection stops.
+func (c *client) writer(done chan<- struct{}) {
+	defer close(done)
+	ping := time.NewTicker(c.s.cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case data := <-c.out:
+			if err := c.write(data); err != nil {
+				c.stop(websocket.StatusAbnormalClosure, "", true)
+				return
+			}
+		case <-ping.C:
+			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+			err := c.conn.Ping(ctx)
+			cancel()
+			if err != nil {
+				c.stop(websocket.StatusPolicyViolation, "no pong", true)
+				return
+			}
+		case <-c.stopped:
+			if c.abrupt {
+				c.conn.CloseNow()
+				return
+			}
+			for drained := false; !drained; {
+				select {
+				case data := <-c.out:
+					if c.write(data) != nil {
+						c.conn.CloseNow()
+						return
+					}
+				default:
+					drained = true
+				}
+			}
+			c.conn.Close(c.stopStatus, c.stopReason)
+			return
+		}
+	}
+}
+
+func (c *client) write(data []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	defer cancel()
+	return c.conn.Write(ctx, websocket.MessageText, data)
+}
+
+// reader reads messages and hands them to the loop until the connection fails.
+func (c *client) reader(ctx context.Context, in chan<- inbound, done chan<- struct{}) {
+	defer close(done)
+	var buf bytes.Buffer
+	for {
+		typ, r, err := c.conn.Reader(ctx)
+		var msg inbound
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(io.LimitReader(r, signal.MaxMessageSize+1))
+			if err == nil && buf.Len() > signal.MaxMessageSize {
+				msg.tooLarge = true
+				_, err = io.Copy(io.Discard, r)
+			}
+			if err == nil && !msg.tooLarge {
+				msg.data = bytes.Clone(buf.Bytes())
+				if typ != websocket.MessageText {
+					msg.data = nil // answered as a malformed message
+				}
+			}
+		}
+		msg.err = err
+		select {
+		case in <- msg:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// loop is the connection's session: challenge, hello, then the client's requests.
+func (c *client) loop(ctx context.Context, in <-chan inbound) {
+	nonceBytes, err := c.s.random(18)
+	if err != nil {
+		c.fail("", err)
+		return
+	}
+	nonce := base64.RawURLEncoding.EncodeToString(nonceBytes)
+	c.send(signal.Message{Type: signal.TypeChallenge, Nonce: nonce})
+	hello := time.NewTimer(c.s.cfg.HelloTimeout)
+	defer hello.Stop()
+	authed := false
+	for {
+		select {
+		case <-c.stopped:
+			return
+		case <-hello.C:
+			if !authed {
+				c.s.log.Info("no hello in time", "ip", c.ip)
+				c.fail("", ErrHelloTimeout)
+				return
+			}
+		case msg := <-in:
+			if msg.err != nil {
+				return
+			}
+			if msg.tooLarge {
+				c.sendError("", signal.Errorf(signal.CodeTooLarge, "message over the %d byte limit", signal.MaxMessageSize))
+				continue
+			}
+			m, err := signal.Decode(msg.data)
+			if msg.data == nil {
+				err = signal.Errorf(signal.CodeBadMessage, "binary messages are not accepted")
+			}
+			if err != nil {
+				c.sendError(m.Call, err)
+				continue
+			}
+			if !authed {
+				if m.Type != signal.TypeHello {
+					c.sendError(m.Call, signal.Errorf(signal.CodeUnauthorized, "send hello first"))
+					continue
+				}
+				if err := c.s.authenticate(ctx, c, m, nonce); err != nil {
+					c.s.log.Info("hello refused", "role", m.Role, "ip", c.ip, "code", codeOf(err))
+					c.fail("", err)
+					return
+				}
+				authed = true
+				hello.Stop()
+				continue
+			}
+			if err := c.s.handle(ctx, c, m); err != nil {
+				if errors.Is(err, ErrLinkExpired) || errors.Is(err, ErrLinkRevoked) || errors.Is(err, ErrDeviceRevoked) {
+					c.fail(m.Call, err)
+					return
+				}
+				c.sendError(m.Call, err)
+			}
+		}
+	}
+}
+
+// remoteIP is the request's peer address without the port. Forwarding headers are not
+// trusted: the server is reached directly on the ward network.
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,176 @@
+// Package server is the Bedside ward server: the HTTP endpoints (family page, enrollment,
+// photos, health), the WebSocket signaling hub that connects bedside tablets and family pages,
+// and the call state machine that every call between them goes through.
+//
+// Each WebSocket connection is an actor: one loop goroutine owns its session, a reader
+// goroutine feeds it messages, and a writer goroutine drains a bounded send queue with write
+// deadlines. The hub routes messages between connections under one mutex and never blocks on
+// a client: a client whose queue is full is dropped. Store writes (the call log) happen outside
+// the hub's lock.
+//
+// Errors are package sentinels (ErrLinkExpired, ErrBusy, ...) mapped to protocol codes and
+// HTTP statuses in exactly one place (errors.go).
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"sync"
+	"time"
+
+	"bedside/call/signal"
+	"bedside/server/store"
+)
+
+// Timer is what Config.AfterFunc returns: a pending call that can be stopped.
+type Timer interface {
+	Stop() bool
+}
+
+// RateLimit is a token bucket per remote address: Burst requests at once, refilled at
+// PerMinute. The zero value means the default; a negative PerMinute means no limit.
+type RateLimit struct {
+	PerMinute float64
+	Burst     int
+}
+
+// Config is what New needs. Store is required; everything else has a default.
+type Config struct {
+	Store  store.Store
+	Logger *slog.Logger     // discards when nil
+	Now    func() time.Time // time.Now when nil
+	Rand   io.Reader        // crypto/rand when nil: nonces, call ids, link tokens
+	// AfterFunc schedules the ring and media-setup timeouts; time.AfterFunc when nil.
+	AfterFunc func(d time.Duration, f func()) Timer
+	// RingTimeout is how long a call rings before it is missed; 45 s when zero.
+	RingTimeout time.Duration
+	// ConnectTimeout is how long an accepted call may take to report "connected" before it
+	// fails; 30 s when zero.
+	ConnectTimeout time.Duration
+	// HelloTimeout is how long a new connection has to send hello; 10 s when zero.
+	HelloTimeout time.Duration
+	// PingInterval is how often the server pings each connection; 25 s when zero.
+	PingInterval time.Duration
+	ICEServers   []signal.ICEServer
+	// BaseURL is the server's public URL (scheme://host[:port]), used in printed links.
+	BaseURL string
+	// Web holds the family page: family.html, family.js, ... at its root. /j/ and /static/
+	// answer 404 when nil.
+	Web fs.FS
+
+	LinkLookups  RateLimit // family hellos per address; default 30/min, burst 20
+	FailedHellos RateLimit // failed hellos per address; default 10/min, burst 10
+	Enrollments  RateLimit // enrollment attempts per address; default 10/min, burst 5
+}
+
+// Server is the ward server. Create it with New, serve Handler, and Close it before closing
+// its store.
+type Server struct {
+	cfg Config
+	log *slog.Logger
+	hub *hub
+
+	linkLimit   *limiter
+	helloLimit  *limiter
+	enrollLimit *limiter
+
+	mu      sync.Mutex
+	closing bool
+	clients map[*client]struct{}
+	wg      sync.WaitGroup // one per connection
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.Store == nil {
+		return nil, fmt.Errorf("server: %w: Config.Store is nil", ErrConfig)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.AfterFunc == nil {
+		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	if cfg.RingTimeout <= 0 {
+		cfg.RingTimeout = 45 * time.Second
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = 30 * time.Second
+	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = 10 * time.Second
+	}
+	if cfg.PingInterval <= 0 {
+		cfg.PingInterval = 25 * time.Second
+	}
+	s := &Server{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		clients:     make(map[*client]struct{}),
+		linkLimit:   newLimiter(cfg.LinkLookups, RateLimit{PerMinute: 30, Burst: 20}, cfg.Now),
+		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
+		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
+	}
+	s.hub = newHub(s)
+	return s, nil
+}
+
+// Close tells every connected client the server is shutting down, ends their calls (each
+// leaves its call-log row) and waits for the connections to finish. The store stays open.
+func (s *Server) Close() {
+	s.mu.Lock()
+	s.closing = true
+	clients := make([]*client, 0, len(s.clients))
+	for c := range s.clients {
+		clients = append(clients, c)
+	}
+	s.mu.Unlock()
+	for _, c := range clients {
+		c.fail("", ErrShuttingDown)
+	}
+	s.wg.Wait()
+	s.hub.close()
+}
+
+// addClient registers c so that Close reaches it; it fails when the server is closing.
+func (s *Server) addClient(c *client) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return ErrShuttingDown
+	}
+	s.clients[c] = struct{}{}
+	s.wg.Add(1)
+	return nil
+}
+
+func (s *Server) removeClient(c *client) {
+	s.mu.Lock()
+	delete(s.clients, c)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// random returns n random bytes from the configured source.
+func (s *Server) random(n int) ([]byte, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.cfg.Rand, b); err != nil {
+		return nil, fmt.Errorf("server: random: %w", err)
+	}
+	return b, nil
+}
+
+// storeCtx bounds a store call that must not be cut short by a client going away.
+func storeCtx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 10*time.Second)
+}
