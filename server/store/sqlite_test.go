@@ -209,8 +209,23 @@ func TestRestartKeepsEverything(t *testing.T) {
 	call, err := f.s.LogCall(f.ctx, store.CallRecord{PatientID: p.ID, ContactID: c.ID, DeviceID: d.ID,
 		Direction: store.FromFamily, Started: t0, Ended: t0.Add(time.Minute), Reason: "hangup", SetupMS: -1})
 	require.NoError(t, err)
+	st, err := f.s.CreateStaff(f.ctx, store.Staff{Name: "Anna", Role: store.RoleNurse, WardIDs: []string{w.ID}, PasswordHash: []byte("h")})
+	require.NoError(t, err)
+	require.NoError(t, f.s.CreateSession(f.ctx, store.Session{IDHash: hash("s"), StaffID: st.ID, CSRF: "c", Expires: t0.Add(time.Hour)}))
+	require.NoError(t, f.s.Audit(f.ctx, store.AuditEntry{StaffID: st.ID, Action: "admit", Target: p.ID}))
 
 	f.reopen(t)
+
+	gst, err := f.s.StaffByName(f.ctx, "anna")
+	require.NoError(t, err)
+	assert.Equal(t, st, gst)
+	gse, err := f.s.Session(f.ctx, hash("s"))
+	require.NoError(t, err)
+	assert.Equal(t, st.ID, gse.StaffID)
+	audit, err := f.s.AuditLog(f.ctx, 0)
+	require.NoError(t, err)
+	require.Len(t, audit, 1)
+	assert.Equal(t, p.ID, audit[0].Target)
 
 	gw, err := f.s.Ward(f.ctx, w.ID)
 	require.NoError(t, err)

@@ -1,9 +1,11 @@
 // Package store keeps the ward server's data: wards, beds, devices, enrollment tokens,
-// patients, family contacts and their links, photos and the call log. Store is the interface
-// the server uses; Open returns its SQLite implementation.
+// patients, family contacts and their links, photos, the call log, staff accounts, console
+// sessions and the audit log. Store is the interface the server uses; Open returns its SQLite
+// implementation.
 //
-// Secrets never reach the store in the clear: enrollment tokens and family link tokens are
-// stored as SHA-256 hashes, which the caller computes.
+// Secrets never reach the store in the clear: enrollment tokens, family link tokens and
+// session tokens are stored as SHA-256 hashes, and passwords as password hashes, which the
+// caller computes.
 package store
 
 import (
@@ -116,6 +118,45 @@ type CallRecord struct {
 	SetupMS   int    // answer to first "connected", -1 when never connected
 }
 
+// Role says what a staff member may do in the nurse console.
+type Role string
+
+// The staff roles.
+const (
+	RoleAdmin Role = "admin" // manages wards, beds and staff, and does everything a nurse does
+	RoleNurse Role = "nurse" // pairs tablets, admits, discharges and manages families in their wards
+)
+
+// Staff is a nurse console account.
+type Staff struct {
+	ID           string
+	Name         string // the login name, unique whatever its case
+	Role         Role
+	WardIDs      []string // the wards the account works in, sorted
+	PasswordHash []byte   // encoded argon2id or bcrypt hash, computed by the caller
+	FailedLogins int      // consecutive failed logins
+	LockedUntil  time.Time
+	Created      time.Time
+}
+
+// Session is a logged-in console session.
+type Session struct {
+	IDHash  []byte // SHA-256 of the session cookie's token
+	StaffID string
+	CSRF    string // the session's anti-CSRF token
+	Created time.Time
+	Expires time.Time
+}
+
+// AuditEntry is one staff action in the audit log. It names ids, never a person's name.
+type AuditEntry struct {
+	ID      string
+	StaffID string // empty for the server itself
+	Action  string // e.g. "admit", "discharge", "revoke-device", "login"
+	Target  string // the id of what was acted upon, may be empty
+	At      time.Time
+}
+
 // Store is the server's persistence. Every method is safe for concurrent use. Create methods
 // fill in the ID (and Created) of what they are given and return it.
 type Store interface {
@@ -166,6 +207,23 @@ type Store interface {
 
 	LogCall(ctx context.Context, c CallRecord) (CallRecord, error)
 	Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) // newest first
+
+	// CreateStaff fails with ErrConflict when the name is taken (whatever its case).
+	CreateStaff(ctx context.Context, s Staff) (Staff, error)
+	Staff(ctx context.Context, id string) (Staff, error)
+	StaffByName(ctx context.Context, name string) (Staff, error) // case-insensitive
+	AllStaff(ctx context.Context) ([]Staff, error)               // by name
+	// UpdateStaff changes everything but the ID and Created, wards included.
+	UpdateStaff(ctx context.Context, s Staff) error
+
+	CreateSession(ctx context.Context, s Session) error
+	// Session returns the session with this id hash whatever its expiry; the caller checks.
+	Session(ctx context.Context, idHash []byte) (Session, error)
+	DeleteSession(ctx context.Context, idHash []byte) error
+	DeleteStaffSessions(ctx context.Context, staffID string) error // logs the account out everywhere
+
+	Audit(ctx context.Context, e AuditEntry) error                 // At defaults to now
+	AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) // newest first
 
 	Close() error
 }
