@@ -1,0 +1,124 @@
+package call
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/pion/ice/v4"
+	"github.com/pion/interceptor"
+	"github.com/pion/webrtc/v4"
+)
+
+// Payload types and codec parameters Bedside negotiates. They match what browsers offer, so a
+// browser's offer maps onto ours without renumbering.
+const (
+	VP8PayloadType  = 96
+	OpusPayloadType = 111
+	opusFmtp        = "minptime=10;useinbandfec=1"
+)
+
+// APIOptions tunes the pion API that sessions are built on. The zero value is right for
+// production: UDP over IPv4 on every interface, loopback included, no mDNS.
+type APIOptions struct {
+	// LoopbackOnly gathers ICE candidates on loopback addresses only. Tests set it so that
+	// calls stay on 127.0.0.1.
+	LoopbackOnly bool
+	// DisconnectedTimeout, FailedTimeout and KeepAlive set pion's ICE timers; zero keeps
+	// pion's defaults (5 s, 25 s, 2 s).
+	DisconnectedTimeout time.Duration
+	FailedTimeout       time.Duration
+	KeepAlive           time.Duration
+	// PortMin and PortMax, when both set, restrict the UDP ports ICE listens on.
+	PortMin, PortMax uint16
+}
+
+// API is the shared WebRTC machinery for every Session of one process: codecs, interceptors
+// and ICE settings. It is safe for concurrent use; build it once.
+type API struct {
+	api  *webrtc.API
+	opts APIOptions
+}
+
+// NewAPI builds the API. VP8 (PT 96, 90 kHz) carries RTCP feedback nack, nack pli, ccm fir,
+// goog-remb and transport-cc so that lost packets are re-sent and lost keyframes re-requested;
+// Opus (PT 111, 48 kHz stereo, in-band FEC) carries transport-cc. The default interceptors
+// (NACK, RTCP reports, stats, TWCC) are registered.
+func NewAPI(opts APIOptions) (*API, error) {
+	if (opts.PortMin == 0) != (opts.PortMax == 0) || opts.PortMin > opts.PortMax {
+		return nil, fmt.Errorf("%w: PortMin and PortMax go together, min ≤ max", ErrConfig)
+	}
+	me, err := newMediaEngine()
+	if err != nil {
+		return nil, err
+	}
+	reg := &interceptor.Registry{}
+	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+		return nil, fmt.Errorf("call: register interceptors: %w", err)
+	}
+	se := webrtc.SettingEngine{}
+	se.SetIncludeLoopbackCandidate(true)
+	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
+	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if opts.LoopbackOnly {
+		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
+	}
+	if opts.DisconnectedTimeout > 0 || opts.FailedTimeout > 0 || opts.KeepAlive > 0 {
+		se.SetICETimeouts(opts.DisconnectedTimeout, opts.FailedTimeout, opts.KeepAlive)
+	}
+	if opts.PortMin != 0 {
+		if err := se.SetEphemeralUDPPortRange(opts.PortMin, opts.PortMax); err != nil {
+			return nil, fmt.Errorf("%w: port range: %v", ErrConfig, err)
+		}
+	}
+	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg),
+		webrtc.WithSettingEngine(se))
+	return &API{api: api, opts: opts}, nil
+}
+
+// WebRTC returns the underlying pion API, for tools that build their own PeerConnections.
+func (a *API) WebRTC() *webrtc.API { return a.api }
+
+func newMediaEngine() (*webrtc.MediaEngine, error) {
+	me := &webrtc.MediaEngine{}
+	vp8 := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType:  webrtc.MimeTypeVP8,
+			ClockRate: 90000,
+			RTCPFeedback: []webrtc.RTCPFeedback{
+				{Type: webrtc.TypeRTCPFBNACK},
+				{Type: webrtc.TypeRTCPFBNACK, Parameter: "pli"},
+				{Type: webrtc.TypeRTCPFBCCM, Parameter: "fir"},
+				{Type: webrtc.TypeRTCPFBGoogREMB},
+				{Type: webrtc.TypeRTCPFBTransportCC},
+			},
+		},
+		PayloadType: VP8PayloadType,
+	}
+	if err := me.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("call: register VP8: %w", err)
+	}
+	opus := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType:     webrtc.MimeTypeOpus,
+			ClockRate:    48000,
+			Channels:     2,
+			SDPFmtpLine:  opusFmtp,
+			RTCPFeedback: []webrtc.RTCPFeedback{{Type: webrtc.TypeRTCPFBTransportCC}},
+		},
+		PayloadType: OpusPayloadType,
+	}
+	if err := me.RegisterCodec(opus, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("call: register Opus: %w", err)
+	}
+	return me, nil
+}
+
+// logger returns l, or a logger that drops everything when l is nil.
+func logger(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
+	}
+	return slog.New(slog.DiscardHandler)
+}

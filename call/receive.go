@@ -1,0 +1,145 @@
+package call
+
+import (
+	"errors"
+	"time"
+
+	"bedside/call/media"
+
+	"github.com/pion/rtcp"
+	"github.com/pion/rtp/codecs"
+	"github.com/pion/webrtc/v4"
+	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
+)
+
+const (
+	// maxLatePackets and maxLateDelay bound how long a frame with a hole waits for the NACKed
+	// packet before it is given up.
+	maxLatePackets = 512
+	maxLateDelay   = 400 * time.Millisecond
+	// pliInterval is the least time between two keyframe requests for one track.
+	pliInterval = 400 * time.Millisecond
+	// maxOpusSamples is the largest Opus frame (120 ms at 48 kHz), per channel.
+	maxOpusSamples = 5760
+	opusRate       = 48000
+	opusChannels   = 2
+)
+
+// receiveVideo reassembles VP8 frames, decodes them and hands them to the video sink. It asks
+// for a keyframe (PLI) whenever it has none to start from: at the start, after a lost frame,
+// and after a decoding error.
+func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
+	dec, err := media.NewVP8Decoder()
+	if err != nil {
+		s.log.Error("VP8 decoder", "err", err)
+		drain(track)
+		return
+	}
+	defer dec.Close()
+	sb := samplebuilder.New(maxLatePackets, &codecs.VP8Packet{}, track.Codec().ClockRate,
+		samplebuilder.WithMaxTimeDelay(maxLateDelay))
+	ssrc := uint32(track.SSRC())
+	var lastPLI time.Time
+	askKeyFrame := func() {
+		if time.Since(lastPLI) < pliInterval {
+			return
+		}
+		lastPLI = time.Now()
+		s.counters.plisSent.Add(1)
+		if err := s.pc.WriteRTCP([]rtcp.Packet{&rtcp.PictureLossIndication{MediaSSRC: ssrc}}); err != nil {
+			s.log.Debug("send PLI", "err", err)
+		}
+	}
+	needKey := true
+	askKeyFrame()
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		s.counters.videoBytes.Add(uint64(pkt.MarshalSize()))
+		sb.Push(pkt)
+		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
+			if sample.PrevDroppedPackets > 0 {
+				needKey = true
+			}
+			if needKey && !media.IsVP8KeyFrame(sample.Data) {
+				askKeyFrame()
+				continue
+			}
+			img, err := dec.Decode(sample.Data)
+			if err != nil {
+				if !errors.Is(err, media.ErrNoFrame) {
+					s.counters.decodeErrors.Add(1)
+					needKey = true
+					askKeyFrame()
+				}
+				continue
+			}
+			needKey = false
+			s.frameDecoded(img.Rect.Dx(), img.Rect.Dy())
+			if s.cfg.RemoteVideo != nil {
+				s.cfg.RemoteVideo.Frame(img)
+			}
+		}
+	}
+}
+
+// frameDecoded counts a frame and reports the first one.
+func (s *Session) frameDecoded(w, h int) {
+	n := s.counters.frames.Add(1)
+	s.counters.width.Store(int64(w))
+	s.counters.height.Store(int64(h))
+	if n != 1 {
+		return
+	}
+	s.mu.Lock()
+	s.stats.FirstFrameAt = time.Now()
+	if !s.negotiated.IsZero() {
+		s.stats.FirstFrameDelay = s.stats.FirstFrameAt.Sub(s.negotiated)
+	}
+	s.mu.Unlock()
+	if s.cfg.OnFirstFrame != nil {
+		s.cfg.OnFirstFrame()
+	}
+}
+
+// receiveAudio decodes each Opus packet and hands the PCM to the audio sink.
+func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
+	dec, err := media.NewOpusDecoder(opusRate, opusChannels)
+	if err != nil {
+		s.log.Error("Opus decoder", "err", err)
+		drain(track)
+		return
+	}
+	defer dec.Close()
+	pcm := make([]int16, maxOpusSamples*opusChannels)
+	for {
+		pkt, _, err := track.ReadRTP()
+		if err != nil {
+			return
+		}
+		s.counters.audioBytes.Add(uint64(pkt.MarshalSize()))
+		if len(pkt.Payload) == 0 {
+			continue // padding-only packet
+		}
+		n, err := dec.Decode(pkt.Payload, pcm)
+		if err != nil {
+			s.counters.decodeErrors.Add(1)
+			continue
+		}
+		s.counters.audioSamples.Add(uint64(n))
+		if s.cfg.RemoteAudio != nil && n > 0 {
+			s.cfg.RemoteAudio.Samples(pcm[:n*opusChannels], opusRate, opusChannels)
+		}
+	}
+}
+
+// drain reads a track it cannot decode until it ends, so that pion's buffers do not fill.
+func drain(track *webrtc.TrackRemote) {
+	for {
+		if _, _, err := track.ReadRTP(); err != nil {
+			return
+		}
+	}
+}

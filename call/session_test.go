@@ -1,0 +1,258 @@
+package call
+
+import (
+	"context"
+	"image"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bedside/call/media"
+	"bedside/call/signal"
+
+	"github.com/stretchr/testify/require"
+)
+
+// frameCounter is a VideoSink that counts frames and remembers the last size.
+type frameCounter struct {
+	n    atomic.Int64
+	mu   sync.Mutex
+	size image.Point
+}
+
+func (f *frameCounter) Frame(img image.Image) {
+	f.n.Add(1)
+	f.mu.Lock()
+	f.size = img.Bounds().Size()
+	f.mu.Unlock()
+}
+
+// loudness is an AudioSink that records the loudest sample heard.
+type loudness struct {
+	samples atomic.Int64
+	peak    atomic.Int64
+}
+
+func (l *loudness) Samples(pcm []int16, sampleRate, channels int) {
+	l.samples.Add(int64(len(pcm) / channels))
+	var peak int64
+	for _, s := range pcm {
+		v := int64(s)
+		if v < 0 {
+			v = -v
+		}
+		peak = max(peak, v)
+	}
+	if peak > l.peak.Load() {
+		l.peak.Store(peak)
+	}
+}
+
+// peer is one end of an in-process call.
+type peer struct {
+	local *media.Local
+	sess  *Session
+	video *frameCounter
+	audio *loudness
+	state chan PeerState
+}
+
+func newTestAPI(t testing.TB) *API {
+	t.Helper()
+	api, err := NewAPI(APIOptions{LoopbackOnly: true})
+	require.NoError(t, err)
+	return api
+}
+
+func newTestLocal(t testing.TB) *media.Local {
+	t.Helper()
+	local, err := media.NewTest(media.TestOptions{Width: 320, Height: 240, FPS: 30})
+	require.NoError(t, err)
+	require.NoError(t, local.Start(context.Background()))
+	return local
+}
+
+// newPeer makes a session whose candidates go to *other once it exists.
+func newPeer(t testing.TB, api *API, local *media.Local, other **peer) *peer {
+	t.Helper()
+	p := &peer{local: local, video: &frameCounter{}, audio: &loudness{}, state: make(chan PeerState, 16)}
+	sess, err := NewSession(SessionConfig{
+		API:         api,
+		Local:       local,
+		RemoteVideo: p.video,
+		RemoteAudio: p.audio,
+		OnCandidate: func(c signal.Candidate) {
+			if err := (*other).sess.AddCandidate(c); err != nil {
+				t.Errorf("add candidate: %v", err)
+			}
+		},
+		OnState: func(s PeerState) {
+			select {
+			case p.state <- s:
+			default:
+			}
+		},
+	})
+	require.NoError(t, err)
+	p.sess = sess
+	return p
+}
+
+// newPair wires two sessions together in process and negotiates: a offers, b answers.
+func newPair(t testing.TB, api *API, la, lb *media.Local) (a, b *peer) {
+	t.Helper()
+	a = newPeer(t, api, la, &b)
+	b = newPeer(t, api, lb, &a)
+	offer, err := a.sess.CreateOffer()
+	require.NoError(t, err)
+	answer, err := b.sess.HandleOffer(offer)
+	require.NoError(t, err)
+	require.NoError(t, a.sess.HandleAnswer(answer))
+	return a, b
+}
+
+// checkNoLeaks fails the test if goroutines started after before are still running once they
+// had time to settle.
+func checkNoLeaks(t *testing.T, before int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		buf = buf[:runtime.Stack(buf, true)]
+		t.Fatalf("%d goroutines leaked:\n%s", n-before, buf)
+	}
+}
+
+func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSessionLoopback(t *testing.T) {
+	for _, closer := range []string{"offerer", "answerer"} {
+		t.Run("close "+closer, func(t *testing.T) {
+			before := runtime.NumGoroutine()
+			api := newTestAPI(t)
+			la, lb := newTestLocal(t), newTestLocal(t)
+			a, b := newPair(t, api, la, lb)
+
+			waitFor(t, "60 frames and audio both ways", 30*time.Second, func() bool {
+				return a.video.n.Load() >= 60 && b.video.n.Load() >= 60 &&
+					a.audio.samples.Load() >= 48000 && b.audio.samples.Load() >= 48000
+			})
+			for name, p := range map[string]*peer{"offerer": a, "answerer": b} {
+				st := p.sess.Stats()
+				require.Equal(t, PeerConnected, st.State, name)
+				require.GreaterOrEqual(t, st.FramesDecoded, uint64(60), name)
+				require.Equal(t, 320, st.Width, name)
+				require.Equal(t, 240, st.Height, name)
+				require.False(t, st.FirstFrameAt.IsZero(), name)
+				require.Greater(t, p.audio.peak.Load(), int64(1000), "%s hears silence", name)
+				p.video.mu.Lock()
+				size := p.video.size
+				p.video.mu.Unlock()
+				require.Equal(t, image.Pt(320, 240), size, name)
+			}
+			waitFor(t, "per-second stats", 5*time.Second, func() bool {
+				st := a.sess.Stats()
+				return st.FPS > 0 && st.InboundBitrate > 0 && st.OutboundBitrate > 0
+			})
+
+			first, second := a, b
+			if closer == "answerer" {
+				first, second = b, a
+			}
+			require.NoError(t, first.sess.Close())
+			require.NoError(t, first.sess.Close(), "Close is idempotent")
+			// The other end sees its peer vanish (DTLS close alert) and can close too.
+			waitFor(t, "the other end to notice", 40*time.Second, func() bool {
+				st := second.sess.Stats().State
+				return st == PeerClosed || st == PeerFailed || st == PeerDisconnected
+			})
+			require.NoError(t, second.sess.Close())
+			require.ErrorIs(t, second.sess.AddCandidate(signal.Candidate{Candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host"}), ErrClosed)
+			require.NoError(t, la.Close())
+			require.NoError(t, lb.Close())
+			checkNoLeaks(t, before)
+		})
+	}
+}
+
+func TestSessionQueuesEarlyCandidates(t *testing.T) {
+	api := newTestAPI(t)
+	var b *peer
+	var early []signal.Candidate
+	var mu sync.Mutex
+	a, err := NewSession(SessionConfig{API: api, OnCandidate: func(c signal.Candidate) {
+		mu.Lock()
+		defer mu.Unlock()
+		if b == nil {
+			early = append(early, c)
+			return
+		}
+		_ = b.sess.AddCandidate(c)
+	}})
+	require.NoError(t, err)
+	defer a.Close()
+	offer, err := a.CreateOffer()
+	require.NoError(t, err)
+	// Let a gather before b exists, then hand b the candidates before the offer.
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	bs, err := NewSession(SessionConfig{API: api, OnCandidate: func(c signal.Candidate) { _ = a.AddCandidate(c) }})
+	require.NoError(t, err)
+	b = &peer{sess: bs}
+	for _, c := range early {
+		require.NoError(t, bs.AddCandidate(c))
+	}
+	mu.Unlock()
+	defer bs.Close()
+	answer, err := bs.HandleOffer(offer)
+	require.NoError(t, err)
+	require.NoError(t, a.HandleAnswer(answer))
+	waitFor(t, "receive-only sessions to connect", 30*time.Second, func() bool {
+		return a.Stats().State == PeerConnected && bs.Stats().State == PeerConnected
+	})
+}
+
+func TestSessionRejectsBadSDP(t *testing.T) {
+	api := newTestAPI(t)
+	s, err := NewSession(SessionConfig{API: api})
+	require.NoError(t, err)
+	defer s.Close()
+	_, err = s.HandleOffer("v=0\r\nthis is not sdp")
+	require.ErrorIs(t, err, ErrRemoteSDP)
+	require.ErrorIs(t, s.HandleAnswer("nope"), ErrRemoteSDP)
+	_, err = NewSession(SessionConfig{})
+	require.ErrorIs(t, err, ErrConfig)
+}
+
+func TestAPIOffersFeedback(t *testing.T) {
+	api := newTestAPI(t)
+	s, err := NewSession(SessionConfig{API: api})
+	require.NoError(t, err)
+	defer s.Close()
+	offer, err := s.CreateOffer()
+	require.NoError(t, err)
+	for _, want := range []string{
+		"a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack\r\n", "a=rtcp-fb:96 nack pli", "a=rtcp-fb:96 ccm fir",
+		"a=rtcp-fb:96 goog-remb", "a=rtcp-fb:96 transport-cc",
+		"a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1", "a=rtcp-fb:111 transport-cc",
+	} {
+		require.True(t, strings.Contains(offer, want), "offer lacks %q", want)
+	}
+	_, err = NewAPI(APIOptions{PortMin: 5000})
+	require.ErrorIs(t, err, ErrConfig)
+}

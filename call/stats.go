@@ -1,0 +1,147 @@
+package call
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/webrtc/v4"
+)
+
+// PeerState is the state of a Session's connection to the other end.
+type PeerState int
+
+// The peer states, after the W3C RTCPeerConnectionState.
+const (
+	PeerNew PeerState = iota
+	PeerConnecting
+	PeerConnected
+	PeerDisconnected // lost for now; ICE may recover it
+	PeerFailed
+	PeerClosed
+)
+
+func (s PeerState) String() string {
+	switch s {
+	case PeerNew:
+		return "new"
+	case PeerConnecting:
+		return "connecting"
+	case PeerConnected:
+		return "connected"
+	case PeerDisconnected:
+		return "disconnected"
+	case PeerFailed:
+		return "failed"
+	case PeerClosed:
+		return "closed"
+	}
+	return "unknown"
+}
+
+func peerState(s webrtc.PeerConnectionState) PeerState {
+	switch s {
+	case webrtc.PeerConnectionStateNew, webrtc.PeerConnectionStateUnknown:
+		return PeerNew
+	case webrtc.PeerConnectionStateConnecting:
+		return PeerConnecting
+	case webrtc.PeerConnectionStateConnected:
+		return PeerConnected
+	case webrtc.PeerConnectionStateDisconnected:
+		return PeerDisconnected
+	case webrtc.PeerConnectionStateFailed:
+		return PeerFailed
+	case webrtc.PeerConnectionStateClosed:
+		return PeerClosed
+	}
+	return PeerNew
+}
+
+// Stats is a snapshot of one call's media figures. Rates are over the last second.
+type Stats struct {
+	State PeerState
+	// RTT is the round-trip time of the selected ICE candidate pair; zero until measured.
+	RTT time.Duration
+	// FramesDecoded counts remote video frames decoded; FPS is the rate over the last second.
+	FramesDecoded uint64
+	FPS           float64
+	Width, Height int // size of the last decoded frame
+	// InboundBitrate and OutboundBitrate are bits per second on the wire, all media included.
+	InboundBitrate  float64
+	OutboundBitrate float64
+	// AudioSamples counts decoded remote audio samples, per channel (48 000 a second).
+	AudioSamples uint64
+	// FirstFrameAt is when the first remote frame was decoded; FirstFrameDelay is the time from
+	// applying the remote description (offer or answer) to it. Both zero until then.
+	FirstFrameAt    time.Time
+	FirstFrameDelay time.Duration
+	// PLIsSent counts keyframe requests we sent; KeyFramesAsked those the other end sent us.
+	PLIsSent       uint64
+	KeyFramesAsked uint64
+	DecodeErrors   uint64
+}
+
+// counters are the figures the media goroutines update without a lock.
+type counters struct {
+	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
+	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
+	width, height                                atomic.Int64
+}
+
+// Stats returns a snapshot of the session's figures.
+func (s *Session) Stats() Stats {
+	s.mu.Lock()
+	st := s.stats
+	s.mu.Unlock()
+	st.FramesDecoded = s.counters.frames.Load()
+	st.AudioSamples = s.counters.audioSamples.Load()
+	st.PLIsSent = s.counters.plisSent.Load()
+	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
+	st.DecodeErrors = s.counters.decodeErrors.Load()
+	st.Width = int(s.counters.width.Load())
+	st.Height = int(s.counters.height.Load())
+	return st
+}
+
+// statsLoop works out the per-second rates and the RTT once a second.
+func (s *Session) statsLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	last := time.Now()
+	var lastFrames, lastIn, lastOut uint64
+	for {
+		select {
+		case <-s.done:
+			return
+		case now := <-tick.C:
+			frames := s.counters.frames.Load()
+			in, out, rtt := s.transportFigures()
+			secs := now.Sub(last).Seconds()
+			s.mu.Lock()
+			s.stats.FPS = float64(frames-lastFrames) / secs
+			s.stats.InboundBitrate = float64(in-lastIn) * 8 / secs
+			s.stats.OutboundBitrate = float64(out-lastOut) * 8 / secs
+			if rtt > 0 {
+				s.stats.RTT = rtt
+			}
+			s.mu.Unlock()
+			last, lastFrames, lastIn, lastOut = now, frames, in, out
+		}
+	}
+}
+
+// transportFigures reads the bytes sent and received and the selected pair's RTT from pion.
+func (s *Session) transportFigures() (in, out uint64, rtt time.Duration) {
+	for _, st := range s.pc.GetStats() {
+		switch v := st.(type) {
+		case webrtc.TransportStats:
+			in += v.BytesReceived
+			out += v.BytesSent
+		case webrtc.ICECandidatePairStats:
+			if v.Nominated && v.CurrentRoundTripTime > 0 {
+				rtt = time.Duration(v.CurrentRoundTripTime * float64(time.Second))
+			}
+		}
+	}
+	return in, out, rtt
+}
