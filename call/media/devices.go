@@ -1,0 +1,197 @@
+package media
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"slices"
+	"sync"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/driver"
+	_ "github.com/pion/mediadevices/pkg/driver/camera" // registers the v4l2 cameras
+	"github.com/pion/mediadevices/pkg/frame"
+	"github.com/pion/mediadevices/pkg/io/audio"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/prop"
+)
+
+// DeviceOptions choose the camera mode of OpenDevices. Zero values take the defaults.
+type DeviceOptions struct {
+	Width, Height int // wished picture size; default 640x480, the camera's closest mode is used
+	FPS           int // wished frame rate; default 30
+	// Logger receives warnings of the capture and encoding loops; nil discards them.
+	Logger *slog.Logger
+}
+
+// OpenDevices opens the camera (v4l2, through mediadevices) and the default microphone
+// (miniaudio) and returns a Local encoding them. It returns an error wrapping ErrNoCamera when
+// there is no usable camera and ErrNoMicrophone when there is no usable microphone; callers may
+// then fall back to NewTest.
+func OpenDevices(opts DeviceOptions) (*Local, error) {
+	if opts.Width == 0 && opts.Height == 0 {
+		opts.Width, opts.Height = 640, 480
+	}
+	if opts.FPS == 0 {
+		opts.FPS = 30
+	}
+	if err := checkVideoOptions(opts.Width, opts.Height, opts.FPS); err != nil {
+		return nil, err
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	cam, err := openCamera(opts)
+	if err != nil {
+		return nil, err
+	}
+	mic, err := openMicrophone(log)
+	if err != nil {
+		_ = cam.close()
+		return nil, err
+	}
+	w, h := cam.mode.Width, cam.mode.Height
+	l, err := newLocal(log, opts.FPS, cam, mic,
+		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, opts.FPS) },
+		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	if err != nil {
+		return nil, err // newLocal closed the sources
+	}
+	log.Info("media: devices open", "camera", cam.name, "width", w, "height", h,
+		"format", cam.mode.FrameFormat, "fps", cam.mode.FrameRate)
+	return l, nil
+}
+
+// cameraSource reads a v4l2 camera through mediadevices' driver; the camera paces the frames.
+type cameraSource struct {
+	d      driver.Driver
+	name   string
+	mode   prop.Media
+	reader video.Reader
+	once   sync.Once
+}
+
+// cameraFormats are the capture formats we accept, best first: raw 4:2:0 and 4:2:2 cost
+// nothing to decode, MJPEG costs a JPEG decode per frame.
+var cameraFormats = []frame.Format{frame.FormatI420, frame.FormatNV12, frame.FormatNV21,
+	frame.FormatYUYV, frame.FormatUYVY, frame.FormatMJPEG}
+
+func openCamera(opts DeviceOptions) (*cameraSource, error) {
+	var cams []driver.Driver
+	for _, d := range driver.GetManager().Query(driver.FilterVideoRecorder()) {
+		if d.Info().DeviceType == driver.Camera {
+			cams = append(cams, d)
+		}
+	}
+	if len(cams) == 0 {
+		return nil, fmt.Errorf("%w: no video capture device found", ErrNoCamera)
+	}
+	// Highest priority first (mediadevices gives /dev/video0 the high priority).
+	slices.SortStableFunc(cams, func(a, b driver.Driver) int {
+		return cmp.Compare(b.Info().Priority, a.Info().Priority)
+	})
+	var errs []error
+	for _, d := range cams {
+		c, err := tryCamera(d, opts)
+		if err == nil {
+			return c, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", d.Info().Label, err))
+	}
+	return nil, fmt.Errorf("%w: %w", ErrNoCamera, errors.Join(errs...))
+}
+
+func tryCamera(d driver.Driver, opts DeviceOptions) (*cameraSource, error) {
+	if err := d.Open(); err != nil {
+		return nil, err
+	}
+	mode, ok := chooseCameraMode(d.Properties(), opts)
+	if !ok {
+		_ = d.Close()
+		return nil, errors.New("no supported capture mode")
+	}
+	rec, ok := d.(driver.VideoRecorder)
+	if !ok {
+		_ = d.Close()
+		return nil, errors.New("not a video recorder")
+	}
+	r, err := rec.VideoRecord(mode)
+	if err != nil {
+		_ = d.Close()
+		return nil, err
+	}
+	return &cameraSource{d: d, name: d.Info().Name, mode: mode, reader: r}, nil
+}
+
+// chooseCameraMode picks the mode closest to the wished size and rate, preferring cheap formats.
+func chooseCameraMode(modes []prop.Media, opts DeviceOptions) (prop.Media, bool) {
+	rank := func(f frame.Format) int {
+		for i, g := range cameraFormats {
+			if f == g {
+				return i
+			}
+		}
+		return -1
+	}
+	score := func(m prop.Media) int {
+		dw, dh := m.Width-opts.Width, m.Height-opts.Height
+		s := 4 * (abs(dw) + abs(dh))
+		if m.FrameRate > 0 {
+			s += 10 * abs(int(m.FrameRate)-opts.FPS)
+		}
+		if m.Width%2 != 0 || m.Height%2 != 0 {
+			s += 1 << 20
+		}
+		return s + 30*rank(m.FrameFormat)
+	}
+	var best prop.Media
+	found := false
+	for _, m := range modes {
+		if rank(m.FrameFormat) < 0 || m.Width <= 0 || m.Height <= 0 ||
+			m.Width > MaxVP8Width || m.Height > MaxVP8Height {
+			continue
+		}
+		if !found || score(m) < score(best) {
+			best, found = m, true
+		}
+	}
+	return best, found
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func (c *cameraSource) read() (image.Image, func(), error) {
+	img, release, err := c.reader.Read()
+	if err != nil {
+		return nil, nil, err
+	}
+	if release == nil {
+		release = func() {}
+	}
+	return img, release, nil
+}
+
+// close stops the camera. A read in progress returns within the driver's read timeout.
+func (c *cameraSource) close() error {
+	var err error
+	c.once.Do(func() { err = c.d.Close() })
+	return err
+}
+
+// hasCamera reports whether mediadevices found any camera.
+func hasCamera() bool {
+	for _, d := range driver.GetManager().Query(driver.FilterVideoRecorder()) {
+		if d.Info().DeviceType == driver.Camera {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,411 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/io/audio"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/wave"
+	"github.com/pion/webrtc/v4"
+	pmedia "github.com/pion/webrtc/v4/pkg/media"
+)
+
+// Identifiers of the local tracks.
+const (
+	VideoTrackID = "video"
+	AudioTrackID = "audio"
+	StreamID     = "bedside"
+)
+
+const (
+	// audioFrame is the duration of one Opus packet.
+	audioFrame = 20 * time.Millisecond
+	// audioRate is the sample rate fed to the Opus encoder.
+	audioRate = 48000
+	// previewInterval throttles the self-view to about 15 frames per second.
+	previewInterval = 66 * time.Millisecond
+	// offFPS is the rate of the black frames sent while the camera is off: enough for the far
+	// end to keep a picture, and almost free to encode and send.
+	offFPS = 2
+)
+
+// videoSource is where the pictures of a Local come from. read blocks until the next picture is
+// due and returns it with a function releasing it; the picture is only valid until release.
+// read returns io.EOF once close was called.
+type videoSource interface {
+	read() (img image.Image, release func(), err error)
+	close() error
+}
+
+// audioSource is where the sound of a Local comes from: read blocks until the next chunk is due.
+// read returns io.EOF once close was called.
+type audioSource interface {
+	read() (wave.Audio, error)
+	close() error
+}
+
+// Local is the outgoing media of a device: one VP8 and one Opus encoder whose output feeds every
+// peer connection that adds its tracks (one encoder output can feed several peers).
+//
+// A Local is made by NewTest or OpenDevices, started once with Start and released with Close.
+// All methods are safe for concurrent use.
+type Local struct {
+	log        *slog.Logger
+	videoTrack *webrtc.TrackLocalStaticSample
+	audioTrack *webrtc.TrackLocalStaticSample
+	vsrc       videoSource
+	asrc       audioSource
+	venc       codec.ReadCloser
+	aenc       codec.ReadCloser
+	keyCtl     codec.KeyFrameController // nil when the encoder cannot force keyframes
+	fps        int
+
+	keyReq  atomic.Bool
+	videoOn atomic.Bool
+	audioOn atomic.Bool
+	preview atomic.Pointer[sinkBox]
+
+	// cur is the picture the video encoder reads next; only the video loop touches it.
+	cur   image.Image
+	black *image.YCbCr
+
+	done     chan struct{} // closed by stop
+	stopOnce sync.Once
+	wg       sync.WaitGroup
+
+	mu        sync.Mutex
+	started   bool
+	closed    bool
+	stopWatch func() bool // unregisters the ctx watcher
+
+	statsMu sync.Mutex
+	stats   LocalStats
+}
+
+type sinkBox struct{ s VideoSink }
+
+// newLocal wires sources to encoders and tracks. enc builds the encoders from the readers it is
+// given; on error everything built so far is released.
+func newLocal(log *slog.Logger, fps int, vsrc videoSource, asrc audioSource,
+	buildVideo func(video.Reader) (codec.ReadCloser, error),
+	buildAudio func(audio.Reader) (codec.ReadCloser, error)) (*Local, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	l := &Local{log: log, vsrc: vsrc, asrc: asrc, fps: fps, done: make(chan struct{})}
+	l.videoOn.Store(true)
+	l.audioOn.Store(true)
+	fail := func(err error) (*Local, error) {
+		l.release()
+		return nil, err
+	}
+	var err error
+	l.videoTrack, err = webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, VideoTrackID, StreamID)
+	if err != nil {
+		return fail(fmt.Errorf("media: video track: %w", err))
+	}
+	l.audioTrack, err = webrtc.NewTrackLocalStaticSample(
+		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
+			SDPFmtpLine: "minptime=10;useinbandfec=1"}, AudioTrackID, StreamID)
+	if err != nil {
+		return fail(fmt.Errorf("media: audio track: %w", err))
+	}
+	// The video encoder reads the picture the loop put in l.cur, so that it never blocks on the
+	// source while holding its own lock (ForceKeyFrame takes the same lock).
+	l.venc, err = buildVideo(video.ReaderFunc(func() (image.Image, func(), error) {
+		if l.cur == nil {
+			return nil, func() {}, io.EOF
+		}
+		return l.cur, func() {}, nil
+	}))
+	if err != nil {
+		return fail(fmt.Errorf("%w: VP8 encoder: %w", ErrEncode, err))
+	}
+	if kc, ok := l.venc.Controller().(codec.KeyFrameController); ok {
+		l.keyCtl = kc
+	}
+	l.aenc, err = buildAudio(audio.ReaderFunc(l.readAudio))
+	if err != nil {
+		return fail(fmt.Errorf("%w: Opus encoder: %w", ErrEncode, err))
+	}
+	return l, nil
+}
+
+// VideoTrack is the VP8 track (clock 90000, id "video", stream "bedside"). Add it to every
+// peer connection that should receive this device's picture.
+func (l *Local) VideoTrack() *webrtc.TrackLocalStaticSample { return l.videoTrack }
+
+// AudioTrack is the Opus track (48000 Hz, 2 channels in SDP; the payload is mono).
+func (l *Local) AudioTrack() *webrtc.TrackLocalStaticSample { return l.audioTrack }
+
+// Start begins capture and encoding and returns at once. Encoded samples are written to the
+// tracks until ctx is done or Close is called. A Local starts only once.
+func (l *Local) Start(ctx context.Context) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.closed:
+		return ErrClosed
+	case l.started:
+		return ErrStarted
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("media: start: %w", err)
+	}
+	l.started = true
+	l.wg.Add(2)
+	go l.videoLoop()
+	go l.audioLoop()
+	l.stopWatch = context.AfterFunc(ctx, l.stop)
+	return nil
+}
+
+// RequestKeyFrame makes the next video frame a keyframe (call it on PLI or FIR).
+func (l *Local) RequestKeyFrame() { l.keyReq.Store(true) }
+
+// SetVideoEnabled turns the camera picture on or off. While off, black frames are sent at a low
+// rate, so the far end keeps a (black) picture and the encoder costs almost nothing.
+func (l *Local) SetVideoEnabled(on bool) {
+	if l.videoOn.Swap(on) != on && on {
+		l.RequestKeyFrame() // the picture changes completely: start it clean
+	}
+}
+
+// SetAudioEnabled mutes (false) or unmutes (true) the microphone. While muted, silence is sent.
+func (l *Local) SetAudioEnabled(on bool) { l.audioOn.Store(on) }
+
+// SetPreview sets the sink of the self-view (nil removes it). It receives the raw pictures before
+// encoding, at most about 15 per second, on the encoding goroutine: it must not block.
+func (l *Local) SetPreview(s VideoSink) {
+	if s == nil {
+		l.preview.Store(nil)
+		return
+	}
+	l.preview.Store(&sinkBox{s})
+}
+
+// Stats returns a copy of the counters of the outgoing media.
+func (l *Local) Stats() LocalStats {
+	l.statsMu.Lock()
+	defer l.statsMu.Unlock()
+	return l.stats
+}
+
+// Close stops capture and encoding, waits for the encoding goroutines to end and frees the
+// encoders and devices. It is safe to call more than once.
+func (l *Local) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	if l.stopWatch != nil {
+		l.stopWatch()
+	}
+	l.mu.Unlock()
+	l.stop()
+	l.wg.Wait()
+	return l.release()
+}
+
+// stop unblocks the sources and tells the loops to end.
+func (l *Local) stop() {
+	l.stopOnce.Do(func() {
+		close(l.done)
+		if l.vsrc != nil {
+			if err := l.vsrc.close(); err != nil {
+				l.log.Warn("media: closing video source", "err", err)
+			}
+		}
+		if l.asrc != nil {
+			if err := l.asrc.close(); err != nil {
+				l.log.Warn("media: closing audio source", "err", err)
+			}
+		}
+	})
+}
+
+// release frees the encoders and sources; the loops must have ended.
+func (l *Local) release() error {
+	l.stop()
+	var errs []error
+	if l.venc != nil {
+		errs = append(errs, l.venc.Close())
+		l.venc = nil
+	}
+	if l.aenc != nil {
+		errs = append(errs, l.aenc.Close())
+		l.aenc = nil
+	}
+	return errors.Join(errs...)
+}
+
+func (l *Local) stopped() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// videoLoop reads pictures from the source at the source's pace, encodes them and writes them
+// to the video track. It never queues: a late picture is simply the next one read.
+func (l *Local) videoLoop() {
+	defer l.wg.Done()
+	var last time.Time // capture time of the last frame written
+	var lastPreview time.Time
+	var lastOff time.Time
+	nominal := time.Second / time.Duration(l.fps)
+	for {
+		img, release, err := l.vsrc.read()
+		if err != nil {
+			if l.stopped() || errors.Is(err, io.EOF) {
+				return
+			}
+			l.log.Warn("media: video source", "err", err)
+			l.countVideoDrop()
+			select {
+			case <-l.done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		now := time.Now()
+		if !l.videoOn.Load() {
+			if now.Sub(lastOff) < time.Second/offFPS {
+				release()
+				continue
+			}
+			lastOff = now
+			img = l.blackFrame(img.Bounds())
+		}
+		if p := l.preview.Load(); p != nil && now.Sub(lastPreview) >= previewInterval {
+			lastPreview = now
+			p.s.Frame(img)
+		}
+		if l.keyCtl != nil && l.keyReq.Swap(false) {
+			if err := l.keyCtl.ForceKeyFrame(); err != nil {
+				l.log.Warn("media: force keyframe", "err", err)
+			}
+		}
+		l.cur = img
+		t0 := time.Now()
+		data, encRelease, err := l.venc.Read()
+		spent := time.Since(t0)
+		l.cur = nil
+		release()
+		if err != nil {
+			l.log.Warn("media: VP8 encode", "err", err)
+			l.countVideoDrop()
+			continue
+		}
+		if len(data) == 0 { // the encoder dropped the frame (rate control)
+			encRelease()
+			l.countVideoDrop()
+			continue
+		}
+		dur := nominal
+		if !last.IsZero() {
+			dur = min(max(now.Sub(last), time.Millisecond), time.Second)
+		}
+		last = now
+		key := IsVP8KeyFrame(data)
+		if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
+			l.log.Warn("media: write video sample", "err", err)
+		}
+		encRelease()
+		b := img.Bounds()
+		l.statsMu.Lock()
+		l.stats.VideoFrames++
+		l.stats.VideoBytes += uint64(len(data))
+		l.stats.EncodeTime += spent
+		if key {
+			l.stats.KeyFrames++
+		}
+		l.stats.Width, l.stats.Height = b.Dx(), b.Dy()
+		l.statsMu.Unlock()
+	}
+}
+
+func (l *Local) countVideoDrop() {
+	l.statsMu.Lock()
+	l.stats.VideoDropped++
+	l.statsMu.Unlock()
+}
+
+// blackFrame returns a black 4:2:0 picture of the given size, reused between calls.
+func (l *Local) blackFrame(r image.Rectangle) *image.YCbCr {
+	w, h := r.Dx(), r.Dy()
+	if l.black == nil || l.black.Rect.Dx() != w || l.black.Rect.Dy() != h {
+		l.black = image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+		for i := range l.black.Y {
+			l.black.Y[i] = 16
+		}
+		for i := range l.black.Cb {
+			l.black.Cb[i] = 128
+			l.black.Cr[i] = 128
+		}
+	}
+	return l.black
+}
+
+// readAudio is the reader of the Opus encoder: the next chunk of the source, silenced if muted.
+func (l *Local) readAudio() (wave.Audio, func(), error) {
+	chunk, err := l.asrc.read()
+	if err != nil {
+		return nil, func() {}, err
+	}
+	if !l.audioOn.Load() {
+		switch c := chunk.(type) {
+		case *wave.Int16Interleaved:
+			clear(c.Data)
+		case *wave.Float32Interleaved:
+			clear(c.Data)
+		}
+	}
+	return chunk, func() {}, nil
+}
+
+// audioLoop encodes the audio source (paced by the source) and writes the packets to the track.
+func (l *Local) audioLoop() {
+	defer l.wg.Done()
+	for {
+		data, release, err := l.aenc.Read()
+		if err != nil {
+			if l.stopped() || errors.Is(err, io.EOF) {
+				return
+			}
+			l.log.Warn("media: Opus encode", "err", err)
+			l.statsMu.Lock()
+			l.stats.AudioEncodeErr++
+			l.statsMu.Unlock()
+			select { // do not spin on a persistent error
+			case <-l.done:
+				return
+			case <-time.After(audioFrame):
+			}
+			continue
+		}
+		if err := l.audioTrack.WriteSample(pmedia.Sample{Data: data, Duration: audioFrame}); err != nil {
+			l.log.Warn("media: write audio sample", "err", err)
+		}
+		release()
+		l.statsMu.Lock()
+		l.stats.AudioPackets++
+		l.stats.AudioBytes += uint64(len(data))
+		l.statsMu.Unlock()
+	}
+}

@@ -1,0 +1,139 @@
+package media
+
+import (
+	"context"
+	"image"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// eventually polls cond until it holds; the long limit only guards against a hang, it is not a
+// timing assertion.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// settledGoroutines waits for the goroutine count to drop to at most want, and returns it.
+func settledGoroutines(want int) int {
+	n := runtime.NumGoroutine()
+	for i := 0; i < 200 && n > want; i++ {
+		time.Sleep(10 * time.Millisecond)
+		n = runtime.NumGoroutine()
+	}
+	return n
+}
+
+func TestLocalStartClose(t *testing.T) {
+	before := runtime.NumGoroutine()
+	l, err := NewTest(TestOptions{Width: 320, Height: 240})
+	require.NoError(t, err)
+
+	assert.Equal(t, "video", l.VideoTrack().ID())
+	assert.Equal(t, "bedside", l.VideoTrack().StreamID())
+	assert.Equal(t, "video/VP8", l.VideoTrack().Codec().MimeType)
+	assert.Equal(t, uint32(90000), l.VideoTrack().Codec().ClockRate)
+	assert.Equal(t, "audio", l.AudioTrack().ID())
+	assert.Equal(t, "bedside", l.AudioTrack().StreamID())
+	assert.Equal(t, "audio/opus", l.AudioTrack().Codec().MimeType)
+	assert.Equal(t, uint32(48000), l.AudioTrack().Codec().ClockRate)
+	assert.Equal(t, uint16(2), l.AudioTrack().Codec().Channels)
+
+	var previews atomic.Int64
+	var previewSize atomic.Value
+	l.SetPreview(VideoSinkFunc(func(img image.Image) {
+		previews.Add(1)
+		previewSize.Store(img.Bounds())
+	}))
+
+	require.NoError(t, l.Start(context.Background()))
+	assert.ErrorIs(t, l.Start(context.Background()), ErrStarted)
+
+	eventually(t, "frames and packets", func() bool {
+		s := l.Stats()
+		return s.VideoFrames >= 5 && s.AudioPackets >= 5 && previews.Load() >= 2
+	})
+	s := l.Stats()
+	assert.GreaterOrEqual(t, s.KeyFrames, uint64(1), "the stream starts with a keyframe")
+	assert.Greater(t, s.VideoBytes, uint64(0))
+	assert.Greater(t, s.AudioBytes, uint64(0))
+	assert.Equal(t, 320, s.Width)
+	assert.Equal(t, 240, s.Height)
+	assert.Greater(t, s.MeanEncodeTime(), time.Duration(0))
+	assert.Equal(t, image.Rect(0, 0, 320, 240), previewSize.Load())
+
+	keys := s.KeyFrames
+	l.RequestKeyFrame()
+	eventually(t, "a keyframe after RequestKeyFrame", func() bool { return l.Stats().KeyFrames > keys })
+
+	l.SetVideoEnabled(false)
+	l.SetAudioEnabled(false)
+	frames := l.Stats().VideoFrames
+	eventually(t, "black frames while the camera is off", func() bool { return l.Stats().VideoFrames > frames+1 })
+	l.SetVideoEnabled(true)
+	l.SetAudioEnabled(true)
+	l.SetPreview(nil)
+
+	require.NoError(t, l.Close())
+	require.NoError(t, l.Close())
+	assert.ErrorIs(t, l.Start(context.Background()), ErrClosed)
+	after := settledGoroutines(before)
+	assert.LessOrEqual(t, after, before, "Start/Close leaves no goroutine behind")
+}
+
+func TestLocalStopsWithContext(t *testing.T) {
+	before := runtime.NumGoroutine()
+	l, err := NewTest(TestOptions{Width: 160, Height: 120, FPS: 15})
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	require.NoError(t, l.Start(ctx))
+	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 2 })
+	cancel()
+	// The loops end on their own once ctx is done; Close then only frees.
+	assert.LessOrEqual(t, settledGoroutines(before), before)
+	require.NoError(t, l.Close())
+}
+
+func TestLocalCloseWithoutStart(t *testing.T) {
+	before := runtime.NumGoroutine()
+	l, err := NewTest(TestOptions{})
+	require.NoError(t, err)
+	require.NoError(t, l.Close())
+	assert.LessOrEqual(t, settledGoroutines(before), before)
+}
+
+func TestLocalStartWithDoneContext(t *testing.T) {
+	l, err := NewTest(TestOptions{Width: 160, Height: 120})
+	require.NoError(t, err)
+	defer l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, l.Start(ctx), context.Canceled)
+}
+
+func TestNewTestBadOptions(t *testing.T) {
+	for _, o := range []TestOptions{
+		{Width: 641, Height: 480},
+		{Width: -2, Height: 480},
+		{Width: 640, Height: 0},
+		{Width: 8192, Height: 480},
+		{FPS: 1000},
+		{FPS: -1},
+		{ToneHz: -5},
+		{ToneHz: 30000},
+	} {
+		_, err := NewTest(o)
+		assert.ErrorIs(t, err, ErrBadOptions, "%+v", o)
+	}
+}

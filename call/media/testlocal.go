@@ -1,0 +1,107 @@
+package media
+
+import (
+	"image"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/io/audio"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/wave"
+)
+
+// TestOptions configure the synthetic source of NewTest. Zero values take the defaults.
+type TestOptions struct {
+	Width, Height int     // picture size, even; default 640x480
+	FPS           int     // frames per second; default 30
+	ToneHz        float64 // tone frequency; default 440 Hz
+	// Logger receives warnings of the encoding loops; nil discards them.
+	Logger *slog.Logger
+}
+
+// NewTest returns a Local whose picture is a synthetic moving test pattern and whose sound is a
+// sine tone: for tests, demos and tablets without a camera.
+func NewTest(opts TestOptions) (*Local, error) {
+	if opts.Width == 0 && opts.Height == 0 {
+		opts.Width, opts.Height = 640, 480
+	}
+	if opts.FPS == 0 {
+		opts.FPS = 30
+	}
+	if opts.ToneHz == 0 {
+		opts.ToneHz = 440
+	}
+	if err := checkVideoOptions(opts.Width, opts.Height, opts.FPS); err != nil {
+		return nil, err
+	}
+	if opts.ToneHz < 0 || opts.ToneHz >= audioRate/2 {
+		return nil, errBadTone(opts.ToneHz)
+	}
+	vsrc := &tickerVideo{pat: newTestPattern(opts.Width, opts.Height), period: time.Second / time.Duration(opts.FPS), done: make(chan struct{})}
+	asrc := &toneAudio{tone: newToneGen(opts.ToneHz, audioRate), done: make(chan struct{}),
+		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: audioRate * int(audioFrame) / int(time.Second), Channels: 1, SamplingRate: audioRate})}
+	return newLocal(opts.Logger, opts.FPS, vsrc, asrc,
+		func(r video.Reader) (codec.ReadCloser, error) {
+			return newVP8Encoder(r, opts.Width, opts.Height, opts.FPS)
+		},
+		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+}
+
+// tickerVideo paces the test pattern with a ticker. A ticker drops ticks for a slow reader, so a
+// slow encoder lowers the frame rate instead of building up latency.
+type tickerVideo struct {
+	pat    *testPattern
+	period time.Duration
+	ticker *time.Ticker // made on the first read, only used by the reading goroutine
+	done   chan struct{}
+	once   sync.Once
+}
+
+func (s *tickerVideo) read() (image.Image, func(), error) {
+	if s.ticker == nil {
+		s.ticker = time.NewTicker(s.period)
+	}
+	select {
+	case <-s.done:
+		s.ticker.Stop()
+		return nil, nil, io.EOF
+	case <-s.ticker.C:
+	}
+	return s.pat.next(), func() {}, nil
+}
+
+func (s *tickerVideo) close() error {
+	s.once.Do(func() { close(s.done) })
+	return nil
+}
+
+// toneAudio paces the tone with a ticker, one 20 ms chunk per tick.
+type toneAudio struct {
+	tone   *toneGen
+	buf    *wave.Int16Interleaved
+	ticker *time.Ticker
+	done   chan struct{}
+	once   sync.Once
+}
+
+func (s *toneAudio) read() (wave.Audio, error) {
+	if s.ticker == nil {
+		s.ticker = time.NewTicker(audioFrame)
+	}
+	select {
+	case <-s.done:
+		s.ticker.Stop()
+		return nil, io.EOF
+	case <-s.ticker.C:
+	}
+	s.tone.fill(s.buf.Data, s.buf.Size.Channels)
+	return s.buf, nil
+}
+
+func (s *toneAudio) close() error {
+	s.once.Do(func() { close(s.done) })
+	return nil
+}
