@@ -1,8 +1,10 @@
 package provisioning_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 
 	"bedside/provisioning"
 )
@@ -41,4 +43,27 @@ func ExampleParsePayload() {
 	// Output:
 	// provisioning: enrollment code of an unknown version
 	// provisioning: bad server URL in enrollment code: scheme is not http or https
+}
+
+func ExampleNewEnrollmentSecrets() {
+	// The server uses crypto/rand.Reader; a fixed reader makes the example repeatable.
+	token, code, err := provisioning.NewEnrollmentSecrets(strings.NewReader(strings.Repeat("bedside!", 8)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(len(token), provisioning.IsToken(token))
+	fmt.Println(provisioning.FormatCode(code), provisioning.IsCode(code))
+	// The store keeps only hashes; a typed code matches however it was typed.
+	fmt.Println(bytes.Equal(provisioning.HashSecret(code), provisioning.HashSecret(strings.ToLower(provisioning.FormatCode(code)))))
+	// Output:
+	// 32 true
+	// E9A4-7A9R true
+	// true
+}
+
+func ExamplePairingRequestURL() {
+	fmt.Println(provisioning.PairingRequestURL("https://ward3.example:8443", "abcd-efgh", "ABCD-EFGH-IJKL-MNOP"))
+	// Output:
+	// https://ward3.example:8443/console/pair?c=ABCDEFGH&f=ABCD-EFGH-IJKL-MNOP
 }

@@ -232,3 +232,23 @@ func writeFileAtomic(path string, data []byte) error {
 	ok = true
 	return nil
 }
+
+// IsFingerprint reports whether s has the shape of a KeyFingerprint.
+func IsFingerprint(s string) bool {
+	if len(s) != FingerprintLen+3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if i%5 == 4 {
+			if c != '-' {
+				return false
+			}
+			continue
+		}
+		if !(c >= 'A' && c <= 'Z' || c >= '2' && c <= '7') {
+			return false
+		}
+	}
+	return true
+}

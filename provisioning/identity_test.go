@@ -138,4 +138,6 @@ func TestKeyFingerprint(t *testing.T) {
 	assert.Equal(t, strings.ToUpper(fp), fp)
 	assert.Equal(t, fp, KeyFingerprint(a.PublicKey()))
 	assert.NotEqual(t, fp, b.Fingerprint())
+	assert.True(t, IsFingerprint(fp))
+	assert.False(t, IsFingerprint(strings.ReplaceAll(fp, "-", "")))
 }

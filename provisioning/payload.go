@@ -346,3 +346,23 @@ func PairingRequestURL(server, code, fingerprint string) string {
 	q.Set("f", fingerprint)
 	return strings.TrimRight(server, "/") + ConsolePairPath + "?" + q.Encode()
 }
+
+// ErrPairingRequest reports a pairing request URL whose code or fingerprint is malformed.
+var ErrPairingRequest = errors.New("provisioning: malformed pairing request")
+
+// ParsePairingRequest reads the short code and key fingerprint from the query of a pairing
+// request URL (see PairingRequestURL), for the console page at ConsolePairPath. The code comes
+// back normalized.
+func ParsePairingRequest(q url.Values) (code, fingerprint string, err error) {
+	if len(q["c"]) != 1 || len(q["f"]) != 1 {
+		return "", "", fmt.Errorf("%w: needs one c and one f", ErrPairingRequest)
+	}
+	code, fingerprint = NormalizeCode(q.Get("c")), q.Get("f")
+	if !IsCode(code) {
+		return "", "", fmt.Errorf("%w: bad code", ErrPairingRequest)
+	}
+	if !IsFingerprint(fingerprint) {
+		return "", "", fmt.Errorf("%w: bad fingerprint", ErrPairingRequest)
+	}
+	return code, fingerprint, nil
+}

@@ -153,6 +153,29 @@ func TestPairingRequestURL(t *testing.T) {
 	assert.Equal(t, "ABCDEFGH", parsed.Query().Get("c"))
 }
 
+func TestParsePairingRequest(t *testing.T) {
+	u, err := url.Parse(PairingRequestURL("https://x", "abcd-efgh", "ABCD-EFGH-IJKL-MNOP"))
+	require.NoError(t, err)
+	code, fp, err := ParsePairingRequest(u.Query())
+	require.NoError(t, err)
+	assert.Equal(t, "ABCDEFGH", code)
+	assert.Equal(t, "ABCD-EFGH-IJKL-MNOP", fp)
+
+	for _, q := range []string{
+		"", "c=ABCDEFGH", "f=ABCD-EFGH-IJKL-MNOP",
+		"c=ABCDEFGH&c=ABCDEFGH&f=ABCD-EFGH-IJKL-MNOP",
+		"c=ABCDEFG0&f=ABCD-EFGH-IJKL-MNOP",
+		"c=ABCDEFGH&f=ABCD-EFGH-IJKL-MNO1",
+		"c=ABCDEFGH&f=abcd-efgh-ijkl-mnop",
+		"c=ABCDEFGH&f=ABCDEFGHIJKLMNOP",
+	} {
+		v, err := url.ParseQuery(q)
+		require.NoError(t, err)
+		_, _, err = ParsePairingRequest(v)
+		assert.ErrorIs(t, err, ErrPairingRequest, q)
+	}
+}
+
 func FuzzParsePayload(f *testing.F) {
 	full, err := EncodePayload(Payload{
 		Server: "https://ward3.example:8443/b", Token: testToken, Pin: testPin(),
