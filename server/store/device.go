@@ -9,7 +9,8 @@ import (
 
 const deviceCols = `id, ward_id, bed_id, public_key, name, app_version, battery, created, last_seen, revoked`
 
-// CreateDevice stores an enrolled tablet in an existing ward and bed (ErrNotFound otherwise).
+// CreateDevice stores an enrolled tablet in an existing ward and bed (ErrNotFound otherwise);
+// the bed must be in the ward (ErrInvalid).
 // A public key may belong to one unrevoked device at a time (ErrConflict).
 func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
 	if len(d.PublicKey) == 0 {
@@ -22,10 +23,17 @@ func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
 	d.ID = id
 	d.Created = norm(s.now())
 	d.LastSeen = norm(d.LastSeen)
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		d.ID, d.WardID, nullStr(d.BedID), d.PublicKey, d.Name, d.AppVersion, d.Battery,
-		ms(d.Created), ms(d.LastSeen), d.Revoked); err != nil {
-		return Device{}, fmt.Errorf("create device in ward %s: %w", d.WardID, mapErr(err))
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := bedInWard(ctx, tx, d.WardID, d.BedID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, d.WardID, nullStr(d.BedID), d.PublicKey, d.Name, d.AppVersion, d.Battery,
+			ms(d.Created), ms(d.LastSeen), d.Revoked)
+		return mapErr(err)
+	})
+	if err != nil {
+		return Device{}, fmt.Errorf("create device in ward %s: %w", d.WardID, err)
 	}
 	return d, nil
 }

@@ -55,6 +55,7 @@ func TestDevices(t *testing.T) {
 	_, err = f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, PublicKey: hash("k2")})
 	assert.NoError(t, err)
 
+	other, _ := f.bed(t)
 	tests := []struct {
 		name string
 		d    store.Device
@@ -64,6 +65,7 @@ func TestDevices(t *testing.T) {
 		{"unknown ward", store.Device{WardID: "nope", PublicKey: hash("k9")}, store.ErrNotFound},
 		{"unknown bed", store.Device{WardID: w.ID, BedID: "nope", PublicKey: hash("k9")}, store.ErrNotFound},
 		{"no key", store.Device{WardID: w.ID}, store.ErrInvalid},
+		{"bed of another ward", store.Device{WardID: other.ID, BedID: b.ID, PublicKey: hash("k9")}, store.ErrInvalid},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

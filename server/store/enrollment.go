@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// CreateEnrollment stores a one-time enrollment token for a ward (and optionally a bed), both
-// of which must exist (ErrNotFound). The token hash is required; the code hash is optional.
+// CreateEnrollment stores a one-time enrollment token for a ward (and optionally a bed of that
+// ward, ErrInvalid otherwise), both of which must exist (ErrNotFound). The token hash is required; the code hash is optional.
 // Short codes may come round again: a code hash still held by an enrollment that is used or
 // expired (at e.Created, or now when zero) is released first, while one held by a live
 // enrollment fails with ErrConflict, so the caller draws another code.
@@ -21,6 +21,9 @@ func (s *SQLite) CreateEnrollment(ctx context.Context, e Enrollment) error {
 		e.Created = s.now()
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := bedInWard(ctx, tx, e.WardID, e.BedID); err != nil {
+			return err
+		}
 		if len(e.CodeHash) > 0 {
 			if _, err := tx.ExecContext(ctx, `UPDATE enrollments SET code_hash = NULL
 				WHERE code_hash = ? AND (used IS NOT NULL OR expires <= ?)`,

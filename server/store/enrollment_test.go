@@ -106,6 +106,7 @@ func TestCreateEnrollment(t *testing.T) {
 	w, b := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("a"), CodeHash: hash("111"),
 		WardID: w.ID, Expires: t0.Add(time.Hour)}))
+	other, _ := f.bed(t)
 
 	tests := []struct {
 		name string
@@ -117,6 +118,7 @@ func TestCreateEnrollment(t *testing.T) {
 		{"unknown ward", store.Enrollment{TokenHash: hash("c"), WardID: "nope", Expires: t0.Add(time.Hour)}, store.ErrNotFound},
 		{"unknown bed", store.Enrollment{TokenHash: hash("d"), WardID: w.ID, BedID: "nope", Expires: t0.Add(time.Hour)}, store.ErrNotFound},
 		{"no token", store.Enrollment{WardID: w.ID, Expires: t0.Add(time.Hour)}, store.ErrInvalid},
+		{"bed of another ward", store.Enrollment{TokenHash: hash("g"), WardID: other.ID, BedID: b.ID, Expires: t0.Add(time.Hour)}, store.ErrInvalid},
 		{"no expiry", store.Enrollment{TokenHash: hash("e"), WardID: w.ID}, store.ErrInvalid},
 		{"ok", store.Enrollment{TokenHash: hash("f"), WardID: w.ID, BedID: b.ID, Expires: t0.Add(time.Hour)}, nil},
 	}

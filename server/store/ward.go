@@ -104,3 +104,19 @@ func scanBed(r scanner) (Bed, error) {
 	}
 	return b, nil
 }
+
+// bedInWard checks, inside tx, that the bed (when given) exists (ErrNotFound) and belongs to
+// the ward (ErrInvalid).
+func bedInWard(ctx context.Context, tx *sql.Tx, wardID, bedID string) error {
+	if bedID == "" {
+		return nil
+	}
+	var ward string
+	if err := tx.QueryRowContext(ctx, `SELECT ward_id FROM beds WHERE id = ?`, bedID).Scan(&ward); err != nil {
+		return fmt.Errorf("bed %s: %w", bedID, mapErr(err))
+	}
+	if ward != wardID {
+		return fmt.Errorf("bed %s is not in ward %s: %w", bedID, wardID, ErrInvalid)
+	}
+	return nil
+}
