@@ -21,6 +21,8 @@ const (
 	sendQueue = 64
 	// writeTimeout bounds every write to a client.
 	writeTimeout = 10 * time.Second
+	// closeWait is how long a closing connection waits for the client's close frame.
+	closeWait = time.Second
 	// pingTimeout is how long a client has to answer a ping.
 	pingTimeout = 15 * time.Second
 	// hardReadLimit is the size past which a message closes the connection; messages between
@@ -43,6 +45,7 @@ type client struct {
 	stopStatus websocket.StatusCode
 	stopReason string
 	abrupt     bool // close without the closing handshake (the client is too slow)
+	cancelRead context.CancelFunc
 
 	// Set by the loop before join, read-only afterwards.
 	role      signal.Role
@@ -90,6 +93,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 func (c *client) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	c.cancelRead = cancel
 	c.conn.SetReadLimit(hardReadLimit)
 	in := make(chan inbound)
 	writerDone := make(chan struct{})
@@ -190,9 +194,27 @@ func (c *client) writer(done chan<- struct{}) {
 					drained = true
 				}
 			}
-			c.conn.Close(c.stopStatus, c.stopReason)
+			c.closeGracefully()
 			return
 		}
+	}
+}
+
+// closeGracefully sends the close frame and waits a little for the client's, then closes
+// regardless (the library itself would wait 5 s for a client that is not reading).
+func (c *client) closeGracefully() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.conn.Close(c.stopStatus, c.stopReason)
+	}()
+	t := time.NewTimer(closeWait)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		c.cancelRead() // the reader's context closes the connection under the handshake
+		<-done
 	}
 }
 
@@ -202,7 +224,9 @@ func (c *client) write(data []byte) error {
 	return c.conn.Write(ctx, websocket.MessageText, data)
 }
 
-// reader reads messages and hands them to the loop until the connection fails.
+// reader reads messages and hands them to the loop until the connection fails. Once the
+// connection is stopping it keeps reading (and dropping) until the closing handshake is done
+// or ctx is cancelled, so that the client's close frame is seen.
 func (c *client) reader(ctx context.Context, in chan<- inbound, done chan<- struct{}) {
 	defer close(done)
 	var buf bytes.Buffer
@@ -226,6 +250,7 @@ func (c *client) reader(ctx context.Context, in chan<- inbound, done chan<- stru
 		msg.err = err
 		select {
 		case in <- msg:
+		case <-c.stopped:
 		case <-ctx.Done():
 			return
 		}

@@ -142,11 +142,11 @@ func (e *env) start(tweak func(*server.Config)) {
 	web, err := fs.Sub(assets.Web, "web")
 	require.NoError(t, err)
 	cfg := server.Config{
-		Store:     st,
-		Logger:    slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:       e.clock.Now,
-		AfterFunc: e.clock.AfterFunc,
-		Web:       web,
+		Store:      st,
+		Logger:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:        e.clock.Now,
+		AfterFunc:  e.clock.AfterFunc,
+		Web:        web,
 		ICEServers: []signal.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}},
 	}
 	if tweak != nil {

@@ -115,6 +115,7 @@ func TestDeviceCallsFamilyTabs(t *testing.T) {
 	dev.send(signal.Message{Type: signal.TypeOffer, Call: id, SDP: "offer"})
 	require.Equal(t, "offer", tab2.expect(signal.TypeOffer).SDP)
 	tab2.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	tab2.sync()
 	dev.send(signal.Message{Type: signal.TypeHangup, Call: id})
 	require.Equal(t, signal.ReasonHangup, tab2.expect(signal.TypeEnded).Reason)
 	require.Equal(t, signal.ReasonHangup, dev.expect(signal.TypeEnded).Reason)
@@ -200,7 +201,8 @@ func TestCallEndings(t *testing.T) {
 	for i := len(recs) - 1; i >= 0; i-- {
 		reasons = append(reasons, recs[i].Reason)
 	}
-	require.Equal(t, []string{"offline", "declined", "cancelled", "busy", "missed", "failed", "failed"}, reasons)
+	// Rows of calls that started at the same (fake) instant have no defined order.
+	require.ElementsMatch(t, []string{"offline", "declined", "cancelled", "busy", "missed", "failed", "failed"}, reasons)
 	require.Equal(t, 0, recs[0].SetupMS)
 	require.Equal(t, -1, recs[1].SetupMS)
 }
