@@ -188,6 +188,10 @@ type Store interface {
 	UpdatePatient(ctx context.Context, p Patient) error
 	// Discharge ends the admission and revokes every link of the patient's contacts.
 	Discharge(ctx context.Context, patientID string, at time.Time) error
+	// Transfer moves an admitted patient (with contacts and links) to another bed; it fails
+	// with ErrNotFound for an unknown patient or bed and ErrConflict when the patient is
+	// discharged or the bed is taken.
+	Transfer(ctx context.Context, patientID, bedID string) error
 
 	CreateContact(ctx context.Context, c Contact) (Contact, error)
 	Contact(ctx context.Context, id string) (Contact, error)
