@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/stretchr/testify/require"
+
+	"bedside/call/signal"
+)
+
+func TestRunDemo(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn"}, outW, io.Discard)
+		outW.Close()
+		done <- err
+	}()
+	lines := bufio.NewScanner(outR)
+	got := map[string]string{}
+	for len(got) < 3 && lines.Scan() {
+		k, v, ok := strings.Cut(lines.Text(), ": ")
+		require.True(t, ok, lines.Text())
+		got[k] = v
+	}
+	go io.Copy(io.Discard, outR)
+	link, code, token := got["family link"], got["device pairing code"], got["enrollment token"]
+	require.True(t, strings.HasPrefix(link, "http://127.0.0.1:"), link)
+	require.NotContains(t, link, ":0/")
+	require.Len(t, strings.ReplaceAll(code, "-", ""), 8)
+	require.NotEmpty(t, token)
+
+	// The printed secrets work: the page loads, the code pairs a tablet, the link says hello.
+	resp, err := http.Get(link)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	base := link[:strings.Index(link, "/j/")]
+
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	body, _ := json.Marshal(signal.EnrollRequest{Code: code, PublicKey: base64.StdEncoding.EncodeToString(pub)})
+	resp, err = http.Post(base+signal.EnrollPath, "application/json", strings.NewReader(string(body)))
+	require.NoError(t, err)
+	var er signal.EnrollResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&er))
+	resp.Body.Close()
+	require.NotEmpty(t, er.Device)
+
+	dctx, dcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer dcancel()
+	wsURL := "ws" + strings.TrimPrefix(base, "http") + "/ws"
+	dev, _, err := websocket.Dial(dctx, wsURL, nil)
+	require.NoError(t, err)
+	defer dev.CloseNow()
+	ch := read(t, dctx, dev)
+	require.Equal(t, signal.TypeChallenge, ch.Type)
+	sig := ed25519.Sign(priv, signal.HelloPayload(ch.Nonce))
+	write(t, dctx, dev, signal.Message{Type: signal.TypeHello, Role: signal.RoleDevice, Device: er.Device, Sig: base64.StdEncoding.EncodeToString(sig)})
+	w := read(t, dctx, dev)
+	require.Equal(t, signal.TypeWelcome, w.Type, "%+v", w)
+	require.Equal(t, "Maria", w.Config.Patient)
+
+	fam, _, err := websocket.Dial(dctx, wsURL, nil)
+	require.NoError(t, err)
+	defer fam.CloseNow()
+	read(t, dctx, fam)
+	write(t, dctx, fam, signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: link[strings.LastIndex(link, "/")+1:]})
+	w = read(t, dctx, fam)
+	require.Equal(t, signal.TypeWelcome, w.Type, "%+v", w)
+	require.True(t, w.Config.DeviceOnline)
+
+	// A SIGTERM-style cancel shuts down cleanly and tells the clients.
+	cancel()
+	m := read(t, dctx, fam)
+	require.Equal(t, signal.TypeError, m.Type)
+	require.Equal(t, signal.CodeShuttingDown, m.Code)
+	require.NoError(t, <-done)
+
+	// Starting again on the same data directory prints working lines again.
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	out := &cancelAfter{lines: 3, cancel: cancel2}
+	require.NoError(t, run(ctx2, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "error"}, out, io.Discard))
+	require.Contains(t, out.String(), "family link: http://127.0.0.1:")
+	require.Contains(t, out.String(), "device pairing code: ")
+}
+
+// cancelAfter is a stdout that cancels the run once it has printed its lines.
+type cancelAfter struct {
+	strings.Builder
+	lines  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelAfter) Write(p []byte) (int, error) {
+	n, err := c.Builder.Write(p)
+	if strings.Count(c.String(), "\n") >= c.lines {
+		c.cancel()
+	}
+	return n, err
+}
+
+func TestRunBadFlags(t *testing.T) {
+	ctx := context.Background()
+	require.Error(t, run(ctx, []string{"-nope"}, io.Discard, io.Discard))
+	require.Error(t, run(ctx, []string{"-tls-cert", "x.pem"}, io.Discard, io.Discard))
+	require.Error(t, run(ctx, []string{"-log-level", "loud", "-data", t.TempDir()}, io.Discard, io.Discard))
+	require.Error(t, run(ctx, []string{"-addr", "256.0.0.1:99999", "-data", t.TempDir()}, io.Discard, io.Discard))
+}
+
+func read(t *testing.T, ctx context.Context, c *websocket.Conn) signal.Message {
+	t.Helper()
+	_, data, err := c.Read(ctx)
+	require.NoError(t, err)
+	m, err := signal.Decode(data)
+	require.NoError(t, err)
+	return m
+}
+
+func write(t *testing.T, ctx context.Context, c *websocket.Conn, m signal.Message) {
+	t.Helper()
+	data, err := signal.Encode(m)
+	require.NoError(t, err)
+	require.NoError(t, c.Write(ctx, websocket.MessageText, data))
+}
