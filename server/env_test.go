@@ -96,7 +96,7 @@ func (c *clock) Advance(d time.Duration) {
 
 // env is a running server on a real SQLite file and a real listener.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	clock *clock
 	st    *store.SQLite
@@ -124,7 +124,7 @@ func (s *syncBuffer) String() string {
 }
 
 // newEnv starts a server with a seeded demo ward. tweak may adjust the config.
-func newEnv(t *testing.T, tweak func(*server.Config)) *env {
+func newEnv(t testing.TB, tweak func(*server.Config)) *env {
 	t.Helper()
 	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}}
 	e.start(tweak)
@@ -211,7 +211,7 @@ func (e *env) post(path string, v any) (*http.Response, []byte) {
 
 // ws is a raw test client.
 type ws struct {
-	t     *testing.T
+	t     testing.TB
 	c     *websocket.Conn
 	nonce string
 	cfg   *signal.Config
