@@ -39,8 +39,7 @@ func (c *Client) connectOnce(ctx context.Context) (welcomed bool, err error) {
 		ws.CloseNow()
 		return false, err
 	}
-	c.serve(ctx, ws, welcome)
-	return true, ErrNotConnected
+	return true, c.serve(ctx, ws, welcome)
 }
 
 // handshake answers the challenge and waits for welcome. A family client sends its hello at
@@ -90,8 +89,8 @@ func (c *Client) handshake(ctx context.Context, ws *websocket.Conn) (signal.Mess
 
 // serve runs one authenticated connection: a writer goroutine draining the bounded queue with
 // write deadlines, a pinger, a watcher that closes the socket politely when ctx ends, and the
-// reader here. It returns when the connection is over and every goroutine has stopped.
-func (c *Client) serve(ctx context.Context, ws *websocket.Conn, welcome signal.Message) {
+// reader here. It returns why the connection ended, once every goroutine has stopped.
+func (c *Client) serve(ctx context.Context, ws *websocket.Conn, welcome signal.Message) error {
 	// The socket's own context is detached from ctx so that a normal shutdown can still send a
 	// close frame; cancel kills it at once.
 	sctx, cancel := context.WithCancel(context.Background())
@@ -153,9 +152,13 @@ func (c *Client) serve(ctx context.Context, ws *websocket.Conn, welcome signal.M
 	close(conn.done)
 	wg.Wait()
 	ws.CloseNow()
+	if lostErr == nil {
+		lostErr = ErrNotConnected
+	}
 	if ctx.Err() == nil {
 		c.deliver(ctx, Inbound{Disconnected: true, Err: lostErr})
 	}
+	return lostErr
 }
 
 func (c *Client) writer(ctx context.Context, ws *websocket.Conn, conn *connection, fail func(error)) {
