@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+
+	"bedside/assets"
+)
+
+// audioRate is the sample rate of the synthesized sounds.
+const audioRate = 48000
+
+// outgoingScreen: "Calling Anna…", her photo, a big Cancel.
+type outgoingScreen struct {
+	title  *canvas.Text
+	cancel *BigButton
+}
+
+// incomingScreen: the caller, Answer and Decline, and the auto-answer countdown.
+type incomingScreen struct {
+	title           *canvas.Text
+	answer, decline *BigButton
+	countdown       *canvas.Text
+	stop            *BigButton
+	remaining       int
+	ticker          *ticker
+}
+
+// endedScreen says why a call ended, then goes home.
+type endedScreen struct {
+	message *canvas.Text
+}
+
+func (k *Kiosk) showOutgoing(c Contact) {
+	tr := k.tr
+	o := &outgoingScreen{}
+	o.title = titleText(tr.T("outgoing.calling", map[string]any{"Name": c.Name}))
+	o.cancel = NewBigButton(tr.T("outgoing.cancel"), icon("hangup"), colEnd, func() {
+		k.userEnded = true
+		k.phoneDo("hangup", func(ctx context.Context, p Phone) error { return p.Hangup(ctx) }, nil)
+		k.showHome()
+	})
+	k.ui = uiRefs{outgoing: o}
+	content := container.NewBorder(container.NewPadded(o.title), sized(o.cancel, 0, 120), nil, nil,
+		portrait(c))
+	k.show(screenOutgoing, padded(content), nil)
+}
+
+func (k *Kiosk) showIncoming(ev CallEvent) {
+	tr := k.tr
+	c := ev.Peer
+	in := &incomingScreen{}
+	in.title = titleText(tr.T("incoming.calling", map[string]any{"Name": c.Name}))
+	in.answer = NewBigButton(tr.T("incoming.answer"), icon("call"), colAnswer, func() { k.answer(c) })
+	in.answer.TextSize = sizeTitle
+	in.decline = NewBigButton(tr.T("incoming.decline"), icon("hangup"), colEnd, func() {
+		k.userEnded = true
+		k.phoneDo("decline", func(ctx context.Context, p Phone) error { return p.Decline(ctx) }, nil)
+		k.showHome()
+	})
+	in.decline.TextSize = sizeTitle
+	in.countdown = canvas.NewText("", colPrimary)
+	in.countdown.TextSize = sizeTitle
+	in.countdown.TextStyle = fyne.TextStyle{Bold: true}
+	in.countdown.Alignment = fyne.TextAlignCenter
+	in.stop = NewBigButton(tr.T("incoming.stop"), nil, colSurface, nil)
+	in.countdown.Hide()
+	in.stop.Hide()
+
+	ring := func() {
+		if k.cfg.Audio != nil {
+			k.cfg.Audio.Play(assets.Ringtone(audioRate), audioRate, true)
+		}
+	}
+	beep := func() {
+		if k.cfg.Audio != nil {
+			k.cfg.Audio.Play(assets.Beep(audioRate), audioRate, false)
+		}
+	}
+	if k.autoAnswer(ev.AutoAnswer) {
+		in.remaining = autoAnswerSeconds
+		show := func() {
+			in.countdown.Text = tr.T("incoming.auto", map[string]any{"Seconds": in.remaining})
+			in.countdown.Refresh()
+		}
+		in.countdown.Show()
+		in.stop.Show()
+		show()
+		beep()
+		in.ticker = k.newTicker(time.Second, func() {
+			in.remaining--
+			if in.remaining <= 0 {
+				in.ticker.stop()
+				k.log.Info("auto-answering")
+				k.answer(c)
+				return
+			}
+			show()
+			beep()
+		})
+		in.stop.OnTapped = func() {
+			in.ticker.stop()
+			in.countdown.Hide()
+			in.stop.Hide()
+			ring()
+		}
+	} else {
+		ring()
+	}
+
+	buttons := container.New(layout.NewGridLayoutWithColumns(2), sized(in.decline, 0, 160), sized(in.answer, 0, 160))
+	bottom := container.NewVBox(in.countdown, in.stop, buttons)
+	content := container.NewBorder(container.NewPadded(in.title), bottom, nil, nil, portrait(c))
+	k.ui = uiRefs{incoming: in}
+	k.show(screenIncoming, padded(content), func() {
+		in.ticker.stop()
+		if k.cfg.Audio != nil {
+			k.cfg.Audio.Stop()
+		}
+	})
+}
+
+// answer accepts the ringing call and shows the in-call screen while media connects.
+func (k *Kiosk) answer(c Contact) {
+	if k.current != screenIncoming {
+		return
+	}
+	k.userEnded = false
+	k.showInCall(c, false)
+	k.phoneDo("answer", func(ctx context.Context, p Phone) error { return p.Answer(ctx) }, func(error) {
+		if k.current == screenInCall {
+			k.showEnded(CallEvent{State: Failed, Peer: c, Reason: "failed"})
+		}
+	})
+}
+
+func (k *Kiosk) showEnded(ev CallEvent) {
+	tr := k.tr
+	reason := ev.Reason
+	if reason == "" {
+		reason = "hangup"
+		if ev.State == Failed {
+			reason = "failed"
+		}
+	}
+	key := fmt.Sprintf("ended.%s", reason)
+	msg := tr.T(key, map[string]any{"Name": ev.Peer.Name})
+	if msg == key {
+		msg = tr.T("ended.hangup")
+	}
+	e := &endedScreen{message: titleText(msg)}
+	k.ui = uiRefs{ended: e}
+	home := k.clock.AfterFunc(endedShownFor, func() {
+		k.do(func() {
+			if k.current == screenEnded {
+				k.showHome()
+			}
+		})
+	})
+	k.show(screenEnded, container.NewCenter(e.message), func() { home.Stop() })
+}
+
+// portrait is a contact's photo (or initials), name and relation, as on the home tile.
+func portrait(c Contact) fyne.CanvasObject {
+	t := NewTile(c, nil)
+	return container.New(&tileLayout{minSide: func() float32 { return 200 }}, t)
+}
+
+func titleText(s string) *canvas.Text {
+	t := canvas.NewText(s, colForeground)
+	t.TextSize = sizeTitle
+	t.TextStyle = fyne.TextStyle{Bold: true}
+	t.Alignment = fyne.TextAlignCenter
+	return t
+}
+
+// sized gives o at least the given minimum size.
+func sized(o fyne.CanvasObject, w, h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, h))
+	return container.NewStack(r, o)
+}
+
+func padded(o fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(layout.NewCustomPaddedLayout(24, 24, 32, 32), o)
+}

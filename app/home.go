@@ -1,0 +1,135 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+)
+
+// homeScreen is the resting screen: greeting, date and time, and the family tiles.
+type homeScreen struct {
+	greeting, date, clock *canvas.Text
+	tiles                 []*Tile
+	nurse                 *widget.Button
+}
+
+func (k *Kiosk) showHome() {
+	if k.testCall {
+		k.testCall = false
+		k.selfSink.set(k.selfView)
+	}
+	tr := k.tr
+	h := &homeScreen{}
+	h.greeting = canvas.NewText("", colForeground)
+	h.greeting.TextSize = sizeTitle
+	h.greeting.TextStyle = fyne.TextStyle{Bold: true}
+	h.date = canvas.NewText("", colMuted)
+	h.date.TextSize = sizeName
+	h.clock = canvas.NewText("", colForeground)
+	h.clock.TextSize = sizeClock
+	h.clock.TextStyle = fyne.TextStyle{Bold: true}
+	h.clock.Alignment = fyne.TextAlignTrailing
+	h.nurse = widget.NewButtonWithIcon("", icon("settings"), k.RequestNurse)
+	h.nurse.Importance = widget.LowImportance
+
+	update := func() {
+		now := k.clock.Now()
+		h.greeting.Text = tr.greeting(now, k.patient.Name)
+		h.date.Text = tr.date(now)
+		h.clock.Text = now.Format("15:04")
+		h.greeting.Refresh()
+		h.date.Refresh()
+		h.clock.Refresh()
+	}
+	update()
+	minute := k.everyMinute(update)
+
+	header := container.NewBorder(nil, nil, nil,
+		container.NewHBox(container.NewCenter(h.clock), container.NewVBox(h.nurse)),
+		container.NewVBox(h.greeting, h.date))
+
+	var body fyne.CanvasObject
+	switch {
+	case !k.online && k.currentPhone() != nil && len(k.patient.Contacts) == 0:
+		body = bigMessage(tr.T("home.connecting"))
+	case len(k.patient.Contacts) == 0:
+		body = bigMessage(tr.T("home.nocontacts"))
+	default:
+		var objs []fyne.CanvasObject
+		for _, c := range k.patient.Contacts {
+			t := NewTile(c, k.dial)
+			h.tiles = append(h.tiles, t)
+			objs = append(objs, t)
+		}
+		grid := container.New(&tileLayout{minSide: k.minTileSide}, objs...)
+		body = container.NewVScroll(grid)
+	}
+
+	var top fyne.CanvasObject = header
+	if !k.online && k.currentPhone() != nil {
+		top = container.NewVBox(header, banner(tr.T("home.offline")))
+	} else if len(k.patient.Contacts) > 0 {
+		hint := canvas.NewText(tr.T("home.tap"), colMuted)
+		hint.TextSize = sizeBody
+		hint.Alignment = fyne.TextAlignCenter
+		top = container.NewVBox(header, hint)
+	}
+	content := container.NewBorder(top, nil, nil, nil, body)
+	k.ui = uiRefs{home: h}
+	k.show(screenHome, container.New(layout.NewCustomPaddedLayout(16, 16, 24, 24), content), minute.stop)
+}
+
+// minTileSide is a fifth of the window's short side: the smallest a home tile may be.
+func (k *Kiosk) minTileSide() float32 {
+	s := k.win.Canvas().Size()
+	return fyne.Min(s.Width, s.Height) / 5
+}
+
+// everyMinute calls f on the UI goroutine at the start of every minute until stopped.
+func (k *Kiosk) everyMinute(f func()) *ticker {
+	now := k.clock.Now()
+	next := now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+	t := &ticker{clock: k.clock, do: k.do, period: time.Minute, f: f}
+	t.schedule(next)
+	return t
+}
+
+// bigMessage is a centred, wrapped, large message.
+func bigMessage(s string) fyne.CanvasObject {
+	l := widget.NewRichText(&widget.TextSegment{Text: s, Style: widget.RichTextStyle{
+		Alignment: fyne.TextAlignCenter, SizeName: "subHeadingText", ColorName: "foreground",
+		TextStyle: fyne.TextStyle{Bold: true}}})
+	l.Wrapping = fyne.TextWrapWord
+	return container.NewCenter(container.NewGridWrap(fyne.NewSize(640, 200), l))
+}
+
+// banner is a strip of warning colour with a message.
+func banner(s string) fyne.CanvasObject {
+	bg := canvas.NewRectangle(colBanner)
+	bg.CornerRadius = 12
+	t := canvas.NewText(s, colBackground)
+	t.TextSize = sizeBody
+	t.TextStyle = fyne.TextStyle{Bold: true}
+	t.Alignment = fyne.TextAlignCenter
+	return container.NewStack(bg, container.NewPadded(t))
+}
+
+// dial calls a contact from its tile.
+func (k *Kiosk) dial(c Contact) {
+	if k.current != screenHome {
+		return
+	}
+	k.userEnded = false
+	k.call = CallEvent{State: Ringing, Peer: c}
+	k.showOutgoing(c)
+	k.phoneDo("dial", func(ctx context.Context, p Phone) error { return p.Dial(ctx, c.ID) }, func(error) {
+		if k.current == screenOutgoing {
+			k.showEnded(CallEvent{State: Failed, Peer: c, Reason: "failed"})
+		}
+	})
+}

@@ -1,0 +1,210 @@
+package app_test
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/app"
+)
+
+func TestHomeShowsGreetingDateTimeAndTiles(t *testing.T) {
+	r := newRig(t)
+	require.Equal(t, "home", r.k.Screen())
+	r.requireShows("Good morning, Maria")
+	r.requireShows("Friday 27 November 2026")
+	r.requireShows("09:30")
+	for _, c := range family {
+		tl := r.tile(c.Name)
+		assert.Equal(t, c.Online, tl.Contact.Online)
+		short := float32(800) / 5
+		assert.GreaterOrEqual(t, tl.Size().Width, short, "tile %s narrower than a fifth of the short side", c.Name)
+	}
+	// The clock moves with the minute.
+	r.advance(time.Minute)
+	r.requireShows("09:31")
+}
+
+func TestTapTilePlacesCallAndCancel(t *testing.T) {
+	r := newRig(t)
+	test.Tap(r.tile("Anna"))
+	require.Equal(t, "outgoing", r.k.Screen())
+	r.requireShows("Calling Anna…")
+	r.waitFor("dial", func() bool { return r.phone.Has("dial:c1") })
+
+	r.tap("Cancel")
+	require.Equal(t, "home", r.k.Screen())
+	r.waitFor("hangup", func() bool { return r.phone.Has("hangup") })
+	// The engine's ended event for a call the patient cancelled goes straight home.
+	r.send(app.CallEvent{State: app.Ended, Peer: family[0], Reason: "cancelled"})
+	require.Equal(t, "home", r.k.Screen())
+}
+
+func TestOutgoingAnsweredThenEndedByFamily(t *testing.T) {
+	r := newRig(t)
+	test.Tap(r.tile("Anna"))
+	r.send(app.CallEvent{State: app.Ringing, Peer: family[0]})
+	require.Equal(t, "outgoing", r.k.Screen())
+	r.send(app.CallEvent{State: app.Connecting, Peer: family[0]})
+	require.Equal(t, "in-call", r.k.Screen())
+	r.send(app.CallEvent{State: app.InCall, Peer: family[0]})
+	r.send(app.CallEvent{State: app.Ended, Peer: family[0], Reason: "hangup"})
+	require.Equal(t, "ended", r.k.Screen())
+	r.requireShows("Call ended")
+	r.advance(3 * time.Second)
+	r.drain()
+	require.Equal(t, "home", r.k.Screen())
+}
+
+func TestOutgoingDeclinedShowsWhy(t *testing.T) {
+	r := newRig(t)
+	test.Tap(r.tile("Marco Rossi"))
+	r.send(app.CallEvent{State: app.Ended, Peer: family[1], Reason: "offline"})
+	require.Equal(t, "ended", r.k.Screen())
+	r.requireShows("Marco Rossi is not available right now")
+}
+
+func TestIncomingAnswerInCallHangupHome(t *testing.T) {
+	r := newRig(t)
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	require.Equal(t, "incoming", r.k.Screen())
+	r.requireShows("Anna is calling")
+	_, loops, _ := r.audio.Snapshot()
+	assert.Equal(t, 1, loops, "the ringtone rings")
+	assert.False(t, r.hasButton("Wait, don't answer yet"), "no countdown without auto-answer")
+
+	r.tap("Answer")
+	require.Equal(t, "in-call", r.k.Screen())
+	r.waitFor("answer", func() bool { return r.phone.Has("answer") })
+	_, _, stops := r.audio.Snapshot()
+	assert.GreaterOrEqual(t, stops, 1, "the ringtone stops")
+	r.requireShows("Connecting…")
+
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
+	require.Equal(t, "in-call", r.k.Screen())
+	r.requireShows("Anna")
+
+	r.tap("Mute")
+	r.waitFor("mute", func() bool { return r.phone.Has("mute:true") })
+	r.tap("Unmute")
+	r.tap("Camera off")
+	r.waitFor("camera off", func() bool { return r.phone.Has("camera:false") })
+	r.requireShows("Camera on")
+
+	r.tap("Hang up")
+	require.Equal(t, "home", r.k.Screen())
+	r.waitFor("hangup", func() bool { return r.phone.Has("hangup") })
+	r.send(app.CallEvent{State: app.Ended, Incoming: true, Peer: family[0], Reason: "hangup"})
+	require.Equal(t, "home", r.k.Screen(), "back to home after the call, no message for our own hang-up")
+}
+
+func TestIncomingDecline(t *testing.T) {
+	r := newRig(t)
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[2]})
+	r.tap("Decline")
+	require.Equal(t, "home", r.k.Screen())
+	r.waitFor("decline", func() bool { return r.phone.Has("decline") })
+}
+
+func TestIncomingCancelledByCaller(t *testing.T) {
+	r := newRig(t)
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[2]})
+	r.send(app.CallEvent{State: app.Ended, Incoming: true, Peer: family[2], Reason: "cancelled"})
+	require.Equal(t, "ended", r.k.Screen())
+	r.advance(5 * time.Second)
+	r.drain()
+	require.Equal(t, "home", r.k.Screen())
+}
+
+func TestInCallDurationAndReconnectingBanner(t *testing.T) {
+	r := newRig(t)
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	r.tap("Answer")
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
+	r.k.RemoteVideo().Frame(testFrame())
+	r.drain()
+	r.advance(time.Second)
+	r.requireShows("0:01")
+	assert.False(t, r.shows("Reconnecting…"))
+	r.advance(3 * time.Second) // no frames for 3 s
+	r.requireShows("Reconnecting…")
+	r.k.RemoteVideo().Frame(testFrame())
+	r.drain()
+	r.advance(time.Second / 2)
+	assert.False(t, r.shows("Reconnecting…"), "the banner goes when frames come back")
+	r.requireShows("0:04")
+}
+
+func TestAutoAnswerCountdownAnswersAfterFiveSeconds(t *testing.T) {
+	r := newRig(t, func(c *app.Config) { c.ForceAutoAnswer = true })
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	require.Equal(t, "incoming", r.k.Screen())
+	r.requireShows("Answering by itself in 5…")
+	plays0, _, _ := r.audio.Snapshot()
+	assert.Equal(t, 1, plays0, "the countdown is audible")
+	r.advance(4 * time.Second)
+	r.requireShows("Answering by itself in 1…")
+	plays, _, _ := r.audio.Snapshot()
+	assert.Equal(t, 5, plays, "one tick per second")
+	assert.False(t, r.phone.Has("answer"))
+	require.Equal(t, "incoming", r.k.Screen())
+	r.advance(time.Second)
+	require.Equal(t, "in-call", r.k.Screen())
+	r.waitFor("answer", func() bool { return r.phone.Has("answer") })
+}
+
+func TestAutoAnswerFromServerConfigAndCancel(t *testing.T) {
+	r := newRig(t)
+	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Maria", AutoAnswer: true, Contacts: family}})
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	r.requireShows("Answering by itself in 5…")
+	r.advance(2 * time.Second)
+	r.tap("Wait, don't answer yet")
+	assert.False(t, r.shows("Answering by itself"), "the countdown is gone")
+	_, loops, _ := r.audio.Snapshot()
+	assert.Equal(t, 1, loops, "it rings normally after the cancel")
+	r.advance(10 * time.Second)
+	r.drain()
+	assert.False(t, r.phone.Has("answer"), "cancelled countdown does not answer")
+	require.Equal(t, "incoming", r.k.Screen())
+	r.tap("Answer")
+	r.waitFor("answer", func() bool { return r.phone.Has("answer") })
+}
+
+func TestAutoAnswerPerCallFlag(t *testing.T) {
+	r := newRig(t)
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0], AutoAnswer: true})
+	r.requireShows("Answering by itself in 5…")
+}
+
+func TestDialFailureShowsFailed(t *testing.T) {
+	r := newRig(t)
+	r.phone.Err = app.ErrPairInvalid // any error
+	test.Tap(r.tile("Anna"))
+	r.waitScreen("ended")
+	r.requireShows("The call could not be connected")
+}
+
+func TestConfigAndConnectionEvents(t *testing.T) {
+	r := newRig(t)
+	r.send(app.ConnEvent{Online: false})
+	r.requireShows("Not connected to the ward server")
+	r.send(app.ConnEvent{Online: true})
+	assert.False(t, r.shows("Not connected"))
+	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Lucia", Contacts: family[:1]}})
+	r.requireShows("Good morning, Lucia")
+	r.tile("Anna")
+	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Lucia"}})
+	r.requireShows("No family contacts yet")
+}
+
+func TestGreetingByTimeOfDay(t *testing.T) {
+	r := newRig(t)
+	r.advance(5 * time.Hour) // 14:30
+	r.requireShows("Good afternoon, Maria")
+	r.advance(5 * time.Hour) // 19:30
+	r.requireShows("Good evening, Maria")
+}

@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"image"
+)
+
+// Phone is what the kiosk needs of the call engine. The kiosk calls Dial, Answer, Decline and
+// Hangup off the UI goroutine; SetMuted and SetCameraOn on it, so they must return at once.
+// What happens next arrives on Events.
+type Phone interface {
+	// Events delivers, in order, the engine's call states, configuration and connection
+	// changes. The kiosk reads it until it is closed.
+	Events() <-chan Event
+	// Dial calls a contact of the patient by id.
+	Dial(ctx context.Context, contactID string) error
+	// Answer accepts the ringing incoming call; Decline refuses it.
+	Answer(ctx context.Context) error
+	Decline(ctx context.Context) error
+	// Hangup ends the current call, or cancels an outgoing one that is still ringing.
+	Hangup(ctx context.Context) error
+	// SetMuted mutes or unmutes the microphone; SetCameraOn starts or stops sending video.
+	SetMuted(muted bool)
+	SetCameraOn(on bool)
+}
+
+// Pairer pairs the tablet with a ward using a short code typed on the setup screen. Its error
+// wraps ErrPairInvalid, ErrPairExpired or ErrPairUsed when the server refused the code; any
+// other error is shown as "cannot reach the ward server".
+type Pairer interface {
+	Pair(ctx context.Context, code string) (Paired, error)
+}
+
+// Paired describes where a successful pairing put the tablet.
+type Paired struct {
+	Ward string
+	Bed  string
+}
+
+// Errors a Pairer wraps so that the setup screen can say what went wrong.
+var (
+	ErrPairInvalid = errors.New("app: pairing code unknown")
+	ErrPairExpired = errors.New("app: pairing code expired")
+	ErrPairUsed    = errors.New("app: pairing code already used")
+)
+
+// Audio is the speaker, for the ringtone and the countdown ticks. Play replaces whatever is
+// playing; it must not block.
+type Audio interface {
+	Play(pcm []int16, sampleRate int, loop bool)
+	Stop()
+	// SetVolume sets the output volume, 0 (silent) to 1 (full), for these sounds and the call.
+	SetVolume(v float64)
+}
+
+// VideoSink receives decoded video frames. Frame must not block and must not keep img after
+// it returns unless the sender hands over a new image each time; the kiosk's sinks keep only the
+// latest frame and drop the rest when the screen is behind.
+type VideoSink interface {
+	Frame(img image.Image)
+}
+
+// Event is something the call engine reports: a CallEvent, a ConfigEvent or a ConnEvent.
+type Event interface{ isEvent() }
+
+// State is the state of the current call, as the call engine reports it.
+type State int
+
+// The call states.
+const (
+	Idle       State = iota // no call
+	Ringing                 // an incoming call rings, or an outgoing one rings the other end
+	Connecting              // answered; media is being set up
+	InCall                  // media flows
+	Ended                   // over; Reason says why
+	Failed                  // could not be set up, or broke
+)
+
+// String names the state.
+func (s State) String() string {
+	switch s {
+	case Idle:
+		return "idle"
+	case Ringing:
+		return "ringing"
+	case Connecting:
+		return "connecting"
+	case InCall:
+		return "in-call"
+	case Ended:
+		return "ended"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
+
+// Reason says why a call ended. Its values are the signaling protocol's end reasons
+// ("hangup", "declined", "cancelled", "missed", "failed", "offline", "busy", "elsewhere").
+type Reason string
+
+// CallEvent reports the current call's state.
+type CallEvent struct {
+	State    State
+	Incoming bool    // the other end called the patient
+	Peer     Contact // who is at the other end (ID, Name, Relation at least)
+	Reason   Reason  // for Ended and Failed
+	// AutoAnswer says that the engine or the server asks for this incoming call to be answered
+	// by itself after the countdown. The nurse panel's setting and -auto-answer also turn it on.
+	AutoAnswer bool
+}
+
+// ConfigEvent carries the patient's configuration from the ward server, whole.
+type ConfigEvent struct{ Patient Patient }
+
+// ConnEvent says whether the tablet is connected to the ward server.
+type ConnEvent struct{ Online bool }
+
+func (CallEvent) isEvent()   {}
+func (ConfigEvent) isEvent() {}
+func (ConnEvent) isEvent()   {}
+
+// Patient is what the kiosk shows for its patient.
+type Patient struct {
+	Name       string // first name; empty when the bed is free
+	Language   string // "en", "it"; empty means English
+	AutoAnswer bool
+	Ward, Bed  string
+	Contacts   []Contact
+}
+
+// Contact is one of the patient's family contacts.
+type Contact struct {
+	ID       string
+	Name     string
+	Relation string
+	Online   bool
+	Photo    image.Image // nil: the tile shows initials on a colour
+}

@@ -1,0 +1,146 @@
+package app
+
+import (
+	"image"
+	"image/color"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
+)
+
+// VideoView shows the latest frame it was handed, scaled to fit. Frame never blocks: it keeps
+// only the newest frame and schedules at most one redraw at a time through fyne.Do, so when the
+// UI is behind the frames in between are dropped.
+type VideoView struct {
+	widget.BaseWidget
+
+	clock   Clock
+	img     *canvas.Image
+	bg      *canvas.Rectangle
+	latest  atomic.Pointer[frameBox]
+	pending atomic.Bool
+	last    atomic.Int64 // clock time of the last frame, unix nanoseconds; 0 = none yet
+
+	received, drawn atomic.Uint64
+}
+
+type frameBox struct{ img image.Image }
+
+// NewVideoView returns an empty (black) view; clock stamps frame arrivals for stall detection.
+func NewVideoView(clock Clock, fill canvas.ImageFill) *VideoView {
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	v := &VideoView{clock: clock}
+	v.bg = canvas.NewRectangle(color.Black)
+	v.img = canvas.NewImageFromImage(nil)
+	v.img.FillMode = fill
+	v.img.ScaleMode = canvas.ImageScaleFastest
+	v.ExtendBaseWidget(v)
+	return v
+}
+
+// Frame hands the view a new frame. It is safe from any goroutine and never blocks.
+func (v *VideoView) Frame(img image.Image) {
+	if img == nil {
+		return
+	}
+	v.received.Add(1)
+	v.latest.Store(&frameBox{img: img})
+	v.last.Store(v.clock.Now().UnixNano())
+	if !v.pending.CompareAndSwap(false, true) {
+		return // a redraw is already queued; it will pick up this frame
+	}
+	fyne.Do(v.draw)
+}
+
+func (v *VideoView) draw() {
+	v.pending.Store(false)
+	f := v.latest.Load()
+	if f == nil {
+		return
+	}
+	v.drawn.Add(1)
+	v.img.Image = f.img
+	v.img.Refresh()
+}
+
+// Clear forgets the current frame and shows black. Call it on the UI goroutine.
+func (v *VideoView) Clear() {
+	v.latest.Store(nil)
+	v.last.Store(0)
+	v.img.Image = nil
+	v.img.Refresh()
+}
+
+// SinceLastFrame returns how long ago the last frame came, and false when none came yet.
+func (v *VideoView) SinceLastFrame() (time.Duration, bool) {
+	n := v.last.Load()
+	if n == 0 {
+		return 0, false
+	}
+	return v.clock.Now().Sub(time.Unix(0, n)), true
+}
+
+// Stats returns how many frames the view received and how many it drew.
+func (v *VideoView) Stats() (received, drawn uint64) {
+	return v.received.Load(), v.drawn.Load()
+}
+
+// CreateRenderer implements fyne.Widget.
+func (v *VideoView) CreateRenderer() fyne.WidgetRenderer {
+	return &videoRenderer{v: v}
+}
+
+type videoRenderer struct{ v *VideoView }
+
+func (r *videoRenderer) Layout(s fyne.Size) {
+	r.v.bg.Resize(s)
+	r.v.img.Resize(s)
+}
+
+func (r *videoRenderer) MinSize() fyne.Size { return fyne.NewSize(32, 24) }
+
+func (r *videoRenderer) Refresh() {
+	r.v.bg.Refresh()
+	r.v.img.Refresh()
+}
+
+func (r *videoRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.v.bg, r.v.img}
+}
+
+func (r *videoRenderer) Destroy() {}
+
+// teeSink hands each frame to several sinks.
+type teeSink []VideoSink
+
+func (t teeSink) Frame(img image.Image) {
+	for _, s := range t {
+		if s != nil {
+			s.Frame(img)
+		}
+	}
+}
+
+// switchSink forwards frames to whichever sink is set, or drops them.
+type switchSink struct{ to atomic.Pointer[sinkBox] }
+
+type sinkBox struct{ s VideoSink }
+
+func (w *switchSink) set(s VideoSink) {
+	if s == nil {
+		w.to.Store(nil)
+		return
+	}
+	w.to.Store(&sinkBox{s: s})
+}
+
+func (w *switchSink) Frame(img image.Image) {
+	if b := w.to.Load(); b != nil {
+		b.s.Frame(img)
+	}
+}
