@@ -156,17 +156,22 @@ func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*sig
 	if err != nil {
 		return nil, err
 	}
+	cfg := familyConfig(k, p)
+	c.role, c.id, c.bedID, c.patientID, c.tokenHash = signal.RoleFamily, k.ID, p.BedID, p.ID, th
+	return cfg, nil
+}
+
+// familyConfig is what a family page of contact k of patient p needs to know.
+func familyConfig(k store.Contact, p store.Patient) *signal.Config {
 	lang := k.Language
 	if lang == "" {
 		lang = p.Language
 	}
-	cfg := &signal.Config{
+	return &signal.Config{
 		Patient:  p.FirstName,
 		Language: lang,
 		Self:     &signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation},
 	}
-	c.role, c.id, c.bedID, c.patientID, c.tokenHash = signal.RoleFamily, k.ID, p.BedID, p.ID, th
-	return cfg, nil
 }
 
 // handle serves one request of an authenticated client.

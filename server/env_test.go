@@ -353,4 +353,12 @@ func (e *env) waitCalls(n int) []store.CallRecord {
 	}
 }
 
-var _ = os.Getenv
+// tempDB is a database path in a fresh directory, for examples (which have no t.TempDir),
+// and the function that removes it.
+func tempDB() (string, func()) {
+	dir, err := os.MkdirTemp("", "bedside-example-")
+	if err != nil {
+		return filepath.Join(os.TempDir(), "bedside-example.db"), func() {}
+	}
+	return filepath.Join(dir, "bedside.db"), func() { os.RemoveAll(dir) }
+}
