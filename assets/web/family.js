@@ -1,0 +1,490 @@
+// The family page: call the patient's bedside tablet, and be rung by it.
+//
+// <body data-state> is one of idle, calling (placing a call, or answering one until media
+// flows), ringing (the tablet is calling), in-call, ended (a call just ended; back to idle after
+// a few seconds) and error (the link no longer works). window.bedside lets tests reach the
+// RTCPeerConnection for getStats().
+
+import { pickLanguage, translator } from './i18n.js';
+import { getLocalMedia, Notifier, Sounds } from './media.js';
+import { CallSession } from './session.js';
+import { Signaling } from './signaling.js';
+import { render, ui } from './view.js';
+
+const ENDED_MS = 5000;
+
+const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
+let lang = pickLanguage(languages);
+let t = translator(lang);
+document.documentElement.lang = lang;
+
+const sounds = new Sounds();
+const notifier = new Notifier();
+
+// app is the page's whole state; render(app) shows it.
+const app = {
+  config: null,
+  online: false, // the tablet is connected
+  conn: 'connecting', // the signaling connection: connecting, open, retrying, restarting, fatal
+  state: 'idle',
+  call: null, // {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected, session, from, startedAt, weak}
+  cancelNext: false, // the user cancelled before the server named the call
+  local: null, // the camera and microphone
+  problem: '', // dictionary key of a camera/microphone problem
+  muted: false,
+  cameraOff: false,
+  notice: null, // {keys}: a passing word on the home screen
+  opening: false, // asking for the camera and microphone
+  message: null, // {kind, title, text, time, action}: the full-screen message
+  name() {
+    return (this.config && this.config.patient) || t('someone');
+  },
+};
+
+let endTimer = 0;
+let tickTimer = 0;
+let vibrateTimer = 0;
+let wakeLock = null;
+
+const update = () => render(app, t, notifier);
+
+function setState(state) {
+  app.state = state;
+  update();
+}
+
+function announce(text) {
+  ui.announce.textContent = text;
+}
+
+function tokenFromPath() {
+  const seg = location.pathname.split('/').filter(Boolean).pop() || '';
+  try {
+    return decodeURIComponent(seg);
+  } catch (e) {
+    return seg;
+  }
+}
+
+const sig = new Signaling({
+  url: (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + '/ws',
+  token: tokenFromPath(),
+  onMessage,
+  onStatus,
+});
+
+// ---- signaling ----
+
+function onStatus(s) {
+  app.conn = s.status;
+  if (s.status !== 'open' && s.status !== 'connecting' && app.call) finishCall('failed');
+  if (s.status === 'fatal') showFatal(s.code);
+  update();
+}
+
+function onMessage(m) {
+  switch (m.type) {
+    case 'welcome':
+    case 'config':
+      onConfig(m.config || {}, m.type === 'welcome');
+      break;
+    case 'presence':
+      if (m.peer === 'device') setOnline(!!m.online);
+      break;
+    case 'ringing':
+      onRinging(m);
+      break;
+    case 'ring':
+      onRing(m);
+      break;
+    case 'accepted':
+      if (isCall(m, 'out')) startSession((s) => s.offer());
+      break;
+    case 'offer':
+      if (isCall(m, 'in') && app.call.session) run(app.call.session.answerOffer(m.sdp));
+      break;
+    case 'answer':
+      if (isCall(m, 'out') && app.call.session) run(app.call.session.acceptAnswer(m.sdp));
+      break;
+    case 'candidate':
+      if (isCall(m) && app.call.session) app.call.session.addCandidate(m.candidate);
+      break;
+    case 'ended':
+      if (isCall(m)) finishCall(m.reason);
+      break;
+    case 'error':
+      onError(m);
+      break;
+  }
+}
+
+function onConfig(config, welcome) {
+  const first = !app.config;
+  app.config = config;
+  if (first && !languages.some((l) => /^(en|it)\b/i.test(l)) && config.language) {
+    lang = pickLanguage([], config.language);
+    t = translator(lang);
+    document.documentElement.lang = lang;
+  }
+  if (welcome) app.online = !!config.deviceOnline;
+  else setOnline(!!config.deviceOnline);
+  update();
+}
+
+function setOnline(online) {
+  if (app.online === online) return;
+  app.online = online;
+  if (online) {
+    app.notice = { keys: ['backOnline'] };
+    announce(t('backOnline', { name: app.name() }));
+    if (document.hidden) notifier.show(t('call', { name: app.name() }), t('backOnline', { name: app.name() }));
+  } else if (app.notice && app.notice.keys[0] === 'backOnline') {
+    app.notice = null;
+  }
+  update();
+}
+
+function isCall(m, dir) {
+  const c = app.call;
+  return !!(c && c.id && m.call === c.id && (!dir || c.dir === dir));
+}
+
+function onError(m) {
+  const fatal = ['link-expired', 'link-revoked', 'unauthorized', 'no-patient', 'forbidden'];
+  if (fatal.includes(m.code)) {
+    if (app.call) finishCall('');
+    showFatal(m.code);
+    return;
+  }
+  const c = app.call;
+  const placing = c && c.dir === 'out' && !c.id && (!m.call || m.call === c.id);
+  switch (m.code) {
+    case 'peer-offline':
+      app.online = false;
+      if (placing || isCall(m)) finishCall('offline');
+      break;
+    case 'busy':
+      if (placing || isCall(m)) finishCall('busy');
+      break;
+    case 'rate-limited':
+    case 'internal':
+      if (placing || (isCall(m) && c.phase !== 'connected')) finishCall('');
+      app.notice = { keys: [m.code === 'rate-limited' ? 'rateLimited' : 'internal'] };
+      break;
+    case 'no-such-call':
+    case 'bad-state':
+      if (isCall(m) && c.phase !== 'connected') finishCall('failed');
+      break;
+    default:
+      // bad-message, unknown-type, too-large: a bug on our side; the call goes on.
+      console.warn('bedside: server error', m.code, m.message || '');
+  }
+  update();
+}
+
+function showFatal(code) {
+  sig.fatal = sig.fatal || code;
+  const expired = code === 'link-expired';
+  app.message = {
+    kind: 'error',
+    title: expired ? 'expiredTitle' : 'revokedTitle',
+    text: expired ? 'expiredText' : 'revokedText',
+  };
+  stopMedia();
+  setState('error');
+  ui.messageTitle.focus();
+}
+
+// ---- placing a call ----
+
+async function placeCall() {
+  sounds.unlock();
+  if (app.state !== 'idle' || app.call || ui.call.disabled) return;
+  app.notice = null;
+  if (!app.local) await openMedia();
+  if (!app.local || app.state !== 'idle' || app.call) return;
+  app.call = { id: '', dir: 'out', phase: 'inviting' };
+  setState('calling');
+  if (!sig.send({ type: 'invite' })) finishCall('failed');
+}
+
+function onRinging(m) {
+  const c = app.call;
+  if (app.cancelNext && !(c && c.dir === 'out' && !c.id)) {
+    app.cancelNext = false;
+    sig.send({ type: 'hangup', call: m.call });
+    return;
+  }
+  if (!c || c.dir !== 'out' || c.id) return;
+  c.id = m.call;
+  c.phase = 'ringing';
+  sounds.ringback(ringSeconds());
+  update();
+}
+
+function ringSeconds() {
+  return (app.config && app.config.ringSeconds) || 45;
+}
+
+// ---- being called ----
+
+function onRing(m) {
+  if (app.call || app.state === 'error') {
+    sig.send({ type: 'decline', call: m.call });
+    return;
+  }
+  clearTimeout(endTimer);
+  app.message = null;
+  app.call = { id: m.call, dir: 'in', phase: 'ringing', from: m.from };
+  const caller = (m.from && m.from.name) || app.name();
+  setState('ringing');
+  ui.answer.focus();
+  sounds.ring(ringSeconds());
+  notifier.show(t('isCalling', { name: caller }), t('notificationBody'));
+  vibrate();
+}
+
+function vibrate() {
+  if (!navigator.vibrate) return;
+  const buzz = () => {
+    try {
+      navigator.vibrate([500, 250, 500]);
+    } catch (e) {
+      // Not allowed before the user touched the page; the sound and screen still ring.
+    }
+  };
+  buzz();
+  vibrateTimer = setInterval(buzz, 3000);
+}
+
+function stopRinging() {
+  sounds.stop();
+  notifier.close();
+  clearInterval(vibrateTimer);
+  if (navigator.vibrate) navigator.vibrate(0);
+}
+
+async function answerCall() {
+  sounds.unlock();
+  const c = app.call;
+  if (!c || c.dir !== 'in' || c.phase !== 'ringing') return;
+  stopRinging();
+  c.phase = 'connecting';
+  setState('calling');
+  if (!app.local) await openMedia(); // without a camera the family still sees and hears the patient
+  if (app.call !== c) return;
+  startSession(() => Promise.resolve());
+  sig.send({ type: 'accept', call: c.id });
+}
+
+function declineCall() {
+  const c = app.call;
+  if (!c || c.dir !== 'in' || c.phase !== 'ringing') return;
+  sig.send({ type: 'decline', call: c.id });
+  finishCall('');
+}
+
+// ---- the call ----
+
+function startSession(begin) {
+  const c = app.call;
+  c.phase = 'connecting';
+  sounds.stop();
+  c.session = new CallSession({
+    id: c.id,
+    iceServers: app.config && app.config.iceServers,
+    stream: app.local,
+    send: (m) => sig.send(m),
+    onRemote: (stream) => {
+      if (ui.remote.srcObject !== stream) ui.remote.srcObject = stream;
+      ui.remote.play().catch(() => {});
+    },
+    onState: (state) => onMediaState(c, state),
+  });
+  update();
+  run(begin(c.session));
+}
+
+// run reports a failed step of setting up media as a failed call.
+function run(promise) {
+  const c = app.call;
+  promise.catch((e) => {
+    console.warn('bedside: call setup failed', e);
+    if (app.call === c) hangupCall('failed');
+  });
+}
+
+function onMediaState(c, state) {
+  if (app.call !== c) return;
+  if (state === 'connected') {
+    c.weak = false;
+    if (c.phase !== 'connected') {
+      c.phase = 'connected';
+      c.startedAt = Date.now();
+      sig.send({ type: 'connected', call: c.id });
+      tickTimer = setInterval(update, 1000);
+      keepAwake();
+      setState('in-call');
+    }
+  } else if (state === 'disconnected') {
+    c.weak = true;
+  } else if (state === 'failed') {
+    hangupCall('failed');
+    return;
+  }
+  update();
+}
+
+// hangupCall ends the call from this end (the Hang up / Cancel button, or media that failed).
+function hangupCall(reason) {
+  const c = app.call;
+  if (!c) return;
+  if (c.id) sig.send({ type: 'hangup', call: c.id });
+  else app.cancelNext = true;
+  finishCall(reason || (c.phase === 'connected' ? 'hangup' : ''));
+}
+
+// finishCall tears the call down and says why it ended ('' when there is nothing to say).
+function finishCall(reason) {
+  const c = app.call;
+  if (!c) return;
+  app.call = null;
+  stopRinging();
+  if (c.session) c.session.close();
+  ui.remote.srcObject = null;
+  clearInterval(tickTimer);
+  releaseWakeLock();
+  const m = endedMessage(c, reason);
+  if (!m) {
+    setState('idle');
+    return;
+  }
+  app.message = m;
+  announce(t(m.title, { name: app.name() }));
+  setState('ended');
+  clearTimeout(endTimer);
+  endTimer = setTimeout(backHome, ENDED_MS);
+}
+
+function endedMessage(c, reason) {
+  const out = c.dir === 'out';
+  const time = c.startedAt ? (Date.now() - c.startedAt) / 1000 : 0;
+  const m = (kind, title, text) => ({ kind, title, text, time, action: 'ok', keep: kind !== 'ok' });
+  switch (reason) {
+    case 'hangup':
+      return m('ok', 'endedTitle', time ? 'endedText' : 'endedTextShort');
+    case 'declined':
+      return out ? m('info', 'declinedTitle', 'declinedText') : null;
+    case 'cancelled':
+      return out ? null : m('info', 'missedTitle', 'missedText');
+    case 'missed':
+      return out ? m('info', 'noAnswerTitle', 'noAnswerText') : m('info', 'missedTitle', 'missedText');
+    case 'failed':
+      return m('warn', 'failedTitle', 'failedText');
+    case 'offline':
+      return m('info', 'offlineTitle', 'offlineText');
+    case 'busy':
+      return m('info', 'busyTitle', 'busyText');
+    case 'elsewhere':
+      return m('info', 'elsewhereTitle', 'elsewhereText');
+  }
+  return null;
+}
+
+function backHome() {
+  clearTimeout(endTimer);
+  if (app.state !== 'ended') return;
+  const m = app.message;
+  app.message = null;
+  app.notice = m && m.keep && m.title !== 'offlineTitle' ? { keys: [m.title, m.text] } : app.notice;
+  setState('idle');
+  ui.call.focus();
+}
+
+// ---- camera, microphone, screen ----
+
+async function openMedia() {
+  app.opening = true;
+  update();
+  const { stream, problem } = await getLocalMedia();
+  app.opening = false;
+  app.problem = problem;
+  if (stream) {
+    stopMedia();
+    app.local = stream;
+    applyMediaToggles();
+    ui.self.srcObject = stream;
+    ui.self.play().catch(() => {});
+  }
+  update();
+}
+
+function stopMedia() {
+  if (app.local) app.local.getTracks().forEach((tr) => tr.stop());
+  app.local = null;
+  ui.self.srcObject = null;
+}
+
+function applyMediaToggles() {
+  if (!app.local) return;
+  app.local.getAudioTracks().forEach((tr) => (tr.enabled = !app.muted));
+  app.local.getVideoTracks().forEach((tr) => (tr.enabled = !app.cameraOff));
+}
+
+async function keepAwake() {
+  if (!navigator.wakeLock || wakeLock) return;
+  try {
+    wakeLock = await navigator.wakeLock.request('screen');
+    wakeLock.addEventListener('release', () => (wakeLock = null));
+  } catch (e) {
+    wakeLock = null;
+  }
+}
+
+function releaseWakeLock() {
+  if (wakeLock) wakeLock.release().catch(() => {});
+  wakeLock = null;
+}
+
+// ---- wiring ----
+
+ui.call.addEventListener('click', placeCall);
+ui.answer.addEventListener('click', answerCall);
+ui.decline.addEventListener('click', declineCall);
+ui.hangup.addEventListener('click', () => hangupCall(''));
+ui.mute.addEventListener('click', () => {
+  app.muted = !app.muted;
+  applyMediaToggles();
+  update();
+});
+ui.camera.addEventListener('click', () => {
+  app.cameraOff = !app.cameraOff;
+  applyMediaToggles();
+  update();
+});
+ui.noticeAction.addEventListener('click', openMedia);
+ui.messageAction.addEventListener('click', backHome);
+ui.notify.addEventListener('click', async () => {
+  if (await notifier.ask()) announce(t('notifyOn', { name: app.name() }));
+  update();
+});
+for (const ev of ['pointerdown', 'keydown']) addEventListener(ev, () => sounds.unlock(), { passive: true });
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible' && app.state === 'in-call') keepAwake();
+});
+
+window.bedside = {
+  pc: () => (app.call && app.call.session ? app.call.session.pc : null),
+  state: () => app.state,
+  call: () => (app.call ? app.call.id : ''),
+  lang: () => lang,
+};
+
+if (typeof RTCPeerConnection === 'undefined') {
+  app.problem = 'unsupported';
+  update();
+} else {
+  update();
+  sig.start();
+  openMedia();
+}

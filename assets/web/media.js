@@ -1,0 +1,183 @@
+// Camera, microphone, sounds and notifications of the family page.
+
+const VIDEO = { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
+const AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+// getLocalMedia opens the camera and microphone. It resolves to {stream, problem} where
+// problem is '' or the dictionary key of what to tell the user: 'audioOnly' (no camera found,
+// the call still works), or 'cameraDenied', 'cameraMissing', 'cameraBusy', 'insecure' (stream is
+// null).
+export async function getLocalMedia() {
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    return { stream: null, problem: window.isSecureContext ? 'unsupported' : 'insecure' };
+  }
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia({ video: VIDEO, audio: AUDIO }), problem: '' };
+  } catch (e) {
+    const name = e && e.name;
+    if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') {
+      return { stream: null, problem: 'cameraDenied' };
+    }
+    if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') {
+      return { stream: null, problem: 'cameraBusy' };
+    }
+  }
+  // No camera (or none that fits): a call with the microphone alone is still worth making.
+  try {
+    return { stream: await navigator.mediaDevices.getUserMedia({ audio: AUDIO }), problem: 'audioOnly' };
+  } catch (e) {
+    const denied = e && (e.name === 'NotAllowedError' || e.name === 'SecurityError');
+    return { stream: null, problem: denied ? 'cameraDenied' : 'cameraMissing' };
+  }
+}
+
+// Sounds makes the ring tone and the ringback with WebAudio, so the page needs no sound files.
+// Browsers only let a page make sound after the user touched it: unlock() runs on every touch.
+export class Sounds {
+  constructor() {
+    this.ctx = null;
+    this.out = null;
+  }
+
+  unlock() {
+    const AC = window.AudioContext || window.webkitAudioContext;
+    if (!AC) return;
+    if (!this.ctx) {
+      try {
+        this.ctx = new AC();
+      } catch (e) {
+        return;
+      }
+    }
+    if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
+  }
+
+  // ring plays a soft two-note chime every three seconds for seconds (scheduled up front, so
+  // it keeps ringing when the browser slows the timers of a hidden tab).
+  ring(seconds) {
+    this.start((at, out) => {
+      for (let t = 0; t < seconds; t += 3) {
+        this.note(out, 659.25, at + t, 0.5);
+        this.note(out, 523.25, at + t + 0.45, 0.8);
+        this.note(out, 659.25, at + t + 1.2, 0.5);
+        this.note(out, 523.25, at + t + 1.65, 0.8);
+      }
+    });
+  }
+
+  // ringback plays the quiet "it is ringing there" tone: 425 Hz, one second in every four.
+  ringback(seconds) {
+    this.start((at, out) => {
+      for (let t = 0; t < seconds; t += 4) this.tone(out, 425, at + t, 1, 0.08);
+    });
+  }
+
+  start(schedule) {
+    this.stop();
+    this.unlock();
+    if (!this.ctx) return;
+    this.out = this.ctx.createGain();
+    this.out.connect(this.ctx.destination);
+    schedule(this.ctx.currentTime + 0.05, this.out);
+  }
+
+  note(out, freq, at, length) {
+    const osc = this.ctx.createOscillator();
+    const gain = this.ctx.createGain();
+    osc.type = 'sine';
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, at);
+    gain.gain.exponentialRampToValueAtTime(0.3, at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, at + length);
+    osc.connect(gain).connect(out);
+    osc.start(at);
+    osc.stop(at + length + 0.05);
+  }
+
+  tone(out, freq, at, length, level) {
+    const osc = this.ctx.createOscillator();
+    const gain = this.ctx.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0, at);
+    gain.gain.linearRampToValueAtTime(level, at + 0.03);
+    gain.gain.setValueAtTime(level, at + length - 0.03);
+    gain.gain.linearRampToValueAtTime(0, at + length);
+    osc.connect(gain).connect(out);
+    osc.start(at);
+    osc.stop(at + length);
+  }
+
+  stop() {
+    if (this.out) {
+      this.out.disconnect();
+      this.out = null;
+    }
+  }
+}
+
+// Notifier shows a system notification for an incoming call, where the user allowed it. Phones
+// only show notifications through a service worker, so it registers /static/sw.js.
+export class Notifier {
+  constructor() {
+    this.supported = 'Notification' in window;
+    this.current = null;
+    this.reg = null;
+    if (this.supported && Notification.permission === 'granted') this.register();
+  }
+
+  // canAsk reports whether asking for permission makes sense (never asked before).
+  canAsk() {
+    return this.supported && Notification.permission === 'default';
+  }
+
+  // ask asks for permission; call it only from a click. Resolves to whether it was granted.
+  async ask() {
+    if (!this.supported) return false;
+    let p;
+    try {
+      p = await Notification.requestPermission();
+    } catch (e) {
+      return false;
+    }
+    if (p === 'granted') this.register();
+    return p === 'granted';
+  }
+
+  register() {
+    if (!('serviceWorker' in navigator) || this.reg) return;
+    navigator.serviceWorker
+      .register('/static/sw.js', { scope: '/static/' })
+      .then((reg) => {
+        this.reg = reg;
+      })
+      .catch(() => {});
+  }
+
+  show(title, body) {
+    if (!this.supported || Notification.permission !== 'granted') return;
+    this.close();
+    const opts = { body, tag: 'bedside-ring', renotify: true, requireInteraction: true };
+    try {
+      const n = new Notification(title, opts);
+      n.onclick = () => {
+        window.focus();
+        n.close();
+      };
+      this.current = n;
+    } catch (e) {
+      // Phones refuse the constructor; their service worker shows it instead.
+      if (this.reg) this.reg.showNotification(title, opts).catch(() => {});
+    }
+  }
+
+  close() {
+    if (this.current) this.current.close();
+    this.current = null;
+    if (this.reg && this.reg.getNotifications) {
+      this.reg
+        .getNotifications({ tag: 'bedside-ring' })
+        .then((list) => list.forEach((n) => n.close()))
+        .catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,118 @@
+// One call's WebRTC session on the family page: the RTCPeerConnection, its offer/answer and
+// trickled candidates. The page's controller owns the signaling; this only sends through send.
+
+// preferVP8 puts VP8 first in a video transceiver's codec list, where the browser allows it:
+// the tablet's engine decodes VP8.
+function preferVP8(transceiver) {
+  if (!transceiver.setCodecPreferences || !window.RTCRtpReceiver || !RTCRtpReceiver.getCapabilities) return;
+  const caps = RTCRtpReceiver.getCapabilities('video');
+  if (!caps) return;
+  const isVP8 = (c) => c.mimeType.toLowerCase() === 'video/vp8';
+  try {
+    transceiver.setCodecPreferences([...caps.codecs.filter(isVP8), ...caps.codecs.filter((c) => !isVP8(c))]);
+  } catch (e) {
+    // Older browsers refuse some capability lists; their default order still offers VP8.
+  }
+}
+
+// CallSession is one peer connection. stream is the local camera/microphone (may lack a track);
+// send(msg) sends a signaling message about this call; onRemote(stream) is called as remote
+// tracks arrive; onState(connectionState) on every change.
+export class CallSession {
+  constructor({ id, iceServers, stream, send, onRemote, onState }) {
+    this.id = id;
+    this.stream = stream;
+    this.send = send;
+    this.pending = []; // candidates that came before the remote description
+    this.closed = false;
+    this.remote = new MediaStream();
+    this.pc = new RTCPeerConnection({ iceServers: iceServers || [], bundlePolicy: 'max-bundle' });
+    this.pc.onicecandidate = (ev) => {
+      const c = ev.candidate;
+      if (!c || !c.candidate || this.closed) return;
+      this.send({
+        type: 'candidate',
+        call: this.id,
+        candidate: { candidate: c.candidate, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex },
+      });
+    };
+    this.pc.ontrack = (ev) => {
+      if (!this.remote.getTrackById(ev.track.id)) this.remote.addTrack(ev.track);
+      onRemote(this.remote);
+    };
+    this.pc.onconnectionstatechange = () => {
+      if (!this.closed) onState(this.pc.connectionState);
+    };
+  }
+
+  track(kind) {
+    return this.stream ? this.stream.getTracks().find((t) => t.kind === kind) : undefined;
+  }
+
+  // offer starts the call as its caller: one audio and one video transceiver, then the offer.
+  async offer() {
+    for (const kind of ['audio', 'video']) {
+      const track = this.track(kind);
+      const t = track
+        ? this.pc.addTransceiver(track, { direction: 'sendrecv', streams: [this.stream] })
+        : this.pc.addTransceiver(kind, { direction: 'recvonly' });
+      if (kind === 'video') preferVP8(t);
+    }
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    this.send({ type: 'offer', call: this.id, sdp: this.pc.localDescription.sdp });
+  }
+
+  // answerOffer answers the other end's offer with the local tracks.
+  async answerOffer(sdp) {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    await this.flushCandidates();
+    const used = new Set();
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.receiver.track && t.receiver.track.kind;
+      const track = this.track(kind);
+      if (track && !used.has(kind)) {
+        used.add(kind);
+        await t.sender.replaceTrack(track);
+        if (t.sender.setStreams) t.sender.setStreams(this.stream);
+        t.direction = 'sendrecv';
+      } else {
+        t.direction = 'recvonly';
+      }
+      if (kind === 'video') preferVP8(t);
+    }
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.send({ type: 'answer', call: this.id, sdp: this.pc.localDescription.sdp });
+  }
+
+  async acceptAnswer(sdp) {
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.flushCandidates();
+  }
+
+  async addCandidate(c) {
+    if (!c) return;
+    if (!this.pc.remoteDescription) {
+      this.pending.push(c);
+      return;
+    }
+    try {
+      await this.pc.addIceCandidate(c);
+    } catch (e) {
+      // A candidate the browser cannot use is not fatal; the others may still connect.
+    }
+  }
+
+  async flushCandidates() {
+    const list = this.pending;
+    this.pending = [];
+    for (const c of list) await this.addCandidate(c);
+  }
+
+  close() {
+    if (this.closed) return;
+    this.closed = true;
+    this.pc.close();
+  }
+}

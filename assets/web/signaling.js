@@ -1,0 +1,121 @@
+// The signaling connection of the family page: one WebSocket to the ward server that
+// authenticates with the link token, and reconnects by itself (with backoff) when it drops.
+
+// Codes after which reconnecting cannot help: the link itself no longer works.
+const FATAL = new Set(['link-expired', 'link-revoked', 'unauthorized', 'no-patient', 'forbidden']);
+
+const HELLO_TIMEOUT_MS = 10000;
+const MAX_DELAY_MS = 30000;
+
+// Signaling keeps the page connected. onMessage gets every message after the welcome (the
+// welcome included); onStatus gets {status, delay?, code?} where status is one of
+// 'connecting', 'open', 'retrying' (delay in ms), 'restarting' and 'fatal' (code).
+export class Signaling {
+  constructor({ url, token, onMessage, onStatus }) {
+    this.url = url;
+    this.token = token;
+    this.onMessage = onMessage;
+    this.onStatus = onStatus;
+    this.ws = null;
+    this.open = false; // welcomed on the current socket
+    this.attempt = 0;
+    this.timer = 0;
+    this.fatal = '';
+    this.restarting = false;
+    this.slowDown = false;
+    addEventListener('online', () => this.retryNow());
+    document.addEventListener('visibilitychange', () => {
+      if (document.visibilityState === 'visible') this.retryNow();
+    });
+  }
+
+  start() {
+    if (this.fatal || this.ws) return;
+    clearTimeout(this.timer);
+    this.timer = 0;
+    this.onStatus({ status: 'connecting' });
+    let ws;
+    try {
+      ws = new WebSocket(this.url);
+    } catch (e) {
+      this.scheduleRetry();
+      return;
+    }
+    this.ws = ws;
+    const helloTimer = setTimeout(() => ws.close(), HELLO_TIMEOUT_MS);
+    ws.onmessage = (ev) => {
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      if (!msg || typeof msg.type !== 'string') return;
+      if (msg.type === 'challenge') {
+        this.sendOn(ws, { type: 'hello', role: 'family', token: this.token });
+        return;
+      }
+      if (msg.type === 'welcome') {
+        clearTimeout(helloTimer);
+        this.open = true;
+        this.attempt = 0;
+        this.restarting = false;
+        this.slowDown = false;
+        this.onStatus({ status: 'open' });
+      }
+      if (msg.type === 'error') {
+        if (FATAL.has(msg.code)) {
+          this.fatal = msg.code;
+        } else if (msg.code === 'shutting-down') {
+          this.restarting = true;
+        } else if (msg.code === 'rate-limited' && !this.open) {
+          this.slowDown = true;
+        }
+      }
+      this.onMessage(msg);
+    };
+    ws.onclose = () => {
+      clearTimeout(helloTimer);
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.open = false;
+      if (this.fatal) {
+        this.onStatus({ status: 'fatal', code: this.fatal });
+        return;
+      }
+      this.scheduleRetry();
+    };
+  }
+
+  // send sends msg when the page is connected and welcomed; it reports whether it did.
+  send(msg) {
+    if (!this.open || !this.ws) return false;
+    return this.sendOn(this.ws, msg);
+  }
+
+  sendOn(ws, msg) {
+    if (ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  // retryNow reconnects at once when a retry is pending (the network came back, or the page
+  // became visible again).
+  retryNow() {
+    if (this.timer && !this.fatal) this.start();
+  }
+
+  scheduleRetry() {
+    let delay;
+    if (this.restarting) {
+      delay = 1000 + Math.random() * 2000;
+      this.onStatus({ status: 'restarting', delay });
+    } else {
+      const base = Math.min(MAX_DELAY_MS, 1000 * 2 ** this.attempt) * (this.slowDown ? 4 : 1);
+      delay = Math.min(MAX_DELAY_MS * 2, base) * (0.5 + Math.random() * 0.5);
+      this.onStatus({ status: 'retrying', delay });
+    }
+    this.attempt++;
+    this.timer = setTimeout(() => this.start(), delay);
+  }
+}

@@ -1,0 +1,144 @@
+// The family page's view: it turns the page's state into what the DOM shows. It holds no
+// state of its own beyond what is on screen.
+
+const $ = (id) => document.getElementById(id);
+
+export const ui = {
+  body: document.body,
+  announce: $('announce'),
+  greeting: $('greeting'),
+  heading: $('heading'),
+  stage: $('stage'),
+  remote: $('remote'),
+  self: $('self'),
+  selfLabel: $('self-label'),
+  noCamera: $('no-camera'),
+  noCameraText: $('no-camera-text'),
+  stageTitle: $('stage-title'),
+  duration: $('duration'),
+  stageNote: $('stage-note'),
+  mute: $('mute'),
+  muteLabel: $('mute-label'),
+  camera: $('camera'),
+  cameraLabel: $('camera-label'),
+  hangup: $('hangup'),
+  hangupLabel: $('hangup-label'),
+  notice: $('notice'),
+  noticeText: $('notice-text'),
+  noticeAction: $('notice-action'),
+  call: $('call'),
+  callLabel: $('call-label'),
+  conn: $('conn'),
+  notify: $('notify'),
+  footnote: $('footnote'),
+  ring: $('ring'),
+  ringInitial: $('ring-initial'),
+  ringTitle: $('ring-title'),
+  ringSub: $('ring-sub'),
+  answer: $('answer'),
+  answerLabel: $('answer-label'),
+  decline: $('decline'),
+  declineLabel: $('decline-label'),
+  message: $('message'),
+  messageIcon: $('message-icon'),
+  messageTitle: $('message-title'),
+  messageText: $('message-text'),
+  messageAction: $('message-action'),
+};
+
+// setText changes an element's text only when it differs, so live regions announce changes
+// and nothing else.
+export function setText(el, text) {
+  if (el.textContent !== text) el.textContent = text;
+}
+
+export function show(el, visible) {
+  if (el.hidden === visible) el.hidden = !visible;
+}
+
+// clock formats seconds as m:ss, or h:mm:ss after an hour.
+export function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
+}
+
+// notices lists what the home screen must tell the user right now, most important first.
+function notices(app, t, name) {
+  const list = [];
+  if (app.problem) list.push({ text: t(app.problem, { name }), action: app.problem === 'cameraDenied' || app.problem === 'cameraBusy' });
+  if (app.conn === 'restarting') list.push({ text: t('serverRestarting') });
+  else if (app.conn === 'retrying') list.push({ text: t('connectionLost') });
+  else if (app.conn === 'open' && !app.online) list.push({ text: t('offline', { name }) });
+  if (app.notice) list.push({ text: app.notice.keys.map((k) => t(k, { name })).join('\n') });
+  return list;
+}
+
+// render shows app (the controller's state) with the words of t.
+export function render(app, t, notifier) {
+  const name = app.name();
+  const c = app.call;
+  ui.body.dataset.state = app.state;
+  ui.body.dataset.conn = app.conn;
+  document.title = t('pageTitle', { name });
+
+  const selfName = app.config && app.config.self && app.config.self.name;
+  setText(ui.greeting, selfName ? t('greeting', { self: selfName }) : '');
+  setText(ui.heading, t('heading', { name }));
+  setText(ui.callLabel, t('call', { name }));
+  setText(ui.selfLabel, t('selfLabel'));
+  setText(ui.footnote, t('footnote'));
+  ui.call.disabled = !(app.conn === 'open' && app.online && app.state === 'idle');
+  setText(ui.conn, app.conn === 'connecting' && !app.config ? t('connecting') : '');
+
+  const list = notices(app, t, name);
+  show(ui.notice, list.length > 0);
+  setText(ui.noticeText, list.map((n) => n.text).join('\n'));
+  show(ui.noticeAction, list.some((n) => n.action));
+  setText(ui.noticeAction, t('tryAgain'));
+  show(ui.notify, app.conn === 'open' && notifier.canAsk());
+  setText(ui.notify, t('notifyAsk', { name }));
+
+  // The stage: preview at home, full screen while calling and in a call.
+  const hasVideo = !!(app.local && app.local.getVideoTracks().length);
+  show(ui.noCamera, !hasVideo || app.cameraOff);
+  ui.stage.classList.toggle('empty', !hasVideo && !app.opening);
+  let camText = 'cameraIsOff';
+  if (app.opening && !app.local) camText = 'cameraStarting';
+  else if (!hasVideo) camText = 'cameraBlocked';
+  setText(ui.noCameraText, t(camText));
+  ui.mute.setAttribute('aria-pressed', String(app.muted));
+  setText(ui.muteLabel, t(app.muted ? 'unmute' : 'mute'));
+  ui.camera.setAttribute('aria-pressed', String(app.cameraOff));
+  ui.camera.disabled = !hasVideo;
+  setText(ui.cameraLabel, t(app.cameraOff ? 'cameraOn' : 'cameraOff'));
+  const connected = c && c.phase === 'connected';
+  setText(ui.hangupLabel, t(c && c.dir === 'out' && !connected ? 'cancel' : 'hangup'));
+  setText(ui.stageTitle, connected ? name : t('calling', { name }));
+  let phase = '';
+  if (connected) phase = t('duration', { time: clock((Date.now() - c.startedAt) / 1000) });
+  else if (c && c.phase === 'inviting') phase = t('connecting');
+  else if (c && c.phase === 'ringing') phase = t('ringingThere', { name });
+  else if (c) phase = t('connectingCall');
+  setText(ui.duration, phase);
+  show(ui.stageNote, !!(c && c.weak));
+  setText(ui.stageNote, t('weakConnection'));
+
+  // Ringing.
+  const caller = (c && c.from && c.from.name) || name;
+  setText(ui.ringInitial, caller.slice(0, 1).toUpperCase());
+  setText(ui.ringTitle, t('isCalling', { name: caller }));
+  setText(ui.ringSub, t('ringSub'));
+  setText(ui.answerLabel, t('answer'));
+  setText(ui.declineLabel, t('decline'));
+
+  // Full-screen messages: a call that just ended, or a link that no longer works.
+  const m = app.message;
+  ui.message.dataset.kind = m ? m.kind : '';
+  setText(ui.messageTitle, m ? t(m.title, { name }) : '');
+  setText(ui.messageText, m ? t(m.text, { name, time: m.time ? clock(m.time) : '' }) : '');
+  show(ui.messageAction, !!(m && m.action));
+  setText(ui.messageAction, m && m.action ? t(m.action) : '');
+}
