@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,6 +193,7 @@ func TestCallEndings(t *testing.T) {
 	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
 	fam.expect(signal.TypeAccepted)
 	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	dev.sync()
 	dev.c.CloseNow()
 	require.Equal(t, signal.ReasonFailed, fam.expect(signal.TypeEnded).Reason)
 	p = fam.expect(signal.TypePresence)
@@ -227,4 +230,22 @@ func TestDeviceReconnectReplacesOld(t *testing.T) {
 	id2 := fam.expect(signal.TypeRinging).Call
 	require.NotEqual(t, id, id2)
 	require.Equal(t, id2, fresh.expect(signal.TypeRing).Call)
+}
+
+func TestSecondTabletTakesOver(t *testing.T) {
+	e := newEnv(t, nil)
+	_, code, err := server.NewEnrollment(context.Background(), e.st, e.demo.WardID, e.demo.BedID, time.Hour, server.EnrollmentOptions{Now: e.clock.Now})
+	require.NoError(t, err)
+	first := e.device(e.enroll(e.demo.PairingCode))
+	second := e.device(e.enroll(code))
+	fam := e.family(e.demo.FamilyToken)
+	second.expect(signal.TypePresence)
+	second.c.CloseNow()
+	// A connection's request-log line comes after the hub let it go.
+	require.Eventually(t, func() bool { return strings.Contains(e.logs.String(), "path=/ws") }, wait, time.Millisecond)
+
+	// The first tablet is still there: no offline presence, and calls reach it.
+	fam.send(signal.Message{Type: signal.TypeInvite})
+	id := fam.expect(signal.TypeRinging).Call
+	require.Equal(t, id, first.expect(signal.TypeRing).Call)
 }

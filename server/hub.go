@@ -115,7 +115,14 @@ func (h *hub) removeLocked(c *client, quiet bool, recs *[]store.CallRecord) {
 		}
 		if c.bedID != "" && h.beds[c.bedID] == c {
 			delete(h.beds, c.bedID)
-			if !quiet {
+			// Another tablet still paired to the bed takes over.
+			for _, d := range h.devices {
+				if d.bedID == c.bedID {
+					h.beds[c.bedID] = d
+					break
+				}
+			}
+			if !quiet && h.beds[c.bedID] == nil {
 				for f := range h.bedFamilies[c.bedID] {
 					h.sendLocked(f, presence(signal.DevicePeer, false))
 				}

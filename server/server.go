@@ -22,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"bedside/call/signal"
 	"bedside/server/store"
 )
@@ -135,8 +137,12 @@ func (s *Server) Close() {
 		clients = append(clients, c)
 	}
 	s.mu.Unlock()
+	// Everyone hears of the shutdown before anyone's call ends for it.
 	for _, c := range clients {
-		c.fail("", ErrShuttingDown)
+		c.sendError("", ErrShuttingDown)
+	}
+	for _, c := range clients {
+		c.stop(websocket.StatusGoingAway, string(signal.CodeShuttingDown), false)
 	}
 	s.wg.Wait()
 	s.hub.close()
