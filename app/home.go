@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -127,9 +128,15 @@ func (k *Kiosk) dial(c Contact) {
 	k.userEnded = false
 	k.call = CallEvent{State: Ringing, Peer: c}
 	k.showOutgoing(c)
-	k.phoneDo("dial", func(ctx context.Context, p Phone) error { return p.Dial(ctx, c.ID) }, func(error) {
-		if k.current == screenOutgoing {
-			k.showEnded(CallEvent{State: Failed, Peer: c, Reason: "failed"})
+	k.phoneDo("dial", func(ctx context.Context, p Phone) error { return p.Dial(ctx, c.ID) }, func(err error) {
+		if k.current != screenOutgoing || k.userEnded {
+			return
 		}
+		ev := CallEvent{State: Failed, Peer: c, Reason: "failed"}
+		var refused *RefusedError
+		if errors.As(err, &refused) {
+			ev.State, ev.Reason = Ended, refused.Reason
+		}
+		k.showEnded(ev)
 	})
 }

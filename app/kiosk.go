@@ -392,7 +392,9 @@ func (k *Kiosk) applyLanguage() {
 	}
 }
 
-// autoAnswer says whether an incoming call with the engine's flag should be answered by itself.
+// autoAnswer says whether an incoming call should be answered by itself: always with
+// -auto-answer; as the nurse set it on this tablet; else as the server flags the call (it does
+// when both the patient and the calling contact allow it).
 func (k *Kiosk) autoAnswer(engine bool) bool {
 	if k.cfg.ForceAutoAnswer {
 		return true
@@ -403,5 +405,5 @@ func (k *Kiosk) autoAnswer(engine bool) bool {
 	case "off":
 		return false
 	}
-	return engine || k.patient.AutoAnswer
+	return engine
 }

@@ -159,7 +159,7 @@ func TestAutoAnswerCountdownAnswersAfterFiveSeconds(t *testing.T) {
 func TestAutoAnswerFromServerConfigAndCancel(t *testing.T) {
 	r := newRig(t)
 	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Maria", AutoAnswer: true, Contacts: family}})
-	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0], AutoAnswer: true})
 	r.requireShows("Answering by itself in 5…")
 	r.advance(2 * time.Second)
 	r.tap("Wait, don't answer yet")
@@ -178,6 +178,21 @@ func TestAutoAnswerPerCallFlag(t *testing.T) {
 	r := newRig(t)
 	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0], AutoAnswer: true})
 	r.requireShows("Answering by itself in 5…")
+}
+
+func TestAutoAnswerNotWithoutFlag(t *testing.T) {
+	r := newRig(t)
+	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Maria", AutoAnswer: true, Contacts: family}})
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	assert.False(t, r.shows("Answering by itself"), "the server flags each call that may be auto-answered")
+}
+
+func TestDialRefusedShowsWhy(t *testing.T) {
+	r := newRig(t)
+	r.phone.Err = &app.RefusedError{Reason: "busy"}
+	test.Tap(r.tile("Anna"))
+	r.waitScreen("ended")
+	r.requireShows("Anna is busy")
 }
 
 func TestDialFailureShowsFailed(t *testing.T) {

@@ -157,7 +157,7 @@ func (k *Kiosk) showNurse() {
 		}
 		k.prefs.SetString(prefAutoAnswer, v)
 	})
-	n.autoAnswer.Checked = k.autoAnswer(false)
+	n.autoAnswer.Checked = k.autoAnswer(k.patient.AutoAnswer)
 	if k.cfg.ForceAutoAnswer {
 		n.autoAnswer.Disable()
 	}

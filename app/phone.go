@@ -45,6 +45,12 @@ var (
 	ErrPairUsed    = errors.New("app: pairing code already used")
 )
 
+// RefusedError is what Dial returns, wrapped or not, when the call could not ring: the other
+// end is offline or busy, say. The kiosk tells the patient why.
+type RefusedError struct{ Reason Reason }
+
+func (e *RefusedError) Error() string { return "app: call refused: " + string(e.Reason) }
+
 // Audio is the speaker, for the ringtone and the countdown ticks. Play replaces whatever is
 // playing; it must not block.
 type Audio interface {

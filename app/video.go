@@ -3,6 +3,7 @@ package app
 import (
 	"image"
 	"image/color"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -11,23 +12,25 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// VideoView shows the latest frame it was handed, scaled to fit. Frame never blocks: it keeps
-// only the newest frame and schedules at most one redraw at a time through fyne.Do, so when the
-// UI is behind the frames in between are dropped.
+// VideoView shows the latest frame it was handed, scaled to fit. Frame never blocks: it copies
+// the frame (senders reuse their buffers) into one of three rotating buffers, keeps only the
+// newest, and schedules at most one redraw at a time through fyne.Do, so when the UI is behind
+// the frames in between are dropped.
 type VideoView struct {
 	widget.BaseWidget
 
-	clock   Clock
-	img     *canvas.Image
-	bg      *canvas.Rectangle
-	latest  atomic.Pointer[frameBox]
-	pending atomic.Bool
-	last    atomic.Int64 // clock time of the last frame, unix nanoseconds; 0 = none yet
+	clock     Clock
+	img       *canvas.Image
+	bg        *canvas.Rectangle
+	mu        sync.Mutex  // guards the three buffers
+	pendingF  image.Image // newest copied frame, not drawn yet
+	shown     image.Image // the frame the canvas.Image holds (owned by the UI goroutine)
+	spare     image.Image // a buffer free for the next copy
+	scheduled atomic.Bool
+	last      atomic.Int64 // clock time of the last frame, unix nanoseconds; 0 = none yet
 
 	received, drawn atomic.Uint64
 }
-
-type frameBox struct{ img image.Image }
 
 // NewVideoView returns an empty (black) view; clock stamps frame arrivals for stall detection.
 func NewVideoView(clock Clock, fill canvas.ImageFill) *VideoView {
@@ -49,28 +52,49 @@ func (v *VideoView) Frame(img image.Image) {
 		return
 	}
 	v.received.Add(1)
-	v.latest.Store(&frameBox{img: img})
+	v.mu.Lock()
+	dst := v.spare
+	v.spare = nil
+	v.mu.Unlock()
+	dst = copyFrame(dst, img)
+	v.mu.Lock()
+	if v.pendingF != nil { // not drawn in time: dropped, its buffer is the next spare
+		v.spare = v.pendingF
+	}
+	v.pendingF = dst
+	v.mu.Unlock()
 	v.last.Store(v.clock.Now().UnixNano())
-	if !v.pending.CompareAndSwap(false, true) {
+	if !v.scheduled.CompareAndSwap(false, true) {
 		return // a redraw is already queued; it will pick up this frame
 	}
 	fyne.Do(v.draw)
 }
 
 func (v *VideoView) draw() {
-	v.pending.Store(false)
-	f := v.latest.Load()
+	v.scheduled.Store(false)
+	v.mu.Lock()
+	f := v.pendingF
+	v.pendingF = nil
+	if f != nil && v.shown != nil && v.spare == nil {
+		v.spare = v.shown
+	}
+	if f != nil {
+		v.shown = f
+	}
+	v.mu.Unlock()
 	if f == nil {
 		return
 	}
 	v.drawn.Add(1)
-	v.img.Image = f.img
+	v.img.Image = f
 	v.img.Refresh()
 }
 
 // Clear forgets the current frame and shows black. Call it on the UI goroutine.
 func (v *VideoView) Clear() {
-	v.latest.Store(nil)
+	v.mu.Lock()
+	v.pendingF, v.shown = nil, nil
+	v.mu.Unlock()
 	v.last.Store(0)
 	v.img.Image = nil
 	v.img.Refresh()

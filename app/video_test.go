@@ -1,0 +1,63 @@
+package app
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestVideoViewCopiesAndDropsFrames(t *testing.T) {
+	test.NewTempApp(t)
+	v := NewVideoView(SystemClock{}, canvas.ImageFillContain)
+	w := test.NewTempWindow(t, v)
+	_ = w
+	src := image.NewYCbCr(image.Rect(0, 0, 16, 8), image.YCbCrSubsampleRatio420)
+	for i := 0; i < 3; i++ {
+		src.Y[0] = byte(10 + i)
+		v.Frame(src)
+	}
+	// On the test driver fyne.Do runs at once, so every frame is drawn; what the view shows
+	// is a copy, unaffected when the sender reuses its buffer.
+	shown, ok := v.img.Image.(*image.YCbCr)
+	require.True(t, ok)
+	assert.Equal(t, byte(12), shown.Y[0])
+	src.Y[0] = 99
+	assert.Equal(t, byte(12), shown.Y[0])
+	rec, drawn := v.Stats()
+	assert.Equal(t, uint64(3), rec)
+	assert.Equal(t, uint64(3), drawn)
+	_, any := v.SinceLastFrame()
+	assert.True(t, any)
+	v.Clear()
+	assert.Nil(t, v.img.Image)
+}
+
+func TestCopyFrameKinds(t *testing.T) {
+	rgba := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	rgba.Set(1, 1, color.White)
+	c := copyFrame(nil, rgba)
+	assert.Equal(t, rgba.Pix, c.(*image.RGBA).Pix)
+	c2 := copyFrame(c, rgba)
+	assert.Same(t, c.(*image.RGBA), c2.(*image.RGBA), "a matching buffer is reused")
+	gray := image.NewGray(image.Rect(0, 0, 4, 4))
+	gray.Set(2, 2, color.White)
+	g := copyFrame(nil, gray)
+	r, _, _, _ := g.At(2, 2).RGBA()
+	assert.Equal(t, uint32(0xffff), r)
+}
+
+func BenchmarkVideoViewFrame(b *testing.B) {
+	test.NewTempApp(b)
+	v := NewVideoView(SystemClock{}, canvas.ImageFillContain)
+	test.NewTempWindow(b, v)
+	src := image.NewYCbCr(image.Rect(0, 0, 640, 480), image.YCbCrSubsampleRatio420)
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Frame(src)
+	}
+}

@@ -1,0 +1,287 @@
+// Command bedside is the bedside kiosk: the Fyne app on a patient's tablet that shows their
+// family's photos, calls one with a tap, and answers their calls.
+//
+//	bedside -server URL [-pair CODE] [-data DIR] [-media camera|test] [-auto-answer] [-windowed]
+//
+// main only parses flags and wires things together: the screens are in package app, the call
+// engine in package call, pairing and the device's data in package provisioning.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	fyneapp "fyne.io/fyne/v2/app"
+	"golang.org/x/crypto/bcrypt"
+
+	"bedside/app"
+	"bedside/provisioning"
+)
+
+// appID is the kiosk's Fyne application id (also in FyneApp.toml).
+const appID = "org.bedside.kiosk"
+
+// version is the kiosk's version, sent when enrolling.
+var version = "0.1.0"
+
+// defaultNursePIN is the nurse PIN until one is set with -nurse-pin.
+const defaultNursePIN = "2580"
+
+type options struct {
+	server     string
+	pair       string
+	data       string
+	media      string
+	autoAnswer bool
+	windowed   bool
+	nursePIN   string
+	demo       string
+	verbose    bool
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "bedside:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("bedside", flag.ContinueOnError)
+	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443")
+	fs.StringVar(&o.pair, "pair", "", "pair with this code at start-up (else the setup screen asks)")
+	fs.StringVar(&o.data, "data", "", "device data dir (default: <user config dir>/bedside)")
+	fs.StringVar(&o.media, "media", "camera", "camera|test: real camera and microphone, or the synthetic source")
+	fs.BoolVar(&o.autoAnswer, "auto-answer", false, "answer every incoming call after the 5-second countdown")
+	fs.BoolVar(&o.windowed, "windowed", false, "run in a normal window, not locked fullscreen (development)")
+	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN (stored hashed in the data dir)")
+	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
+	fs.BoolVar(&o.verbose, "v", false, "debug logging")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	switch o.media {
+	case "camera", "test":
+	default:
+		return o, fmt.Errorf("-media must be camera or test, not %q", o.media)
+	}
+	if o.demo == "" && o.server == "" {
+		return o, errors.New("-server URL is required")
+	}
+	if o.data == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return o, fmt.Errorf("no -data and no user config dir: %w", err)
+		}
+		o.data = filepath.Join(dir, "bedside")
+	}
+	return o, nil
+}
+
+func run(args []string) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	a := fyneapp.NewWithID(appID)
+	if o.demo != "" {
+		return runDemo(a, o, log)
+	}
+
+	store, err := provisioning.NewDeviceStore(provisioning.DeviceStoreConfig{Dir: o.data, Logger: log})
+	if err != nil {
+		return err
+	}
+	id, err := provisioning.LoadOrCreateIdentity(o.data)
+	if err != nil {
+		return err
+	}
+	checkPIN, err := nursePIN(o.data, o.nursePIN, log)
+	if err != nil {
+		return err
+	}
+
+	sp := newSpeaker(log)
+	defer sp.Close()
+	w := &wiring{opts: o, log: log, store: store, id: id, speaker: sp}
+	if id.DeviceID() == "" && o.pair != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := w.Pair(ctx, o.pair)
+		cancel()
+		if err != nil {
+			log.Warn("pairing with -pair failed; the setup screen asks for a code", "err", err)
+		}
+	}
+	paired := id.DeviceID() != ""
+	cached := app.Patient{}
+	if paired {
+		cached = w.cachedPatient()
+	}
+
+	k, err := app.New(app.Config{
+		App:             a,
+		Pairer:          w,
+		Audio:           sp,
+		Logger:          log,
+		CheckPIN:        checkPIN,
+		Paired:          paired,
+		Kiosk:           !o.windowed,
+		ForceAutoAnswer: o.autoAnswer,
+		Patient:         cached,
+		OnRepair:        w.repair,
+		KeepAwake:       xsetAwake(log),
+	})
+	if err != nil {
+		return err
+	}
+	w.kiosk = k
+	if paired {
+		w.startPhone()
+	}
+	k.Window().ShowAndRun()
+	k.Close()
+	w.stopPhone()
+	return nil
+}
+
+// wiring connects the kiosk to enrollment, the device store and the call engine.
+type wiring struct {
+	opts    options
+	log     *slog.Logger
+	store   *provisioning.DeviceStore
+	kiosk   *app.Kiosk
+	speaker *speaker
+
+	mu    sync.Mutex
+	id    *provisioning.Identity
+	phone stopper
+}
+
+type stopper interface{ Stop() }
+
+// Pair implements app.Pairer with the provisioning enrollment client.
+func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
+	w.mu.Lock()
+	id := w.id
+	w.mu.Unlock()
+	host, _ := os.Hostname()
+	res, err := provisioning.Enroll(ctx, w.opts.server, code, id, host, version)
+	switch {
+	case errors.Is(err, provisioning.ErrEnrollInvalid):
+		return app.Paired{}, fmt.Errorf("%w: %w", app.ErrPairInvalid, err)
+	case errors.Is(err, provisioning.ErrEnrollExpired):
+		return app.Paired{}, fmt.Errorf("%w: %w", app.ErrPairExpired, err)
+	case errors.Is(err, provisioning.ErrEnrollUsed):
+		return app.Paired{}, fmt.Errorf("%w: %w", app.ErrPairUsed, err)
+	case err != nil:
+		return app.Paired{}, err
+	}
+	if err := w.store.SavePairing(provisioning.Pairing{Server: w.opts.server, Ward: res.Ward, Bed: res.Bed}); err != nil {
+		w.log.Warn("cannot save the pairing", "err", err)
+	}
+	w.log.Info("enrolled", "device", res.Device, "ward", res.Ward, "bed", res.Bed)
+	if w.kiosk != nil {
+		w.startPhone()
+	}
+	return app.Paired{Ward: res.Ward, Bed: res.Bed}, nil
+}
+
+// repair forgets the enrollment and the patient's data: the next pairing makes a new key.
+func (w *wiring) repair() {
+	w.stopPhone()
+	if err := w.store.Reset(); err != nil {
+		w.log.Error("cannot reset the device data", "err", err)
+	}
+	id, err := provisioning.LoadOrCreateIdentity(w.opts.data)
+	if err != nil {
+		w.log.Error("cannot create a new identity", "err", err)
+		return
+	}
+	w.mu.Lock()
+	w.id = id
+	w.mu.Unlock()
+}
+
+func (w *wiring) stopPhone() {
+	w.mu.Lock()
+	p := w.phone
+	w.phone = nil
+	w.mu.Unlock()
+	if p != nil {
+		p.Stop()
+	}
+}
+
+// nursePIN returns the PIN check: the bcrypt hash kept in dir/nurse-pin, set from pin when
+// given, else the default PIN (with a warning).
+func nursePIN(dir, pin string, log *slog.Logger) (func(string) bool, error) {
+	path := filepath.Join(dir, "nurse-pin")
+	if pin != "" {
+		if len(pin) < 4 || strings.Trim(pin, "0123456789") != "" {
+			return nil, errors.New("-nurse-pin must be at least 4 digits")
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte(pin), bcrypt.DefaultCost)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, h, 0o600); err != nil {
+			return nil, fmt.Errorf("save the nurse PIN: %w", err)
+		}
+	}
+	h, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		log.Warn("no nurse PIN set: the default one is in use; set one with -nurse-pin")
+		h, err = bcrypt.GenerateFromPassword([]byte(defaultNursePIN), bcrypt.MinCost)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the nurse PIN: %w", err)
+	}
+	hash := strings.TrimSpace(string(h))
+	return func(p string) bool {
+		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) == nil
+	}, nil
+}
+
+// xsetAwake keeps an X11 screen from blanking during calls with xset, on top of Fyne's
+// D-Bus screensaver inhibition; it does nothing without DISPLAY or xset.
+func xsetAwake(log *slog.Logger) func(bool) {
+	path, err := exec.LookPath("xset")
+	if err != nil || os.Getenv("DISPLAY") == "" {
+		return nil
+	}
+	return func(on bool) {
+		args := []string{"s", "on", "+dpms"}
+		if on {
+			args = []string{"s", "off", "-dpms"}
+		}
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+			defer cancel()
+			if err := exec.CommandContext(ctx, path, args...).Run(); err != nil {
+				log.Debug("xset failed", "err", err)
+			}
+		}()
+	}
+}

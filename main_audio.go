@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"bedside/call/media"
+)
+
+// speaker is the kiosk's app.Audio and the call's audio output, on one media.Player (one
+// output device): it plays the ringtone and countdown ticks, paced in real time in 20 ms
+// chunks (the player keeps only a short jitter buffer), and scales everything by the volume.
+type speaker struct {
+	log *slog.Logger
+
+	mu     sync.Mutex
+	player *media.Player // nil: no output device; everything is silent
+	volume float64
+	cancel context.CancelFunc
+	buf    []int16
+}
+
+func newSpeaker(log *slog.Logger) *speaker {
+	s := &speaker{log: log, volume: 0.8}
+	p, err := media.NewPlayerLogger(log)
+	if err != nil {
+		log.Warn("no audio output: the kiosk is silent", "err", err)
+		return s
+	}
+	s.player = p
+	return s
+}
+
+// Play implements app.Audio.
+func (s *speaker) Play(pcm []int16, rate int, loop bool) {
+	s.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.player == nil || len(pcm) == 0 || rate <= 0 {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s.cancel = cancel
+	go s.feed(ctx, pcm, rate, loop)
+}
+
+func (s *speaker) feed(ctx context.Context, pcm []int16, rate int, loop bool) {
+	chunk := rate / 50 // 20 ms
+	t := time.NewTicker(20 * time.Millisecond)
+	defer t.Stop()
+	scaled := make([]int16, chunk)
+	for i := 0; ; {
+		if i >= len(pcm) {
+			if !loop {
+				return
+			}
+			i = 0
+		}
+		end := min(i+chunk, len(pcm))
+		s.mu.Lock()
+		v := s.volume
+		p := s.player
+		s.mu.Unlock()
+		n := copy(scaled, pcm[i:end])
+		for j := range n {
+			scaled[j] = int16(float64(scaled[j]) * v)
+		}
+		p.Samples(scaled[:n], rate, 1)
+		i = end
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Stop implements app.Audio.
+func (s *speaker) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel != nil {
+		s.cancel()
+		s.cancel = nil
+	}
+}
+
+// SetVolume implements app.Audio.
+func (s *speaker) SetVolume(v float64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.volume = max(0, min(v, 1))
+}
+
+// callSink is the call's audio output: the player, at the kiosk's volume.
+func (s *speaker) callSink() media.AudioSink {
+	return media.AudioSinkFunc(func(pcm []int16, rate, channels int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.player == nil {
+			return
+		}
+		if cap(s.buf) < len(pcm) {
+			s.buf = make([]int16, len(pcm))
+		}
+		b := s.buf[:len(pcm)]
+		for i, v := range pcm {
+			b[i] = int16(float64(v) * s.volume)
+		}
+		s.player.Samples(b, rate, channels)
+	})
+}
+
+// Close releases the output device.
+func (s *speaker) Close() {
+	s.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.player != nil {
+		_ = s.player.Close()
+		s.player = nil
+	}
+}

@@ -1,0 +1,335 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // contact photos
+	_ "image/png"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"bedside/app"
+	"bedside/call"
+	"bedside/call/media"
+	"bedside/call/signal"
+	"bedside/provisioning"
+)
+
+// wsURL turns the ward server's base URL into its signaling WebSocket endpoint.
+func wsURL(server string) (string, error) {
+	u, err := url.Parse(server)
+	if err != nil {
+		return "", err
+	}
+	switch u.Scheme {
+	case "http":
+		u.Scheme = "ws"
+	case "https":
+		u.Scheme = "wss"
+	case "ws", "wss":
+	default:
+		return "", fmt.Errorf("server URL %q: want http or https", server)
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/ws"
+	return u.String(), nil
+}
+
+// startPhone opens the media, starts the call engine and attaches it to the kiosk.
+func (w *wiring) startPhone() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.phone != nil {
+		return
+	}
+	ws, err := wsURL(w.opts.server)
+	if err != nil {
+		w.log.Error("cannot start the phone", "err", err)
+		return
+	}
+	local, err := w.openMedia()
+	if err != nil {
+		w.log.Error("no camera or microphone; calls will be receive-only", "err", err)
+	}
+	var httpClient *http.Client
+	if pr, err := w.store.LoadPairing(); err == nil {
+		httpClient, _ = provisioning.NewHTTPClient(provisioning.ClientConfig{Pin: pr.Pin, Logger: w.log})
+	}
+	if httpClient == nil {
+		httpClient, _ = provisioning.NewHTTPClient(provisioning.ClientConfig{Logger: w.log})
+	}
+	sp := w.speaker
+	cfg := call.Config{
+		ServerURL:   ws,
+		Signer:      w.id,
+		Media:       local,
+		RemoteVideo: w.kiosk.RemoteVideo(),
+		Logger:      w.log,
+		HTTPClient:  httpClient,
+	}
+	if sp != nil {
+		cfg.RemoteAudio = sp.callSink()
+	}
+	p, err := call.New(cfg)
+	if err != nil {
+		w.log.Error("cannot start the phone", "err", err)
+		if local != nil {
+			_ = local.Close()
+		}
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &phoneAdapter{p: p, local: local, store: w.store, http: httpClient, server: w.opts.server,
+		log: w.log, events: make(chan app.Event, 64), refresh: make(chan signal.Config, 1)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := p.Run(ctx); err != nil {
+			w.log.Error("the phone stopped", "err", err)
+		}
+	}()
+	go a.translate(ctx)
+	if local != nil {
+		local.SetPreview(w.kiosk.SelfView())
+		if err := local.Start(ctx); err != nil {
+			w.log.Error("cannot start the camera", "err", err)
+		}
+	}
+	w.kiosk.AttachPhone(a)
+	w.phone = stopFunc(func() {
+		w.kiosk.DetachPhone()
+		cancel()
+		<-done
+		if local != nil {
+			_ = local.Close()
+		}
+	})
+}
+
+type stopFunc func()
+
+func (f stopFunc) Stop() { f() }
+
+// openMedia opens the camera and microphone (-media camera, falling back to the synthetic
+// source when the tablet has none) or the synthetic source (-media test).
+func (w *wiring) openMedia() (*media.Local, error) {
+	if w.opts.media == "test" {
+		return media.NewTest(media.TestOptions{Logger: w.log})
+	}
+	local, err := media.OpenDevices(media.DeviceOptions{Logger: w.log})
+	if err == nil {
+		return local, nil
+	}
+	w.log.Warn("camera or microphone missing; sending the test pattern instead", "err", err)
+	return media.NewTest(media.TestOptions{Logger: w.log})
+}
+
+// cachedPatient is the patient as last configured, from the device store, shown until the
+// server speaks.
+func (w *wiring) cachedPatient() app.Patient {
+	cfg, err := w.store.LoadConfig()
+	if err != nil {
+		return app.Patient{}
+	}
+	return patientFrom(cfg, w.store)
+}
+
+// patientFrom converts the server's configuration to what the kiosk shows.
+func patientFrom(cfg signal.Config, store *provisioning.DeviceStore) app.Patient {
+	p := app.Patient{Name: cfg.Patient, Language: cfg.Language, AutoAnswer: cfg.AutoAnswer,
+		Ward: cfg.Ward, Bed: cfg.Bed}
+	for _, c := range cfg.Contacts {
+		p.Contacts = append(p.Contacts, app.Contact{ID: c.ID, Name: c.Name, Relation: c.Relation,
+			Online: c.Online, Photo: photo(store, c.Photo)})
+	}
+	return p
+}
+
+// photo decodes a cached contact photo, or returns nil.
+func photo(store *provisioning.DeviceStore, hash string) image.Image {
+	if hash == "" || store == nil {
+		return nil
+	}
+	data, err := store.Photo(hash)
+	if err != nil {
+		return nil
+	}
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil
+	}
+	return img
+}
+
+// phoneAdapter makes a *call.Phone an app.Phone: it remembers the current call's id and turns
+// the engine's events into the kiosk's.
+type phoneAdapter struct {
+	p      *call.Phone
+	local  *media.Local
+	store  *provisioning.DeviceStore
+	http   *http.Client
+	server string
+	log    interface {
+		Warn(string, ...any)
+		Info(string, ...any)
+	}
+	events  chan app.Event
+	refresh chan signal.Config // configurations with freshly fetched photos
+
+	mu     sync.Mutex
+	callID string
+	cfg    signal.Config
+}
+
+func (a *phoneAdapter) Events() <-chan app.Event { return a.events }
+
+func (a *phoneAdapter) current() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.callID
+}
+
+func (a *phoneAdapter) Dial(ctx context.Context, contactID string) error {
+	id, err := a.p.Dial(ctx, contactID)
+	if err != nil {
+		return refused(err)
+	}
+	a.mu.Lock()
+	a.callID = id
+	a.mu.Unlock()
+	return nil
+}
+
+// refused maps the engine's dial errors to the kiosk's RefusedError where it can say why.
+func refused(err error) error {
+	switch signal.CodeOf(err) {
+	case signal.CodePeerOffline:
+		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(signal.ReasonOffline)}, err)
+	case signal.CodeBusy:
+		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(signal.ReasonBusy)}, err)
+	}
+	if errors.Is(err, call.ErrCallEnded) {
+		for _, r := range []signal.Reason{signal.ReasonOffline, signal.ReasonBusy, signal.ReasonMissed,
+			signal.ReasonDeclined, signal.ReasonCancelled} {
+			if strings.HasSuffix(err.Error(), ": "+string(r)) {
+				return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(r)}, err)
+			}
+		}
+	}
+	if errors.Is(err, call.ErrBusy) {
+		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(signal.ReasonBusy)}, err)
+	}
+	return err
+}
+
+func (a *phoneAdapter) Answer(ctx context.Context) error  { return a.p.Answer(ctx, a.current()) }
+func (a *phoneAdapter) Decline(ctx context.Context) error { return a.p.Decline(ctx, a.current()) }
+func (a *phoneAdapter) Hangup(ctx context.Context) error  { return a.p.Hangup(ctx) }
+
+func (a *phoneAdapter) SetMuted(m bool) {
+	if a.local != nil {
+		a.local.SetAudioEnabled(!m)
+	}
+}
+
+func (a *phoneAdapter) SetCameraOn(on bool) {
+	if a.local != nil {
+		a.local.SetVideoEnabled(on)
+	}
+}
+
+// translate turns the engine's events into the kiosk's until the engine stops.
+func (a *phoneAdapter) translate(ctx context.Context) {
+	defer close(a.events)
+	for {
+		var ev call.Event
+		select {
+		case cfg := <-a.refresh:
+			ev = call.Event{Kind: call.EventPresence, Config: cfg}
+		case e, ok := <-a.p.Events():
+			if !ok {
+				return
+			}
+			ev = e
+		}
+		var out app.Event
+		switch ev.Kind {
+		case call.EventCall:
+			a.mu.Lock()
+			if ev.Call != "" {
+				a.callID = ev.Call
+			}
+			contacts := a.cfg.Contacts
+			a.mu.Unlock()
+			peer := app.Contact{ID: ev.Party.ID, Name: ev.Party.Name, Relation: ev.Party.Relation}
+			for _, c := range contacts {
+				if c.ID == peer.ID {
+					peer.Online, peer.Photo = c.Online, photo(a.store, c.Photo)
+				}
+			}
+			out = app.CallEvent{State: app.State(ev.State), Incoming: ev.Direction == call.Incoming,
+				Peer: peer, Reason: app.Reason(ev.Reason), AutoAnswer: ev.Party.AutoAnswer}
+		case call.EventConfig, call.EventPresence:
+			a.mu.Lock()
+			a.cfg = ev.Config
+			a.mu.Unlock()
+			if ev.Kind == call.EventConfig {
+				go a.cacheConfig(ctx, ev.Config)
+			}
+			out = app.ConfigEvent{Patient: patientFrom(ev.Config, a.store)}
+		case call.EventServer:
+			out = app.ConnEvent{Online: ev.Connected}
+		default:
+			continue
+		}
+		select {
+		case a.events <- out:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// cacheConfig keeps the configuration and photos for the next start; a bed without a patient
+// (discharged) wipes everything patient-specific. When new photos arrive the kiosk is given the
+// configuration again, with them.
+func (a *phoneAdapter) cacheConfig(ctx context.Context, cfg signal.Config) {
+	if cfg.Patient == "" {
+		if err := a.store.Wipe(); err != nil {
+			a.log.Warn("cannot wipe the patient's data", "err", err)
+		}
+		return
+	}
+	if err := a.store.SaveConfig(cfg); err != nil {
+		a.log.Warn("cannot cache the configuration", "err", err)
+	}
+	missing := false
+	for _, c := range cfg.Contacts {
+		if c.Photo != "" {
+			if _, err := a.store.Photo(c.Photo); err != nil {
+				missing = true
+			}
+		}
+	}
+	if !missing {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := a.store.FetchPhotos(ctx, a.http, a.server, cfg); err != nil {
+		a.log.Warn("some contact photos could not be fetched", "err", err)
+	}
+	_ = a.store.PrunePhotos(cfg)
+	a.mu.Lock()
+	latest := a.cfg
+	a.mu.Unlock()
+	select {
+	case a.refresh <- latest:
+	default: // a refresh is already pending; it reads the same cache
+	}
+}
