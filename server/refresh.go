@@ -59,6 +59,10 @@ func (s *Server) refreshFamily(ctx context.Context, c *client) error {
 		return nil
 	case err != nil:
 		return fmt.Errorf("server: refresh family page: %w", err)
+	case p.BedID != c.bedID:
+		// The patient moved to another bed: reconnecting reaches it.
+		c.fail("", fmt.Errorf("%w: the patient moved", ErrShuttingDown))
+		return nil
 	}
 	cfg := familyConfig(k, p)
 	cfg.ICEServers = s.cfg.ICEServers

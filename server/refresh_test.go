@@ -92,3 +92,41 @@ func ExampleNewFamilyLink() {
 	fmt.Println(server.FamilyURL("https://ward.example/", token) == "https://ward.example/j/"+token)
 	// Output: true
 }
+
+// hub is the nurse console's view of the live server (console.Hub).
+type hub interface {
+	DeviceOnline(deviceID string) bool
+	ConfigChanged(ctx context.Context, bedID string)
+	Discharged(ctx context.Context, deviceID string)
+	RevokeDevice(ctx context.Context, deviceID string)
+}
+
+func TestConsoleHub(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	var h hub = e.srv
+	d := e.enroll(e.demo.PairingCode)
+	require.False(t, h.DeviceOnline(d.id))
+	dev := e.device(d)
+	require.True(t, h.DeviceOnline(d.id))
+	fam := e.family(e.demo.FamilyToken)
+	dev.expect(signal.TypePresence)
+
+	// The patient moves to bed 2: bed 1's tablet forgets her, her family reconnects.
+	bed2, err := e.st.CreateBed(ctx, store.Bed{WardID: e.demo.WardID, Name: "2"})
+	require.NoError(t, err)
+	require.NoError(t, e.st.Transfer(ctx, e.demo.PatientID, bed2.ID))
+	h.Discharged(ctx, d.id)
+	require.Empty(t, dev.expect(signal.TypeConfig).Config.Patient)
+	fam.expectError(signal.CodeShuttingDown)
+	fam.expectClosed()
+	fam = e.family(e.demo.FamilyToken)
+	require.False(t, fam.cfg.DeviceOnline)
+
+	h.ConfigChanged(ctx, "no-such-bed")
+	h.RevokeDevice(ctx, "no-such-device")
+	h.Discharged(ctx, "no-such-device")
+	h.RevokeDevice(ctx, d.id)
+	dev.expectError(signal.CodeRevoked)
+	dev.expectClosed()
+}
