@@ -32,6 +32,8 @@ type APIOptions struct {
 	KeepAlive           time.Duration
 	// PortMin and PortMax, when both set, restrict the UDP ports ICE listens on.
 	PortMin, PortMax uint16
+	// Logger gets pion's own warnings and errors (as Debug and Info); nil drops them.
+	Logger *slog.Logger
 }
 
 // API is the shared WebRTC machinery for every Session of one process: codecs, interceptors
@@ -57,7 +59,7 @@ func NewAPI(opts APIOptions) (*API, error) {
 	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
 		return nil, fmt.Errorf("call: register interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{}
+	se := webrtc.SettingEngine{LoggerFactory: pionLogger{log: logger(opts.Logger)}}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)

@@ -114,6 +114,12 @@ func (s *Session) statsLoop() {
 		case <-s.done:
 			return
 		case now := <-tick.C:
+			s.mu.Lock()
+			state := s.stats.State
+			s.mu.Unlock()
+			if state == PeerClosed || state == PeerFailed {
+				continue // nothing to measure, and pion complains when asked
+			}
 			frames := s.counters.frames.Load()
 			in, out, rtt := s.transportFigures()
 			secs := now.Sub(last).Seconds()
