@@ -300,3 +300,14 @@ func zeroCrossings(pcm []int16) int {
 	}
 	return n
 }
+
+// TestVP8Tuned checks that the libvpx controls mediadevices does not expose were applied: it
+// fails if a mediadevices upgrade moves the encoder's context.
+func TestVP8Tuned(t *testing.T) {
+	s := newVP8Stream(t, 320, 240)
+	tuned, ok := s.enc.(*tunedVP8)
+	require.True(t, ok)
+	assert.NotNil(t, tuned.tuner.last, "the encoder context was tuned")
+	s.next(t)
+	assert.Equal(t, tuned.tuner.field.UnsafePointer(), tuned.tuner.last)
+}

@@ -31,8 +31,9 @@ func videoBitRate(w, h int) int {
 }
 
 // newVP8Encoder builds the libvpx VP8 encoder, tuned for real time on weak CPUs: realtime
-// deadline (libvpx then picks its speed automatically to keep up with the frame rate), one pass,
-// no lag, CBR around 1 Mbps at 640x480, error resilient, a keyframe at least every few seconds.
+// deadline, cpu-used 10 (libvpx picks its speed to spend at most ~1/3 of the frame period),
+// one pass, no lag, CBR around 1 Mbps at 640x480, error resilient, static blocks skipped,
+// keyframes capped in size and sent at least every few seconds.
 func newVP8Encoder(r video.Reader, w, h, fps int) (codec.ReadCloser, error) {
 	p, err := vpx.NewVP8Params()
 	if err != nil {
@@ -48,9 +49,21 @@ func newVP8Encoder(r video.Reader, w, h, fps int) (codec.ReadCloser, error) {
 	p.LagInFrames = 0
 	p.ErrorResilient = vpx.ErrorResilientDefault
 	// p.Deadline keeps its default, VPX_DL_REALTIME.
-	return p.BuildVideoEncoder(r, prop.Media{Video: prop.Video{
+	enc, err := p.BuildVideoEncoder(r, prop.Media{Video: prop.Video{
 		Width: w, Height: h, FrameRate: float32(fps), FrameFormat: frame.FormatI420,
 	}})
+	if err != nil {
+		return nil, err
+	}
+	tuner, err := newVP8Tuner(enc, fps)
+	if err == nil {
+		err = tuner.apply()
+	}
+	if err != nil {
+		_ = enc.Close()
+		return nil, fmt.Errorf("tuning the VP8 encoder: %w", err)
+	}
+	return &tunedVP8{ReadCloser: enc, tuner: tuner}, nil
 }
 
 // newOpusEncoder builds the libopus encoder: 48 kHz, 20 ms packets, mono. Its channel mixer
