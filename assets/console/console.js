@@ -1,0 +1,44 @@
+// Nurse console: small progressive touches. Every page works without this script.
+'use strict';
+
+document.addEventListener('submit', (ev) => {
+  const form = ev.target;
+  const question = form.getAttribute('data-confirm');
+  if (question && !window.confirm(question)) {
+    ev.preventDefault();
+    return;
+  }
+  // One submission only: a double tap must not admit twice.
+  if (form.dataset.sent) {
+    ev.preventDefault();
+    return;
+  }
+  form.dataset.sent = '1';
+  setTimeout(() => { delete form.dataset.sent; }, 4000);
+});
+
+document.addEventListener('click', async (ev) => {
+  const el = ev.target.closest('[data-copy],[data-action]');
+  if (!el) return;
+  if (el.dataset.action === 'print') {
+    window.print();
+    return;
+  }
+  const src = document.getElementById(el.dataset.copy);
+  if (!src) return;
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(src.value);
+    ok = true;
+  } catch (e) {
+    // No clipboard API off a secure origin: select the text and use the old command.
+    src.focus();
+    src.select();
+    try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
+  }
+  const done = document.querySelector('[data-copied]');
+  if (ok && done) {
+    done.hidden = false;
+    setTimeout(() => { done.hidden = true; }, 2500);
+  }
+});
