@@ -61,8 +61,8 @@ func (h *recordingHub) record(s string) {
 }
 
 func (h *recordingHub) ConfigChanged(_ context.Context, bedID string) { h.record("config " + bedID) }
-func (h *recordingHub) Discharged(_ context.Context, id string)      { h.record("wipe " + id) }
-func (h *recordingHub) RevokeDevice(_ context.Context, id string)    { h.record("revoke " + id) }
+func (h *recordingHub) Discharged(_ context.Context, id string)       { h.record("wipe " + id) }
+func (h *recordingHub) RevokeDevice(_ context.Context, id string)     { h.record("revoke " + id) }
 
 func (h *recordingHub) told() []string {
 	h.mu.Lock()
