@@ -5,10 +5,12 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
@@ -244,4 +246,23 @@ func TestLinkLookupsAreRateLimited(t *testing.T) {
 	w := e.dial()
 	w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: e.demo.FamilyToken})
 	w.expectError(signal.CodeRateLimited)
+}
+
+func TestConnectionsPerAddressAreCapped(t *testing.T) {
+	e := newEnv(t, func(c *server.Config) { c.MaxConnsPerIP = 2 })
+	first := e.dial()
+	e.dial()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, resp, err := websocket.Dial(ctx, e.wsURL(), nil)
+	require.Error(t, err)
+	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+	first.c.CloseNow()
+	require.Eventually(t, func() bool {
+		c, _, err := websocket.Dial(ctx, e.wsURL(), nil)
+		if err == nil {
+			c.CloseNow()
+		}
+		return err == nil
+	}, wait, 5*time.Millisecond)
 }

@@ -37,6 +37,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 	e := newEnv(b, func(c *server.Config) {
 		c.LinkLookups = server.RateLimit{PerMinute: -1}
 		c.PingInterval = time.Hour
+		c.MaxConnsPerIP = n + 10
 	})
 	addr := strings.TrimPrefix(e.http.URL, "http://")
 	for b.Loop() {

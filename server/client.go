@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -68,24 +67,18 @@ type inbound struct {
 
 // serveWS upgrades the request and runs the connection until it ends.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	closing := s.closing
-	s.mu.Unlock()
-	if closing {
-		httpError(w, ErrShuttingDown)
+	c := &client{s: s, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{})}
+	if err := s.addClient(c); err != nil {
+		httpError(w, err)
 		return
 	}
+	defer s.removeClient(c)
 	conn, err := websocket.Accept(w, r, nil)
 	if err != nil {
 		s.log.Info("websocket accept", "err", err)
 		return
 	}
-	c := &client{s: s, conn: conn, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{})}
-	if err := s.addClient(c); err != nil {
-		conn.Close(websocket.StatusGoingAway, "shutting down")
-		return
-	}
-	defer s.removeClient(c)
+	c.conn = conn
 	c.run()
 }
 
@@ -229,22 +222,18 @@ func (c *client) write(data []byte) error {
 // or ctx is cancelled, so that the client's close frame is seen.
 func (c *client) reader(ctx context.Context, in chan<- inbound, done chan<- struct{}) {
 	defer close(done)
-	var buf bytes.Buffer
 	for {
 		typ, r, err := c.conn.Reader(ctx)
 		var msg inbound
 		if err == nil {
-			buf.Reset()
-			_, err = buf.ReadFrom(io.LimitReader(r, signal.MaxMessageSize+1))
-			if err == nil && buf.Len() > signal.MaxMessageSize {
-				msg.tooLarge = true
+			// A fresh buffer each time: an idle connection keeps no large one.
+			msg.data, err = io.ReadAll(io.LimitReader(r, signal.MaxMessageSize+1))
+			if err == nil && len(msg.data) > signal.MaxMessageSize {
+				msg.tooLarge, msg.data = true, nil
 				_, err = io.Copy(io.Discard, r)
 			}
-			if err == nil && !msg.tooLarge {
-				msg.data = bytes.Clone(buf.Bytes())
-				if typ != websocket.MessageText {
-					msg.data = nil // answered as a malformed message
-				}
+			if typ != websocket.MessageText {
+				msg.data = nil // answered as a malformed message
 			}
 		}
 		msg.err = err

@@ -67,6 +67,8 @@ type Config struct {
 	LinkLookups  RateLimit // family hellos per address; default 30/min, burst 20
 	FailedHellos RateLimit // failed hellos per address; default 10/min, burst 10
 	Enrollments  RateLimit // enrollment attempts per address; default 10/min, burst 5
+	// MaxConnsPerIP caps the WebSocket connections open from one address; 500 when zero.
+	MaxConnsPerIP int
 }
 
 // Server is the ward server. Create it with New, serve Handler, and Close it before closing
@@ -83,6 +85,7 @@ type Server struct {
 	mu      sync.Mutex
 	closing bool
 	clients map[*client]struct{}
+	perIP   map[string]int // open connections per remote address
 	wg      sync.WaitGroup // one per connection
 }
 
@@ -112,6 +115,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.HelloTimeout <= 0 {
 		cfg.HelloTimeout = 10 * time.Second
 	}
+	if cfg.MaxConnsPerIP <= 0 {
+		cfg.MaxConnsPerIP = 500
+	}
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 25 * time.Second
 	}
@@ -119,6 +125,7 @@ func New(cfg Config) (*Server, error) {
 		cfg:         cfg,
 		log:         cfg.Logger,
 		clients:     make(map[*client]struct{}),
+		perIP:       make(map[string]int),
 		linkLimit:   newLimiter(cfg.LinkLookups, RateLimit{PerMinute: 30, Burst: 20}, cfg.Now),
 		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
@@ -148,13 +155,18 @@ func (s *Server) Close() {
 	s.hub.close()
 }
 
-// addClient registers c so that Close reaches it; it fails when the server is closing.
+// addClient registers c so that Close reaches it; it fails when the server is closing or
+// c's address has too many connections open.
 func (s *Server) addClient(c *client) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
 		return ErrShuttingDown
 	}
+	if s.perIP[c.ip] >= s.cfg.MaxConnsPerIP {
+		return fmt.Errorf("%w: too many connections from one address", ErrRateLimited)
+	}
+	s.perIP[c.ip]++
 	s.clients[c] = struct{}{}
 	s.wg.Add(1)
 	return nil
@@ -163,6 +175,9 @@ func (s *Server) addClient(c *client) error {
 func (s *Server) removeClient(c *client) {
 	s.mu.Lock()
 	delete(s.clients, c)
+	if s.perIP[c.ip]--; s.perIP[c.ip] <= 0 {
+		delete(s.perIP, c.ip)
+	}
 	s.mu.Unlock()
 	s.wg.Done()
 }
