@@ -110,7 +110,10 @@ function onMessage(m) {
       if (isCall(m) && app.call.session) app.call.session.addCandidate(m.candidate);
       break;
     case 'ended':
-      if (isCall(m)) finishCall(m.reason);
+      // An invite that cannot ring (offline, busy) is answered by ended with a call id that
+      // the page has not seen yet.
+      if (isCall(m) || isPlacing()) finishCall(m.reason);
+      else if (!app.call) app.cancelNext = false;
       break;
     case 'error':
       onError(m);
@@ -144,6 +147,11 @@ function setOnline(online) {
   update();
 }
 
+function isPlacing() {
+  const c = app.call;
+  return !!(c && c.dir === 'out' && !c.id);
+}
+
 function isCall(m, dir) {
   const c = app.call;
   return !!(c && c.id && m.call === c.id && (!dir || c.dir === dir));
@@ -157,7 +165,7 @@ function onError(m) {
     return;
   }
   const c = app.call;
-  const placing = c && c.dir === 'out' && !c.id && (!m.call || m.call === c.id);
+  const placing = isPlacing() && !m.call;
   switch (m.code) {
     case 'peer-offline':
       app.online = false;

@@ -1,0 +1,197 @@
+package e2e
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"bedside/assets"
+	"bedside/server"
+	"bedside/server/store"
+)
+
+// wait bounds every wait of these tests, so that a broken piece fails a test instead of
+// hanging it. It is a guard, never a timing assertion.
+const wait = 60 * time.Second
+
+// ward is a running ward server on a real SQLite file and a loopback listener, with the demo
+// ward seeded.
+type ward struct {
+	st   *store.SQLite
+	srv  *server.Server
+	http *httptest.Server
+	demo server.DemoInfo
+}
+
+func newWard(t *testing.T) *ward {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bedside.db"), store.Options{})
+	require.NoError(t, err)
+	web, err := fs.Sub(assets.Web, "web")
+	require.NoError(t, err)
+	srv, err := server.New(server.Config{Store: st, Web: web, Logger: testLogger(t)})
+	require.NoError(t, err)
+	w := &ward{st: st, srv: srv, http: httptest.NewServer(srv.Handler())}
+	t.Cleanup(func() {
+		w.srv.Close()
+		w.http.Close()
+		require.NoError(t, w.st.Close())
+	})
+	w.demo, err = server.SeedDemo(ctx, st, server.DemoOptions{BaseURL: w.http.URL})
+	require.NoError(t, err)
+	return w
+}
+
+func (w *ward) wsURL() string { return "ws" + strings.TrimPrefix(w.http.URL, "http") + "/ws" }
+
+// testLogger keeps the server's and engine's logs, and prints them only when the test fails.
+func testLogger(t *testing.T) *slog.Logger {
+	buf := &lockedLines{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type lockedLines struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// eventually polls cond until it holds, and fails the test when it still does not after wait.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// browserFlags are the flags every Chromium of the tests runs with.
+func browserFlags(dataDir, lang string) []chromedp.ExecAllocatorOption {
+	return append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath("/usr/bin/chromium"),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.Flag("accept-lang", lang),
+		chromedp.Flag("lang", lang),
+		chromedp.UserDataDir(dataDir),
+		chromedp.WindowSize(390, 844),
+	)
+}
+
+// newBrowser starts a headless Chromium with a fresh profile and returns the context of its
+// first tab. The page's console is printed when the test fails.
+func newBrowser(t *testing.T, lang string) context.Context {
+	t.Helper()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserFlags(t.TempDir(), lang)...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	// The first Run starts the browser; it must not carry a timeout (that would end the browser).
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))
+	console := &lockedLines{}
+	go func() {
+		for m, err := range chromedp.Console(ctx) {
+			if err != nil {
+				return
+			}
+			console.Write([]byte(m.String() + "\n"))
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("page console:\n%s", console.String())
+		}
+	})
+	return ctx
+}
+
+// do runs actions in the tab with the test's guard deadline.
+func do(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx, actions...))
+}
+
+// eval evaluates a JavaScript expression (awaiting a promise) in the page.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	return v
+}
+
+// pageState is the family page's <body data-state>.
+func pageState(t *testing.T, ctx context.Context) string {
+	return eval[string](t, ctx, `document.body.dataset.state`)
+}
+
+// waitState waits until the page shows state.
+func waitState(t *testing.T, ctx context.Context, state string) {
+	t.Helper()
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="`+state+`"]`)))
+}
+
+// testID selects the page's control with this data-testid.
+func testID(id string) chromedp.CSS { return chromedp.CSS(`[data-testid="` + id + `"]`) }
+
+// screenshot saves the page to $BEDSIDE_E2E_SHOTS/name.png when that variable names a
+// directory, for people to look at; the tests never compare pictures.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("BEDSIDE_E2E_SHOTS")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	path := filepath.Join(dir, name+".png")
+	require.NoError(t, os.WriteFile(path, png, 0o644))
+	t.Logf("screenshot: %s", path)
+}

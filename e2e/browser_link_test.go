@@ -1,0 +1,66 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/server"
+)
+
+// messageTitle is the heading of the page's full-screen message.
+func messageTitle(t *testing.T, ctx context.Context) string {
+	return eval[string](t, ctx, `document.getElementById('message-title').textContent`)
+}
+
+// An expired link says so, kindly, and never offers a Call button.
+func TestBrowserExpiredLink(t *testing.T) {
+	w := newWard(t)
+	ctx := newBrowser(t, "en-US")
+	past := func() time.Time { return time.Now().Add(-48 * time.Hour) }
+	token, err := server.NewFamilyLink(context.Background(), w.st, w.demo.ContactID, time.Hour, server.LinkOptions{Now: past})
+	require.NoError(t, err)
+
+	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.http.URL, token)))
+	waitState(t, ctx, "error")
+	assert.Equal(t, "This link has expired", messageTitle(t, ctx))
+	assert.Equal(t, "Please ask the ward for a new one.", eval[string](t, ctx, `document.getElementById('message-text').textContent`))
+	assert.False(t, eval[bool](t, ctx, `!!document.getElementById('call').offsetParent`), "no Call button on a dead link")
+	screenshot(t, ctx, "family-link-expired")
+}
+
+// A link that never existed reads as one that no longer works.
+func TestBrowserUnknownLink(t *testing.T) {
+	w := newWard(t)
+	ctx := newBrowser(t, "en-US")
+	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.http.URL, "AAAAAAAAAAAAAAAAAAAAAA")))
+	waitState(t, ctx, "error")
+	assert.Equal(t, "This link no longer works.", messageTitle(t, ctx))
+}
+
+// Discharging the patient ends the open page's link at once: it shows the revoked message
+// without a reload, and stops trying to reconnect.
+func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
+	w := newWard(t)
+	ctx := newBrowser(t, "it-IT,it")
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
+	// An Italian browser gets the Italian page.
+	assert.Equal(t, "it", eval[string](t, ctx, `document.documentElement.lang`))
+	assert.Equal(t, "Chiama Maria", eval[string](t, ctx, `document.getElementById('heading').textContent`))
+	// The tablet is not connected: the page says so and the Call button waits.
+	assert.True(t, eval[bool](t, ctx, `document.getElementById('call').disabled`))
+	assert.Contains(t, eval[string](t, ctx, `document.getElementById('notice-text').textContent`), "Il tablet di Maria non è connesso")
+
+	bg := context.Background()
+	require.NoError(t, w.st.Discharge(bg, w.demo.PatientID, time.Now()))
+	require.NoError(t, w.srv.Refresh(bg, w.demo.BedID))
+	waitState(t, ctx, "error")
+	assert.Equal(t, "Questo link non funziona più.", messageTitle(t, ctx))
+	screenshot(t, ctx, "family-link-revoked-it")
+}
