@@ -311,3 +311,11 @@ func TestVP8Tuned(t *testing.T) {
 	s.next(t)
 	assert.Equal(t, tuned.tuner.field.UnsafePointer(), tuned.tuner.last)
 }
+
+func TestOpusDecoderRejectsHugePacket(t *testing.T) {
+	dec, err := NewOpusDecoder(48000, 1)
+	require.NoError(t, err)
+	defer dec.Close()
+	_, err = dec.Decode(make([]byte, MaxOpusPacket+1), make([]int16, MaxOpusFrame))
+	assert.ErrorIs(t, err, ErrDecode)
+}

@@ -21,6 +21,13 @@
 //
 // Images handed to a [VideoSink] and PCM handed to an [AudioSink] belong to the caller and may be
 // reused as soon as the call returns: a sink that keeps them must copy them (see [CopyYCbCr]).
+//
+// Building needs cgo with pkg-config, libvpx-dev and libopus-dev (Debian); the binary links
+// libvpx.so.7 and libopus.so.0. mediadevices' Opus encoder ships a static libopus, but the
+// system -lopus comes first on the link line and resolves every opus_ symbol, so one libopus
+// (the system's) serves encoder and decoders; `-tags dynamic` makes that explicit and is not
+// needed. Sound goes through miniaudio (malgo), which loads libasound.so.2 or libpulse.so.0 at
+// run time: no audio headers are needed to build. Cameras go through v4l2 (Linux only).
 package media
 
 import (

@@ -25,6 +25,10 @@ type OpusDecoder struct {
 	channels   int
 }
 
+// MaxOpusPacket is the largest Opus packet Decode accepts (RFC 6716 allows 48 frames of 1275
+// bytes; real packets are a few hundred bytes).
+const MaxOpusPacket = 48 * 1275
+
 // MaxOpusFrame is the largest number of samples per channel one Opus packet can decode to
 // (120 ms at 48 kHz): a pcm buffer of MaxOpusFrame*channels never is too small.
 const MaxOpusFrame = 5760
@@ -60,6 +64,9 @@ func (d *OpusDecoder) Channels() int { return d.channels }
 // len(pcm)/Channels() samples per channel (use 20 ms worth for one lost packet). Garbage input
 // returns an error wrapping ErrDecode and leaves the decoder usable.
 func (d *OpusDecoder) Decode(packet []byte, pcm []int16) (samplesPerChannel int, err error) {
+	if len(packet) > MaxOpusPacket {
+		return 0, fmt.Errorf("%w: Opus packet of %d bytes is too large", ErrDecode, len(packet))
+	}
 	frameSize := len(pcm) / d.channels
 	if frameSize == 0 {
 		return 0, fmt.Errorf("%w: Opus: empty pcm buffer", ErrBadOptions)
