@@ -5,11 +5,14 @@
 //	bedside-server -demo -addr 127.0.0.1:8080
 //
 // With -demo it seeds a demo ward (bed 1, patient Maria, contact Anna) and prints a family
-// link and a device pairing code on stdout.
+// link and a device pairing code on stdout (and, the first time, a console admin login). The
+// nurse console is served under /console/.
 package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -25,7 +28,9 @@ import (
 	"time"
 
 	"bedside/assets"
+	"bedside/provisioning"
 	"bedside/server"
+	"bedside/server/console"
 	"bedside/server/store"
 )
 
@@ -47,7 +52,11 @@ type options struct {
 	tlsKey   string
 	baseURL  string
 	logLevel string
+	addAdmin string
 }
+
+// demoAdmin is the console account that -demo creates when it is missing.
+const demoAdmin = "admin"
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
@@ -60,6 +69,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fl.StringVar(&o.baseURL, "base-url", "", "public URL of the server for printed links (default from -addr)")
 	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
@@ -70,6 +80,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-tls-cert and -tls-key go together")
 	}
 	return o, nil
+}
+
+// certificatePin is the pin of the TLS certificate that tablets check when they pair, or nil
+// without TLS.
+func certificatePin(certFile, keyFile string) ([]byte, error) {
+	if certFile == "" {
+		return nil, nil
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("TLS certificate: %w", err)
+	}
+	return provisioning.CertificatePin(cert.Certificate[0]), nil
 }
 
 // run is the whole program: it serves until ctx is cancelled, then shuts down cleanly.
@@ -115,6 +138,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	pin, err := certificatePin(o.tlsCert, o.tlsKey)
+	if err != nil {
+		return err
+	}
+	consoleFiles, err := fs.Sub(assets.Console, "console")
+	if err != nil {
+		return err
+	}
+	con, err := console.New(console.Config{Store: st, Files: consoleFiles, Hub: srv, Logger: logger,
+		BaseURL: baseURL, Secure: o.tlsCert != "", Pairing: provisioning.Payload{Pin: pin}})
+	if err != nil {
+		return err
+	}
 	if o.demo {
 		info, err := server.SeedDemo(ctx, st, server.DemoOptions{BaseURL: baseURL})
 		if err != nil {
@@ -123,10 +159,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "family link: %s\n", info.FamilyURL)
 		fmt.Fprintf(stdout, "device pairing code: %s\n", info.PairingCode)
 		fmt.Fprintf(stdout, "enrollment token: %s\n", info.EnrollmentToken)
+		if o.addAdmin == "" {
+			if _, err := st.StaffByName(ctx, demoAdmin); errors.Is(err, store.ErrNotFound) {
+				o.addAdmin = demoAdmin
+			}
+		}
+	}
+	if o.addAdmin != "" {
+		pw, err := console.AddUser(ctx, st, o.addAdmin, store.RoleAdmin, nil, rand.Reader)
+		if err != nil {
+			return fmt.Errorf("-add-admin: %w", err)
+		}
+		fmt.Fprintf(stdout, "console login: %s/console/ user %s password %s\n", baseURL, o.addAdmin, pw)
 	}
 
+	mux := http.NewServeMux()
+	mux.Handle("/console/", con.Handler())
+	mux.Handle("/", srv.Handler())
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,

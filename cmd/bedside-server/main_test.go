@@ -32,7 +32,7 @@ func TestRunDemo(t *testing.T) {
 	}()
 	lines := bufio.NewScanner(outR)
 	got := map[string]string{}
-	for len(got) < 3 && lines.Scan() {
+	for len(got) < 4 && lines.Scan() {
 		k, v, ok := strings.Cut(lines.Text(), ": ")
 		require.True(t, ok, lines.Text())
 		got[k] = v
@@ -50,6 +50,13 @@ func TestRunDemo(t *testing.T) {
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	base := link[:strings.Index(link, "/j/")]
+
+	// The first start creates a console admin and the console is served.
+	require.Contains(t, got["console login"], base+"/console/ user admin password ")
+	resp, err = http.Get(base + "/console/login")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	pub, priv, err := ed25519.GenerateKey(rand.Reader)
 	require.NoError(t, err)
@@ -97,6 +104,7 @@ func TestRunDemo(t *testing.T) {
 	require.NoError(t, run(ctx2, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "error"}, out, io.Discard))
 	require.Contains(t, out.String(), "family link: http://127.0.0.1:")
 	require.Contains(t, out.String(), "device pairing code: ")
+	require.NotContains(t, out.String(), "console login")
 }
 
 // cancelAfter is a stdout that cancels the run once it has printed its lines.
