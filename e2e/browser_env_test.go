@@ -4,7 +4,8 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
-	"net/http/httptest"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,35 +27,74 @@ import (
 const wait = 60 * time.Second
 
 // ward is a running ward server on a real SQLite file and a loopback listener, with the demo
-// ward seeded.
+// ward seeded. It can restart on the same address, as a real server does.
 type ward struct {
+	t    *testing.T
+	db   string
+	addr string // host:port of the listener
+	url  string // http://addr
+	cfg  func(*server.Config)
+	log  *slog.Logger
 	st   *store.SQLite
 	srv  *server.Server
-	http *httptest.Server
+	hs   *http.Server
 	demo server.DemoInfo
 }
 
-func newWard(t *testing.T) *ward {
+// newWard starts a ward server; tweak, when not nil, adjusts its configuration.
+func newWard(t *testing.T, tweak func(*server.Config)) *ward {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bedside.db"), store.Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	web, err := fs.Sub(assets.Web, "web")
-	require.NoError(t, err)
-	srv, err := server.New(server.Config{Store: st, Web: web, Logger: testLogger(t)})
-	require.NoError(t, err)
-	w := &ward{st: st, srv: srv, http: httptest.NewServer(srv.Handler())}
-	t.Cleanup(func() {
-		w.srv.Close()
-		w.http.Close()
-		require.NoError(t, w.st.Close())
-	})
-	w.demo, err = server.SeedDemo(ctx, st, server.DemoOptions{BaseURL: w.http.URL})
+	w := &ward{t: t, db: filepath.Join(t.TempDir(), "bedside.db"), addr: ln.Addr().String(), cfg: tweak, log: testLogger(t)}
+	w.url = "http://" + w.addr
+	w.start(ln)
+	t.Cleanup(w.stop)
+	w.demo, err = server.SeedDemo(context.Background(), w.st, server.DemoOptions{BaseURL: w.url})
 	require.NoError(t, err)
 	return w
 }
 
-func (w *ward) wsURL() string { return "ws" + strings.TrimPrefix(w.http.URL, "http") + "/ws" }
+func (w *ward) start(ln net.Listener) {
+	t := w.t
+	st, err := store.Open(context.Background(), w.db, store.Options{})
+	require.NoError(t, err)
+	web, err := fs.Sub(assets.Web, "web")
+	require.NoError(t, err)
+	cfg := server.Config{Store: st, Web: web, Logger: w.log}
+	if w.cfg != nil {
+		w.cfg(&cfg)
+	}
+	srv, err := server.New(cfg)
+	require.NoError(t, err)
+	w.st, w.srv = st, srv
+	w.hs = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = w.hs.Serve(ln) }()
+}
+
+func (w *ward) stop() {
+	if w.srv == nil {
+		return
+	}
+	w.srv.Close()
+	require.NoError(w.t, w.hs.Close())
+	require.NoError(w.t, w.st.Close())
+	w.srv = nil
+}
+
+// startAgain starts the stopped server again on the same address and database.
+func (w *ward) startAgain() {
+	w.t.Helper()
+	var ln net.Listener
+	eventually(w.t, "the address is free again", func() bool {
+		var err error
+		ln, err = net.Listen("tcp", w.addr)
+		return err == nil
+	})
+	w.start(ln)
+}
+
+func (w *ward) wsURL() string { return "ws://" + w.addr + "/ws" }
 
 // testLogger keeps the server's and engine's logs, and prints them only when the test fails.
 func testLogger(t *testing.T) *slog.Logger {

@@ -19,13 +19,13 @@ func messageTitle(t *testing.T, ctx context.Context) string {
 
 // An expired link says so, kindly, and never offers a Call button.
 func TestBrowserExpiredLink(t *testing.T) {
-	w := newWard(t)
+	w := newWard(t, nil)
 	ctx := newBrowser(t, "en-US")
 	past := func() time.Time { return time.Now().Add(-48 * time.Hour) }
 	token, err := server.NewFamilyLink(context.Background(), w.st, w.demo.ContactID, time.Hour, server.LinkOptions{Now: past})
 	require.NoError(t, err)
 
-	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.http.URL, token)))
+	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.url, token)))
 	waitState(t, ctx, "error")
 	assert.Equal(t, "This link has expired", messageTitle(t, ctx))
 	assert.Equal(t, "Please ask the ward for a new one.", eval[string](t, ctx, `document.getElementById('message-text').textContent`))
@@ -35,9 +35,9 @@ func TestBrowserExpiredLink(t *testing.T) {
 
 // A link that never existed reads as one that no longer works.
 func TestBrowserUnknownLink(t *testing.T) {
-	w := newWard(t)
+	w := newWard(t, nil)
 	ctx := newBrowser(t, "en-US")
-	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.http.URL, "AAAAAAAAAAAAAAAAAAAAAA")))
+	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.url, "AAAAAAAAAAAAAAAAAAAAAA")))
 	waitState(t, ctx, "error")
 	assert.Equal(t, "This link no longer works.", messageTitle(t, ctx))
 }
@@ -45,7 +45,7 @@ func TestBrowserUnknownLink(t *testing.T) {
 // Discharging the patient ends the open page's link at once: it shows the revoked message
 // without a reload, and stops trying to reconnect.
 func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
-	w := newWard(t)
+	w := newWard(t, nil)
 	ctx := newBrowser(t, "it-IT,it")
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
