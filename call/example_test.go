@@ -1,0 +1,119 @@
+package call_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"time"
+
+	"bedside/call"
+	"bedside/call/calltest"
+	"bedside/call/media"
+	"bedside/call/signal"
+)
+
+// deviceKey is a device identity: the provisioning package's identity plays this part in the app.
+type deviceKey struct {
+	id  string
+	key ed25519.PrivateKey
+}
+
+func (d deviceKey) DeviceID() string       { return d.id }
+func (d deviceKey) Sign(msg []byte) []byte { return ed25519.Sign(d.key, msg) }
+
+// waitFor prints the phone's call events until it reaches state.
+func waitFor(who string, p *call.Phone, state call.State) {
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case e := <-p.Events():
+			if e.Kind != call.EventCall {
+				continue
+			}
+			fmt.Printf("%s: %s %s", who, e.Direction, e.State)
+			if e.Reason != "" {
+				fmt.Printf(" (%s)", e.Reason)
+			}
+			fmt.Println()
+			if e.State == state {
+				return
+			}
+		case <-timeout:
+			fmt.Println(who, "timed out")
+			return
+		}
+	}
+}
+
+// A bedside tablet calls a family member and hangs up. The ward server here is calltest.Hub;
+// in the app it is the real one, at a wss:// URL.
+func ExamplePhone() {
+	_, key, _ := ed25519.GenerateKey(nil)
+	tablet := deviceKey{id: "tablet-1", key: key}
+	hub, err := calltest.NewHub(calltest.HubConfig{
+		Device:    tablet.id,
+		DeviceKey: key.Public().(ed25519.PublicKey),
+		Family:    map[string]signal.Party{"link-token": {ID: "anna", Name: "Anna"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer hub.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	newPhone := func(cfg call.Config) (*call.Phone, error) {
+		src, err := media.NewTest(media.TestOptions{Width: 320, Height: 240})
+		if err != nil {
+			return nil, err
+		}
+		cfg.ServerURL, cfg.Media, cfg.LoopbackOnly = hub.URL(), src, true
+		p, err := call.New(cfg)
+		if err == nil {
+			err = src.Start(ctx)
+		}
+		if err != nil {
+			_ = src.Close()
+			return nil, err
+		}
+		go func() {
+			_ = p.Run(ctx)
+			_ = src.Close()
+		}()
+		return p, nil
+	}
+	patient, err := newPhone(call.Config{Signer: tablet})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	family, err := newPhone(call.Config{FamilyToken: "link-token", AutoAnswer: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for !patient.Connected() || !family.Connected() {
+		time.Sleep(10 * time.Millisecond)
+	}
+
+	if _, err := patient.Dial(ctx, "anna"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	waitFor("patient", patient, call.InCall)
+	waitFor("family", family, call.InCall)
+	_ = patient.Hangup(ctx)
+	waitFor("patient", patient, call.Ended)
+	waitFor("family", family, call.Ended)
+
+	// Output:
+	// patient: outgoing ringing
+	// patient: outgoing connecting
+	// patient: outgoing in-call
+	// family: incoming ringing
+	// family: incoming connecting
+	// family: incoming in-call
+	// patient: outgoing ended (hangup)
+	// family: incoming ended (hangup)
+}
