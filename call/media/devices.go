@@ -54,7 +54,7 @@ func OpenDevices(opts DeviceOptions) (*Local, error) {
 		return nil, err
 	}
 	w, h := cam.mode.Width, cam.mode.Height
-	l, err := newLocal(log, opts.FPS, cam, mic,
+	l, err := newLocal(log, w, h, opts.FPS, cam, mic,
 		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, opts.FPS) },
 		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
 	if err != nil {
@@ -66,12 +66,16 @@ func OpenDevices(opts DeviceOptions) (*Local, error) {
 }
 
 // cameraSource reads a v4l2 camera through mediadevices' driver; the camera paces the frames.
+// The video loop calls read, pause and resume; close may come from any goroutine.
 type cameraSource struct {
 	d      driver.Driver
 	name   string
 	mode   prop.Media
-	reader video.Reader
-	once   sync.Once
+	reader video.Reader // replaced by resume, only used by the video loop
+
+	mu     sync.Mutex // serializes opening and closing the device
+	open   bool
+	closed bool
 }
 
 // cameraFormats are the capture formats we accept, best first: raw 4:2:0 and 4:2:2 cost
@@ -123,7 +127,7 @@ func tryCamera(d driver.Driver, opts DeviceOptions) (*cameraSource, error) {
 		_ = d.Close()
 		return nil, err
 	}
-	return &cameraSource{d: d, name: d.Info().Name, mode: mode, reader: r}, nil
+	return &cameraSource{d: d, name: d.Info().Name, mode: mode, reader: r, open: true}, nil
 }
 
 // chooseCameraMode picks the mode closest to the wished size and rate, preferring cheap formats.
@@ -179,11 +183,56 @@ func (c *cameraSource) read() (image.Image, func(), error) {
 	return img, release, nil
 }
 
-// close stops the camera. A read in progress returns within the driver's read timeout.
+// pause closes the camera device (its light goes off) until resume.
+func (c *cameraSource) pause() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.open {
+		return nil
+	}
+	c.open = false
+	return c.d.Close()
+}
+
+// resume opens the camera again in the same mode.
+func (c *cameraSource) resume() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.closed:
+		return ErrClosed
+	case c.open:
+		return nil
+	}
+	if err := c.d.Open(); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoCamera, err)
+	}
+	rec, ok := c.d.(driver.VideoRecorder)
+	if !ok {
+		_ = c.d.Close()
+		return fmt.Errorf("%w: not a video recorder", ErrNoCamera)
+	}
+	r, err := rec.VideoRecord(c.mode) // closes the driver on error
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNoCamera, err)
+	}
+	c.reader, c.open = r, true
+	return nil
+}
+
+// close stops the camera for good. A read in progress returns within the driver's read timeout.
 func (c *cameraSource) close() error {
-	var err error
-	c.once.Do(func() { err = c.d.Close() })
-	return err
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	if !c.open {
+		return nil
+	}
+	c.open = false
+	return c.d.Close()
 }
 
 // hasCamera reports whether mediadevices found any camera.

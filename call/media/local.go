@@ -68,6 +68,9 @@ type Local struct {
 	aenc       codec.ReadCloser
 	keyCtl     codec.KeyFrameController // nil when the encoder cannot force keyframes
 	fps        int
+	width      int // configured picture size, for black frames before the first picture
+	height     int
+	wake       chan struct{} // SetVideoEnabled(true) wakes the loop waiting between black frames
 
 	keyReq  atomic.Bool
 	videoOn atomic.Bool
@@ -95,13 +98,14 @@ type sinkBox struct{ s VideoSink }
 
 // newLocal wires sources to encoders and tracks. enc builds the encoders from the readers it is
 // given; on error everything built so far is released.
-func newLocal(log *slog.Logger, fps int, vsrc videoSource, asrc audioSource,
+func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSource,
 	buildVideo func(video.Reader) (codec.ReadCloser, error),
 	buildAudio func(audio.Reader) (codec.ReadCloser, error)) (*Local, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	l := &Local{log: log, vsrc: vsrc, asrc: asrc, fps: fps, done: make(chan struct{})}
+	l := &Local{log: log, vsrc: vsrc, asrc: asrc, fps: fps, width: w, height: h,
+		done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	l.videoOn.Store(true)
 	l.audioOn.Store(true)
 	fail := func(err error) (*Local, error) {
@@ -149,7 +153,8 @@ func (l *Local) VideoTrack() *webrtc.TrackLocalStaticSample { return l.videoTrac
 func (l *Local) AudioTrack() *webrtc.TrackLocalStaticSample { return l.audioTrack }
 
 // Start begins capture and encoding and returns at once. Encoded samples are written to the
-// tracks until ctx is done or Close is called. A Local starts only once.
+// tracks until ctx is done or Close is called; Close must be called in both cases. A Local
+// starts only once.
 func (l *Local) Start(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -173,11 +178,16 @@ func (l *Local) Start(ctx context.Context) error {
 // RequestKeyFrame makes the next video frame a keyframe (call it on PLI or FIR).
 func (l *Local) RequestKeyFrame() { l.keyReq.Store(true) }
 
-// SetVideoEnabled turns the camera picture on or off. While off, black frames are sent at a low
-// rate, so the far end keeps a (black) picture and the encoder costs almost nothing.
+// SetVideoEnabled turns the camera picture on or off. While off, the camera is released (its
+// light goes off) and black frames are sent at a low rate, so the far end keeps a (black)
+// picture and the encoder costs almost nothing.
 func (l *Local) SetVideoEnabled(on bool) {
 	if l.videoOn.Swap(on) != on && on {
 		l.RequestKeyFrame() // the picture changes completely: start it clean
+		select {
+		case l.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -260,15 +270,44 @@ func (l *Local) stopped() bool {
 	}
 }
 
+// pausable is a video source that can release its device while the picture is off, so that
+// the camera's light goes off when the patient turns the camera off.
+type pausable interface {
+	pause() error
+	resume() error
+}
+
+// videoState is what the video loop remembers between frames.
+type videoState struct {
+	last        time.Time // capture time of the last frame written
+	lastPreview time.Time
+	size        image.Rectangle // size of the last picture, for the black frames
+	paused      bool            // the source was paused while the picture is off
+}
+
 // videoLoop reads pictures from the source at the source's pace, encodes them and writes them
-// to the video track. It never queues: a late picture is simply the next one read.
+// to the video track. It never queues: a late picture is simply the next one read. While the
+// picture is off it pauses the source and sends black frames at offFPS.
 func (l *Local) videoLoop() {
 	defer l.wg.Done()
-	var last time.Time // capture time of the last frame written
-	var lastPreview time.Time
-	var lastOff time.Time
-	nominal := time.Second / time.Duration(l.fps)
+	st := videoState{size: image.Rect(0, 0, l.width, l.height)}
 	for {
+		if !l.videoOn.Load() {
+			if !l.sendOff(&st) {
+				return
+			}
+			continue
+		}
+		if st.paused {
+			if err := l.vsrc.(pausable).resume(); err != nil {
+				l.log.Warn("media: resuming the camera", "err", err)
+				if !l.sendOff(&st) { // keep the far end's picture alive, retry at the next tick
+					return
+				}
+				continue
+			}
+			st.paused = false
+		}
 		img, release, err := l.vsrc.read()
 		if err != nil {
 			if l.stopped() || errors.Is(err, io.EOF) {
@@ -283,61 +322,80 @@ func (l *Local) videoLoop() {
 			}
 			continue
 		}
-		now := time.Now()
-		if !l.videoOn.Load() {
-			if now.Sub(lastOff) < time.Second/offFPS {
-				release()
-				continue
-			}
-			lastOff = now
-			img = l.blackFrame(img.Bounds())
-		}
-		if p := l.preview.Load(); p != nil && now.Sub(lastPreview) >= previewInterval {
-			lastPreview = now
-			p.s.Frame(img)
-		}
-		if l.keyCtl != nil && l.keyReq.Swap(false) {
-			if err := l.keyCtl.ForceKeyFrame(); err != nil {
-				l.log.Warn("media: force keyframe", "err", err)
-			}
-		}
-		l.cur = img
-		t0 := time.Now()
-		data, encRelease, err := l.venc.Read()
-		spent := time.Since(t0)
-		l.cur = nil
+		l.encode(&st, img, time.Now())
 		release()
-		if err != nil {
-			l.log.Warn("media: VP8 encode", "err", err)
-			l.countVideoDrop()
-			continue
-		}
-		if len(data) == 0 { // the encoder dropped the frame (rate control)
-			encRelease()
-			l.countVideoDrop()
-			continue
-		}
-		dur := nominal
-		if !last.IsZero() {
-			dur = min(max(now.Sub(last), time.Millisecond), time.Second)
-		}
-		last = now
-		key := IsVP8KeyFrame(data)
-		if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
-			l.log.Warn("media: write video sample", "err", err)
-		}
-		encRelease()
-		b := img.Bounds()
-		l.statsMu.Lock()
-		l.stats.VideoFrames++
-		l.stats.VideoBytes += uint64(len(data))
-		l.stats.EncodeTime += spent
-		if key {
-			l.stats.KeyFrames++
-		}
-		l.stats.Width, l.stats.Height = b.Dx(), b.Dy()
-		l.statsMu.Unlock()
 	}
+}
+
+// sendOff pauses the source if it can be paused, waits for the next black frame, and sends it.
+// It returns false when the Local is stopping.
+func (l *Local) sendOff(st *videoState) bool {
+	if p, ok := l.vsrc.(pausable); ok && !st.paused {
+		if err := p.pause(); err != nil {
+			l.log.Warn("media: pausing the camera", "err", err)
+		}
+		st.paused = true
+	}
+	timer := time.NewTimer(time.Second / offFPS)
+	defer timer.Stop()
+	select {
+	case <-l.done:
+		return false
+	case <-l.wake: // the picture was turned back on
+		return true
+	case <-timer.C:
+	}
+	if !l.videoOn.Load() {
+		l.encode(st, l.blackFrame(st.size), time.Now())
+	}
+	return true
+}
+
+// encode previews, encodes and writes one picture captured at now.
+func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
+	if p := l.preview.Load(); p != nil && now.Sub(st.lastPreview) >= previewInterval {
+		st.lastPreview = now
+		p.s.Frame(img)
+	}
+	if l.keyCtl != nil && l.keyReq.Swap(false) {
+		if err := l.keyCtl.ForceKeyFrame(); err != nil {
+			l.log.Warn("media: force keyframe", "err", err)
+		}
+	}
+	l.cur = img
+	t0 := time.Now()
+	data, release, err := l.venc.Read()
+	spent := time.Since(t0)
+	l.cur = nil
+	if err != nil {
+		l.log.Warn("media: VP8 encode", "err", err)
+		l.countVideoDrop()
+		return
+	}
+	defer release()
+	if len(data) == 0 { // the encoder dropped the frame (rate control)
+		l.countVideoDrop()
+		return
+	}
+	dur := time.Second / time.Duration(l.fps)
+	if !st.last.IsZero() {
+		dur = min(max(now.Sub(st.last), time.Millisecond), time.Second)
+	}
+	st.last = now
+	b := img.Bounds()
+	st.size = image.Rect(0, 0, b.Dx(), b.Dy())
+	if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
+		l.log.Warn("media: write video sample", "err", err)
+	}
+	l.statsMu.Lock()
+	l.stats.VideoFrames++
+	l.stats.VideoBytes += uint64(len(data))
+	l.stats.EncodeTime += spent
+	if IsVP8KeyFrame(data) {
+		l.stats.KeyFrames++
+	}
+	l.stats.Width, l.stats.Height = b.Dx(), b.Dy()
+	l.statsMu.Unlock()
 }
 
 func (l *Local) countVideoDrop() {

@@ -8,6 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pion/mediadevices/pkg/codec"
+	"github.com/pion/mediadevices/pkg/io/audio"
+	"github.com/pion/mediadevices/pkg/io/video"
+	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -136,4 +140,55 @@ func TestNewTestBadOptions(t *testing.T) {
 		_, err := NewTest(o)
 		assert.ErrorIs(t, err, ErrBadOptions, "%+v", o)
 	}
+}
+
+// pausingSource is the test pattern with the pause/resume of a camera, counting the calls.
+type pausingSource struct {
+	*tickerVideo
+	pauses, resumes atomic.Int64
+	paused          atomic.Bool
+	readsPaused     atomic.Int64 // reads while paused: must stay 0
+}
+
+func (s *pausingSource) pause() error  { s.pauses.Add(1); s.paused.Store(true); return nil }
+func (s *pausingSource) resume() error { s.resumes.Add(1); s.paused.Store(false); return nil }
+func (s *pausingSource) read() (image.Image, func(), error) {
+	if s.paused.Load() {
+		s.readsPaused.Add(1)
+	}
+	return s.tickerVideo.read()
+}
+
+// TestCameraOffReleasesSource checks that turning the picture off pauses a camera-like source
+// (so the camera light goes off), sends black frames meanwhile, and resumes it when turned on.
+func TestCameraOffReleasesSource(t *testing.T) {
+	const w, h, fps = 160, 120, 30
+	src := &pausingSource{tickerVideo: &tickerVideo{pat: newTestPattern(w, h), period: time.Second / fps, done: make(chan struct{})}}
+	tone := &toneAudio{tone: newToneGen(440, audioRate), done: make(chan struct{}),
+		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: 960, Channels: 1, SamplingRate: audioRate})}
+	l, err := newLocal(nil, w, h, fps, src, tone,
+		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
+		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	require.NoError(t, err)
+	defer l.Close()
+
+	var black atomic.Bool
+	l.SetPreview(VideoSinkFunc(func(img image.Image) {
+		y := img.(*image.YCbCr)
+		black.Store(y.Y[0] == 16 && y.Y[len(y.Y)-1] == 16)
+	}))
+	require.NoError(t, l.Start(context.Background()))
+	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 3 })
+
+	l.SetVideoEnabled(false)
+	eventually(t, "the source paused", func() bool { return src.pauses.Load() == 1 })
+	frames := l.Stats().VideoFrames
+	eventually(t, "black frames while off", func() bool { return l.Stats().VideoFrames >= frames+2 && black.Load() })
+	assert.Equal(t, int64(0), src.readsPaused.Load(), "a paused source is not read")
+
+	keys := l.Stats().KeyFrames
+	l.SetVideoEnabled(true)
+	eventually(t, "the source resumed", func() bool { return src.resumes.Load() == 1 })
+	eventually(t, "a keyframe and the picture again", func() bool { return l.Stats().KeyFrames > keys && !black.Load() })
+	assert.Equal(t, int64(1), src.pauses.Load())
 }

@@ -43,7 +43,7 @@ func NewTest(opts TestOptions) (*Local, error) {
 	vsrc := &tickerVideo{pat: newTestPattern(opts.Width, opts.Height), period: time.Second / time.Duration(opts.FPS), done: make(chan struct{})}
 	asrc := &toneAudio{tone: newToneGen(opts.ToneHz, audioRate), done: make(chan struct{}),
 		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: audioRate * int(audioFrame) / int(time.Second), Channels: 1, SamplingRate: audioRate})}
-	return newLocal(opts.Logger, opts.FPS, vsrc, asrc,
+	return newLocal(opts.Logger, opts.Width, opts.Height, opts.FPS, vsrc, asrc,
 		func(r video.Reader) (codec.ReadCloser, error) {
 			return newVP8Encoder(r, opts.Width, opts.Height, opts.FPS)
 		},
