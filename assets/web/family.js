@@ -76,6 +76,8 @@ const sig = new Signaling({
 // ---- signaling ----
 
 function onStatus(s) {
+  // While retrying, each attempt says 'connecting'; keep saying why we are retrying.
+  if (s.status === 'connecting' && (app.conn === 'retrying' || app.conn === 'restarting')) return;
   app.conn = s.status;
   if (s.status !== 'open' && s.status !== 'connecting' && app.call) finishCall('failed');
   if (s.status === 'fatal') showFatal(s.code);

@@ -108,6 +108,8 @@ export class Signaling {
   scheduleRetry() {
     let delay;
     if (this.restarting) {
+      // A restart takes a moment: come back soon, once; then back off as for any failure.
+      this.restarting = false;
       delay = 1000 + Math.random() * 2000;
       this.onStatus({ status: 'restarting', delay });
     } else {

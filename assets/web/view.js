@@ -95,7 +95,9 @@ export function render(app, t, notifier) {
 
   const list = notices(app, t, name);
   show(ui.notice, list.length > 0);
-  setText(ui.noticeText, list.map((n) => n.text).join('\n'));
+  const notice = list.map((n) => n.text).join('\n');
+  if (notice && ui.noticeText.textContent !== notice) ui.announce.textContent = notice;
+  setText(ui.noticeText, notice);
   show(ui.noticeAction, list.some((n) => n.action));
   setText(ui.noticeAction, t('tryAgain'));
   show(ui.notify, app.conn === 'open' && notifier.canAsk());
