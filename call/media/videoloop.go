@@ -1,0 +1,160 @@
+package media
+
+import (
+	"errors"
+	"image"
+	"io"
+	"time"
+
+	pmedia "github.com/pion/webrtc/v4/pkg/media"
+)
+
+// pausable is a video source that can release its device while the picture is off, so that
+// the camera's light goes off when the patient turns the camera off.
+type pausable interface {
+	pause() error
+	resume() error
+}
+
+// videoState is what the video loop remembers between frames.
+type videoState struct {
+	last        time.Time // capture time of the last frame written
+	lastPreview time.Time
+	size        image.Rectangle // size of the last picture, for the black frames
+	paused      bool            // the source was paused while the picture is off
+}
+
+// videoLoop reads pictures from the source at the source's pace, encodes them and writes them
+// to the video track. It never queues: a late picture is simply the next one read. While the
+// picture is off it pauses the source and sends black frames at offFPS.
+func (l *Local) videoLoop() {
+	defer l.wg.Done()
+	st := videoState{size: image.Rect(0, 0, l.width, l.height)}
+	for {
+		if !l.videoOn.Load() {
+			if !l.sendOff(&st) {
+				return
+			}
+			continue
+		}
+		if st.paused {
+			if err := l.vsrc.(pausable).resume(); err != nil {
+				l.log.Warn("media: resuming the camera", "err", err)
+				if !l.sendOff(&st) { // keep the far end's picture alive, retry at the next tick
+					return
+				}
+				continue
+			}
+			st.paused = false
+		}
+		img, release, err := l.vsrc.read()
+		if err != nil {
+			if l.stopped() || errors.Is(err, io.EOF) {
+				return
+			}
+			l.log.Warn("media: video source", "err", err)
+			l.countVideoDrop()
+			select {
+			case <-l.done:
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		l.encode(&st, img, time.Now())
+		release()
+	}
+}
+
+// sendOff pauses the source if it can be paused, waits for the next black frame, and sends it.
+// It returns false when the Local is stopping.
+func (l *Local) sendOff(st *videoState) bool {
+	if p, ok := l.vsrc.(pausable); ok && !st.paused {
+		if err := p.pause(); err != nil {
+			l.log.Warn("media: pausing the camera", "err", err)
+		}
+		st.paused = true
+	}
+	timer := time.NewTimer(time.Second / offFPS)
+	defer timer.Stop()
+	select {
+	case <-l.done:
+		return false
+	case <-l.wake: // the picture was turned back on
+		return true
+	case <-timer.C:
+	}
+	if !l.videoOn.Load() {
+		l.encode(st, l.blackFrame(st.size), time.Now())
+	}
+	return true
+}
+
+// encode previews, encodes and writes one picture captured at now.
+func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
+	if p := l.preview.Load(); p != nil && now.Sub(st.lastPreview) >= previewInterval {
+		st.lastPreview = now
+		p.s.Frame(img)
+	}
+	if l.keyCtl != nil && l.keyReq.Swap(false) {
+		if err := l.keyCtl.ForceKeyFrame(); err != nil {
+			l.log.Warn("media: force keyframe", "err", err)
+		}
+	}
+	l.cur = img
+	t0 := time.Now()
+	data, release, err := l.venc.Read()
+	spent := time.Since(t0)
+	l.cur = nil
+	if err != nil {
+		l.log.Warn("media: VP8 encode", "err", err)
+		l.countVideoDrop()
+		return
+	}
+	defer release()
+	if len(data) == 0 { // the encoder dropped the frame (rate control)
+		l.countVideoDrop()
+		return
+	}
+	dur := time.Second / time.Duration(l.fps)
+	if !st.last.IsZero() {
+		dur = min(max(now.Sub(st.last), time.Millisecond), time.Second)
+	}
+	st.last = now
+	b := img.Bounds()
+	st.size = image.Rect(0, 0, b.Dx(), b.Dy())
+	if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
+		l.log.Warn("media: write video sample", "err", err)
+	}
+	l.statsMu.Lock()
+	l.stats.VideoFrames++
+	l.stats.VideoBytes += uint64(len(data))
+	l.stats.EncodeTime += spent
+	if IsVP8KeyFrame(data) {
+		l.stats.KeyFrames++
+	}
+	l.stats.Width, l.stats.Height = b.Dx(), b.Dy()
+	l.statsMu.Unlock()
+}
+
+func (l *Local) countVideoDrop() {
+	l.statsMu.Lock()
+	l.stats.VideoDropped++
+	l.statsMu.Unlock()
+}
+
+// blackFrame returns a black 4:2:0 picture of the given size, reused between calls.
+func (l *Local) blackFrame(r image.Rectangle) *image.YCbCr {
+	w, h := r.Dx(), r.Dy()
+	if l.black == nil || l.black.Rect.Dx() != w || l.black.Rect.Dy() != h {
+		l.black = image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+		for i := range l.black.Y {
+			l.black.Y[i] = 16
+		}
+		for i := range l.black.Cb {
+			l.black.Cb[i] = 128
+			l.black.Cr[i] = 128
+		}
+	}
+	return l.black
+}
