@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/call"
+)
+
+// inbound is what the family page's RTCPeerConnection has received, from its getStats().
+type inbound struct {
+	FramesDecoded   int64   `json:"framesDecoded"`
+	FrameWidth      int64   `json:"frameWidth"`
+	VideoCodec      string  `json:"videoCodec"`
+	AudioPackets    int64   `json:"audioPackets"`
+	AudioSamples    int64   `json:"audioSamples"`
+	AudioCodec      string  `json:"audioCodec"`
+	ConnectionState string  `json:"connectionState"`
+	AudioEnergy     float64 `json:"audioEnergy"`
+}
+
+// statsJS reads the inbound video and audio of the page's call; null between calls.
+const statsJS = `(async () => {
+  const pc = window.bedside && window.bedside.pc();
+  if (!pc) return null;
+  const report = await pc.getStats();
+  const out = {framesDecoded: 0, frameWidth: 0, videoCodec: '', audioPackets: 0, audioSamples: 0,
+    audioCodec: '', connectionState: pc.connectionState, audioEnergy: 0};
+  const codec = (id) => (id && report.get(id) ? report.get(id).mimeType : '');
+  report.forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    if (s.kind === 'video') {
+      out.framesDecoded = s.framesDecoded || 0;
+      out.frameWidth = s.frameWidth || 0;
+      out.videoCodec = codec(s.codecId);
+    } else if (s.kind === 'audio') {
+      out.audioPackets = s.packetsReceived || 0;
+      out.audioSamples = s.totalSamplesReceived || 0;
+      out.audioEnergy = s.totalAudioEnergy || 0;
+      out.audioCodec = codec(s.codecId);
+    }
+  });
+  return out;
+})()`
+
+// pageInbound reads the page's inbound stats, or nil when it has no call.
+func pageInbound(t *testing.T, ctx context.Context) *inbound {
+	return eval[*inbound](t, ctx, statsJS)
+}
+
+// assertMediaBothWays waits until the page decodes the tablet's video and receives its audio,
+// and the tablet decodes the page's video and audio.
+func assertMediaBothWays(t *testing.T, ctx context.Context, tb *tablet) {
+	t.Helper()
+	var in *inbound
+	eventually(t, "the page decodes the tablet's video and receives its audio", func() bool {
+		in = pageInbound(t, ctx)
+		return in != nil && in.FramesDecoded > 30 && in.AudioPackets > 0 && in.AudioSamples > 0
+	})
+	t.Logf("page: %+v", *in)
+	assert.Equal(t, "connected", in.ConnectionState)
+	assert.Equal(t, "video/VP8", in.VideoCodec)
+	assert.Equal(t, "audio/opus", in.AudioCodec)
+	assert.Equal(t, int64(640), in.FrameWidth, "the tablet's test picture is 640 wide")
+
+	eventually(t, "the tablet decodes the page's video and audio", func() bool {
+		st := tb.phone.Stats()
+		return st.FramesDecoded > 30 && st.AudioSamples > 0 && tb.frames.Load() > 30 && tb.audioSamples.Load() > 0
+	})
+	st := tb.phone.Stats()
+	t.Logf("tablet: frames %d (%dx%d), audio samples %d, state %s", st.FramesDecoded, st.Width, st.Height, st.AudioSamples, st.State)
+	assert.Equal(t, call.InCall, tb.phone.State())
+}
+
+// The family opens the link, sees the tablet online, taps Call; the tablet answers by itself.
+// Both ends decode the other's video and audio; the family hangs up and both ends are idle.
+func TestBrowserCallsTablet(t *testing.T) {
+	w := newWard(t, nil)
+	tb := newTablet(t, w, true)
+	ctx := newBrowser(t, "en-US")
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
+	do(t, ctx, chromedp.WaitEnabled(testID("call")))
+	assert.Equal(t, "idle", pageState(t, ctx))
+	assert.Equal(t, "Call Maria", eval[string](t, ctx, `document.getElementById('call').textContent.trim()`))
+	assert.Equal(t, "en", eval[string](t, ctx, `document.documentElement.lang`))
+
+	do(t, ctx, chromedp.Click(testID("call")))
+	waitState(t, ctx, "in-call")
+	assertMediaBothWays(t, ctx, tb)
+	screenshot(t, ctx, "family-in-call-outgoing")
+
+	do(t, ctx, chromedp.Click(testID("hangup")))
+	waitState(t, ctx, "ended")
+	eventually(t, "the tablet hears the hang-up", func() bool { return tb.phone.State() == call.Idle })
+	assert.Nil(t, pageInbound(t, ctx), "no peer connection after the call")
+	waitState(t, ctx, "idle")
+}
+
+// The tablet calls the family; the page rings; the test answers in the page. Both ends decode
+// the other's media; the tablet hangs up and the page says so.
+func TestTabletCallsBrowser(t *testing.T) {
+	w := newWard(t, nil)
+	tb := newTablet(t, w, false)
+	ctx := newBrowser(t, "en-US")
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
+	do(t, ctx, chromedp.WaitEnabled(testID("call")))
+	// The tablet sees the family online before it calls.
+	eventually(t, "the tablet sees the family page online", func() bool {
+		for _, k := range tb.phone.Config().Contacts {
+			if k.ID == w.demo.ContactID {
+				return k.Online
+			}
+		}
+		return false
+	})
+
+	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	id, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
+	require.NoError(t, err)
+	require.NotEmpty(t, id)
+
+	waitState(t, ctx, "ringing")
+	assert.Equal(t, "Maria is calling", eval[string](t, ctx, `document.getElementById('ring-title').textContent`))
+	screenshot(t, ctx, "family-ringing")
+	do(t, ctx, chromedp.Click(testID("answer")))
+	waitState(t, ctx, "in-call")
+	assertMediaBothWays(t, ctx, tb)
+	screenshot(t, ctx, "family-in-call-incoming")
+
+	require.NoError(t, tb.phone.Hangup(dialCtx))
+	waitState(t, ctx, "ended")
+	assert.Equal(t, "Call ended", eval[string](t, ctx, `document.getElementById('message-title').textContent`))
+	assert.Nil(t, pageInbound(t, ctx))
+}
+
+// A call the family declines rings no more, and the tablet hears why.
+func TestBrowserDeclinesTablet(t *testing.T) {
+	w := newWard(t, nil)
+	tb := newTablet(t, w, false)
+	ctx := newBrowser(t, "en-US")
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
+	do(t, ctx, chromedp.WaitEnabled(testID("call")))
+	eventually(t, "the tablet sees the family page online", func() bool {
+		cfg := tb.phone.Config()
+		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
+	})
+	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
+	require.NoError(t, err)
+	waitState(t, ctx, "ringing")
+	do(t, ctx, chromedp.Click(testID("decline")))
+	waitState(t, ctx, "idle")
+	eventually(t, "the tablet hears the decline", func() bool { return tb.phone.State() == call.Idle })
+}

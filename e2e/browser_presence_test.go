@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/call"
+	"bedside/server"
+)
+
+func noticeText(t *testing.T, ctx context.Context) string {
+	return eval[string](t, ctx, `document.getElementById('notice').hidden ? '' : document.getElementById('notice-text').textContent`)
+}
+
+// The page follows the tablet's presence live, and comes back by itself after the server
+// restarts: it reconnects, authenticates again, and a call goes through.
+func TestBrowserPresenceAndServerRestart(t *testing.T) {
+	w := newWard(t, nil)
+	ctx := newBrowser(t, "en-US")
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById('call').disabled`), "no Call while the tablet is offline")
+	assert.Equal(t, "Maria’s tablet is offline right now; we’ll tell you when it’s back.", noticeText(t, ctx))
+
+	tb := newTablet(t, w, true)
+	do(t, ctx, chromedp.WaitEnabled(testID("call")))
+	assert.Equal(t, "Maria’s tablet is back online. You can call now.", noticeText(t, ctx))
+
+	w.stop()
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="restarting"],body[data-conn="retrying"]`)))
+	assert.True(t, eval[bool](t, ctx, `document.getElementById('call').disabled`))
+	assert.Contains(t, []string{
+		"The service is restarting. We’ll reconnect in a moment.",
+		"We lost the connection. Trying again…",
+	}, noticeText(t, ctx))
+
+	w.startAgain()
+	eventually(t, "the tablet reconnects", func() bool { return tb.phone.Connected() })
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)), chromedp.WaitEnabled(testID("call")))
+	do(t, ctx, chromedp.Click(testID("call")))
+	waitState(t, ctx, "in-call")
+	eventually(t, "the tablet is in the call", func() bool { return tb.phone.State() == call.InCall })
+	do(t, ctx, chromedp.Click(testID("hangup")))
+	waitState(t, ctx, "ended")
+}
+
+// A call nobody answers on the page ends as missed when the ring times out; the page says so,
+// then keeps a word of it on the home screen.
+func TestBrowserMissedCall(t *testing.T) {
+	w := newWard(t, func(c *server.Config) { c.RingTimeout = 2 * time.Second })
+	tb := newTablet(t, w, false)
+	ctx := newBrowser(t, "en-US")
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
+	eventually(t, "the tablet sees the family page online", func() bool {
+		cfg := tb.phone.Config()
+		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
+	})
+	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
+	require.NoError(t, err)
+	waitState(t, ctx, "ringing")
+	waitState(t, ctx, "ended")
+	assert.Equal(t, "You missed a call from Maria", messageTitle(t, ctx))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#message-action`)))
+	waitState(t, ctx, "idle")
+	assert.Equal(t, "You missed a call from Maria\nYou can call back now.", noticeText(t, ctx))
+}
