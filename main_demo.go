@@ -44,6 +44,9 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 	go fakeVideo(ctx, k.SelfView(), 320, 240, 15, 1)
 	go func() {
 		time.Sleep(700 * time.Millisecond)
+		if o.demo == "setup" {
+			return
+		}
 		phone.Send(app.ConfigEvent{Patient: patient})
 		switch o.demo {
 		case "incoming":

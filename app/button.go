@@ -19,6 +19,8 @@ type BigButton struct {
 	Color    color.Color
 	TextSize float32
 	OnTapped func()
+	// Compact lowers the minimum size, for keypads on small screens.
+	Compact bool
 
 	disabled bool
 }
@@ -79,7 +81,12 @@ type bigButtonRenderer struct {
 	icon  *canvas.Image
 }
 
-func (r *bigButtonRenderer) iconSize() float32 { return r.b.TextSize * 1.4 }
+func (r *bigButtonRenderer) iconSize() float32 {
+	if r.b.Compact {
+		return r.b.TextSize
+	}
+	return r.b.TextSize * 1.4
+}
 
 func (r *bigButtonRenderer) Layout(s fyne.Size) {
 	r.bg.Resize(s)
@@ -117,9 +124,15 @@ func (r *bigButtonRenderer) MinSize() fyne.Size {
 	pad := theme.Padding() * 2
 	ts := r.label.MinSize()
 	w, h := ts.Width, ts.Height
-	if r.b.Icon != nil {
+	switch {
+	case r.b.Icon != nil && r.b.Text == "":
+		w, h = r.iconSize(), r.iconSize()
+	case r.b.Icon != nil:
 		w += r.iconSize() + pad
 		h = fyne.Max(h, r.iconSize())
+	}
+	if r.b.Compact {
+		return fyne.NewSize(fyne.Max(w+pad, 52), fyne.Max(h+pad, 52))
 	}
 	return fyne.NewSize(fyne.Max(w+2*pad, 96), fyne.Max(h+2*pad, 88))
 }

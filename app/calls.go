@@ -19,15 +19,15 @@ const audioRate = 48000
 
 // outgoingScreen: "Calling Anna…", her photo, a big Cancel.
 type outgoingScreen struct {
-	title  *canvas.Text
+	title  *fitText
 	cancel *BigButton
 }
 
 // incomingScreen: the caller, Answer and Decline, and the auto-answer countdown.
 type incomingScreen struct {
-	title           *canvas.Text
+	title           *fitText
 	answer, decline *BigButton
-	countdown       *canvas.Text
+	countdown       *fitText
 	stop            *BigButton
 	remaining       int
 	ticker          *ticker
@@ -35,7 +35,7 @@ type incomingScreen struct {
 
 // endedScreen says why a call ended, then goes home.
 type endedScreen struct {
-	message *canvas.Text
+	message *fitText
 }
 
 func (k *Kiosk) showOutgoing(c Contact) {
@@ -48,7 +48,7 @@ func (k *Kiosk) showOutgoing(c Contact) {
 		k.showHome()
 	})
 	k.ui = uiRefs{outgoing: o}
-	content := container.NewBorder(container.NewPadded(o.title), sized(o.cancel, 0, 120), nil, nil,
+	content := container.NewBorder(container.NewPadded(o.title), sized(o.cancel, 0, 110), nil, nil,
 		portrait(c))
 	k.show(screenOutgoing, padded(content), nil)
 }
@@ -66,11 +66,9 @@ func (k *Kiosk) showIncoming(ev CallEvent) {
 		k.showHome()
 	})
 	in.decline.TextSize = sizeTitle
-	in.countdown = canvas.NewText("", colPrimary)
-	in.countdown.TextSize = sizeTitle
-	in.countdown.TextStyle = fyne.TextStyle{Bold: true}
-	in.countdown.Alignment = fyne.TextAlignCenter
+	in.countdown = newFitText("", sizeTitle, sizeBody, colPrimary, true, fyne.TextAlignCenter)
 	in.stop = NewBigButton(tr.T("incoming.stop"), nil, colSurface, nil)
+	in.stop.Compact = true
 	in.countdown.Hide()
 	in.stop.Hide()
 
@@ -115,9 +113,9 @@ func (k *Kiosk) showIncoming(ev CallEvent) {
 		ring()
 	}
 
-	buttons := container.New(layout.NewGridLayoutWithColumns(2), sized(in.decline, 0, 160), sized(in.answer, 0, 160))
-	bottom := container.NewVBox(in.countdown, in.stop, buttons)
-	content := container.NewBorder(container.NewPadded(in.title), bottom, nil, nil, portrait(c))
+	buttons := container.New(layout.NewGridLayoutWithColumns(2), sized(in.decline, 0, 100), sized(in.answer, 0, 100))
+	bottom := container.NewVBox(container.NewBorder(nil, nil, nil, in.stop, in.countdown), buttons)
+	content := container.NewBorder(in.title, bottom, nil, nil, portrait(c))
 	k.ui = uiRefs{incoming: in}
 	k.show(screenIncoming, padded(content), func() {
 		in.ticker.stop()
@@ -164,21 +162,17 @@ func (k *Kiosk) showEnded(ev CallEvent) {
 			}
 		})
 	})
-	k.show(screenEnded, container.NewCenter(e.message), func() { home.Stop() })
+	k.show(screenEnded, padded(container.NewVBox(layout.NewSpacer(), e.message, layout.NewSpacer())), func() { home.Stop() })
 }
 
 // portrait is a contact's photo (or initials), name and relation, as on the home tile.
 func portrait(c Contact) fyne.CanvasObject {
 	t := NewTile(c, nil)
-	return container.New(&tileLayout{minSide: func() float32 { return 200 }}, t)
+	return container.New(&tileLayout{minSide: func() float32 { return 90 }}, t)
 }
 
-func titleText(s string) *canvas.Text {
-	t := canvas.NewText(s, colForeground)
-	t.TextSize = sizeTitle
-	t.TextStyle = fyne.TextStyle{Bold: true}
-	t.Alignment = fyne.TextAlignCenter
-	return t
+func titleText(s string) *fitText {
+	return newFitText(s, sizeTitle, sizeName, colForeground, true, fyne.TextAlignCenter)
 }
 
 // sized gives o at least the given minimum size.
@@ -189,5 +183,5 @@ func sized(o fyne.CanvasObject, w, h float32) fyne.CanvasObject {
 }
 
 func padded(o fyne.CanvasObject) fyne.CanvasObject {
-	return container.New(layout.NewCustomPaddedLayout(24, 24, 32, 32), o)
+	return container.New(layout.NewCustomPaddedLayout(12, 12, 24, 24), o)
 }

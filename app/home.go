@@ -14,9 +14,10 @@ import (
 
 // homeScreen is the resting screen: greeting, date and time, and the family tiles.
 type homeScreen struct {
-	greeting, date, clock *canvas.Text
-	tiles                 []*Tile
-	nurse                 *widget.Button
+	greeting, date *fitText
+	clock          *canvas.Text
+	tiles          []*Tile
+	nurse          *widget.Button
 }
 
 func (k *Kiosk) showHome() {
@@ -26,11 +27,8 @@ func (k *Kiosk) showHome() {
 	}
 	tr := k.tr
 	h := &homeScreen{}
-	h.greeting = canvas.NewText("", colForeground)
-	h.greeting.TextSize = sizeTitle
-	h.greeting.TextStyle = fyne.TextStyle{Bold: true}
-	h.date = canvas.NewText("", colMuted)
-	h.date.TextSize = sizeName
+	h.greeting = newFitText("", sizeTitle, sizeName, colForeground, true, fyne.TextAlignLeading)
+	h.date = newFitText("", sizeName, sizeBody, colMuted, false, fyne.TextAlignLeading)
 	h.clock = canvas.NewText("", colForeground)
 	h.clock.TextSize = sizeClock
 	h.clock.TextStyle = fyne.TextStyle{Bold: true}
@@ -40,11 +38,9 @@ func (k *Kiosk) showHome() {
 
 	update := func() {
 		now := k.clock.Now()
-		h.greeting.Text = tr.greeting(now, k.patient.Name)
-		h.date.Text = tr.date(now)
+		h.greeting.SetText(tr.greeting(now, k.patient.Name))
+		h.date.SetText(tr.date(now))
 		h.clock.Text = now.Format("15:04")
-		h.greeting.Refresh()
-		h.date.Refresh()
 		h.clock.Refresh()
 	}
 	update()
@@ -75,9 +71,7 @@ func (k *Kiosk) showHome() {
 	if !k.online && k.currentPhone() != nil {
 		top = container.NewVBox(header, banner(tr.T("home.offline")))
 	} else if len(k.patient.Contacts) > 0 {
-		hint := canvas.NewText(tr.T("home.tap"), colMuted)
-		hint.TextSize = sizeBody
-		hint.Alignment = fyne.TextAlignCenter
+		hint := newFitText(tr.T("home.tap"), sizeBody, 18, colMuted, false, fyne.TextAlignCenter)
 		top = container.NewVBox(header, hint)
 	}
 	content := container.NewBorder(top, nil, nil, nil, body)

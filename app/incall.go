@@ -16,13 +16,14 @@ import (
 // inCallScreen: the remote video filling the screen, the self-view in a corner, the caller's
 // name and the call's duration, mute / camera / hang up, and a banner when media stalls.
 type inCallScreen struct {
-	name, duration *canvas.Text
-	status         *canvas.Text // "Connecting…" over the video until media flows
-	reconnecting   fyne.CanvasObject
-	mute, camera   *BigButton
-	hangup         *BigButton
-	connectedAt    time.Time
-	ticker         *ticker
+	name         *fitText
+	duration     *canvas.Text
+	status       *fitText // "Connecting…" over the video until media flows
+	reconnecting fyne.CanvasObject
+	mute, camera *BigButton
+	hangup       *BigButton
+	connectedAt  time.Time
+	ticker       *ticker
 }
 
 // connected marks the call's media as flowing: the duration starts.
@@ -44,16 +45,11 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 		k.selfSink.set(teeSink{k.selfView, k.remoteView})
 	}
 	s := &inCallScreen{}
-	s.name = canvas.NewText(c.Name, colForeground)
-	s.name.TextSize = sizeName
-	s.name.TextStyle = fyne.TextStyle{Bold: true}
+	s.name = newFitText(c.Name, sizeName, sizeBody, colForeground, true, fyne.TextAlignLeading)
 	s.duration = canvas.NewText("0:00", colForeground)
 	s.duration.TextSize = sizeName
 	s.duration.TextStyle = fyne.TextStyle{Monospace: true}
-	s.status = canvas.NewText(tr.T("incall.connecting"), colForeground)
-	s.status.TextSize = sizeTitle
-	s.status.TextStyle = fyne.TextStyle{Bold: true}
-	s.status.Alignment = fyne.TextAlignCenter
+	s.status = newFitText(tr.T("incall.connecting"), sizeTitle, sizeBody, colForeground, true, fyne.TextAlignCenter)
 	s.reconnecting = banner(tr.T("incall.reconnecting"))
 	s.reconnecting.Hide()
 
@@ -96,6 +92,7 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 
 	if test {
 		s.name.Text = tr.T("incall.test")
+		s.name.MinTextSize = 18
 		s.connected(k.clock.Now())
 		if k.cfg.Audio != nil {
 			k.cfg.Audio.Play(assets.Ringtone(audioRate), audioRate, false)
@@ -104,11 +101,11 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	s.ticker = k.newTicker(time.Second/2, func() { k.tickInCall(s) })
 
 	shade := canvas.NewRectangle(colShade)
-	top := container.NewStack(shade, container.NewPadded(container.NewBorder(nil, nil, s.name, s.duration)))
+	top := container.NewStack(shade, container.NewPadded(container.NewBorder(nil, nil, nil, s.duration, s.name)))
 	controls := container.NewGridWithColumns(3, s.mute, s.camera, s.hangup)
 	barBg := canvas.NewRectangle(colShade)
 	bar := container.NewStack(barBg, container.NewPadded(controls))
-	content := container.New(&inCallLayout{}, k.remoteView, top, k.selfView, s.reconnecting, container.NewCenter(s.status), bar)
+	content := container.New(&inCallLayout{}, k.remoteView, top, k.selfView, s.reconnecting, s.status, bar)
 	k.ui = uiRefs{incall: s}
 	k.show(screenInCall, content, func() {
 		s.ticker.stop()

@@ -7,11 +7,19 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// newKeypad returns a grid of big keys, one per rune of keys, plus a backspace key, appending to
-// and deleting from entry (which stays typeable with a real keyboard). cols sets the grid width.
-func newKeypad(keys string, cols int, entry *widget.Entry, maxLen int) fyne.CanvasObject {
+// backspaceKey marks where newKeypad puts its backspace key.
+const backspaceKey = '⌫'
+
+// newKeypad returns a grid of big keys, one per rune of keys (backspaceKey makes the backspace
+// key), then extra, appending to and deleting from entry (which stays typeable with a real
+// keyboard). cols sets the grid width.
+func newKeypad(keys string, cols int, entry *widget.Entry, maxLen int, extra ...fyne.CanvasObject) fyne.CanvasObject {
 	var objs []fyne.CanvasObject
 	for _, r := range keys {
+		if r == backspaceKey {
+			objs = append(objs, backspace(entry))
+			continue
+		}
 		s := string(r)
 		b := NewBigButton(s, nil, colSurface, func() {
 			if maxLen > 0 && len([]rune(entry.Text)) >= maxLen {
@@ -20,15 +28,21 @@ func newKeypad(keys string, cols int, entry *widget.Entry, maxLen int) fyne.Canv
 			entry.SetText(entry.Text + s)
 		})
 		b.TextSize = sizeName
+		b.Compact = true
 		objs = append(objs, b)
 	}
-	back := NewBigButton("", icon("backspace"), colSurface, func() {
+	objs = append(objs, extra...)
+	return container.New(layout.NewGridLayoutWithColumns(cols), objs...)
+}
+
+func backspace(entry *widget.Entry) *BigButton {
+	b := NewBigButton("", icon("backspace"), colSurface, func() {
 		t := []rune(entry.Text)
 		if len(t) > 0 {
 			entry.SetText(string(t[:len(t)-1]))
 		}
 	})
-	back.TextSize = sizeName
-	objs = append(objs, back)
-	return container.New(layout.NewGridLayoutWithColumns(cols), objs...)
+	b.TextSize = sizeName
+	b.Compact = true
+	return b
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -222,4 +223,41 @@ func TestGreetingByTimeOfDay(t *testing.T) {
 	r.requireShows("Good afternoon, Maria")
 	r.advance(5 * time.Hour) // 19:30
 	r.requireShows("Good evening, Maria")
+}
+
+// TestEveryScreenFitsSmallTablets checks that no screen asks for more than 800×480 (a window
+// cannot be smaller than its content, so a larger minimum would be cut off on small tablets),
+// in both languages.
+func TestEveryScreenFitsSmallTablets(t *testing.T) {
+	for _, lang := range []string{"en", "it"} {
+		r := newRig(t, func(c *app.Config) { c.Paired = false })
+		r.k.Window().Resize(fyne.NewSize(800, 480))
+		check := func(name string) {
+			t.Helper()
+			m := r.k.Window().Content().MinSize()
+			assert.LessOrEqualf(t, m.Width, float32(800), "%s/%s min width", lang, name)
+			assert.LessOrEqualf(t, m.Height, float32(480), "%s/%s min height", lang, name)
+		}
+		check("setup")
+		long := append([]app.Contact{{ID: "x", Name: "Alessandra Maria Bianchi", Relation: "Granddaughter"}}, family...)
+		r.send(app.ConfigEvent{Patient: app.Patient{Name: "Massimiliana", Language: lang, Contacts: long}})
+		check("home")
+		r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: long[0], AutoAnswer: true})
+		check("incoming")
+		r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: long[0]})
+		check("in-call")
+		r.send(app.CallEvent{State: app.Ended, Peer: long[0], Reason: "failed"})
+		check("ended")
+		r.send(app.CallEvent{State: app.Ringing, Peer: long[0]})
+		check("outgoing")
+		r.send(app.CallEvent{State: app.Ended, Peer: long[0], Reason: "cancelled"})
+		r.advance(5 * time.Second)
+		r.k.RequestNurse()
+		check("pin")
+		e := r.entry()
+		test.Type(e, "2580")
+		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		require.Equal(t, "nurse", r.k.Screen())
+		check("nurse")
+	}
 }

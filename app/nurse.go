@@ -49,14 +49,13 @@ func (k *Kiosk) showPIN() {
 	p.status.Alignment = fyne.TextAlignCenter
 	p.open = NewBigButton(tr.T("nurse.open"), nil, colAnswer, func() { k.tryPIN(p) })
 	p.back = NewBigButton(tr.T("nurse.back"), nil, colSurface, func() { k.showHomeOrSetup() })
+	p.open.Compact, p.back.Compact = true, true
 	p.entry.OnSubmitted = func(string) { k.tryPIN(p) }
 
-	title := titleText(tr.T("nurse.pin"))
-	keys := newKeypad("1234567890", 4, p.entry, pinMaxLen)
-	top := container.NewVBox(title, p.entry, p.status)
-	bottom := container.NewGridWithColumns(2, p.back, p.open)
-	pad := container.NewBorder(top, bottom, nil, nil, keys)
-	content := container.NewCenter(sized(pad, 520, 0))
+	keys := newKeypad("123456789"+string(backspaceKey)+"0", 3, p.entry, pinMaxLen, p.open)
+	top := container.NewVBox(p.entry, p.status)
+	pad := container.NewBorder(top, p.back, nil, nil, keys)
+	content := container.NewCenter(sized(pad, 440, 0))
 	k.ui = uiRefs{pin: p}
 	if w := k.pin.wait(k.clock.Now()); w > 0 {
 		k.showPINWait(p, w)
@@ -105,8 +104,7 @@ func (k *Kiosk) showHomeOrSetup() {
 func (k *Kiosk) showNurse() {
 	tr := k.tr
 	n := &nurseScreen{}
-	title := titleText(tr.T("nurse.title"))
-	title.Alignment = fyne.TextAlignLeading
+	title := newFitText(tr.T("nurse.title"), sizeTitle, sizeName, colForeground, true, fyne.TextAlignLeading)
 	var where fyne.CanvasObject = layout.NewSpacer()
 	if k.patient.Ward != "" {
 		w := canvas.NewText(tr.T("nurse.device", map[string]any{"Ward": k.patient.Ward, "Bed": k.patient.Bed}), colMuted)

@@ -115,7 +115,7 @@ func TestNoNurseDuringCall(t *testing.T) {
 func TestNursePanelSettings(t *testing.T) {
 	r := newRig(t)
 	r.openNurse()
-	r.requireShows("Ward Ward 3, bed 12")
+	r.requireShows("Ward 3, bed 12")
 
 	var vol *widget.Slider
 	var check *widget.Check

@@ -24,9 +24,7 @@ type setupScreen struct {
 func (k *Kiosk) showSetup() {
 	tr := k.tr
 	s := &setupScreen{}
-	title := canvas.NewText(tr.T("setup.title"), colForeground)
-	title.TextSize = sizeTitle
-	title.TextStyle = fyne.TextStyle{Bold: true}
+	title := newFitText(tr.T("setup.title"), sizeTitle, sizeName, colForeground, true, fyne.TextAlignLeading)
 	howto := widget.NewLabel(tr.T("setup.howto"))
 	howto.Wrapping = fyne.TextWrapWord
 
@@ -50,13 +48,14 @@ func (k *Kiosk) showSetup() {
 	s.status.TextStyle = fyne.TextStyle{Bold: true}
 	s.pair = NewBigButton(tr.T("setup.pair"), nil, colAnswer, func() { k.pairNow(s) })
 	clear := NewBigButton(tr.T("setup.clear"), nil, colSurface, func() { s.entry.SetText("") })
+	clear.Compact, s.pair.Compact = true, true
 
 	label := canvas.NewText(tr.T("setup.code"), colMuted)
 	label.TextSize = sizeBody
 	codeRow := container.NewBorder(nil, nil, nil, container.NewHBox(clear, s.pair), s.entry)
-	keys := newKeypad(provisioning.CodeAlphabet, 11, s.entry, provisioning.CodeLen)
+	keys := newKeypad(provisioning.CodeAlphabet+string(backspaceKey), 11, s.entry, provisioning.CodeLen)
 	top := container.NewVBox(title, howto, label, codeRow, s.status)
-	content := container.NewBorder(top, nil, nil, nil, keys)
+	content := container.NewVScroll(container.NewBorder(top, nil, nil, nil, keys))
 	k.ui = uiRefs{setup: s}
 	k.show(screenSetup, container.New(layout.NewCustomPaddedLayout(24, 24, 32, 32), content), nil)
 }

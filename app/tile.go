@@ -135,6 +135,7 @@ func (r *tileRenderer) Layout(s fyne.Size) {
 	r.dotRing.Move(fyne.NewPos(left+side-ring+4, pad+side-ring+4))
 	r.dot.Resize(fyne.NewSquareSize(dot))
 	r.dot.Move(fyne.NewPos(left+side-ring+8, pad+side-ring+8))
+	r.fitName(s.Width - pad)
 	y := pad + side + pad/2
 	r.name.Move(fyne.NewPos(0, y))
 	r.name.Resize(fyne.NewSize(s.Width, nameH))
@@ -142,10 +143,18 @@ func (r *tileRenderer) Layout(s fyne.Size) {
 	r.relation.Resize(fyne.NewSize(s.Width, relH))
 }
 
+// fitName shrinks the name down to minNameSize when it is wider than w, then shortens it
+// with an ellipsis.
+func (r *tileRenderer) fitName(w float32) {
+	fitCanvasText(r.name, r.t.Contact.Name, sizeName, minNameSize, w)
+}
+
+// minNameSize is the smallest a contact's name is ever drawn.
+const minNameSize = 28
+
 func (r *tileRenderer) MinSize() fyne.Size {
 	pad := theme.Padding() * 2
-	return fyne.NewSize(fyne.Max(r.name.MinSize().Width, 120)+2*pad,
-		120+3*pad+r.name.MinSize().Height+r.relation.MinSize().Height)
+	return fyne.NewSize(120+2*pad, 80+3*pad+r.name.MinSize().Height+r.relation.MinSize().Height)
 }
 
 func (r *tileRenderer) Refresh() {
