@@ -64,6 +64,7 @@ type Phone struct {
 
 	mu        sync.Mutex
 	running   bool
+	stopped   bool        // Run has returned; events is closed
 	call      *activeCall // nil when idle
 	abandoned int         // invites whose Dial gave up before the server named the call
 }
@@ -171,7 +172,12 @@ func (p *Phone) Run(ctx context.Context) error {
 	}
 	p.running = true
 	p.mu.Unlock()
-	defer close(p.events)
+	defer func() {
+		p.mu.Lock()
+		p.stopped = true // late timer or pion callbacks must not emit on the closed channel
+		close(p.events)
+		p.mu.Unlock()
+	}()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -226,6 +232,9 @@ func (p *Phone) queue(m signal.Message) {
 // emit hands e to the app without blocking. It is called with p.mu held, which keeps events in
 // order; it never blocks, so that is safe.
 func (p *Phone) emit(e Event) {
+	if p.stopped {
+		return
+	}
 	select {
 	case p.events <- e:
 	default:

@@ -226,3 +226,17 @@ func TestPhoneConfigErrors(t *testing.T) {
 	_, err = New(Config{ServerURL: "ws://127.0.0.1:1/ws", FamilyToken: "x", PortMin: 9})
 	require.ErrorIs(t, err, ErrConfig)
 }
+
+func TestPhoneAuthRefused(t *testing.T) {
+	hub, err := calltest.NewHub(calltest.HubConfig{Device: "tablet-1"})
+	require.NoError(t, err)
+	defer hub.Close()
+	p, err := New(Config{ServerURL: hub.URL(), FamilyToken: "no-such-link", LoopbackOnly: true})
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.ErrorIs(t, p.Run(ctx), ErrAuth)
+	_, open := <-p.Events()
+	require.False(t, open, "Events is closed when Run returns")
+	require.ErrorIs(t, p.Run(ctx), ErrConfig, "Run runs once")
+}

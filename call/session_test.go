@@ -165,10 +165,11 @@ func TestSessionLoopback(t *testing.T) {
 				p.video.mu.Unlock()
 				require.Equal(t, image.Pt(320, 240), size, name)
 			}
-			waitFor(t, "per-second stats", 5*time.Second, func() bool {
+			waitFor(t, "per-second stats", 10*time.Second, func() bool {
 				st := a.sess.Stats()
-				return st.FPS > 0 && st.InboundBitrate > 0 && st.OutboundBitrate > 0
+				return st.FPS > 0 && st.InboundBitrate > 0 && st.OutboundBitrate > 0 && st.RTT > 0
 			})
+			t.Logf("offerer stats: %+v", a.sess.Stats())
 
 			first, second := a, b
 			if closer == "answerer" {
