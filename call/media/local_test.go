@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"errors"
 	"image"
 	"runtime"
 	"sync/atomic"
@@ -191,4 +192,35 @@ func TestCameraOffReleasesSource(t *testing.T) {
 	eventually(t, "the source resumed", func() bool { return src.resumes.Load() == 1 })
 	eventually(t, "a keyframe and the picture again", func() bool { return l.Stats().KeyFrames > keys && !black.Load() })
 	assert.Equal(t, int64(1), src.pauses.Load())
+}
+
+// flakySource fails its first reads, like a camera being plugged in.
+type flakySource struct {
+	*tickerVideo
+	failures atomic.Int64
+}
+
+func (s *flakySource) read() (image.Image, func(), error) {
+	if s.failures.Add(-1) >= 0 {
+		return nil, nil, errors.New("camera unplugged")
+	}
+	return s.tickerVideo.read()
+}
+
+func TestVideoSourceErrors(t *testing.T) {
+	const w, h, fps = 160, 120, 30
+	src := &flakySource{tickerVideo: &tickerVideo{pat: newTestPattern(w, h), period: time.Second / fps, done: make(chan struct{})}}
+	src.failures.Store(3)
+	tone := &toneAudio{tone: newToneGen(440, audioRate), done: make(chan struct{}),
+		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: 960, Channels: 1, SamplingRate: audioRate})}
+	l, err := newLocal(nil, w, h, fps, src, tone,
+		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
+		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	require.NoError(t, err)
+	require.NoError(t, l.Start(context.Background()))
+	eventually(t, "the picture after the errors", func() bool { return l.Stats().VideoFrames >= 8 })
+	s := l.Stats()
+	assert.Equal(t, uint64(3), s.VideoDropped)
+	assert.Equal(t, w, s.Width)
+	require.NoError(t, l.Close())
 }

@@ -22,6 +22,7 @@ type videoState struct {
 	lastPreview time.Time
 	size        image.Rectangle // size of the last picture, for the black frames
 	paused      bool            // the source was paused while the picture is off
+	failures    int             // consecutive source errors
 }
 
 // videoLoop reads pictures from the source at the source's pace, encodes them and writes them
@@ -52,15 +53,21 @@ func (l *Local) videoLoop() {
 			if l.stopped() || errors.Is(err, io.EOF) {
 				return
 			}
-			l.log.Warn("media: video source", "err", err)
+			// A broken camera: log now and then, send black frames, retry with a backoff.
+			st.failures++
+			if st.failures&(st.failures-1) == 0 {
+				l.log.Warn("media: video source", "err", err, "failures", st.failures)
+			}
 			l.countVideoDrop()
 			select {
 			case <-l.done:
 				return
-			case <-time.After(100 * time.Millisecond):
+			case <-time.After(min(100*time.Millisecond<<min(st.failures-1, 5), 2*time.Second)):
 			}
+			l.encode(&st, l.blackFrame(st.size), time.Now())
 			continue
 		}
+		st.failures = 0
 		l.encode(&st, img, time.Now())
 		release()
 	}
