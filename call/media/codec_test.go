@@ -319,3 +319,56 @@ func TestOpusDecoderRejectsHugePacket(t *testing.T) {
 	_, err = dec.Decode(make([]byte, MaxOpusPacket+1), make([]int16, MaxOpusFrame))
 	assert.ErrorIs(t, err, ErrDecode)
 }
+
+func TestOpusDecodeFEC(t *testing.T) {
+	s := newOpusStream(t, 440)
+	dec, err := NewOpusDecoder(48000, 1)
+	require.NoError(t, err)
+	defer dec.Close()
+	pcm := make([]int16, 960)
+	for range 5 {
+		_, err := dec.Decode(s.next(t), pcm)
+		require.NoError(t, err)
+	}
+	s.next(t) // lost
+	next := s.next(t)
+	n, err := dec.DecodeFEC(next, pcm)
+	require.NoError(t, err)
+	assert.Equal(t, 960, n)
+	n, err = dec.Decode(next, pcm)
+	require.NoError(t, err)
+	assert.Equal(t, 960, n)
+	_, err = dec.DecodeFEC(nil, pcm)
+	assert.ErrorIs(t, err, ErrBadOptions)
+}
+
+func TestVP8SizeChange(t *testing.T) {
+	dec, err := NewVP8Decoder()
+	require.NoError(t, err)
+	defer dec.Close()
+	for _, size := range []image.Point{{320, 240}, {160, 120}, {640, 360}} {
+		s := newVP8Stream(t, size.X, size.Y)
+		for range 3 {
+			img, err := dec.Decode(s.next(t))
+			require.NoError(t, err)
+			assert.Equal(t, image.Rect(0, 0, size.X, size.Y), img.Rect)
+		}
+	}
+}
+
+func TestCopyYCbCr(t *testing.T) {
+	src := newTestPattern(64, 48).next()
+	sub := src.SubImage(image.Rect(10, 6, 42, 30)).(*image.YCbCr)
+	cp := CopyYCbCr(nil, sub)
+	require.Equal(t, image.Rect(0, 0, 32, 24), cp.Rect)
+	for y := range 24 {
+		for x := range 32 {
+			require.Equal(t, sub.YCbCrAt(10+x, 6+y), cp.YCbCrAt(x, y), "at %d,%d", x, y)
+		}
+	}
+	again := CopyYCbCr(cp, sub)
+	assert.Same(t, cp, again, "a large enough destination is reused")
+	other := CopyYCbCr(cp, src)
+	assert.Equal(t, src.Rect, other.Rect)
+	assert.Equal(t, src.Y, other.Y)
+}

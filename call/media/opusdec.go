@@ -64,6 +64,21 @@ func (d *OpusDecoder) Channels() int { return d.channels }
 // len(pcm)/Channels() samples per channel (use 20 ms worth for one lost packet). Garbage input
 // returns an error wrapping ErrDecode and leaves the decoder usable.
 func (d *OpusDecoder) Decode(packet []byte, pcm []int16) (samplesPerChannel int, err error) {
+	return d.decode(packet, pcm, false)
+}
+
+// DecodeFEC recovers a lost packet from the forward error correction data carried by the packet
+// that follows it (Opus in-band FEC, "useinbandfec=1" in the SDP). len(pcm)/Channels() must be
+// the duration of the lost packet (960 for 20 ms at 48 kHz); when next carries no FEC data,
+// libopus conceals the loss instead. Decode next itself afterwards.
+func (d *OpusDecoder) DecodeFEC(next []byte, pcm []int16) (samplesPerChannel int, err error) {
+	if len(next) == 0 {
+		return 0, fmt.Errorf("%w: Opus FEC needs the next packet", ErrBadOptions)
+	}
+	return d.decode(next, pcm, true)
+}
+
+func (d *OpusDecoder) decode(packet []byte, pcm []int16, fec bool) (int, error) {
 	if len(packet) > MaxOpusPacket {
 		return 0, fmt.Errorf("%w: Opus packet of %d bytes is too large", ErrDecode, len(packet))
 	}
@@ -80,8 +95,12 @@ func (d *OpusDecoder) Decode(packet []byte, pcm []int16) (samplesPerChannel int,
 	if len(packet) > 0 {
 		data = (*C.uchar)(unsafe.Pointer(&packet[0]))
 	}
+	var decodeFEC C.int
+	if fec {
+		decodeFEC = 1
+	}
 	n := C.opus_decode(d.dec, data, C.opus_int32(len(packet)),
-		(*C.opus_int16)(unsafe.Pointer(&pcm[0])), C.int(frameSize), 0)
+		(*C.opus_int16)(unsafe.Pointer(&pcm[0])), C.int(frameSize), decodeFEC)
 	if n < 0 {
 		return 0, fmt.Errorf("%w: Opus: %s", ErrDecode, C.GoString(C.opus_strerror(n)))
 	}

@@ -34,7 +34,8 @@ type PlayerStats struct {
 
 // Player plays PCM through the default audio output device (miniaudio), behind a small jitter
 // buffer. It implements AudioSink: hand it the PCM of an OpusDecoder. Any sample rate and 1 or 2
-// channels are accepted (converted to 48 kHz stereo); Samples never blocks.
+// channels are accepted (converted to 48 kHz stereo); Samples never blocks. A Player plays one
+// stream: it does not mix, so give each incoming audio track its own Player.
 type Player struct {
 	ctx *malgo.AllocatedContext
 	dev *malgo.Device
