@@ -340,6 +340,7 @@ func (p *Phone) Decline(ctx context.Context, callID string) error {
 
 // Hangup ends the current call, whatever its state: it cancels an unanswered outgoing call,
 // declines a ringing incoming one, and hangs up a connected one. With no call it does nothing.
+// The call ends here at once, even when the server cannot be told (the error then says so).
 func (p *Phone) Hangup(ctx context.Context) error {
 	p.mu.Lock()
 	c := p.call

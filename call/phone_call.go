@@ -72,6 +72,9 @@ func (p *Phone) onRinging(m signal.Message) {
 func (p *Phone) onRing(m signal.Message) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.call != nil && p.call.id == m.Call {
+		return // a repeated ring for the call we already have
+	}
 	if p.call != nil {
 		// One call at a time: the server may already refuse a second one as busy; if not, we do.
 		p.log.Info("declining a call while busy", "call", m.Call)
