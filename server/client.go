@@ -73,7 +73,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.removeClient(c)
-	conn, err := websocket.Accept(w, r, nil)
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
 		s.log.Info("websocket accept", "err", err)
 		return
@@ -97,6 +97,13 @@ func (c *client) run() {
 	c.loop(ctx, in)
 
 	c.s.hub.leave(c)
+	if c.role == signal.RoleDevice {
+		sctx, scancel := storeCtx()
+		if err := c.s.cfg.Store.TouchDevice(sctx, c.id, c.s.cfg.Now()); err != nil {
+			c.s.log.Warn("touch device", "device", c.id, "err", err)
+		}
+		scancel()
+	}
 	c.stop(websocket.StatusNormalClosure, "", false)
 	if c.abrupt {
 		c.conn.CloseNow() // unblocks a writer stuck on a client that does not read

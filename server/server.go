@@ -19,6 +19,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -58,7 +59,8 @@ type Config struct {
 	// PingInterval is how often the server pings each connection; 25 s when zero.
 	PingInterval time.Duration
 	ICEServers   []signal.ICEServer
-	// BaseURL is the server's public URL (scheme://host[:port]), used in printed links.
+	// BaseURL is the server's public URL (scheme://host[:port]): pages from its host may open
+	// the WebSocket even behind a proxy that rewrites Host.
 	BaseURL string
 	// Web holds the family page: family.html, family.js, ... at its root. /j/ and /static/
 	// answer 404 when nil.
@@ -81,6 +83,7 @@ type Server struct {
 	linkLimit   *limiter
 	helloLimit  *limiter
 	enrollLimit *limiter
+	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
 
 	mu      sync.Mutex
 	closing bool
@@ -129,6 +132,15 @@ func New(cfg Config) (*Server, error) {
 		linkLimit:   newLimiter(cfg.LinkLookups, RateLimit{PerMinute: 30, Burst: 20}, cfg.Now),
 		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
+	}
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("server: %w: BaseURL %q is not an absolute URL", ErrConfig, cfg.BaseURL)
+		}
+		// Pages served under the public name may open the WebSocket even when a proxy
+		// changes the Host header.
+		s.origins = []string{u.Host}
 	}
 	s.hub = newHub(s)
 	return s, nil
