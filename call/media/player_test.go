@@ -32,9 +32,7 @@ func TestPlayerDevice(t *testing.T) {
 }
 
 // newBufferOnlyPlayer is a Player without a device: the test calls fill as the audio thread would.
-func newBufferOnlyPlayer() *Player {
-	return &Player{ring: make([]int16, frames(playerMax)*playerChannels)}
-}
+func newBufferOnlyPlayer() *Player { return newMixer() }
 
 // pull runs the audio callback for n frames and returns the stereo samples it wrote.
 func pull(p *Player, n int) []int16 {
@@ -115,4 +113,42 @@ func TestPlayerStereoAndResample(t *testing.T) {
 	r.Samples(in, 0, 1)
 	r.Samples(in, 48000, 0)
 	assert.Equal(t, time.Duration(0), r.Stats().Buffered)
+}
+
+func TestPlayerMixesStreams(t *testing.T) {
+	p := newBufferOnlyPlayer()
+	voice := p.NewStream()
+	beep := p.NewStream()
+	ones := make([]int16, 960*3)
+	for i := range ones {
+		ones[i] = 1000
+	}
+	loud := make([]int16, 960*3)
+	for i := range loud {
+		loud[i] = 32000
+	}
+	voice.Samples(ones, 48000, 1)
+	beep.Samples(ones, 48000, 1)
+	p.Samples(loud, 48000, 1)
+	got := pull(p, 100)
+	assert.Equal(t, int16(32767), got[0], "the mix saturates instead of wrapping")
+}
+
+func TestPlayerStreamClose(t *testing.T) {
+	p := newBufferOnlyPlayer()
+	a, b := p.NewStream(), p.NewStream()
+	tone := make([]int16, 960*3)
+	for i := range tone {
+		tone[i] = 1000
+	}
+	a.Samples(tone, 48000, 1)
+	b.Samples(tone, 48000, 1)
+	assert.Equal(t, int16(2000), pull(p, 10)[0], "two streams add up")
+	require.NoError(t, a.Close())
+	require.NoError(t, a.Close())
+	assert.Equal(t, int16(1000), pull(p, 10)[0], "a closed stream leaves the mix")
+	a.Samples(tone, 48000, 1) // ignored: not in the mix any more
+	assert.Equal(t, int16(1000), pull(p, 10)[0])
+	require.NoError(t, p.Close())
+	b.Samples(tone, 48000, 1) // ignored once the player is closed
 }
