@@ -62,44 +62,44 @@ func (s *Server) helloDevice(ctx context.Context, c *client, m signal.Message, n
 	if d.Revoked {
 		return nil, ErrDeviceRevoked
 	}
-	cfg, patientID, err := s.deviceConfig(ctx, d)
+	cfg, err := s.deviceConfig(ctx, d)
 	if err != nil {
 		return nil, err
 	}
 	if err := st.TouchDevice(ctx, d.ID, s.cfg.Now()); err != nil {
 		s.log.Warn("touch device", "device", d.ID, "err", err)
 	}
-	c.role, c.id, c.bedID, c.patientID = signal.RoleDevice, d.ID, d.BedID, patientID
+	c.role, c.id, c.bedID = signal.RoleDevice, d.ID, d.BedID
 	return cfg, nil
 }
 
 // deviceConfig is what device d needs to know: its ward and bed, its patient and contacts.
-func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Config, string, error) {
+func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Config, error) {
 	st := s.cfg.Store
 	cfg := &signal.Config{}
 	w, err := st.Ward(ctx, d.WardID)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	cfg.Ward = w.Name
 	if d.BedID == "" {
-		return cfg, "", nil
+		return cfg, nil
 	}
 	b, err := st.Bed(ctx, d.BedID)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	cfg.Bed = b.Name
 	p, err := st.PatientInBed(ctx, d.BedID)
 	if errors.Is(err, store.ErrNotFound) {
-		return cfg, "", nil
+		return cfg, nil
 	} else if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	cfg.Patient, cfg.Language, cfg.AutoAnswer = p.FirstName, p.Language, p.AutoAnswer
 	contacts, err := st.Contacts(ctx, p.ID)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	for _, k := range contacts {
 		cfg.Contacts = append(cfg.Contacts, signal.Contact{
@@ -107,7 +107,7 @@ func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Conf
 			Photo: k.PhotoHash,
 		})
 	}
-	return cfg, p.ID, nil
+	return cfg, nil
 }
 
 // hashToken is how family link tokens are stored: SHA-256 of the exact token.
@@ -157,7 +157,7 @@ func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*sig
 		return nil, err
 	}
 	cfg := familyConfig(k, p)
-	c.role, c.id, c.bedID, c.patientID, c.tokenHash = signal.RoleFamily, k.ID, p.BedID, p.ID, th
+	c.role, c.id, c.bedID, c.tokenHash = signal.RoleFamily, k.ID, p.BedID, th
 	return cfg, nil
 }
 

@@ -50,7 +50,6 @@ type client struct {
 	role      signal.Role
 	id        string // device id or contact id
 	bedID     string
-	patientID string
 	tokenHash []byte // a family client's link token hash, to re-check the link
 
 	// Guarded by hub.mu.
@@ -128,7 +127,7 @@ func (c *client) enqueue(data []byte) {
 	select {
 	case c.out <- data:
 	default:
-		c.s.log.Warn("dropping slow client", "role", c.role, "ip", c.ip)
+		c.s.log.Warn("dropping slow client", "ip", c.ip)
 		c.stop(websocket.StatusPolicyViolation, "too slow", true)
 	}
 }

@@ -188,10 +188,3 @@ func (h *hub) logCalls(recs []store.CallRecord) {
 			slog.String("patient", r.PatientID), slog.String("contact", r.ContactID))
 	}
 }
-
-// onlineDevice reports whether the bed's device is connected.
-func (h *hub) onlineDevice(bedID string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.beds[bedID] != nil
-}

@@ -38,7 +38,7 @@ func (s *Server) refreshDevice(ctx context.Context, c *client) error {
 	} else if err != nil {
 		return fmt.Errorf("server: refresh device %s: %w", c.id, err)
 	}
-	cfg, _, err := s.deviceConfig(ctx, d)
+	cfg, err := s.deviceConfig(ctx, d)
 	if err != nil {
 		return fmt.Errorf("server: refresh device %s: %w", c.id, err)
 	}
