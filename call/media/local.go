@@ -67,12 +67,14 @@ type Local struct {
 	venc       codec.ReadCloser
 	aenc       codec.ReadCloser
 	keyCtl     codec.KeyFrameController // nil when the encoder cannot force keyframes
+	rateCtl    codec.BitRateController  // nil when the encoder cannot change its bit rate
 	fps        int
 	width      int // configured picture size, for black frames before the first picture
 	height     int
 	wake       chan struct{} // SetVideoEnabled(true) wakes the loop waiting between black frames
 
 	keyReq  atomic.Bool
+	rateReq atomic.Int64 // bit rate asked by SetVideoBitRate, applied by the video loop; 0: none
 	videoOn atomic.Bool
 	audioOn atomic.Bool
 	preview atomic.Pointer[sinkBox]
@@ -108,6 +110,7 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 		done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	l.videoOn.Store(true)
 	l.audioOn.Store(true)
+	l.stats.VideoBitRate = videoBitRate(w, h)
 	fail := func(err error) (*Local, error) {
 		l.release()
 		return nil, err
@@ -137,6 +140,9 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 	}
 	if kc, ok := l.venc.Controller().(codec.KeyFrameController); ok {
 		l.keyCtl = kc
+	}
+	if rc, ok := l.venc.Controller().(codec.BitRateController); ok {
+		l.rateCtl = rc
 	}
 	l.aenc, err = buildAudio(audio.ReaderFunc(l.readAudio))
 	if err != nil {
@@ -189,6 +195,13 @@ func (l *Local) SetVideoEnabled(on bool) {
 		default:
 		}
 	}
+}
+
+// SetVideoBitRate changes the VP8 target bit rate (bits per second, clamped to 50 kbit/s ..
+// 4 Mbit/s) from the next frame on, for example from a congestion controller's estimate.
+// The default is about 1 Mbit/s at 640x480.
+func (l *Local) SetVideoBitRate(bps int) {
+	l.rateReq.Store(int64(min(max(bps, 50_000), 4_000_000)))
 }
 
 // SetAudioEnabled mutes (false) or unmutes (true) the microphone. While muted, silence is sent.

@@ -82,6 +82,12 @@ func TestLocalStartClose(t *testing.T) {
 	l.RequestKeyFrame()
 	eventually(t, "a keyframe after RequestKeyFrame", func() bool { return l.Stats().KeyFrames > keys })
 
+	assert.Equal(t, videoBitRate(320, 240), s.VideoBitRate)
+	l.SetVideoBitRate(200_000)
+	eventually(t, "the new bit rate", func() bool { return l.Stats().VideoBitRate == 200_000 })
+	l.SetVideoBitRate(1)
+	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == 50_000 })
+
 	l.SetVideoEnabled(false)
 	l.SetAudioEnabled(false)
 	frames := l.Stats().VideoFrames

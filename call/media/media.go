@@ -95,6 +95,7 @@ type LocalStats struct {
 	AudioBytes     uint64        // bytes of encoded audio
 	AudioEncodeErr uint64        // Opus encoder errors
 	Width, Height  int           // size of the last encoded frame
+	VideoBitRate   int           // VP8 target, bits per second
 }
 
 // MeanEncodeTime is the mean time spent encoding one video frame.

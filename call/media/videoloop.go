@@ -103,6 +103,14 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 		st.lastPreview = now
 		p.s.Frame(img)
 	}
+	if bps := l.rateReq.Swap(0); bps != 0 && l.rateCtl != nil {
+		if err := l.rateCtl.SetBitRate(int(bps)); err != nil {
+			l.log.Warn("media: set bit rate", "err", err)
+		}
+		l.statsMu.Lock()
+		l.stats.VideoBitRate = int(bps)
+		l.statsMu.Unlock()
+	}
 	if l.keyCtl != nil && l.keyReq.Swap(false) {
 		if err := l.keyCtl.ForceKeyFrame(); err != nil {
 			l.log.Warn("media: force keyframe", "err", err)
