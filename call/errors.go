@@ -1,6 +1,11 @@
 package call
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"bedside/call/signal"
+)
 
 // The package's sentinel errors. Returned errors wrap them with %w and context.
 var (
@@ -19,8 +24,41 @@ var (
 	ErrNoSuchCall = errors.New("call: no such call")
 	// ErrBadState means the call is not in a state where this is allowed.
 	ErrBadState = errors.New("call: not allowed in this call state")
-	// ErrCallEnded means the call ended before the request completed; the Event says why.
+	// ErrCallEnded means the call ended before the request completed; the *EndedError says why.
 	ErrCallEnded = errors.New("call: call ended")
 	// ErrRemoteSDP means the other end's SDP or candidate could not be applied.
 	ErrRemoteSDP = errors.New("call: bad remote description")
 )
+
+// EndedError is the error Dial returns when the call ended before it could ring: the server
+// ended it at once (the callee is offline or busy) or refused the invite with a busy or
+// peer-offline error, or the connection dropped. errors.Is(err, ErrCallEnded) holds, and
+// Reason says why in the protocol's words, for the UI.
+type EndedError struct {
+	Reason signal.Reason
+	Err    error // the server's *signal.Error or the connection's error, when there was one
+}
+
+func (e *EndedError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("call: call ended (%s): %v", e.Reason, e.Err)
+	}
+	return fmt.Sprintf("call: call ended (%s)", e.Reason)
+}
+
+// Is makes errors.Is(err, ErrCallEnded) true.
+func (e *EndedError) Is(target error) bool { return target == ErrCallEnded }
+
+// Unwrap returns the underlying error, if any.
+func (e *EndedError) Unwrap() error { return e.Err }
+
+// reasonFor maps a server error refusing an invite to an end reason.
+func reasonFor(code signal.Code) signal.Reason {
+	switch code {
+	case signal.CodeBusy:
+		return signal.ReasonBusy
+	case signal.CodePeerOffline:
+		return signal.ReasonOffline
+	}
+	return signal.ReasonFailed
+}

@@ -244,7 +244,8 @@ func (p *Phone) emit(e Event) {
 
 // Dial calls to (a contact id; empty for a family page calling its patient) and returns the new
 // call's id once the server says it rings. The call's progress then comes as Events. If the
-// server refuses (the callee is offline or busy, say) Dial returns the error and no Event.
+// call cannot ring (the callee is offline or busy, say) Dial returns an *EndedError with the
+// reason, and no Event; ErrBusy when this phone already has a call.
 func (p *Phone) Dial(ctx context.Context, to string) (string, error) {
 	if to != "" && !signal.ValidID(to) {
 		return "", fmt.Errorf("%w: malformed contact id", ErrConfig)
@@ -377,7 +378,7 @@ func (p *Phone) abandonLocked() {
 	p.call = nil
 	p.abandoned++
 	if c.dialed != nil {
-		c.dialed <- dialOutcome{err: fmt.Errorf("%w: %s", ErrCallEnded, signal.ReasonCancelled)}
+		c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonCancelled}}
 		c.dialed = nil
 	}
 }

@@ -170,7 +170,7 @@ func (p *Phone) onEnded(m signal.Message) {
 	c := p.call
 	if c != nil && c.id == "" && c.dialed != nil {
 		// The invite was refused outright (the callee is offline, say).
-		c.dialed <- dialOutcome{err: fmt.Errorf("%w: %s", ErrCallEnded, m.Reason)}
+		c.dialed <- dialOutcome{err: &EndedError{Reason: m.Reason}}
 		p.call = nil
 		return
 	}
@@ -191,7 +191,7 @@ func (p *Phone) onError(m signal.Message) {
 	c := p.call
 	if c != nil && c.id == "" && c.dialed != nil && m.Call == "" {
 		// An error about no call in particular, while an invite waits: the invite's refusal.
-		c.dialed <- dialOutcome{err: fmt.Errorf("call: dial: %w", err)}
+		c.dialed <- dialOutcome{err: &EndedError{Reason: reasonFor(m.Code), Err: err}}
 		p.call = nil
 		return
 	}
@@ -213,7 +213,7 @@ func (p *Phone) onDisconnected(err error) {
 		return
 	}
 	if c.dialed != nil {
-		c.dialed <- dialOutcome{err: fmt.Errorf("call: dial: %w: %v", ErrNotConnected, err)}
+		c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonFailed, Err: fmt.Errorf("%w: %v", ErrNotConnected, err)}}
 		c.dialed = nil
 	}
 	p.abandoned = 0 // the server forgets invites with the connection
@@ -355,7 +355,7 @@ func (p *Phone) endLocked(reason signal.Reason, err error) *Session {
 		}
 	}
 	if c.dialed != nil {
-		c.dialed <- dialOutcome{err: fmt.Errorf("%w: %s", ErrCallEnded, reason)}
+		c.dialed <- dialOutcome{err: &EndedError{Reason: reason}}
 		c.dialed = nil
 	}
 	if c.id == "" {

@@ -166,6 +166,9 @@ func TestPhoneCallAndHangup(t *testing.T) {
 	require.Eventually(t, func() bool { return !hub.Online("anna") }, 10*time.Second, 20*time.Millisecond)
 	_, err = dev.Dial(ctx, "anna")
 	require.ErrorIs(t, err, ErrCallEnded)
+	var ended *EndedError
+	require.ErrorAs(t, err, &ended)
+	require.Equal(t, signal.ReasonOffline, ended.Reason)
 	require.Equal(t, Idle, dev.State())
 
 	dev.stop(t)
