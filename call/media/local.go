@@ -208,7 +208,8 @@ func (l *Local) SetVideoBitRate(bps int) {
 func (l *Local) SetAudioEnabled(on bool) { l.audioOn.Store(on) }
 
 // SetPreview sets the sink of the self-view (nil removes it). It receives the raw pictures before
-// encoding, at most about 15 per second, on the encoding goroutine: it must not block.
+// encoding, at most about 15 per second, on the encoding goroutine: it must not block, and must
+// not call Close.
 func (l *Local) SetPreview(s VideoSink) {
 	if s == nil {
 		l.preview.Store(nil)
@@ -321,7 +322,7 @@ func (l *Local) audioLoop() {
 			continue
 		}
 		if err := l.audioTrack.WriteSample(pmedia.Sample{Data: data, Duration: audioFrame}); err != nil {
-			l.log.Warn("media: write audio sample", "err", err)
+			l.log.Debug("media: write audio sample", "err", err)
 		}
 		release()
 		l.statsMu.Lock()

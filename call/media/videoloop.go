@@ -139,7 +139,7 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	b := img.Bounds()
 	st.size = image.Rect(0, 0, b.Dx(), b.Dy())
 	if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
-		l.log.Warn("media: write video sample", "err", err)
+		l.log.Debug("media: write video sample", "err", err)
 	}
 	l.statsMu.Lock()
 	l.stats.VideoFrames++
