@@ -26,10 +26,12 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
 	assert.True(t, eval[bool](t, ctx, `document.getElementById('call').disabled`), "no Call while the tablet is offline")
 	assert.Equal(t, "Maria’s tablet is offline right now; we’ll tell you when it’s back.", noticeText(t, ctx))
+	screenshot(t, ctx, "family-tablet-offline")
 
 	tb := newTablet(t, w, true)
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
 	assert.Equal(t, "Maria’s tablet is back online. You can call now.", noticeText(t, ctx))
+	screenshot(t, ctx, "family-back-online")
 
 	w.stop()
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="restarting"],body[data-conn="retrying"]`)))
@@ -38,6 +40,7 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 		"The service is restarting. We’ll reconnect in a moment.",
 		"We lost the connection. Trying again…",
 	}, noticeText(t, ctx))
+	screenshot(t, ctx, "family-server-restarting")
 
 	w.startAgain()
 	eventually(t, "the tablet reconnects", func() bool { return tb.phone.Connected() })

@@ -72,7 +72,7 @@ function notices(app, t, name) {
   if (app.conn === 'restarting') list.push({ text: t('serverRestarting') });
   else if (app.conn === 'retrying') list.push({ text: t('connectionLost') });
   else if (app.conn === 'open' && !app.online) list.push({ text: t('offline', { name }) });
-  if (app.notice) list.push({ text: app.notice.keys.map((k) => t(k, { name })).join('\n') });
+  if (app.notice) list.push({ text: app.notice.keys.map((k) => t(k, { name })).join('\n'), good: app.notice.keys[0] === 'backOnline' });
   return list;
 }
 
@@ -95,6 +95,7 @@ export function render(app, t, notifier) {
 
   const list = notices(app, t, name);
   show(ui.notice, list.length > 0);
+  ui.notice.classList.toggle('good', list.length > 0 && list.every((n) => n.good));
   const notice = list.map((n) => n.text).join('\n');
   if (notice && ui.noticeText.textContent !== notice) ui.announce.textContent = notice;
   setText(ui.noticeText, notice);
@@ -111,6 +112,7 @@ export function render(app, t, notifier) {
   if (app.opening && !app.local) camText = 'cameraStarting';
   else if (!hasVideo) camText = 'cameraBlocked';
   setText(ui.noCameraText, t(camText));
+  ui.noCamera.classList.toggle('starting', camText === 'cameraStarting');
   ui.mute.setAttribute('aria-pressed', String(app.muted));
   setText(ui.muteLabel, t(app.muted ? 'unmute' : 'mute'));
   ui.camera.setAttribute('aria-pressed', String(app.cameraOff));
@@ -118,7 +120,7 @@ export function render(app, t, notifier) {
   setText(ui.cameraLabel, t(app.cameraOff ? 'cameraOn' : 'cameraOff'));
   const connected = c && c.phase === 'connected';
   setText(ui.hangupLabel, t(c && c.dir === 'out' && !connected ? 'cancel' : 'hangup'));
-  setText(ui.stageTitle, connected ? name : t('calling', { name }));
+  setText(ui.stageTitle, connected || (c && c.dir === 'in') ? name : t('calling', { name }));
   let phase = '';
   if (connected) phase = t('duration', { time: clock((Date.now() - c.startedAt) / 1000) });
   else if (c && c.phase === 'inviting') phase = t('connecting');
