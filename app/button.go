@@ -132,7 +132,7 @@ func (r *bigButtonRenderer) MinSize() fyne.Size {
 		h = fyne.Max(h, r.iconSize())
 	}
 	if r.b.Compact {
-		return fyne.NewSize(fyne.Max(w+pad, 52), fyne.Max(h+pad, 52))
+		return fyne.NewSize(fyne.Max(w+pad, 48), fyne.Max(h+pad/2, 48))
 	}
 	return fyne.NewSize(fyne.Max(w+2*pad, 96), fyne.Max(h+2*pad, 88))
 }

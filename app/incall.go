@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"image/color"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,6 +23,7 @@ type inCallScreen struct {
 	reconnecting fyne.CanvasObject
 	mute, camera *BigButton
 	hangup       *BigButton
+	selfBox      fyne.CanvasObject
 	connectedAt  time.Time
 	ticker       *ticker
 }
@@ -71,10 +73,10 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 		k.cameraOff = !k.cameraOff
 		if k.cameraOff {
 			s.camera.Text, s.camera.Icon = tr.T("incall.cameraon"), icon("camera")
-			k.selfView.Hide()
+			s.selfBox.Hide()
 		} else {
 			s.camera.Text, s.camera.Icon = tr.T("incall.cameraoff"), icon("camera-off")
-			k.selfView.Show()
+			s.selfBox.Show()
 		}
 		s.camera.Refresh()
 		if p := k.currentPhone(); p != nil && !test {
@@ -89,6 +91,10 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 		k.showHome()
 	})
 	k.selfView.Show()
+	frame := canvas.NewRectangle(color.Transparent)
+	frame.StrokeColor = colForeground
+	frame.StrokeWidth = 3
+	s.selfBox = container.NewStack(k.selfView, frame)
 
 	if test {
 		s.name.Text = tr.T("incall.test")
@@ -105,7 +111,7 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	controls := container.NewGridWithColumns(3, s.mute, s.camera, s.hangup)
 	barBg := canvas.NewRectangle(colShade)
 	bar := container.NewStack(barBg, container.NewPadded(controls))
-	content := container.New(&inCallLayout{}, k.remoteView, top, k.selfView, s.reconnecting, s.status, bar)
+	content := container.New(&inCallLayout{}, k.remoteView, top, s.selfBox, s.reconnecting, s.status, bar)
 	k.ui = uiRefs{incall: s}
 	k.show(screenInCall, content, func() {
 		s.ticker.stop()

@@ -7,6 +7,9 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
+// keySize is the size of the keys' labels.
+const keySize = 28
+
 // backspaceKey marks where newKeypad puts its backspace key.
 const backspaceKey = '⌫'
 
@@ -27,7 +30,7 @@ func newKeypad(keys string, cols int, entry *widget.Entry, maxLen int, extra ...
 			}
 			entry.SetText(entry.Text + s)
 		})
-		b.TextSize = sizeName
+		b.TextSize = keySize
 		b.Compact = true
 		objs = append(objs, b)
 	}
@@ -42,7 +45,7 @@ func backspace(entry *widget.Entry) *BigButton {
 			entry.SetText(string(t[:len(t)-1]))
 		}
 	})
-	b.TextSize = sizeName
+	b.TextSize = keySize
 	b.Compact = true
 	return b
 }

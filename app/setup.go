@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"bedside/provisioning"
@@ -24,12 +23,12 @@ type setupScreen struct {
 func (k *Kiosk) showSetup() {
 	tr := k.tr
 	s := &setupScreen{}
-	title := newFitText(tr.T("setup.title"), sizeTitle, sizeName, colForeground, true, fyne.TextAlignLeading)
+	title := newFitText(tr.T("setup.title"), sizeName, sizeBody, colForeground, true, fyne.TextAlignLeading)
 	howto := widget.NewLabel(tr.T("setup.howto"))
 	howto.Wrapping = fyne.TextWrapWord
 
 	s.entry = widget.NewEntry()
-	s.entry.SetPlaceHolder("ABCD-EFGH")
+	s.entry.SetPlaceHolder(tr.T("setup.code") + ": ABCD-EFGH")
 	s.entry.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
 	s.entry.OnChanged = func(text string) {
 		norm := provisioning.NormalizeCode(text)
@@ -44,20 +43,18 @@ func (k *Kiosk) showSetup() {
 	}
 	s.entry.OnSubmitted = func(string) { k.pairNow(s) }
 	s.status = canvas.NewText("", colPrimary)
-	s.status.TextSize = sizeBody
+	s.status.TextSize = 20
 	s.status.TextStyle = fyne.TextStyle{Bold: true}
 	s.pair = NewBigButton(tr.T("setup.pair"), nil, colAnswer, func() { k.pairNow(s) })
 	clear := NewBigButton(tr.T("setup.clear"), nil, colSurface, func() { s.entry.SetText("") })
 	clear.Compact, s.pair.Compact = true, true
 
-	label := canvas.NewText(tr.T("setup.code"), colMuted)
-	label.TextSize = sizeBody
 	codeRow := container.NewBorder(nil, nil, nil, container.NewHBox(clear, s.pair), s.entry)
 	keys := newKeypad(provisioning.CodeAlphabet+string(backspaceKey), 11, s.entry, provisioning.CodeLen)
-	top := container.NewVBox(title, howto, label, codeRow, s.status)
-	content := container.NewVScroll(container.NewBorder(top, nil, nil, nil, keys))
+	top := container.NewVBox(title, howto, codeRow, s.status)
+	content := container.NewBorder(top, nil, nil, nil, keys)
 	k.ui = uiRefs{setup: s}
-	k.show(screenSetup, container.New(layout.NewCustomPaddedLayout(24, 24, 32, 32), content), nil)
+	k.show(screenSetup, padded(content), nil)
 }
 
 // pairNow sends the typed code to the Pairer and shows what happened.
