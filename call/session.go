@@ -28,7 +28,8 @@ type SessionConfig struct {
 	ICEServers []signal.ICEServer
 	// OnCandidate gets each local ICE candidate, to send to the other end.
 	OnCandidate func(signal.Candidate)
-	// OnState gets every change of the connection's state, PeerClosed included.
+	// OnState gets the connection's state each time it changes, in order (a state that lasted
+	// only an instant may be skipped), PeerClosed after Close included. Calls never overlap.
 	OnState func(PeerState)
 	// OnFirstFrame is called once, when the first remote video frame has been decoded.
 	OnFirstFrame func()
@@ -48,6 +49,9 @@ type Session struct {
 	wg      sync.WaitGroup
 
 	counters counters
+
+	// stateMu serialises state reports (it is held while OnState runs).
+	stateMu sync.Mutex
 
 	mu         sync.Mutex
 	closed     bool
@@ -215,11 +219,20 @@ func (s *Session) onICECandidate(c *webrtc.ICECandidate) {
 	s.cfg.OnCandidate(signal.Candidate{Candidate: init.Candidate, SDPMid: init.SDPMid, SDPMLineIndex: init.SDPMLineIndex})
 }
 
-func (s *Session) onConnectionState(pcs webrtc.PeerConnectionState) {
-	state := peerState(pcs)
+// onConnectionState runs on a goroutine pion starts for each change, so two changes in quick
+// succession can arrive out of order. It therefore reports the connection's state as it is now,
+// one report at a time, and only when it differs from the last one.
+func (s *Session) onConnectionState(webrtc.PeerConnectionState) {
+	s.stateMu.Lock()
+	defer s.stateMu.Unlock()
+	state := peerState(s.pc.ConnectionState())
 	s.mu.Lock()
+	changed := s.stats.State != state
 	s.stats.State = state
 	s.mu.Unlock()
+	if !changed {
+		return
+	}
 	s.log.Debug("peer connection state", "state", state.String())
 	if state == PeerConnected && s.cfg.Local != nil {
 		// The encoder is mid-stream: start the new peer on a keyframe.
