@@ -207,18 +207,44 @@ func TestPhonePeerVanishes(t *testing.T) {
 }
 
 func TestPhoneBusy(t *testing.T) {
-	hub, dev, fam := newHubPair(t, Config{AutoAnswer: true}, Config{})
+	signer := newTestSigner(t, "tablet-1")
+	hub, err := calltest.NewHub(calltest.HubConfig{
+		Device: "tablet-1",
+		Family: map[string]signal.Party{
+			"anna-token": {ID: "anna", Name: "Anna"},
+			"bob-token":  {ID: "bob", Name: "Bob"},
+		},
+		RingBusy: true, // the hub rings the tablet even in a call: the phone must refuse
+	})
+	require.NoError(t, err)
 	defer hub.Close()
+	local := newTestLocal(t)
+	defer local.Close()
+	dev := startPhone(t, Config{ServerURL: hub.URL(), Signer: signer, Media: local, AutoAnswer: true})
 	defer dev.stop(t)
-	defer fam.stop(t)
+	anna := startPhone(t, Config{ServerURL: hub.URL(), FamilyToken: "anna-token", Media: local})
+	defer anna.stop(t)
+	bob := startPhone(t, Config{ServerURL: hub.URL(), FamilyToken: "bob-token"})
+	defer bob.stop(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	_, err := fam.Dial(ctx, "")
+
+	_, err = anna.Dial(ctx, "")
 	require.NoError(t, err)
 	dev.waitState(t, InCall)
-	// The device ringing Anna while already in a call is refused by the phone itself.
+	anna.waitState(t, InCall)
+
+	// The tablet dialling while in a call is refused by the phone itself.
 	_, err = dev.Dial(ctx, "anna")
 	require.ErrorIs(t, err, ErrBusy)
+
+	// Bob rings the tablet while it is in a call with Anna: the tablet declines, the call with
+	// Anna goes on.
+	_, err = bob.Dial(ctx, "")
+	require.NoError(t, err)
+	require.Equal(t, signal.ReasonDeclined, bob.waitState(t, Ended).Reason)
+	require.Equal(t, InCall, dev.State())
+	require.Equal(t, InCall, anna.State())
 }
 
 func TestPhoneConfigErrors(t *testing.T) {

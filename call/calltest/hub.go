@@ -30,6 +30,9 @@ type HubConfig struct {
 	Family map[string]signal.Party
 	// ICEServers are handed out in every welcome.
 	ICEServers []signal.ICEServer
+	// RingBusy rings a callee even while it is in a call, instead of ending the invite as
+	// busy, to test a client's own one-call-at-a-time rule.
+	RingBusy bool
 }
 
 // Hub is a minimal signaling server: it authenticates, relays invites, answers, SDP and
@@ -325,12 +328,15 @@ func (h *Hub) inviteLocked(c *hubClient, to string) {
 	case !online:
 		h.ended = append(h.ended, signal.ReasonOffline)
 		h.send(c, signal.Message{Type: signal.TypeEnded, Call: id, Reason: signal.ReasonOffline})
-	case callee.call != "":
+	case callee.call != "" && !h.cfg.RingBusy:
 		h.ended = append(h.ended, signal.ReasonBusy)
 		h.send(c, signal.Message{Type: signal.TypeEnded, Call: id, Reason: signal.ReasonBusy})
 	default:
 		h.calls[id] = &hubCall{id: id, caller: c.id, callee: to}
-		c.call, callee.call = id, id
+		c.call = id
+		if callee.call == "" {
+			callee.call = id
+		}
 		h.send(c, signal.Message{Type: signal.TypeRinging, Call: id})
 		h.send(callee, signal.Message{Type: signal.TypeRing, Call: id, From: &from})
 	}
