@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 	"golang.org/x/crypto/bcrypt"
 
@@ -64,7 +65,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.media, "media", "camera", "camera|test: real camera and microphone, or the synthetic source")
 	fs.BoolVar(&o.autoAnswer, "auto-answer", false, "answer every incoming call after the 5-second countdown")
 	fs.BoolVar(&o.windowed, "windowed", false, "run in a normal window, not locked fullscreen (development)")
-	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN (stored hashed in the data dir)")
+	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN, 4 to 12 digits (kept hashed in the app's preferences)")
 	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
 	if err := fs.Parse(args); err != nil {
@@ -115,7 +116,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	checkPIN, err := nursePIN(o.data, o.nursePIN, log)
+	checkPIN, err := nursePIN(a.Preferences(), o.nursePIN, log)
 	if err != nil {
 		return err
 	}
@@ -231,34 +232,32 @@ func (w *wiring) stopPhone() {
 	}
 }
 
-// nursePIN returns the PIN check: the bcrypt hash kept in dir/nurse-pin, set from pin when
-// given, else the default PIN (with a warning).
-func nursePIN(dir, pin string, log *slog.Logger) (func(string) bool, error) {
-	path := filepath.Join(dir, "nurse-pin")
+// prefNursePIN is the Fyne preference that keeps the nurse PIN's bcrypt hash. It lives in the
+// app's preferences, not in the data dir, because discharge wipes the data dir.
+const prefNursePIN = "nursePINHash"
+
+// nursePIN returns the PIN check: the bcrypt hash kept in the app's preferences, first set (or
+// replaced) from pin when given, else the default PIN (with a warning).
+func nursePIN(prefs fyne.Preferences, pin string, log *slog.Logger) (func(string) bool, error) {
 	if pin != "" {
-		if len(pin) < 4 || strings.Trim(pin, "0123456789") != "" {
-			return nil, errors.New("-nurse-pin must be at least 4 digits")
+		if len(pin) < 4 || len(pin) > 12 || strings.Trim(pin, "0123456789") != "" {
+			return nil, errors.New("-nurse-pin must be 4 to 12 digits")
 		}
 		h, err := bcrypt.GenerateFromPassword([]byte(pin), bcrypt.DefaultCost)
 		if err != nil {
 			return nil, err
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
+		prefs.SetString(prefNursePIN, string(h))
+	}
+	hash := prefs.String(prefNursePIN)
+	if hash == "" {
+		log.Warn("no nurse PIN set: the default one is in use; set one with -nurse-pin")
+		h, err := bcrypt.GenerateFromPassword([]byte(defaultNursePIN), bcrypt.MinCost)
+		if err != nil {
 			return nil, err
 		}
-		if err := os.WriteFile(path, h, 0o600); err != nil {
-			return nil, fmt.Errorf("save the nurse PIN: %w", err)
-		}
+		hash = string(h)
 	}
-	h, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		log.Warn("no nurse PIN set: the default one is in use; set one with -nurse-pin")
-		h, err = bcrypt.GenerateFromPassword([]byte(defaultNursePIN), bcrypt.MinCost)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read the nurse PIN: %w", err)
-	}
-	hash := strings.TrimSpace(string(h))
 	return func(p string) bool {
 		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) == nil
 	}, nil
