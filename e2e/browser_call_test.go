@@ -161,3 +161,33 @@ func TestBrowserDeclinesTablet(t *testing.T) {
 	waitState(t, ctx, "idle")
 	eventually(t, "the tablet hears the decline", func() bool { return tb.phone.State() == call.Idle })
 }
+
+// The family has the link open in two tabs; both ring, one answers, and the other says the
+// call was picked up elsewhere.
+func TestBrowserAnsweredElsewhere(t *testing.T) {
+	w := newWard(t, nil)
+	tb := newTablet(t, w, false)
+	first := newBrowser(t, "en-US")
+	second := newTab(t, first)
+	for _, ctx := range []context.Context{first, second} {
+		do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
+	}
+	eventually(t, "the tablet sees the family page online", func() bool {
+		cfg := tb.phone.Config()
+		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
+	})
+
+	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	_, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
+	require.NoError(t, err)
+	waitState(t, first, "ringing")
+	waitState(t, second, "ringing")
+	do(t, first, chromedp.Click(testID("answer")))
+	waitState(t, second, "ended")
+	assert.Equal(t, "Answered on another screen", messageTitle(t, second))
+	waitState(t, first, "in-call")
+	eventually(t, "the tablet is in the call", func() bool { return tb.phone.State() == call.InCall })
+	do(t, first, chromedp.Click(testID("hangup")))
+	waitState(t, first, "ended")
+}

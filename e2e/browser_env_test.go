@@ -159,10 +159,12 @@ func browserFlags(dataDir, lang string) []chromedp.ExecAllocatorOption {
 }
 
 // newBrowser starts a headless Chromium with a fresh profile and returns the context of its
-// first tab. The page's console is printed when the test fails.
-func newBrowser(t *testing.T, lang string) context.Context {
+// first tab; extra options come after the usual flags. The page's console is printed when the
+// test fails.
+func newBrowser(t *testing.T, lang string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserFlags(t.TempDir(), lang)...)
+	opts := append(browserFlags(t.TempDir(), lang), extra...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() {
 		cancel()
@@ -170,6 +172,22 @@ func newBrowser(t *testing.T, lang string) context.Context {
 	})
 	// The first Run starts the browser; it must not carry a timeout (that would end the browser).
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))
+	watchConsole(t, ctx)
+	return ctx
+}
+
+// newTab opens another tab in the browser of ctx.
+func newTab(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	tab, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	require.NoError(t, chromedp.Do(tab, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile)))
+	watchConsole(t, tab)
+	return tab
+}
+
+// watchConsole keeps the tab's console and prints it when the test fails.
+func watchConsole(t *testing.T, ctx context.Context) {
 	console := &lockedLines{}
 	go func() {
 		for m, err := range chromedp.Console(ctx) {
@@ -184,7 +202,6 @@ func newBrowser(t *testing.T, lang string) context.Context {
 			t.Logf("page console:\n%s", console.String())
 		}
 	})
-	return ctx
 }
 
 // do runs actions in the tab with the test's guard deadline.

@@ -64,3 +64,17 @@ func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
 	assert.Equal(t, "Questo link non funziona più.", messageTitle(t, ctx))
 	screenshot(t, ctx, "family-link-revoked-it")
 }
+
+// A family member who blocked the camera and microphone is told how to allow them, with a
+// button to try again; the page stays usable.
+func TestBrowserCameraDenied(t *testing.T) {
+	w := newWard(t, nil)
+	ctx := newBrowser(t, "en-US", chromedp.Flag("use-fake-ui-for-media-stream", "deny"))
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#notice-action`)))
+	assert.Equal(t, "idle", pageState(t, ctx))
+	assert.Contains(t, eval[string](t, ctx, `document.getElementById('notice-text').textContent`),
+		"Your camera and microphone are blocked, so Maria can’t see or hear you.")
+	assert.Equal(t, "Try again", eval[string](t, ctx, `document.getElementById('notice-action').textContent`))
+	screenshot(t, ctx, "family-camera-denied")
+}
