@@ -95,6 +95,11 @@ func (m *micSource) captured(_, in []byte, frames uint32) {
 }
 
 func (m *micSource) read() (wave.Audio, error) {
+	select { // closed wins over buffered chunks
+	case <-m.done:
+		return nil, io.EOF
+	default:
+	}
 	select {
 	case <-m.done:
 		return nil, io.EOF

@@ -64,6 +64,12 @@ func (s *tickerVideo) read() (image.Image, func(), error) {
 	if s.ticker == nil {
 		s.ticker = time.NewTicker(s.period)
 	}
+	select { // closed wins over a pending tick
+	case <-s.done:
+		s.ticker.Stop()
+		return nil, nil, io.EOF
+	default:
+	}
 	select {
 	case <-s.done:
 		s.ticker.Stop()
@@ -90,6 +96,12 @@ type toneAudio struct {
 func (s *toneAudio) read() (wave.Audio, error) {
 	if s.ticker == nil {
 		s.ticker = time.NewTicker(audioFrame)
+	}
+	select { // closed wins over a pending tick
+	case <-s.done:
+		s.ticker.Stop()
+		return nil, io.EOF
+	default:
 	}
 	select {
 	case <-s.done:

@@ -1,0 +1,77 @@
+package media
+
+import (
+	"errors"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const alsaNullEnv = "BEDSIDE_MEDIA_ALSA_NULL"
+
+// TestAudioDevicesOnALSANull runs the Player and the microphone capture on real miniaudio and
+// ALSA, with ALSA's "null" plugin as the default device (it plays nothing and records silence),
+// so that the device code runs on machines without a sound card. ALSA reads ~/.asoundrc when it
+// first starts, so the test runs itself again in a child process whose HOME holds one.
+func TestAudioDevicesOnALSANull(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("ALSA is Linux only")
+	}
+	if os.Getenv(alsaNullEnv) == "1" {
+		audioDevicesChild(t)
+		return
+	}
+	home := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(home, ".asoundrc"), []byte("pcm.!default {\n\ttype null\n}\n"), 0o600))
+	cmd := exec.Command(os.Args[0], "-test.run=^TestAudioDevicesOnALSANull$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), "HOME="+home, alsaNullEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	text := string(out)
+	if strings.Contains(text, "--- SKIP") {
+		t.Skipf("child skipped: %s", lastLines(text, 3))
+	}
+	require.NoError(t, err, "child output:\n%s", text)
+	assert.Contains(t, text, "--- PASS: TestAudioDevicesOnALSANull")
+}
+
+func audioDevicesChild(t *testing.T) {
+	p, err := NewPlayer()
+	if errors.Is(err, ErrNoOutputDevice) {
+		t.Skipf("no ALSA here: %v", err)
+	}
+	require.NoError(t, err)
+	tone := newToneGen(440, 48000)
+	pcm := make([]int16, 960)
+	for range 10 {
+		tone.fill(pcm, 1)
+		p.Samples(pcm, 48000, 1)
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.Eventually(t, func() bool { return p.Stats().Played > 0 }, 10*time.Second, 10*time.Millisecond)
+	require.NoError(t, p.Close())
+
+	mic, err := openMicrophone(slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	samples := 0
+	for samples < 48000/10 { // 100 ms of silence from the null device
+		chunk, err := mic.read()
+		require.NoError(t, err)
+		samples += chunk.ChunkInfo().Len
+	}
+	require.NoError(t, mic.close())
+	_, err = mic.read()
+	assert.Error(t, err, "a closed microphone reads EOF")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
