@@ -155,7 +155,7 @@ func consoleShot(t *testing.T, ctx context.Context, name string) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, consoleWait)
 	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	require.NoError(t, err)
 	path := filepath.Join(dir, name+".png")
 	require.NoError(t, os.WriteFile(path, png, 0o644))

@@ -181,6 +181,12 @@ func TestWholeFlow(t *testing.T) {
 		assert.Contains(t, r.body, s)
 	}
 
+	// The style sheet, script and icon, and nothing else of the templates' directory.
+	for path, status := range map[string]int{"console.css": 200, "console.js": 200, "bedside.svg": 200, "layout.html": 404, "nope.css": 404} {
+		r = b.get("/console/static/" + path)
+		assert.Equal(t, status, r.status, path)
+	}
+
 	// Italian.
 	r = b.get("/console/lang?l=it&next=/console/audit")
 	require.Equal(t, http.StatusSeeOther, r.status)

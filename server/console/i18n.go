@@ -142,7 +142,7 @@ var messages = map[string]map[string]string{
 		"discharge.title": "Discharge", "discharge.hint": "Wipes the bed's tablet and stops every family link.",
 		"discharge.button":   "Discharge %s…",
 		"discharge.question": "Discharge %s from %s, bed %s?", "discharge.wipe": "The tablet of bed %s is wiped: photos, contacts and call history.",
-		"discharge.notablet": "This bed has no tablet.", "discharge.links": "Family links stop working (%d contacts).",
+		"discharge.notablet": "This bed has no tablet.", "discharge.links": "Every family link stops working (contacts: %d).",
 		"discharge.final": "This cannot be undone.", "discharge.confirm": "Yes, discharge %s from bed %s",
 
 		"link.title": "Family links", "link.none": "No link yet.", "link.new.title": "Link for %s",
@@ -216,7 +216,7 @@ var messages = map[string]map[string]string{
 		"enroll.title": "Associa un tablet a %s", "enroll.titlebed": "Associa un tablet a %s, letto %s",
 		"enroll.hint":  "Sul tablet apri la schermata di associazione e inquadra questo codice.",
 		"enroll.qralt": "Codice QR di associazione", "enroll.orcode": "oppure digita questo codice sul tablet:",
-		"enroll.valid": "Vale una volta, fino alle %s.", "enroll.print": "Stampa",
+		"enroll.valid": "Vale una volta, scade %s.", "enroll.print": "Stampa",
 
 		"pair.title": "Associa questo tablet", "pair.hint": "Controlla che il tablet mostri questo codice, poi scegli dove va.",
 		"pair.fingerprint": "Chiave del tablet:", "pair.to": "Associa a", "pair.choose": "Scegli…", "pair.wardonly": "%s (solo reparto)",
@@ -256,7 +256,7 @@ var messages = map[string]map[string]string{
 		"discharge.title": "Dimissione", "discharge.hint": "Cancella i dati dal tablet del letto e ferma ogni link dei familiari.",
 		"discharge.button":   "Dimetti %s…",
 		"discharge.question": "Dimettere %s da %s, letto %s?", "discharge.wipe": "Il tablet del letto %s viene cancellato: foto, familiari e chiamate.",
-		"discharge.notablet": "Questo letto non ha un tablet.", "discharge.links": "I link dei familiari smettono di funzionare (%d familiari).",
+		"discharge.notablet": "Questo letto non ha un tablet.", "discharge.links": "Ogni link dei familiari smette di funzionare (familiari: %d).",
 		"discharge.final": "Non si può annullare.", "discharge.confirm": "Sì, dimetti %s dal letto %s",
 
 		"link.title": "Link per i familiari", "link.none": "Ancora nessun link.", "link.new.title": "Link per %s",
