@@ -173,14 +173,26 @@ func TestAddUserRefusals(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{w.ID}, s.WardIDs)
 	for name, add := range map[string]func() error{
-		"taken":       func() error { _, err := console.AddUser(e.ctx, e.st, "Anna", store.RoleAdmin, nil, rnd); return err },
-		"no ward":     func() error { _, err := console.AddUser(e.ctx, e.st, "bea", store.RoleNurse, nil, rnd); return err },
-		"bad ward":    func() error { _, err := console.AddUser(e.ctx, e.st, "bea", store.RoleNurse, []string{"Ward 9"}, rnd); return err },
-		"bad role":    func() error { _, err := console.AddUser(e.ctx, e.st, "bea", "doctor", nil, rnd); return err },
-		"bad name":    func() error { _, err := console.AddUser(e.ctx, e.st, "bea smith", store.RoleAdmin, nil, rnd); return err },
-		"empty name":  func() error { _, err := console.AddUser(e.ctx, e.st, "", store.RoleAdmin, nil, rnd); return err },
-		"long name":   func() error { _, err := console.AddUser(e.ctx, e.st, strings.Repeat("a", 65), store.RoleAdmin, nil, rnd); return err },
-		"broken rand": func() error { _, err := console.AddUser(e.ctx, e.st, "bea", store.RoleAdmin, nil, strings.NewReader("")); return err },
+		"taken":   func() error { _, err := console.AddUser(e.ctx, e.st, "Anna", store.RoleAdmin, nil, rnd); return err },
+		"no ward": func() error { _, err := console.AddUser(e.ctx, e.st, "bea", store.RoleNurse, nil, rnd); return err },
+		"bad ward": func() error {
+			_, err := console.AddUser(e.ctx, e.st, "bea", store.RoleNurse, []string{"Ward 9"}, rnd)
+			return err
+		},
+		"bad role": func() error { _, err := console.AddUser(e.ctx, e.st, "bea", "doctor", nil, rnd); return err },
+		"bad name": func() error {
+			_, err := console.AddUser(e.ctx, e.st, "bea smith", store.RoleAdmin, nil, rnd)
+			return err
+		},
+		"empty name": func() error { _, err := console.AddUser(e.ctx, e.st, "", store.RoleAdmin, nil, rnd); return err },
+		"long name": func() error {
+			_, err := console.AddUser(e.ctx, e.st, strings.Repeat("a", 65), store.RoleAdmin, nil, rnd)
+			return err
+		},
+		"broken rand": func() error {
+			_, err := console.AddUser(e.ctx, e.st, "bea", store.RoleAdmin, nil, strings.NewReader(""))
+			return err
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			assert.Error(t, add())
