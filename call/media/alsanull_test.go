@@ -1,6 +1,7 @@
 package media
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -69,6 +70,22 @@ func audioDevicesChild(t *testing.T) {
 	require.NoError(t, mic.close())
 	_, err = mic.read()
 	assert.Error(t, err, "a closed microphone reads EOF")
+
+	if hasCamera() {
+		return
+	}
+	// A tablet with a microphone but no camera: the test pattern and the real microphone.
+	l, err := OpenDevices(DeviceOptions{Width: 160, Height: 120, AllowNoCamera: true})
+	require.NoError(t, err)
+	v, a := l.Sources()
+	assert.Equal(t, SourceTestPattern, v)
+	assert.Equal(t, SourceMicrophone, a)
+	require.NoError(t, l.Start(context.Background()))
+	require.Eventually(t, func() bool {
+		s := l.Stats()
+		return s.VideoFrames >= 3 && s.AudioPackets >= 5
+	}, 20*time.Second, 10*time.Millisecond)
+	require.NoError(t, l.Close())
 }
 
 func lastLines(s string, n int) string {

@@ -22,14 +22,21 @@ import (
 type DeviceOptions struct {
 	Width, Height int // wished picture size; default 640x480, the camera's closest mode is used
 	FPS           int // wished frame rate; default 30
+	// AllowNoCamera sends the synthetic test pattern when there is no usable camera, instead
+	// of failing with ErrNoCamera (the microphone is still used).
+	AllowNoCamera bool
+	// AllowNoMicrophone sends silence when there is no usable microphone, instead of failing
+	// with ErrNoMicrophone (the camera is still used).
+	AllowNoMicrophone bool
 	// Logger receives warnings of the capture and encoding loops; nil discards them.
 	Logger *slog.Logger
 }
 
 // OpenDevices opens the camera (v4l2, through mediadevices) and the default microphone
 // (miniaudio) and returns a Local encoding them. It returns an error wrapping ErrNoCamera when
-// there is no usable camera and ErrNoMicrophone when there is no usable microphone; callers may
-// then fall back to NewTest.
+// there is no usable camera and ErrNoMicrophone when there is no usable microphone, unless the
+// options allow the device to be missing; when both are missing it always fails. Callers may
+// then fall back to NewTest. Sources tells which sources a Local uses.
 func OpenDevices(opts DeviceOptions) (*Local, error) {
 	if opts.Width == 0 && opts.Height == 0 {
 		opts.Width, opts.Height = 640, 480
@@ -44,24 +51,49 @@ func OpenDevices(opts DeviceOptions) (*Local, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cam, err := openCamera(opts)
-	if err != nil {
-		return nil, err
+
+	var vsrc videoSource
+	w, h := opts.Width, opts.Height
+	videoName := SourceTestPattern
+	cam, camErr := openCamera(opts)
+	switch {
+	case camErr == nil:
+		vsrc, w, h, videoName = cam, cam.mode.Width, cam.mode.Height, SourceCamera
+	case opts.AllowNoCamera && errors.Is(camErr, ErrNoCamera):
+		log.Warn("media: no camera, sending the test pattern", "err", camErr)
+		vsrc = newTickerVideo(w, h, opts.FPS)
+	default:
+		return nil, camErr
 	}
-	mic, err := openMicrophone(log)
-	if err != nil {
-		_ = cam.close()
-		return nil, err
+
+	var asrc audioSource
+	audioName := SourceMicrophone
+	mic, micErr := openMicrophone(log)
+	switch {
+	case micErr == nil:
+		asrc = mic
+	case opts.AllowNoMicrophone && camErr == nil:
+		log.Warn("media: no microphone, sending silence", "err", micErr)
+		asrc, audioName = newSilence(), SourceSilence
+	default:
+		_ = vsrc.close()
+		if camErr != nil { // neither device: say so
+			return nil, errors.Join(camErr, micErr)
+		}
+		return nil, micErr
 	}
-	w, h := cam.mode.Width, cam.mode.Height
-	l, err := newLocal(log, w, h, opts.FPS, cam, mic,
+
+	l, err := newLocal(log, w, h, opts.FPS, vsrc, asrc,
 		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, opts.FPS) },
 		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
 	if err != nil {
 		return nil, err // newLocal closed the sources
 	}
-	log.Info("media: devices open", "camera", cam.name, "width", w, "height", h,
-		"format", cam.mode.FrameFormat, "fps", cam.mode.FrameRate)
+	l.videoSource, l.audioSource = videoName, audioName
+	if cam != nil {
+		log.Info("media: camera open", "camera", cam.name, "width", w, "height", h,
+			"format", cam.mode.FrameFormat, "fps", cam.mode.FrameRate)
+	}
 	return l, nil
 }
 

@@ -27,6 +27,29 @@ func TestOpenDevicesWithoutCamera(t *testing.T) {
 	assert.Nil(t, l)
 }
 
+// TestOpenDevicesFallbacks checks the options that let a device be missing. Without a camera
+// and without a microphone (CI), OpenDevices still fails: there would be nothing real to send.
+func TestOpenDevicesFallbacks(t *testing.T) {
+	if hasCamera() {
+		t.Skip("this machine has a camera")
+	}
+	_, err := OpenDevices(DeviceOptions{AllowNoCamera: true, AllowNoMicrophone: true})
+	if err == nil {
+		t.Skip("this machine has a microphone")
+	}
+	assert.ErrorIs(t, err, ErrNoCamera)
+	assert.ErrorIs(t, err, ErrNoMicrophone)
+}
+
+func TestLocalSources(t *testing.T) {
+	l, err := NewTest(TestOptions{Width: 160, Height: 120})
+	require.NoError(t, err)
+	defer l.Close()
+	v, a := l.Sources()
+	assert.Equal(t, SourceTestPattern, v)
+	assert.Equal(t, SourceTone, a)
+}
+
 func TestOpenDevicesBadOptions(t *testing.T) {
 	_, err := OpenDevices(DeviceOptions{Width: 641, Height: 480})
 	assert.ErrorIs(t, err, ErrBadOptions)

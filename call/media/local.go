@@ -94,7 +94,24 @@ type Local struct {
 
 	statsMu sync.Mutex
 	stats   LocalStats
+
+	videoSource, audioSource Source // set once by the constructor
 }
+
+// Source names where a Local's picture or sound comes from.
+type Source string
+
+// Sources of a Local.
+const (
+	SourceCamera      Source = "camera"
+	SourceTestPattern Source = "test pattern"
+	SourceMicrophone  Source = "microphone"
+	SourceTone        Source = "tone"
+	SourceSilence     Source = "silence"
+)
+
+// Sources tells where the picture and the sound come from, for diagnostics (the nurse panel).
+func (l *Local) Sources() (video, audio Source) { return l.videoSource, l.audioSource }
 
 type sinkBox struct{ s VideoSink }
 

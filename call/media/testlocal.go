@@ -40,14 +40,33 @@ func NewTest(opts TestOptions) (*Local, error) {
 	if opts.ToneHz < 0 || opts.ToneHz >= audioRate/2 {
 		return nil, errBadTone(opts.ToneHz)
 	}
-	vsrc := &tickerVideo{pat: newTestPattern(opts.Width, opts.Height), period: time.Second / time.Duration(opts.FPS), done: make(chan struct{})}
-	asrc := &toneAudio{tone: newToneGen(opts.ToneHz, audioRate), done: make(chan struct{}),
-		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: audioRate * int(audioFrame) / int(time.Second), Channels: 1, SamplingRate: audioRate})}
-	return newLocal(opts.Logger, opts.Width, opts.Height, opts.FPS, vsrc, asrc,
+	l, err := newLocal(opts.Logger, opts.Width, opts.Height, opts.FPS,
+		newTickerVideo(opts.Width, opts.Height, opts.FPS), newToneAudio(opts.ToneHz),
 		func(r video.Reader) (codec.ReadCloser, error) {
 			return newVP8Encoder(r, opts.Width, opts.Height, opts.FPS)
 		},
 		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	if err != nil {
+		return nil, err
+	}
+	l.videoSource, l.audioSource = SourceTestPattern, SourceTone
+	return l, nil
+}
+
+func newTickerVideo(w, h, fps int) *tickerVideo {
+	return &tickerVideo{pat: newTestPattern(w, h), period: time.Second / time.Duration(fps), done: make(chan struct{})}
+}
+
+func newToneAudio(hz float64) *toneAudio {
+	return &toneAudio{tone: newToneGen(hz, audioRate), done: make(chan struct{}),
+		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: audioRate * int(audioFrame) / int(time.Second), Channels: 1, SamplingRate: audioRate})}
+}
+
+// newSilence is the tone source at zero amplitude.
+func newSilence() *toneAudio {
+	s := newToneAudio(440)
+	s.tone.amp = 0
+	return s
 }
 
 // tickerVideo paces the test pattern with a ticker. A ticker drops ticks for a slow reader, so a
