@@ -282,4 +282,13 @@ func TestConsoleWholeStay(t *testing.T) {
 		assert.Contains(t, audit, s)
 	}
 	consoleShot(t, ctx, "console-audit")
+
+	// An account for a nurse of the ward, with a one-time password.
+	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/staff"), chromedp.WaitVisible(css("#add-staff")),
+		chromedp.SendKeys(css(`#add-staff input[name="name"]`), "giulia"),
+		chromedp.Click(css(`#add-staff input[name="ward"]`)),
+		chromedp.Click(css(`#add-staff button`)),
+		chromedp.WaitVisible(css("#one-time-password")))
+	assert.Len(t, consoleText(t, ctx, "#one-time-password"), 19)
+	consoleShot(t, ctx, "console-staff")
 }

@@ -195,7 +195,8 @@ func TestLoggedOutGoesToLogin(t *testing.T) {
 		endpoint{"GET", "/console/", nil}, endpoint{"GET", "/console/audit", nil},
 		endpoint{"GET", "/console/password", nil}, endpoint{"POST", "/console/password", nil},
 		endpoint{"POST", "/console/logout", nil}, endpoint{"POST", "/console/wards", url.Values{"name": {"X"}}},
-		endpoint{"GET", "/console/pair?c=ABCDEFGH&f=x", nil})
+		endpoint{"GET", "/console/pair?c=ABCDEFGH&f=x", nil}, endpoint{"GET", "/console/staff", nil},
+		endpoint{"POST", "/console/staff", url.Values{"name": {"x"}, "role": {"admin"}}})
 	anon := e.browser(t)
 	for _, ep := range all {
 		t.Run(ep.method+" "+ep.path, func(t *testing.T) {

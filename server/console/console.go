@@ -213,6 +213,10 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("POST /console/contacts/{contact}/links/{link}/revoke", c.authed(c.serveRevokeLink))
 
 	mux.HandleFunc("GET /console/audit", c.authed(c.serveAudit))
+	mux.HandleFunc("GET /console/staff", c.authed(c.serveStaff))
+	mux.HandleFunc("POST /console/staff", c.authed(c.serveAddStaff))
+	mux.HandleFunc("POST /console/staff/{staff}", c.authed(c.serveUpdateStaff))
+	mux.HandleFunc("POST /console/staff/{staff}/reset", c.authed(c.serveResetStaff))
 	mux.HandleFunc("/console/", c.serveNotFound)
 	return securityHeaders(mux)
 }

@@ -68,6 +68,14 @@ func hasKey(key string) bool {
 // messages holds every string of the console, by language and key.
 var messages = map[string]map[string]string{
 	"en": {
+		"nav.staff": "Staff", "title.staff": "Staff", "staff.title": "Staff accounts",
+		"staff.password.title": "One-time password for %s", "staff.password.once": "Give it to them now: it is shown only once. They can change it under Password.",
+		"staff.you": "you", "staff.locked": "locked", "staff.edit": "Change %s", "staff.reset": "New one-time password",
+		"staff.resetconfirm": "Give %s a new password? Their old one stops working and they are logged out.",
+		"staff.add":          "New account", "staff.namehint": "Letters, digits, '.', '_' and '-'.", "staff.addsubmit": "Create account",
+		"staff.role": "Role", "staff.wards": "Wards (a nurse sees only these)", "action.update-staff": "changed an account",
+		"err.role": "Choose a role.", "err.needward": "A nurse needs at least one ward.",
+		"err.staffname": "A name has 1 to 64 letters, digits, '.', '_' or '-'.", "err.self": "Change your own account under Password.",
 		"nav.wards": "Wards", "nav.audit": "Audit log", "nav.password": "Password", "nav.logout": "Log out",
 		"role.admin": "Administrator", "role.nurse": "Nurse",
 		"title.login": "Log in", "title.error": "Error", "title.password": "Change password",
@@ -182,6 +190,14 @@ var messages = map[string]map[string]string{
 		"err.discharged": "This patient has been discharged.", "err.days": "Choose how long the link stays valid.",
 	},
 	"it": {
+		"nav.staff": "Personale", "title.staff": "Personale", "staff.title": "Account del personale",
+		"staff.password.title": "Password monouso per %s", "staff.password.once": "Consegnala ora: si vede una sola volta. Si può cambiare in Password.",
+		"staff.you": "tu", "staff.locked": "bloccato", "staff.edit": "Modifica %s", "staff.reset": "Nuova password monouso",
+		"staff.resetconfirm": "Dare a %s una nuova password? Quella vecchia smette di funzionare e l'account viene disconnesso.",
+		"staff.add":          "Nuovo account", "staff.namehint": "Lettere, cifre, '.', '_' e '-'.", "staff.addsubmit": "Crea account",
+		"staff.role": "Ruolo", "staff.wards": "Reparti (un infermiere vede solo questi)", "action.update-staff": "ha modificato un account",
+		"err.role": "Scegli un ruolo.", "err.needward": "Un infermiere ha bisogno di almeno un reparto.",
+		"err.staffname": "Un nome ha da 1 a 64 lettere, cifre, '.', '_' o '-'.", "err.self": "Modifica il tuo account in Password.",
 		"nav.wards": "Reparti", "nav.audit": "Registro attività", "nav.password": "Password", "nav.logout": "Esci",
 		"role.admin": "Amministratore", "role.nurse": "Infermiere",
 		"title.login": "Accesso", "title.error": "Errore", "title.password": "Cambia password",

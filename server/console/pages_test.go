@@ -31,7 +31,7 @@ func TestPagesAreCleanInBothLanguages(t *testing.T) {
 	b.login("admin", pw)
 	pages := []string{"/console/", "/console/wards/" + a.ward.ID, "/console/beds/" + a.bed.ID, "/console/beds/" + a.freeBed.ID,
 		"/console/contacts/" + a.contact.ID, "/console/patients/" + a.patient.ID + "/discharge", "/console/audit",
-		"/console/password", "/console/nope"}
+		"/console/password", "/console/staff", "/console/nope"}
 	keyLike := regexp.MustCompile(`>\s*[a-z]+\.[a-z.]+[a-z]\s*<`)
 	inline := regexp.MustCompile(`<script(?:\s[^>]*)?>[^<]|<script>|\sstyle=|<style|\son[a-z]+=`)
 	for _, lang := range []string{"en", "it"} {

@@ -117,38 +117,50 @@ func validName(name string) error {
 // and stored only as an argon2id hash. wards are ward ids or names; a nurse needs at least
 // one, an admin sees every ward whatever it is given. r is the randomness (crypto/rand).
 func AddUser(ctx context.Context, st store.Store, name string, role store.Role, wards []string, r io.Reader) (string, error) {
-	if err := validName(name); err != nil {
-		return "", err
-	}
-	if role != store.RoleAdmin && role != store.RoleNurse {
-		return "", fmt.Errorf("%w: role must be admin or nurse", ErrBadInput)
-	}
-	if role == store.RoleNurse && len(wards) == 0 {
-		return "", fmt.Errorf("%w: a nurse needs at least one ward", ErrBadInput)
-	}
-	ids, err := resolveWards(ctx, st, wards)
+	s, pw, err := createStaff(ctx, st, name, role, wards, r)
 	if err != nil {
 		return "", err
-	}
-	pw, err := NewPassword(r)
-	if err != nil {
-		return "", err
-	}
-	hash, err := hashPassword(pw, r)
-	if err != nil {
-		return "", err
-	}
-	s, err := st.CreateStaff(ctx, store.Staff{Name: name, Role: role, WardIDs: ids, PasswordHash: hash})
-	if errors.Is(err, store.ErrConflict) {
-		return "", fmt.Errorf("%w: the name %q is taken", ErrBadInput, name)
-	} else if err != nil {
-		return "", fmt.Errorf("console: add user: %w", err)
 	}
 	if err := st.Audit(ctx, store.AuditEntry{Action: "add-staff", Target: s.ID}); err != nil {
 		return "", fmt.Errorf("console: add user: %w", err)
 	}
 	return pw, nil
 }
+
+// createStaff checks and stores a new account with a fresh one-time password.
+func createStaff(ctx context.Context, st store.Store, name string, role store.Role, wards []string, r io.Reader) (store.Staff, string, error) {
+	if err := validName(name); err != nil {
+		return store.Staff{}, "", err
+	}
+	if role != store.RoleAdmin && role != store.RoleNurse {
+		return store.Staff{}, "", fmt.Errorf("%w: role must be admin or nurse", ErrBadInput)
+	}
+	if role == store.RoleNurse && len(wards) == 0 {
+		return store.Staff{}, "", fmt.Errorf("%w: a nurse needs at least one ward", ErrBadInput)
+	}
+	ids, err := resolveWards(ctx, st, wards)
+	if err != nil {
+		return store.Staff{}, "", err
+	}
+	pw, err := NewPassword(r)
+	if err != nil {
+		return store.Staff{}, "", err
+	}
+	hash, err := hashPassword(pw, r)
+	if err != nil {
+		return store.Staff{}, "", err
+	}
+	s, err := st.CreateStaff(ctx, store.Staff{Name: name, Role: role, WardIDs: ids, PasswordHash: hash})
+	if errors.Is(err, store.ErrConflict) {
+		return store.Staff{}, "", fmt.Errorf("%w: the name %q is taken", ErrNameTaken, name)
+	} else if err != nil {
+		return store.Staff{}, "", fmt.Errorf("console: add user: %w", err)
+	}
+	return s, pw, nil
+}
+
+// ErrNameTaken reports an account name already in use (it matches ErrBadInput too).
+var ErrNameTaken = fmt.Errorf("%w: name taken", ErrBadInput)
 
 // resolveWards turns ward ids or names into ids.
 func resolveWards(ctx context.Context, st store.Store, wards []string) ([]string, error) {
@@ -186,6 +198,18 @@ func SetPassword(ctx context.Context, st store.Store, name string, r io.Reader) 
 	} else if err != nil {
 		return "", fmt.Errorf("console: set password: %w", err)
 	}
+	pw, err := resetPassword(ctx, st, s, r)
+	if err != nil {
+		return "", err
+	}
+	if err := st.Audit(ctx, store.AuditEntry{Action: "reset-password", Target: s.ID}); err != nil {
+		return "", fmt.Errorf("console: set password: %w", err)
+	}
+	return pw, nil
+}
+
+// resetPassword stores a fresh one-time password for s, unlocks it and ends its sessions.
+func resetPassword(ctx context.Context, st store.Store, s store.Staff, r io.Reader) (string, error) {
 	pw, err := NewPassword(r)
 	if err != nil {
 		return "", err
@@ -198,9 +222,6 @@ func SetPassword(ctx context.Context, st store.Store, name string, r io.Reader) 
 		return "", fmt.Errorf("console: set password: %w", err)
 	}
 	if err := st.DeleteStaffSessions(ctx, s.ID); err != nil {
-		return "", fmt.Errorf("console: set password: %w", err)
-	}
-	if err := st.Audit(ctx, store.AuditEntry{Action: "reset-password", Target: s.ID}); err != nil {
 		return "", fmt.Errorf("console: set password: %w", err)
 	}
 	return pw, nil

@@ -20,7 +20,7 @@ import (
 // pageNames are the templates that are whole pages; each is parsed with layout.html and
 // partials.html.
 var pageNames = []string{"login", "error", "password", "home", "ward", "enroll", "pair", "bed",
-	"discharge", "contact", "audit"}
+	"discharge", "contact", "audit", "staff"}
 
 // pairArgs passes the view and one value to a sub-template: {{template "x" (pair $ .)}}.
 type pairArgs struct {
