@@ -372,3 +372,12 @@ func TestCopyYCbCr(t *testing.T) {
 	assert.Equal(t, src.Rect, other.Rect)
 	assert.Equal(t, src.Y, other.Y)
 }
+
+// TestOpusTuned checks that in-band FEC was turned on: it fails if a mediadevices upgrade moves
+// the encoder's state.
+func TestOpusTuned(t *testing.T) {
+	s := newOpusStream(t, 440)
+	on, err := opusFECEnabled(s.enc)
+	require.NoError(t, err)
+	assert.True(t, on)
+}

@@ -66,7 +66,8 @@ func newVP8Encoder(r video.Reader, w, h, fps int) (codec.ReadCloser, error) {
 	return &tunedVP8{ReadCloser: enc, tuner: tuner}, nil
 }
 
-// newOpusEncoder builds the libopus encoder: 48 kHz, 20 ms packets, mono. Its channel mixer
+// newOpusEncoder builds the libopus encoder: 48 kHz, 20 ms packets, mono, voice, 32 kbit/s,
+// in-band FEC for 10% loss. Its channel mixer
 // mixes whatever the reader delivers down to mono: what browsers send for voice, half the bits.
 func newOpusEncoder(r audio.Reader) (codec.ReadCloser, error) {
 	p, err := opus.NewParams()
@@ -75,10 +76,18 @@ func newOpusEncoder(r audio.Reader) (codec.ReadCloser, error) {
 	}
 	p.BitRate = audioBitRate
 	p.Latency = opus.Latency20ms
-	return p.BuildAudioEncoder(r, prop.Media{Audio: prop.Audio{
+	enc, err := p.BuildAudioEncoder(r, prop.Media{Audio: prop.Audio{
 		SampleRate: audioRate, ChannelCount: 1, SampleSize: 2, IsInterleaved: true,
 		Latency: audioFrame,
 	}})
+	if err != nil {
+		return nil, err
+	}
+	if err := tuneOpus(enc); err != nil {
+		_ = enc.Close()
+		return nil, fmt.Errorf("tuning the Opus encoder: %w", err)
+	}
+	return enc, nil
 }
 
 func checkVideoOptions(w, h, fps int) error {
