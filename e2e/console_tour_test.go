@@ -11,9 +11,11 @@ import (
 	"image/color"
 	"image/jpeg"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -158,6 +160,17 @@ func TestConsoleTourOnAPhone(t *testing.T) {
 	shown := consoleText(t, ctx, "#enroll-code")
 	assert.True(t, provisioning.IsCode(shown), shown)
 	consoleShot(t, ctx, "console-phone-enroll-it")
+	if os.Getenv("BEDSIDE_E2E_SHOTS") != "" { // the printed page, for people to look at
+		c, cancel := context.WithTimeout(ctx, consoleWait)
+		_, err := chromedp.Call(c, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		cancel()
+		require.NoError(t, err)
+		consoleShot(t, ctx, "console-phone-enroll-print")
+		c, cancel = context.WithTimeout(ctx, consoleWait)
+		_, err = chromedp.Call(c, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
+		cancel()
+		require.NoError(t, err)
+	}
 	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/contacts/"+s.contact.ID), chromedp.WaitVisible(css("#new-link-form")),
 		chromedp.Click(css("#new-link-button")), chromedp.WaitVisible(css("#link-url")))
 	msg := consoleEval[string](t, ctx, `document.getElementById('link-message').value`)

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -101,6 +102,16 @@ func TestWholeFlow(t *testing.T) {
 	en, err := e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code[1]), e.clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, bedID, en.BedID)
+	// A code to print lasts longer; only the offered lifetimes are taken.
+	r = b.post("/console/wards/"+wardID+"/enroll", url.Values{"minutes": {"1440"}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	code = regexp.MustCompile(`id="enroll-code">([A-Z0-9-]+)<`).FindStringSubmatch(r.body)
+	require.NotNil(t, code)
+	en, err = e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code[1]), e.clock.Now().Add(23*time.Hour))
+	require.NoError(t, err)
+	assert.Empty(t, en.BedID)
+	r = b.post("/console/wards/"+wardID+"/enroll", url.Values{"minutes": {"100000"}})
+	assert.Equal(t, http.StatusBadRequest, r.status)
 
 	// Admit.
 	r = b.post("/console/beds/"+bedID+"/admit", url.Values{"first": {"Maria"}, "language": {"it"}, "visiting": {"09:00-20:00"}, "auto": {"1"}})

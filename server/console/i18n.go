@@ -98,7 +98,9 @@ var messages = map[string]map[string]string{
 
 		"ward.beds": "Beds", "ward.nobeds": "No beds yet.", "bed.label": "Bed %s", "ward.free": "free",
 		"ward.bedname": "New bed (name or number)", "ward.addbed": "Add bed",
-		"ward.pair": "Pair a tablet", "ward.pairhint": "Show a QR code for the tablet to scan. It works once, for 15 minutes.",
+		"ward.pair": "Pair a tablet", "ward.pairhint": "Show a QR code for the tablet to scan. It pairs one tablet, once.",
+		"ward.validfor": "Valid for", "ward.min15": "15 minutes", "ward.hour1": "1 hour", "ward.hours8": "8 hours (to print)", "ward.hours24": "24 hours (to print)",
+		"err.minutes": "Choose how long the code stays valid.",
 		"ward.pairto": "Pair to", "ward.wardonly": "The ward only (no bed)", "ward.showqr": "Show QR code",
 		"ward.tablets": "Tablets", "ward.notablets": "No tablets paired yet.",
 		"tablet.none": "no tablet", "tablet.name": "Tablet", "tablet.bed": "Bed", "tablet.state": "State", "tablet.battery": "Battery",
@@ -220,7 +222,9 @@ var messages = map[string]map[string]string{
 
 		"ward.beds": "Letti", "ward.nobeds": "Ancora nessun letto.", "bed.label": "Letto %s", "ward.free": "libero",
 		"ward.bedname": "Nuovo letto (nome o numero)", "ward.addbed": "Aggiungi letto",
-		"ward.pair": "Associa un tablet", "ward.pairhint": "Mostra un codice QR da inquadrare col tablet. Vale una volta, per 15 minuti.",
+		"ward.pair": "Associa un tablet", "ward.pairhint": "Mostra un codice QR da inquadrare col tablet. Associa un solo tablet, una volta.",
+		"ward.validfor": "Valido per", "ward.min15": "15 minuti", "ward.hour1": "1 ora", "ward.hours8": "8 ore (da stampare)", "ward.hours24": "24 ore (da stampare)",
+		"err.minutes": "Scegli per quanto tempo vale il codice.",
 		"ward.pairto": "Associa a", "ward.wardonly": "Solo il reparto (nessun letto)", "ward.showqr": "Mostra codice QR",
 		"ward.tablets": "Tablet", "ward.notablets": "Ancora nessun tablet associato.",
 		"tablet.none": "nessun tablet", "tablet.name": "Tablet", "tablet.bed": "Letto", "tablet.state": "Stato", "tablet.battery": "Batteria",

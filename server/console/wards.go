@@ -6,6 +6,8 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -290,7 +292,7 @@ func qrDataURL(text string, size int) (template.URL, error) {
 
 // newEnrollment stores a fresh enrollment and returns its token and short code; like
 // server.NewEnrollment, it draws another code while one is held by a live enrollment.
-func (c *Console) newEnrollment(ctx context.Context, wardID, bedID string) (token, code string, err error) {
+func (c *Console) newEnrollment(ctx context.Context, wardID, bedID string, ttl time.Duration) (token, code string, err error) {
 	for range 5 {
 		token, code, err = provisioning.NewEnrollmentSecrets(c.cfg.Rand)
 		if err != nil {
@@ -299,13 +301,17 @@ func (c *Console) newEnrollment(ctx context.Context, wardID, bedID string) (toke
 		now := c.cfg.Now()
 		err = c.cfg.Store.CreateEnrollment(ctx, store.Enrollment{
 			TokenHash: provisioning.HashSecret(token), CodeHash: provisioning.HashSecret(code),
-			WardID: wardID, BedID: bedID, Created: now, Expires: now.Add(c.cfg.EnrollTTL)})
+			WardID: wardID, BedID: bedID, Created: now, Expires: now.Add(ttl)})
 		if !errors.Is(err, store.ErrConflict) {
 			break
 		}
 	}
 	return token, code, err
 }
+
+// enrollMinutes are the lifetimes a nurse can pick for an enrollment QR code: a few minutes
+// for the tablet at hand, up to a day for a printed sheet.
+var enrollMinutes = []int{15, 60, 8 * 60, 24 * 60}
 
 type enrollData struct {
 	WardID, Ward, Bed, Code string
@@ -329,7 +335,16 @@ func (c *Console) serveEnroll(w http.ResponseWriter, r *http.Request, u *user) {
 			return
 		}
 	}
-	token, code, err := c.newEnrollment(ctx, wd.ID, bed.ID)
+	ttl := c.cfg.EnrollTTL
+	if m := r.PostForm.Get("minutes"); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil || !slices.Contains(enrollMinutes, n) {
+			c.fail(w, r, u, nil, bad("minutes"))
+			return
+		}
+		ttl = time.Duration(n) * time.Minute
+	}
+	token, code, err := c.newEnrollment(ctx, wd.ID, bed.ID, ttl)
 	if err != nil {
 		c.fail(w, r, u, nil, err)
 		return
@@ -353,6 +368,6 @@ func (c *Console) serveEnroll(w http.ResponseWriter, r *http.Request, u *user) {
 	c.audit(ctx, u, "enroll", target)
 	v := c.newView(r, u, "enroll")
 	v.Data = enrollData{WardID: wd.ID, Ward: wd.Name, Bed: bed.Name, Code: provisioning.FormatCode(code), QR: qr,
-		Expires: c.cfg.Now().Add(c.cfg.EnrollTTL)}
+		Expires: c.cfg.Now().Add(ttl)}
 	c.render(w, http.StatusOK, v)
 }
