@@ -390,7 +390,7 @@ function endedMessage(c, reason) {
     case 'missed':
       return out ? m('info', 'noAnswerTitle', 'noAnswerText') : m('info', 'missedTitle', 'missedText');
     case 'failed':
-      return m('warn', 'failedTitle', 'failedText');
+      return time ? m('warn', 'cutOffTitle', 'cutOffText') : m('warn', 'failedTitle', 'failedText');
     case 'offline':
       return m('info', 'offlineTitle', 'offlineText');
     case 'busy':
