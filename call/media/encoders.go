@@ -67,8 +67,8 @@ func newVP8Encoder(r video.Reader, w, h, fps int) (codec.ReadCloser, error) {
 }
 
 // newOpusEncoder builds the libopus encoder: 48 kHz, 20 ms packets, mono, voice, 32 kbit/s,
-// in-band FEC for 10% loss. Its channel mixer
-// mixes whatever the reader delivers down to mono: what browsers send for voice, half the bits.
+// complexity 5, in-band FEC for 10% loss. Its channel mixer mixes whatever the reader delivers
+// down to mono: what browsers send for voice, half the bits.
 func newOpusEncoder(r audio.Reader) (codec.ReadCloser, error) {
 	p, err := opus.NewParams()
 	if err != nil {
