@@ -233,3 +233,16 @@ func FuzzPhotoUpload(f *testing.F) {
 		require.Equal(t, http.StatusOK, b.get("/console/").status)
 	})
 }
+
+// BenchmarkProcessPhoto measures a 12-megapixel phone photo (4000×3000 JPEG) becoming a
+// 512-pixel JPEG.
+func BenchmarkProcessPhoto(b *testing.B) {
+	data := testJPEG(b, 4000, 3000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := console.ProcessPhoto(data, "photo.jpg", "image/jpeg"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
