@@ -59,6 +59,10 @@ type Config struct {
 	// PingInterval is how often the server pings each connection; 25 s when zero.
 	PingInterval time.Duration
 	ICEServers   []signal.ICEServer
+	// TURN, when set, adds the embedded relay with per-client credentials to ICEServers.
+	TURN *TURN
+	// TURNCredentialTTL is how long those credentials last; 24 h when zero.
+	TURNCredentialTTL time.Duration
 	// BaseURL is the server's public URL (scheme://host[:port]): pages from its host may open
 	// the WebSocket even behind a proxy that rewrites Host.
 	BaseURL string
@@ -117,6 +121,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.HelloTimeout <= 0 {
 		cfg.HelloTimeout = 10 * time.Second
+	}
+	if cfg.TURNCredentialTTL <= 0 {
+		cfg.TURNCredentialTTL = 24 * time.Hour
 	}
 	if cfg.MaxConnsPerIP <= 0 {
 		cfg.MaxConnsPerIP = 500
@@ -201,6 +208,16 @@ func (s *Server) random(n int) ([]byte, error) {
 		return nil, fmt.Errorf("server: random: %w", err)
 	}
 	return b, nil
+}
+
+// iceServers is the ICE configuration of client id: the configured servers and, with the
+// embedded relay, fresh credentials for it.
+func (s *Server) iceServers(id string) []signal.ICEServer {
+	out := append([]signal.ICEServer(nil), s.cfg.ICEServers...)
+	if s.cfg.TURN != nil {
+		out = append(out, s.cfg.TURN.ICEServers(id, s.cfg.TURNCredentialTTL)...)
+	}
+	return out
 }
 
 // storeCtx bounds a store call that must not be cut short by a client going away.

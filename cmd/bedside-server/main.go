@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -53,6 +54,8 @@ type options struct {
 	baseURL  string
 	logLevel string
 	addAdmin string
+	turn     string
+	turnIP   string
 }
 
 // demoAdmin is the console account that -demo creates when it is missing.
@@ -69,6 +72,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
 	fl.StringVar(&o.baseURL, "base-url", "", "public URL of the server for printed links (default from -addr)")
 	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fl.StringVar(&o.turn, "turn", "", "UDP address for the embedded TURN relay, e.g. :3478 (off when empty)")
+	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	if err := fl.Parse(args); err != nil {
 		return o, err
@@ -80,6 +85,40 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-tls-cert and -tls-key go together")
 	}
 	return o, nil
+}
+
+// startTURN starts the embedded relay on o.turn, announced at -turn-ip, or else at the IP of
+// the base URL or of the listening address.
+func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*server.TURN, error) {
+	if o.turnIP != "" {
+		ip := net.ParseIP(o.turnIP)
+		if ip == nil {
+			return nil, fmt.Errorf("-turn-ip %q is not an IP address", o.turnIP)
+		}
+		return newRelay(o.turn, ip, logger)
+	}
+	var ip net.IP
+	if u, err := url.Parse(baseURL); err == nil {
+		ip = net.ParseIP(u.Hostname())
+	}
+	if ip == nil || ip.IsUnspecified() {
+		if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+			ip = tcp.IP
+		}
+	}
+	if ip == nil || ip.IsUnspecified() {
+		return nil, errors.New("-turn needs -turn-ip: the relay's public IP address")
+	}
+	return newRelay(o.turn, ip, logger)
+}
+
+func newRelay(listen string, ip net.IP, logger *slog.Logger) (*server.TURN, error) {
+	relay, err := server.NewTURN(server.TURNConfig{Listen: listen, PublicIP: ip, Logger: logger, AllowLoopback: ip.IsLoopback()})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("TURN relay", "addr", relay.Addr().String(), "public_ip", ip.String())
+	return relay, nil
 }
 
 // certificatePin is the pin of the TLS certificate that tablets check when they pair, or nil
@@ -134,7 +173,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web})
+	var relay *server.TURN
+	if o.turn != "" {
+		relay, err = startTURN(o, baseURL, ln.Addr(), logger)
+		if err != nil {
+			return err
+		}
+		defer relay.Close()
+	}
+	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay})
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func TestRunDemo(t *testing.T) {
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn"}, outW, io.Discard)
+		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn", "-turn", "127.0.0.1:0"}, outW, io.Discard)
 		outW.Close()
 		done <- err
 	}()
@@ -90,6 +90,9 @@ func TestRunDemo(t *testing.T) {
 	w = read(t, dctx, fam)
 	require.Equal(t, signal.TypeWelcome, w.Type, "%+v", w)
 	require.True(t, w.Config.DeviceOnline)
+	require.Len(t, w.Config.ICEServers, 2) // the embedded relay: STUN, and TURN with credentials
+	require.True(t, strings.HasPrefix(w.Config.ICEServers[1].URLs[0], "turn:127.0.0.1:"))
+	require.NotEmpty(t, w.Config.ICEServers[1].Credential)
 
 	// A SIGTERM-style cancel shuts down cleanly and tells the clients.
 	cancel()
@@ -128,6 +131,7 @@ func TestRunBadFlags(t *testing.T) {
 	require.Error(t, run(ctx, []string{"-tls-cert", "x.pem"}, io.Discard, io.Discard))
 	require.Error(t, run(ctx, []string{"-log-level", "loud", "-data", t.TempDir()}, io.Discard, io.Discard))
 	require.Error(t, run(ctx, []string{"-addr", "256.0.0.1:99999", "-data", t.TempDir()}, io.Discard, io.Discard))
+	require.Error(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-turn", "127.0.0.1:0", "-turn-ip", "ward.example", "-data", t.TempDir()}, io.Discard, io.Discard))
 }
 
 func read(t *testing.T, ctx context.Context, c *websocket.Conn) signal.Message {
