@@ -135,6 +135,8 @@ func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
 		httpError(w, ErrRateLimited)
 		return
 	}
+	// The body is small: a client that trickles it is cut off.
+	_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(10 * time.Second))
 	var req signal.EnrollRequest
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		var tooBig *http.MaxBytesError
