@@ -10,13 +10,15 @@ import (
 )
 
 // speaker is the kiosk's app.Audio and the call's audio output, on one media.Player (one
-// output device): it plays the ringtone and countdown ticks, paced in real time in 20 ms
-// chunks (the player keeps only a short jitter buffer), and scales everything by the volume.
+// output device): the call's voice on the player's default stream, and the ringtone and
+// countdown ticks on a stream of their own (so the two mix), paced in real time in 20 ms
+// chunks (the player keeps only a short jitter buffer); everything is scaled by the volume.
 type speaker struct {
 	log *slog.Logger
 
 	mu     sync.Mutex
 	player *media.Player // nil: no output device; everything is silent
+	sounds *media.PlayerStream
 	volume float64
 	cancel context.CancelFunc
 	buf    []int16
@@ -30,6 +32,7 @@ func newSpeaker(log *slog.Logger) *speaker {
 		return s
 	}
 	s.player = p
+	s.sounds = p.NewStream()
 	return s
 }
 
@@ -61,13 +64,13 @@ func (s *speaker) feed(ctx context.Context, pcm []int16, rate int, loop bool) {
 		end := min(i+chunk, len(pcm))
 		s.mu.Lock()
 		v := s.volume
-		p := s.player
+		out := s.sounds
 		s.mu.Unlock()
 		n := copy(scaled, pcm[i:end])
 		for j := range n {
 			scaled[j] = int16(float64(scaled[j]) * v)
 		}
-		p.Samples(scaled[:n], rate, 1)
+		out.Samples(scaled[:n], rate, 1)
 		i = end
 		select {
 		case <-ctx.Done():
@@ -119,6 +122,7 @@ func (s *speaker) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.player != nil {
+		_ = s.sounds.Close()
 		_ = s.player.Close()
 		s.player = nil
 	}

@@ -205,23 +205,13 @@ func (a *phoneAdapter) Dial(ctx context.Context, contactID string) error {
 	return nil
 }
 
-// refused maps the engine's dial errors to the kiosk's RefusedError where it can say why.
+// refused maps the engine's dial errors to the kiosk's RefusedError, which says why.
 func refused(err error) error {
-	switch signal.CodeOf(err) {
-	case signal.CodePeerOffline:
-		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(signal.ReasonOffline)}, err)
-	case signal.CodeBusy:
-		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(signal.ReasonBusy)}, err)
-	}
-	if errors.Is(err, call.ErrCallEnded) {
-		for _, r := range []signal.Reason{signal.ReasonOffline, signal.ReasonBusy, signal.ReasonMissed,
-			signal.ReasonDeclined, signal.ReasonCancelled} {
-			if strings.HasSuffix(err.Error(), ": "+string(r)) {
-				return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(r)}, err)
-			}
-		}
-	}
-	if errors.Is(err, call.ErrBusy) {
+	var ended *call.EndedError
+	switch {
+	case errors.As(err, &ended):
+		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(ended.Reason)}, err)
+	case errors.Is(err, call.ErrBusy):
 		return fmt.Errorf("%w: %w", &app.RefusedError{Reason: app.Reason(signal.ReasonBusy)}, err)
 	}
 	return err

@@ -1,0 +1,290 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"io/fs"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"bedside/assets"
+	"bedside/server"
+	"bedside/server/store"
+)
+
+// guard bounds every wait of the kiosk test, so that a broken piece fails instead of hanging.
+// It is never a timing assertion.
+const guard = 90 * time.Second
+
+// TestKioskUnderXvfb runs the real kiosk binary on a virtual display, paired to a real ward
+// server with -media test -auto-answer; Chromium calls it from the family page. The browser must
+// decode the kiosk's video, and two screenshots of the kiosk a second apart must show the
+// family's (fake camera) video moving.
+func TestKioskUnderXvfb(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "import", "/usr/bin/chromium"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s is not installed (make deps-test installs it)", tool)
+		}
+	}
+	bin := buildKiosk(t)
+	ward := startWard(t)
+	display := startXvfb(t)
+	ctx, cancelBrowser := context.WithCancel(newChromium(t))
+	defer cancelBrowser()
+
+	dataDir := t.TempDir()
+	kiosk := exec.Command(bin, "-server", ward.url, "-data", dataDir, "-media", "test",
+		"-auto-answer", "-pair", ward.demo.PairingCode)
+	kiosk.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
+	var klog bytes.Buffer
+	kiosk.Stdout, kiosk.Stderr = &klog, &klog
+	require.NoError(t, kiosk.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- kiosk.Wait() }()
+	stopping := make(chan struct{})
+	t.Cleanup(func() {
+		close(stopping)
+		_ = kiosk.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("kiosk log:\n%s", klog.String())
+		}
+	})
+	go func() { // a kiosk that dies fails the test at once, with its log
+		select {
+		case err := <-exited:
+			exited <- err
+			select {
+			case <-stopping:
+			default:
+				t.Errorf("the kiosk exited: %v", err)
+				cancelBrowser()
+			}
+		case <-stopping:
+		}
+	}()
+
+	chrome(t, ctx, chromedp.Navigate(ward.demo.FamilyURL))
+	// The call button is enabled once the kiosk is paired and online.
+	chrome(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
+	chrome(t, ctx, chromedp.Click(`[data-testid="call"]`))
+	// The kiosk rings, counts down five seconds and answers by itself.
+	chrome(t, ctx, chromedp.WaitVisible(`body[data-state="in-call"]`))
+
+	var in *videoStats
+	waitUntil(t, "the page decodes the kiosk's video", func() bool {
+		ectx, cancel := context.WithTimeout(ctx, guard)
+		defer cancel()
+		v, err := chromedp.Run(ectx, chromedp.Evaluate[*videoStats](`(async () => {
+			const pc = window.bedside && window.bedside.pc();
+			if (!pc) return null;
+			let out = {framesDecoded: 0, frameWidth: 0};
+			(await pc.getStats()).forEach((s) => {
+				if (s.type === 'inbound-rtp' && s.kind === 'video') {
+					out = {framesDecoded: s.framesDecoded || 0, frameWidth: s.frameWidth || 0};
+				}
+			});
+			return out;
+		})()`, chromedp.EvalAwaitPromise))
+		in = v
+		return err == nil && v != nil && v.FramesDecoded > 30
+	})
+	assert.Equal(t, int64(640), in.FrameWidth, "the kiosk sends its 640-wide test picture")
+
+	// The kiosk shows the family's video: the middle of the screen changes from one second to
+	// the next (the duration and self-view are outside that region).
+	var moved float64
+	waitUntil(t, "the kiosk's remote video moves", func() bool {
+		a := grab(t, display)
+		time.Sleep(time.Second)
+		b := grab(t, display)
+		moved = changedFraction(a, b)
+		return moved > 0.01
+	})
+	t.Logf("%.1f%% of the video region changed in one second", 100*moved)
+	if dir := os.Getenv("BEDSIDE_E2E_SHOTS"); dir != "" {
+		require.NoError(t, exec.Command("import", "-display", display, "-window", "root",
+			filepath.Join(dir, "kiosk-in-call.png")).Run())
+	}
+
+	chrome(t, ctx, chromedp.Click(`[data-testid="hangup"]`))
+	chrome(t, ctx, chromedp.WaitVisible(`body[data-state="ended"]`))
+}
+
+// videoStats is the family page's inbound video, from getStats().
+type videoStats struct {
+	FramesDecoded int64 `json:"framesDecoded"`
+	FrameWidth    int64 `json:"frameWidth"`
+}
+
+// buildKiosk builds this package's binary into a temp dir.
+func buildKiosk(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "bedside")
+	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+	return bin
+}
+
+type testWard struct {
+	url  string
+	demo server.DemoInfo
+}
+
+// startWard runs a ward server on a real SQLite file and a loopback listener, with the demo
+// ward seeded.
+func startWard(t *testing.T) testWard {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	url := "http://" + ln.Addr().String()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bedside.db"), store.Options{})
+	require.NoError(t, err)
+	web, err := fs.Sub(assets.Web, "web")
+	require.NoError(t, err)
+	srv, err := server.New(server.Config{Store: st, Web: web})
+	require.NoError(t, err)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = hs.Serve(ln) }()
+	t.Cleanup(func() {
+		srv.Close()
+		_ = hs.Close()
+		_ = st.Close()
+	})
+	demo, err := server.SeedDemo(context.Background(), st, server.DemoOptions{BaseURL: url})
+	require.NoError(t, err)
+	return testWard{url: url, demo: demo}
+}
+
+// startXvfb starts a 1280×800 virtual display and returns its DISPLAY once a client can draw
+// on it. It picks a random free display number above 100 (low numbers are often taken, or
+// half-taken, by other sessions on shared machines) and tries another when one does not answer.
+func startXvfb(t *testing.T) string {
+	t.Helper()
+	for attempt := 0; attempt < 5; attempt++ {
+		n := 100 + rand.IntN(800)
+		if _, err := os.Stat(fmt.Sprintf("/tmp/.X%d-lock", n)); err == nil {
+			continue
+		}
+		display := fmt.Sprintf(":%d", n)
+		x := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp")
+		require.NoError(t, x.Start())
+		stop := func() {
+			_ = x.Process.Kill()
+			_ = x.Wait()
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		var out []byte
+		var err error
+		for time.Now().Before(deadline) {
+			if out, err = exec.Command("import", "-display", display, "-window", "root", "null:").CombinedOutput(); err == nil {
+				t.Cleanup(stop)
+				return display
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Logf("display %s does not answer (%v: %s); trying another", display, err, out)
+		stop()
+	}
+	t.Fatal("cannot start a usable Xvfb")
+	return ""
+}
+
+// newChromium starts Debian's headless Chromium with a fake camera and a fresh profile.
+func newChromium(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath("/usr/bin/chromium"),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
+	return ctx
+}
+
+func chrome(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, guard)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx, actions...))
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(guard)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// grab takes a screenshot of the whole virtual display.
+func grab(t *testing.T, display string) image.Image {
+	t.Helper()
+	out, err := exec.Command("import", "-display", display, "-window", "root", "png:-").Output()
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(out))
+	require.NoError(t, err)
+	return img
+}
+
+// changedFraction is the fraction of pixels of the middle of the screen (the remote video,
+// away from the top strip, the self-view and the buttons) that differ clearly between a and b.
+func changedFraction(a, b image.Image) float64 {
+	r := a.Bounds()
+	w, h := r.Dx(), r.Dy()
+	region := image.Rect(w/6, h/4, w*2/3, h*3/4)
+	changed, total := 0, 0
+	for y := region.Min.Y; y < region.Max.Y; y += 2 {
+		for x := region.Min.X; x < region.Max.X; x += 2 {
+			total++
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			if diff(r1, r2)+diff(g1, g2)+diff(b1, b2) > 3*0x1000 {
+				changed++
+			}
+		}
+	}
+	return float64(changed) / float64(total)
+}
+
+func diff(a, b uint32) uint32 {
+	if a > b {
+		return a - b
+	}
+	return b - a
+}
