@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"bedside/call"
+	"bedside/call/media"
+)
+
+// endGrace is how long the peer stays connected after its dialled call ended.
+const endGrace = 500 * time.Millisecond
+
+// errCallFailed is returned when the call placed with -dial fails or cannot ring.
+var errCallFailed = errors.New("the call failed")
+
+// peer follows the phone's events: it dials once connected (with -dial), prints call states,
+// prints stats during a call and hangs up after -duration.
+type peer struct {
+	o     options
+	phone *call.Phone
+	local *media.Local
+	out   io.Writer
+	log   *slog.Logger
+
+	ready     bool
+	dialed    bool
+	inCallAt  time.Time
+	lastLocal media.LocalStats
+	lastAt    time.Time
+}
+
+// loop runs until ctx is done, or, with -dial, until the dialled call ended.
+func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) error {
+	var statsC <-chan time.Time
+	var stats *time.Ticker
+	var hangup <-chan time.Time
+	stopStats := func() {
+		if stats != nil {
+			stats.Stop()
+			stats, statsC = nil, nil
+		}
+		hangup = nil
+	}
+	defer stopStats()
+	dialErr := make(chan error, 1)
+	events := p.phone.Events()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-dialErr:
+			if err != nil {
+				fmt.Fprintf(p.out, "call state=failed err=%q\n", err.Error())
+				return fmt.Errorf("%w: %w", errCallFailed, err)
+			}
+		case <-hangup:
+			hangup = nil
+			hctx, hcancel := context.WithTimeout(ctx, 10*time.Second)
+			if err := p.phone.Hangup(hctx); err != nil {
+				p.log.Warn("hang up", "err", err)
+			}
+			hcancel()
+		case now := <-statsC:
+			p.printStats(now)
+		case e, ok := <-events:
+			if !ok {
+				return nil
+			}
+			switch e.Kind {
+			case call.EventServer:
+				if e.Connected && !p.ready {
+					p.ready = true
+					fmt.Fprintf(p.out, "ready %s\n", who)
+				}
+				if e.Connected && p.o.dial != "" && !p.dialed {
+					p.dialed = true
+					to := p.o.dial
+					if to == "patient" {
+						to = ""
+					}
+					go func() {
+						dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+						defer dcancel()
+						_, err := p.phone.Dial(dctx, to)
+						dialErr <- err
+					}()
+				}
+			case call.EventCall:
+				line := fmt.Sprintf("call state=%s dir=%s call=%s", e.State, e.Direction, e.Call)
+				if e.Reason != "" {
+					line += " reason=" + string(e.Reason)
+				}
+				fmt.Fprintln(p.out, line)
+				switch e.State {
+				case call.InCall:
+					p.inCallAt, p.lastAt, p.lastLocal = time.Now(), time.Now(), p.local.Stats()
+					if p.o.statsEvery > 0 {
+						stats = time.NewTicker(p.o.statsEvery)
+						statsC = stats.C
+					}
+					if p.o.duration > 0 {
+						hangup = time.After(p.o.duration)
+					}
+				case call.Ended, call.Failed:
+					stopStats()
+					p.inCallAt = time.Time{}
+					if p.o.dial != "" && e.Direction == call.Outgoing {
+						// Let the hang-up reach the server before the connection closes: a
+						// connection that drops mid-call ends the call as failed.
+						select {
+						case <-ctx.Done():
+						case <-time.After(endGrace):
+						}
+						cancel()
+						if e.State == call.Failed {
+							return fmt.Errorf("%w: %s", errCallFailed, e.Reason)
+						}
+						return nil
+					}
+				}
+			}
+		}
+	}
+}
+
+// printStats prints one line of the call's figures.
+func (p *peer) printStats(now time.Time) {
+	st := p.phone.Stats()
+	ls := p.local.Stats()
+	secs := now.Sub(p.lastAt).Seconds()
+	sentFPS := 0.0
+	if secs > 0 {
+		sentFPS = float64(ls.VideoFrames-p.lastLocal.VideoFrames) / secs
+	}
+	encMS := 0.0
+	if n := ls.VideoFrames - p.lastLocal.VideoFrames; n > 0 {
+		encMS = float64((ls.EncodeTime - p.lastLocal.EncodeTime).Microseconds()) / 1000 / float64(n)
+	}
+	p.lastLocal, p.lastAt = ls, now
+	fmt.Fprintf(p.out, "stats t=%.1fs state=%s fps=%.1f frames=%d size=%dx%d in_kbps=%.0f out_kbps=%.0f rtt_ms=%.1f "+
+		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d\n",
+		now.Sub(p.inCallAt).Seconds(), st.State, st.FPS, st.FramesDecoded, st.Width, st.Height,
+		st.InboundBitrate/1000, st.OutboundBitrate/1000, float64(st.RTT.Microseconds())/1000,
+		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked)
+}
