@@ -155,10 +155,18 @@ type pausingSource struct {
 	pauses, resumes atomic.Int64
 	paused          atomic.Bool
 	readsPaused     atomic.Int64 // reads while paused: must stay 0
+	resumeFails     atomic.Int64 // resumes that fail before one succeeds
 }
 
-func (s *pausingSource) pause() error  { s.pauses.Add(1); s.paused.Store(true); return nil }
-func (s *pausingSource) resume() error { s.resumes.Add(1); s.paused.Store(false); return nil }
+func (s *pausingSource) pause() error { s.pauses.Add(1); s.paused.Store(true); return nil }
+func (s *pausingSource) resume() error {
+	s.resumes.Add(1)
+	if s.resumeFails.Add(-1) >= 0 {
+		return errors.New("camera busy")
+	}
+	s.paused.Store(false)
+	return nil
+}
 func (s *pausingSource) read() (image.Image, func(), error) {
 	if s.paused.Load() {
 		s.readsPaused.Add(1)
@@ -194,8 +202,11 @@ func TestCameraOffReleasesSource(t *testing.T) {
 	assert.Equal(t, int64(0), src.readsPaused.Load(), "a paused source is not read")
 
 	keys := l.Stats().KeyFrames
+	dropped := l.Stats().VideoDropped
+	src.resumeFails.Store(2)
 	l.SetVideoEnabled(true)
-	eventually(t, "the source resumed", func() bool { return src.resumes.Load() == 1 })
+	eventually(t, "the source resumed after two failures", func() bool { return src.resumes.Load() == 3 })
+	assert.Equal(t, dropped+2, l.Stats().VideoDropped)
 	eventually(t, "a keyframe and the picture again", func() bool { return l.Stats().KeyFrames > keys && !black.Load() })
 	assert.Equal(t, int64(1), src.pauses.Load())
 }

@@ -40,8 +40,7 @@ func (l *Local) videoLoop() {
 		}
 		if st.paused {
 			if err := l.vsrc.(pausable).resume(); err != nil {
-				l.log.Warn("media: resuming the camera", "err", err)
-				if !l.sendOff(&st) { // keep the far end's picture alive, retry at the next tick
+				if !l.failed(&st, "media: resuming the camera", err) {
 					return
 				}
 				continue
@@ -53,24 +52,33 @@ func (l *Local) videoLoop() {
 			if l.stopped() || errors.Is(err, io.EOF) {
 				return
 			}
-			// A broken camera: log now and then, send black frames, retry with a backoff.
-			st.failures++
-			if st.failures&(st.failures-1) == 0 {
-				l.log.Warn("media: video source", "err", err, "failures", st.failures)
-			}
-			l.countVideoDrop()
-			select {
-			case <-l.done:
+			if !l.failed(&st, "media: video source", err) {
 				return
-			case <-time.After(min(100*time.Millisecond<<min(st.failures-1, 5), 2*time.Second)):
 			}
-			l.encode(&st, l.blackFrame(st.size), time.Now())
 			continue
 		}
 		st.failures = 0
 		l.encode(&st, img, time.Now())
 		release()
 	}
+}
+
+// failed handles a broken camera: it logs now and then, waits with a backoff, and sends a black
+// frame meanwhile so that the far end keeps a picture. It returns false when the Local is
+// stopping.
+func (l *Local) failed(st *videoState, msg string, err error) bool {
+	st.failures++
+	if st.failures&(st.failures-1) == 0 { // 1, 2, 4, 8...
+		l.log.Warn(msg, "err", err, "failures", st.failures)
+	}
+	l.countVideoDrop()
+	select {
+	case <-l.done:
+		return false
+	case <-time.After(min(100*time.Millisecond<<min(st.failures-1, 5), 2*time.Second)):
+	}
+	l.encode(st, l.blackFrame(st.size), time.Now())
+	return true
 }
 
 // sendOff pauses the source if it can be paused, waits for the next black frame, and sends it.
