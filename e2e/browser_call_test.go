@@ -94,6 +94,22 @@ func TestBrowserCallsTablet(t *testing.T) {
 	assertMediaBothWays(t, ctx, tb)
 	screenshot(t, ctx, "family-in-call-outgoing")
 
+	// Mute and camera off stop what the page sends, and say so on their buttons.
+	sending := func(kind string) bool {
+		return eval[bool](t, ctx, `window.bedside.pc().getSenders().some((s) => s.track && s.track.kind === '`+kind+`' && s.track.enabled)`)
+	}
+	require.True(t, sending("audio"))
+	require.True(t, sending("video"))
+	do(t, ctx, chromedp.Click(testID("mute")), chromedp.Click(testID("camera")))
+	assert.False(t, sending("audio"))
+	assert.False(t, sending("video"))
+	assert.Equal(t, "true", eval[string](t, ctx, `document.getElementById('mute').getAttribute('aria-pressed')`))
+	assert.Equal(t, "Unmute", eval[string](t, ctx, `document.getElementById('mute-label').textContent`))
+	assert.Equal(t, "Start video", eval[string](t, ctx, `document.getElementById('camera-label').textContent`))
+	do(t, ctx, chromedp.Click(testID("mute")), chromedp.Click(testID("camera")))
+	assert.True(t, sending("audio"))
+	assert.True(t, sending("video"))
+
 	do(t, ctx, chromedp.Click(testID("hangup")))
 	waitState(t, ctx, "ended")
 	eventually(t, "the tablet hears the hang-up", func() bool { return tb.phone.State() == call.Idle })

@@ -79,6 +79,8 @@ function onStatus(s) {
   // While retrying, each attempt says 'connecting'; keep saying why we are retrying.
   if (s.status === 'connecting' && (app.conn === 'retrying' || app.conn === 'restarting')) return;
   app.conn = s.status;
+  // What we knew of the tablet is stale until the server welcomes us again.
+  if (s.status !== 'open' && app.notice && app.notice.keys[0] === 'backOnline') app.notice = null;
   if (s.status !== 'open' && s.status !== 'connecting' && app.call) finishCall('failed');
   if (s.status === 'fatal') showFatal(s.code);
   update();
