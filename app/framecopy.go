@@ -7,21 +7,18 @@ import (
 
 // copyFrame copies src into dst when dst has the same kind and shape, else into a new image,
 // and returns the copy. Senders reuse their frame buffers as soon as Frame returns, so a frame
-// that crosses to the UI goroutine must be copied first.
+// that crosses to the UI goroutine must be copied first. Decoded video (*image.YCbCr) is
+// converted to *image.RGBA on the way, on the sender's goroutine: that is the one format the
+// GL painter uploads as it is, so the UI goroutine neither converts nor allocates per frame.
 func copyFrame(dst, src image.Image) image.Image {
 	switch s := src.(type) {
 	case *image.YCbCr:
-		d, ok := dst.(*image.YCbCr)
-		if !ok || d.Rect != s.Rect || d.SubsampleRatio != s.SubsampleRatio ||
-			len(d.Y) != len(s.Y) || len(d.Cb) != len(s.Cb) || d.YStride != s.YStride || d.CStride != s.CStride {
-			d = &image.YCbCr{
-				Y: make([]byte, len(s.Y)), Cb: make([]byte, len(s.Cb)), Cr: make([]byte, len(s.Cr)),
-				YStride: s.YStride, CStride: s.CStride, SubsampleRatio: s.SubsampleRatio, Rect: s.Rect,
-			}
+		b := s.Bounds()
+		d, ok := dst.(*image.RGBA)
+		if !ok || d.Rect.Dx() != b.Dx() || d.Rect.Dy() != b.Dy() {
+			d = image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
 		}
-		copy(d.Y, s.Y)
-		copy(d.Cb, s.Cb)
-		copy(d.Cr, s.Cr)
+		draw.Draw(d, d.Rect, s, b.Min, draw.Src)
 		return d
 	case *image.RGBA:
 		d, ok := dst.(*image.RGBA)

@@ -113,8 +113,17 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	bar := container.NewStack(barBg, container.NewPadded(controls))
 	content := container.New(&inCallLayout{}, k.remoteView, top, s.selfBox, s.reconnecting, s.status, bar)
 	k.ui = uiRefs{incall: s}
+	rec0, drawn0 := k.remoteView.Stats()
 	k.show(screenInCall, content, func() {
 		s.ticker.stop()
+		if !s.connectedAt.IsZero() {
+			rec, drawn := k.remoteView.Stats()
+			secs := k.clock.Now().Sub(s.connectedAt).Seconds()
+			if secs > 0 {
+				k.log.Info("call video", "seconds", int(secs), "received", rec-rec0, "drawn", drawn-drawn0,
+					"drawnFPS", float64(drawn-drawn0)/secs)
+			}
+		}
 		if k.cfg.Audio != nil && test {
 			k.cfg.Audio.Stop()
 		}

@@ -17,17 +17,20 @@ func TestVideoViewCopiesAndDropsFrames(t *testing.T) {
 	w := test.NewTempWindow(t, v)
 	_ = w
 	src := image.NewYCbCr(image.Rect(0, 0, 16, 8), image.YCbCrSubsampleRatio420)
+	for i := range src.Cb {
+		src.Cb[i], src.Cr[i] = 128, 128
+	}
 	for i := 0; i < 3; i++ {
-		src.Y[0] = byte(10 + i)
+		src.Y[0] = byte(100 + 10*i)
 		v.Frame(src)
 	}
 	// On the test driver fyne.Do runs at once, so every frame is drawn; what the view shows
-	// is a copy, unaffected when the sender reuses its buffer.
-	shown, ok := v.img.Image.(*image.YCbCr)
+	// is an RGBA copy, unaffected when the sender reuses its buffer.
+	shown, ok := v.img.Image.(*image.RGBA)
 	require.True(t, ok)
-	assert.Equal(t, byte(12), shown.Y[0])
+	assert.Equal(t, byte(120), shown.Pix[0])
 	src.Y[0] = 99
-	assert.Equal(t, byte(12), shown.Y[0])
+	assert.Equal(t, byte(120), shown.Pix[0])
 	rec, drawn := v.Stats()
 	assert.Equal(t, uint64(3), rec)
 	assert.Equal(t, uint64(3), drawn)
