@@ -126,6 +126,7 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 func (c *client) enqueue(data []byte) {
 	select {
 	case c.out <- data:
+	case <-c.stopped: // going anyway
 	default:
 		c.s.log.Warn("dropping slow client", "ip", c.ip)
 		c.stop(websocket.StatusPolicyViolation, "too slow", true)
