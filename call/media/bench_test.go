@@ -1,6 +1,8 @@
 package media
 
 import (
+	"context"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -19,6 +21,7 @@ func BenchmarkVP8Encode640x480(b *testing.B) {
 	var spent time.Duration
 	var bytes int
 	b.ResetTimer()
+	cpu := startThreadCPU()
 	for range b.N {
 		t0 := time.Now()
 		bytes += len(s.next(b))
@@ -28,6 +31,7 @@ func BenchmarkVP8Encode640x480(b *testing.B) {
 		time.Sleep(period - d)
 		b.StartTimer()
 	}
+	cpu.stop(b)
 	reportPerFrame(b, spent)
 	b.ReportMetric(float64(bytes)*8/1000/(float64(b.N)/30), "kbit/s")
 }
@@ -37,10 +41,12 @@ func BenchmarkVP8Encode640x480(b *testing.B) {
 func BenchmarkVP8Encode640x480Unpaced(b *testing.B) {
 	s := newVP8Stream(b, 640, 480)
 	b.ResetTimer()
+	cpu := startThreadCPU()
 	t0 := time.Now()
 	for range b.N {
 		s.next(b)
 	}
+	cpu.stop(b)
 	reportPerFrame(b, time.Since(t0))
 }
 
@@ -58,12 +64,14 @@ func BenchmarkVP8Decode640x480(b *testing.B) {
 	}
 	defer dec.Close()
 	b.ResetTimer()
+	cpu := startThreadCPU()
 	t0 := time.Now()
 	for i := range b.N {
 		if _, err := dec.Decode(frames[i%len(frames)]); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b)
 	reportPerFrame(b, time.Since(t0))
 }
 
@@ -71,10 +79,12 @@ func BenchmarkVP8Decode640x480(b *testing.B) {
 func BenchmarkOpusEncode(b *testing.B) {
 	s := newOpusStream(b, 440)
 	b.ResetTimer()
+	cpu := startThreadCPU()
 	t0 := time.Now()
 	for range b.N {
 		s.next(b)
 	}
+	cpu.stop(b)
 	reportPerFrame(b, time.Since(t0))
 }
 
@@ -92,12 +102,14 @@ func BenchmarkOpusDecode(b *testing.B) {
 	defer dec.Close()
 	pcm := make([]int16, MaxOpusFrame*2)
 	b.ResetTimer()
+	cpu := startThreadCPU()
 	t0 := time.Now()
 	for i := range b.N {
 		if _, err := dec.Decode(packets[i%len(packets)], pcm); err != nil {
 			b.Fatal(err)
 		}
 	}
+	cpu.stop(b)
 	reportPerFrame(b, time.Since(t0))
 }
 
@@ -106,9 +118,38 @@ func BenchmarkTestPattern(b *testing.B) {
 	p := newTestPattern(640, 480)
 	b.ReportAllocs()
 	b.ResetTimer()
+	cpu := startThreadCPU()
 	t0 := time.Now()
 	for range b.N {
 		p.next()
 	}
+	cpu.stop(b)
 	reportPerFrame(b, time.Since(t0))
+}
+
+// BenchmarkLocal640x480 runs a whole test Local (pattern, VP8, tone, Opus, tracks without
+// peers) at 30 fps for b.N video frames and reports the process CPU time per video frame and
+// the share of one core it takes: what the outgoing media costs a tablet.
+func BenchmarkLocal640x480(b *testing.B) {
+	l, err := NewTest(TestOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	b.ResetTimer()
+	if err := l.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	for l.Stats().VideoFrames < uint64(b.N) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	b.StopTimer()
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) / time.Duration(b.N)
+	b.ReportMetric(float64(cpu.Microseconds())/1000, "cpu-ms/frame")
+	b.ReportMetric(100*float64(cpu)/float64(time.Second/30), "%core")
+	s := l.Stats()
+	b.ReportMetric(float64(s.MeanEncodeTime().Microseconds())/1000, "encode-ms/frame")
 }
