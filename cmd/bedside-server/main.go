@@ -5,8 +5,11 @@
 //	bedside-server -demo -addr 127.0.0.1:8080
 //
 // With -demo it seeds a demo ward (bed 1, patient Maria, contact Anna) and prints a family
-// link and a device pairing code on stdout (and, the first time, a console admin login). The
-// nurse console is served under /console/.
+// link, a device pairing code, the demo bed's enrollment QR payload and a nurse console login
+// on stdout. The nurse console is served under /console/. Two subcommands change a ward's data:
+//
+//	bedside-server user add -data DIR -name NAME -role admin|nurse [-ward W]
+//	bedside-server enroll -data DIR -ward NAME [-bed B] [-png FILE] [-base-url URL]
 package main
 
 import (
@@ -38,7 +41,11 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	handled, err := subcommand(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	if !handled {
+		err = run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bedside-server:", err)
 		os.Exit(1)
 	}
@@ -199,17 +206,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.demo {
-		info, err := server.SeedDemo(ctx, st, server.DemoOptions{BaseURL: baseURL})
-		if err != nil {
+		if err := demoLines(ctx, st, baseURL, pin, stdout); err != nil {
 			return err
-		}
-		fmt.Fprintf(stdout, "family link: %s\n", info.FamilyURL)
-		fmt.Fprintf(stdout, "device pairing code: %s\n", info.PairingCode)
-		fmt.Fprintf(stdout, "enrollment token: %s\n", info.EnrollmentToken)
-		if o.addAdmin == "" {
-			if _, err := st.StaffByName(ctx, demoAdmin); errors.Is(err, store.ErrNotFound) {
-				o.addAdmin = demoAdmin
-			}
 		}
 	}
 	if o.addAdmin != "" {
@@ -217,7 +215,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-add-admin: %w", err)
 		}
-		fmt.Fprintf(stdout, "console login: %s/console/ user %s password %s\n", baseURL, o.addAdmin, pw)
+		fmt.Fprintf(stdout, "nurse login: %s %s\n", o.addAdmin, pw)
 	}
 
 	mux := http.NewServeMux()

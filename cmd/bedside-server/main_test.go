@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
+	"bedside/provisioning"
 )
 
 func TestRunDemo(t *testing.T) {
@@ -32,7 +33,7 @@ func TestRunDemo(t *testing.T) {
 	}()
 	lines := bufio.NewScanner(outR)
 	got := map[string]string{}
-	for len(got) < 4 && lines.Scan() {
+	for len(got) < 6 && lines.Scan() {
 		k, v, ok := strings.Cut(lines.Text(), ": ")
 		require.True(t, ok, lines.Text())
 		got[k] = v
@@ -51,8 +52,15 @@ func TestRunDemo(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	base := link[:strings.Index(link, "/j/")]
 
-	// The first start creates a console admin and the console is served.
-	require.Contains(t, got["console login"], base+"/console/ user admin password ")
+	// The demo bed's QR payload carries the server and the token.
+	p, err := provisioning.ParsePayload(got["enrollment payload"])
+	require.NoError(t, err)
+	require.Equal(t, base, p.Server)
+	require.Equal(t, token, p.Token)
+
+	// The console is served, with a working login.
+	require.Equal(t, base+"/console/", got["nurse console"])
+	require.Regexp(t, `^admin \S{8,}$`, got["nurse login"])
 	resp, err = http.Get(base + "/console/login")
 	require.NoError(t, err)
 	resp.Body.Close()
@@ -103,11 +111,12 @@ func TestRunDemo(t *testing.T) {
 
 	// Starting again on the same data directory prints working lines again.
 	ctx2, cancel2 := context.WithCancel(context.Background())
-	out := &cancelAfter{lines: 3, cancel: cancel2}
+	out := &cancelAfter{lines: 6, cancel: cancel2}
 	require.NoError(t, run(ctx2, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "error"}, out, io.Discard))
 	require.Contains(t, out.String(), "family link: http://127.0.0.1:")
 	require.Contains(t, out.String(), "device pairing code: ")
-	require.NotContains(t, out.String(), "console login")
+	require.Contains(t, out.String(), "nurse login: admin ", "every demo start prints a login that works")
+	require.NotContains(t, out.String(), got["nurse login"], "the demo admin gets a fresh password")
 }
 
 // cancelAfter is a stdout that cancels the run once it has printed its lines.
