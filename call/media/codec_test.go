@@ -308,8 +308,22 @@ func TestVP8Tuned(t *testing.T) {
 	tuned, ok := s.enc.(*tunedVP8)
 	require.True(t, ok)
 	assert.NotNil(t, tuned.tuner.last, "the encoder context was tuned")
+	assert.Equal(t, 1, tuned.tuner.applied)
+	s.next(t)
 	s.next(t)
 	assert.Equal(t, tuned.tuner.field.UnsafePointer(), tuned.tuner.last)
+	assert.Equal(t, 1, tuned.tuner.applied, "tuned once while nothing changes")
+
+	// mediadevices re-creates its context when the picture size changes: tuned again.
+	s.pat = newTestPattern(160, 120)
+	frame := s.next(t)
+	assert.Equal(t, 2, tuned.tuner.applied)
+	dec, err := NewVP8Decoder()
+	require.NoError(t, err)
+	defer dec.Close()
+	img, err := dec.Decode(frame)
+	require.NoError(t, err)
+	assert.Equal(t, 160, img.Rect.Dx())
 }
 
 func TestOpusDecoderRejectsHugePacket(t *testing.T) {

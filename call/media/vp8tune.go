@@ -34,10 +34,14 @@ const vp8CPUUsed = 10
 // (cpu-used, static threshold, keyframe size cap). It reaches the libvpx context through the
 // builder's unexported "codec" field: mediadevices is pinned in go.mod, and TestVP8Tuned fails
 // if an upgrade moves the field. mediadevices re-creates the context when the picture size
-// changes, so apply is called after every frame and re-tunes a new context.
+// changes (possibly at the address of the old one), so apply is called after every frame and
+// re-tunes when the context or the configured size changed.
 type vp8Tuner struct {
 	field        reflect.Value  // the encoder's *C.vpx_codec_ctx_t field
+	cfg          reflect.Value  // the encoder's *C.vpx_codec_enc_cfg_t field
 	last         unsafe.Pointer // context tuned last
+	lastW, lastH C.uint         // configured size when tuned last
+	applied      int            // times the controls were applied
 	cpuUsed      int
 	maxIntraPct  int
 	staticThresh int
@@ -51,11 +55,13 @@ func newVP8Tuner(enc codec.ReadCloser, fps int) (*vp8Tuner, error) {
 		return nil, errNoVP8Context
 	}
 	f := v.Elem().FieldByName("codec")
-	if !f.IsValid() || f.Kind() != reflect.Pointer {
+	cfg := v.Elem().FieldByName("cfg")
+	if !f.IsValid() || f.Kind() != reflect.Pointer || !cfg.IsValid() || cfg.Kind() != reflect.Pointer {
 		return nil, errNoVP8Context
 	}
 	return &vp8Tuner{
 		field:   f,
+		cfg:     cfg,
 		cpuUsed: vp8CPUUsed,
 		// Cap a keyframe at what 0.3 s of video may cost (100% is one average frame), like
 		// libwebrtc does, so that a keyframe does not burst the network.
@@ -67,14 +73,20 @@ func newVP8Tuner(enc codec.ReadCloser, fps int) (*vp8Tuner, error) {
 // apply tunes the encoder's current libvpx context if it was not tuned yet.
 func (t *vp8Tuner) apply() error {
 	p := t.field.UnsafePointer()
-	if p == nil || p == t.last {
+	cp := t.cfg.UnsafePointer()
+	if p == nil || cp == nil {
+		return nil
+	}
+	cfg := (*C.vpx_codec_enc_cfg_t)(cp)
+	if p == t.last && cfg.g_w == t.lastW && cfg.g_h == t.lastH {
 		return nil
 	}
 	ctx := (*C.vpx_codec_ctx_t)(p)
 	if rc := C.bedside_vp8_tune(ctx, C.int(t.cpuUsed), C.int(t.staticThresh), C.int(t.maxIntraPct)); rc != C.VPX_CODEC_OK {
 		return fmt.Errorf("%w: vpx_codec_control: %s", ErrEncode, C.GoString(C.vpx_codec_err_to_string(C.vpx_codec_err_t(rc))))
 	}
-	t.last = p
+	t.last, t.lastW, t.lastH = p, cfg.g_w, cfg.g_h
+	t.applied++
 	return nil
 }
 
