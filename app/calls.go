@@ -48,7 +48,7 @@ func (k *Kiosk) showOutgoing(c Contact) {
 		k.showHome()
 	})
 	k.ui = uiRefs{outgoing: o}
-	content := container.NewBorder(container.NewPadded(o.title), sized(o.cancel, 0, 110), nil, nil,
+	content := container.NewBorder(container.NewPadded(o.title), sized(o.cancel, 0, k.share(0.18, 100)), nil, nil,
 		portrait(c))
 	k.show(screenOutgoing, padded(content), nil)
 }
@@ -68,7 +68,6 @@ func (k *Kiosk) showIncoming(ev CallEvent) {
 	in.decline.TextSize = sizeTitle
 	in.countdown = newFitText("", sizeTitle, sizeBody, colPrimary, true, fyne.TextAlignCenter)
 	in.stop = NewBigButton(tr.T("incoming.stop"), nil, colSurface, nil)
-	in.stop.Compact = true
 	in.countdown.Hide()
 	in.stop.Hide()
 
@@ -113,7 +112,9 @@ func (k *Kiosk) showIncoming(ev CallEvent) {
 		ring()
 	}
 
-	buttons := container.New(layout.NewGridLayoutWithColumns(2), sized(in.decline, 0, 100), sized(in.answer, 0, 100))
+	bh := k.share(0.2, 100)
+	in.stop.Compact = k.win.Canvas().Size().Height < 600
+	buttons := container.New(layout.NewGridLayoutWithColumns(2), sized(in.decline, 0, bh), sized(in.answer, 0, bh))
 	bottom := container.NewVBox(container.NewBorder(nil, nil, nil, in.stop, in.countdown), buttons)
 	content := container.NewBorder(in.title, bottom, nil, nil, portrait(c))
 	k.ui = uiRefs{incoming: in}
@@ -163,6 +164,11 @@ func (k *Kiosk) showEnded(ev CallEvent) {
 		})
 	})
 	k.show(screenEnded, padded(container.NewVBox(layout.NewSpacer(), e.message, layout.NewSpacer())), func() { home.Stop() })
+}
+
+// share is frac of the window's height, at least min: for buttons that grow with the screen.
+func (k *Kiosk) share(frac, min float32) float32 {
+	return fyne.Max(min, k.win.Canvas().Size().Height*frac)
 }
 
 // portrait is a contact's photo (or initials), name and relation, as on the home tile.

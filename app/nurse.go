@@ -68,7 +68,7 @@ func (k *Kiosk) showPIN() {
 		})
 	})
 	k.show(screenPIN, padded(content), func() { idle.Stop() })
-	k.win.Canvas().Focus(p.entry)
+	k.focus(p.entry)
 }
 
 func (k *Kiosk) tryPIN(p *pinScreen) {
@@ -91,6 +91,14 @@ func (k *Kiosk) tryPIN(p *pinScreen) {
 func (k *Kiosk) showPINWait(p *pinScreen, wait time.Duration) {
 	secs := int(math.Ceil(wait.Seconds()))
 	k.setStatus(p.status, k.tr.T("nurse.wait", map[string]any{"Seconds": secs}))
+}
+
+// focus puts the keyboard focus on an entry, for a real keyboard; not on phones and tablets
+// whose system keyboard would then cover the kiosk's own keypad.
+func (k *Kiosk) focus(e *widget.Entry) {
+	if !fyne.CurrentDevice().IsMobile() {
+		k.win.Canvas().Focus(e)
+	}
 }
 
 func (k *Kiosk) showHomeOrSetup() {

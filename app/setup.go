@@ -55,6 +55,7 @@ func (k *Kiosk) showSetup() {
 	content := container.NewBorder(top, nil, nil, nil, keys)
 	k.ui = uiRefs{setup: s}
 	k.show(screenSetup, padded(content), nil)
+	k.focus(s.entry)
 }
 
 // pairNow sends the typed code to the Pairer and shows what happened.
