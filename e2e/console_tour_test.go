@@ -137,7 +137,7 @@ func TestConsoleTourOnAPhone(t *testing.T) {
 	consoleShot(t, ctx, "console-phone-pair-it")
 	consoleDo(t, ctx, chromedp.Click(css(`#pair-form button`)), chromedp.WaitVisible(css("#pair-done")))
 	assert.Contains(t, consoleText(t, ctx, "#pair-done"), "Medicina 3 · Letto 1")
-	en, err := w.st.ConsumeEnrollment(context.Background(), provisioning.HashSecret(code), time.Now())
+	en, err := w.st.ConsumeEnrollment(context.Background(), provisioning.HashSecret(code), provisioning.KeyFingerprint(pub), time.Now())
 	require.NoError(t, err, "the tablet's own code now enrolls it")
 	assert.Equal(t, s.bed.ID, en.BedID)
 

@@ -161,7 +161,7 @@ func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	st := s.cfg.Store
-	e, err := st.ConsumeEnrollment(ctx, provisioning.HashSecret(req.Code), s.cfg.Now())
+	e, err := st.ConsumeEnrollment(ctx, provisioning.HashSecret(req.Code), provisioning.KeyFingerprint(key), s.cfg.Now())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		err = ErrEnrollInvalid

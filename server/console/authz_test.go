@@ -155,7 +155,7 @@ func TestNurseSeesOnlyHerWards(t *testing.T) {
 		})
 	}
 	e.untouched(t, bw)
-	_, err = e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code), e.clock.Now())
+	_, err = e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code), "", e.clock.Now())
 	assert.ErrorIs(t, err, store.ErrNotFound, "no pairing approved into ward B")
 
 	// Her own ward answers, and the lists name nothing of ward B.

@@ -99,7 +99,7 @@ func TestWholeFlow(t *testing.T) {
 	assert.Contains(t, r.body, "data:image/png;base64,")
 	code := regexp.MustCompile(`id="enroll-code">([A-Z0-9-]+)<`).FindStringSubmatch(r.body)
 	require.NotNil(t, code)
-	en, err := e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code[1]), e.clock.Now())
+	en, err := e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code[1]), "", e.clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, bedID, en.BedID)
 	// A code to print lasts longer; only the offered lifetimes are taken.
@@ -107,7 +107,7 @@ func TestWholeFlow(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	code = regexp.MustCompile(`id="enroll-code">([A-Z0-9-]+)<`).FindStringSubmatch(r.body)
 	require.NotNil(t, code)
-	en, err = e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code[1]), e.clock.Now().Add(23*time.Hour))
+	en, err = e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code[1]), "", e.clock.Now().Add(23*time.Hour))
 	require.NoError(t, err)
 	assert.Empty(t, en.BedID)
 	r = b.post("/console/wards/"+wardID+"/enroll", url.Values{"minutes": {"100000"}})
@@ -238,8 +238,10 @@ func TestPairingRequestApproval(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	assert.Contains(t, r.body, `id="pair-done"`)
 
-	// The tablet's own code now enrolls it to the bed, once.
-	en, err := e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code), e.clock.Now())
+	// The tablet's own code now enrolls it to the bed, once, and only with the approved key.
+	_, err = e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code), "AAAA-AAAA-AAAA-AAAA", e.clock.Now())
+	require.ErrorIs(t, err, store.ErrNotFound, "another key cannot use the approved code")
+	en, err := e.st.ConsumeEnrollment(e.ctx, provisioning.HashSecret(code), fp, e.clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, bed.ID, en.BedID)
 	assert.Equal(t, w.ID, en.WardID)

@@ -93,7 +93,8 @@ func (c *Console) servePair(w http.ResponseWriter, r *http.Request, u *user) {
 	now := c.cfg.Now()
 	err = c.cfg.Store.CreateEnrollment(ctx, store.Enrollment{
 		TokenHash: provisioning.HashSecret(token), CodeHash: provisioning.HashSecret(d.RawCode),
-		WardID: wd.ID, BedID: bed.ID, Created: now, Expires: now.Add(c.cfg.EnrollTTL)})
+		WardID: wd.ID, BedID: bed.ID, Created: now, Expires: now.Add(c.cfg.EnrollTTL),
+		Fingerprint: d.Fingerprint})
 	if errors.Is(err, store.ErrConflict) {
 		err = clash("codeinuse")
 	}

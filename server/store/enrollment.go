@@ -32,9 +32,9 @@ func (s *SQLite) CreateEnrollment(ctx context.Context, e Enrollment) error {
 			}
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO enrollments
-			(token_hash, code_hash, ward_id, bed_id, created, expires, used) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			(token_hash, code_hash, ward_id, bed_id, created, expires, used, fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			e.TokenHash, nullBytes(e.CodeHash), e.WardID, nullStr(e.BedID),
-			ms(e.Created), ms(e.Expires), ms(e.Used))
+			ms(e.Created), ms(e.Expires), ms(e.Used), nullStr(e.Fingerprint))
 		return mapErr(err)
 	})
 	if err != nil {
@@ -43,11 +43,11 @@ func (s *SQLite) CreateEnrollment(ctx context.Context, e Enrollment) error {
 	return nil
 }
 
-const enrollmentCols = `token_hash, code_hash, ward_id, bed_id, created, expires, used`
+const enrollmentCols = `token_hash, code_hash, ward_id, bed_id, created, expires, used, fingerprint`
 
 // ConsumeEnrollment implements Store. One UPDATE claims the row, so of any number of
 // concurrent calls with the same token exactly one succeeds.
-func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, now time.Time) (Enrollment, error) {
+func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, fingerprint string, now time.Time) (Enrollment, error) {
 	if len(hash) == 0 {
 		return Enrollment{}, fmt.Errorf("consume enrollment: %w", ErrNotFound)
 	}
@@ -56,7 +56,8 @@ func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, now time.Ti
 		var err error
 		e, err = scanEnrollment(tx.QueryRowContext(ctx, `UPDATE enrollments SET used = ?
 			WHERE (token_hash = ? OR code_hash = ?) AND used IS NULL AND expires > ?
-			RETURNING `+enrollmentCols, ms(now), hash, hash, ms(now)))
+				AND (fingerprint IS NULL OR fingerprint = ?)
+			RETURNING `+enrollmentCols, ms(now), hash, hash, ms(now), fingerprint))
 		if !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -66,6 +67,8 @@ func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, now time.Ti
 		switch {
 		case err != nil:
 			return err
+		case old.Fingerprint != "" && old.Fingerprint != fingerprint:
+			return ErrNotFound // bound to another tablet: as if it did not exist
 		case !old.Used.IsZero():
 			return ErrUsed
 		default:
@@ -80,12 +83,12 @@ func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, now time.Ti
 
 func scanEnrollment(r scanner) (Enrollment, error) {
 	var e Enrollment
-	var bed sql.NullString
+	var bed, fp sql.NullString
 	var created, expires, used sql.NullInt64
-	if err := r.Scan(&e.TokenHash, &e.CodeHash, &e.WardID, &bed, &created, &expires, &used); err != nil {
+	if err := r.Scan(&e.TokenHash, &e.CodeHash, &e.WardID, &bed, &created, &expires, &used, &fp); err != nil {
 		return Enrollment{}, mapErr(err)
 	}
-	e.BedID = bed.String
+	e.BedID, e.Fingerprint = bed.String, fp.String
 	e.Created, e.Expires, e.Used = fromMS(created), fromMS(expires), fromMS(used)
 	return e, nil
 }

@@ -42,7 +42,7 @@ func TestConsumeEnrollment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := f.s.ConsumeEnrollment(f.ctx, tt.hash, tt.now)
+			e, err := f.s.ConsumeEnrollment(f.ctx, tt.hash, "", tt.now)
 			if tt.err != nil {
 				assert.ErrorIs(t, err, tt.err)
 				return
@@ -61,11 +61,11 @@ func TestConsumeEnrollmentByTokenUsesUpCode(t *testing.T) {
 	w, _ := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("token"), CodeHash: hash("42"),
 		WardID: w.ID, Expires: t0.Add(time.Hour)}))
-	e, err := f.s.ConsumeEnrollment(f.ctx, hash("token"), t0)
+	e, err := f.s.ConsumeEnrollment(f.ctx, hash("token"), "", t0)
 	require.NoError(t, err)
 	assert.Equal(t, hash("token"), e.TokenHash)
 	assert.Equal(t, hash("42"), e.CodeHash)
-	_, err = f.s.ConsumeEnrollment(f.ctx, hash("42"), t0)
+	_, err = f.s.ConsumeEnrollment(f.ctx, hash("42"), "", t0)
 	assert.ErrorIs(t, err, store.ErrUsed)
 }
 
@@ -86,7 +86,7 @@ func TestConsumeEnrollmentConcurrent(t *testing.T) {
 			if i%2 == 1 {
 				h = hash("code")
 			}
-			_, errs[i] = f.s.ConsumeEnrollment(f.ctx, h, t0)
+			_, errs[i] = f.s.ConsumeEnrollment(f.ctx, h, "", t0)
 		}(i)
 	}
 	wg.Wait()
@@ -133,7 +133,7 @@ func TestCreateEnrollment(t *testing.T) {
 		})
 	}
 	// Nothing from the failed attempts was kept.
-	_, err := f.s.ConsumeEnrollment(f.ctx, hash("b"), t0)
+	_, err := f.s.ConsumeEnrollment(f.ctx, hash("b"), "", t0)
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
@@ -142,7 +142,7 @@ func TestEnrollmentCodeComesRound(t *testing.T) {
 	w, _ := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("a"), CodeHash: hash("111"),
 		WardID: w.ID, Expires: t0.Add(time.Minute)}))
-	_, err := f.s.ConsumeEnrollment(f.ctx, hash("111"), t0)
+	_, err := f.s.ConsumeEnrollment(f.ctx, hash("111"), "", t0)
 	require.NoError(t, err)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("b"), CodeHash: hash("111"),
 		WardID: w.ID, Expires: t0.Add(time.Hour)}), "a used code may be drawn again")
@@ -150,9 +150,25 @@ func TestEnrollmentCodeComesRound(t *testing.T) {
 	f.clock.Add(2 * time.Hour)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("c"), CodeHash: hash("111"),
 		WardID: w.ID, Expires: t0.Add(3 * time.Hour)}), "so may an expired one")
-	e, err := f.s.ConsumeEnrollment(f.ctx, hash("111"), f.clock.Now())
+	e, err := f.s.ConsumeEnrollment(f.ctx, hash("111"), "", f.clock.Now())
 	require.NoError(t, err)
 	assert.Equal(t, hash("c"), e.TokenHash)
-	_, err = f.s.ConsumeEnrollment(f.ctx, hash("b"), f.clock.Now())
+	_, err = f.s.ConsumeEnrollment(f.ctx, hash("b"), "", f.clock.Now())
 	assert.True(t, errors.Is(err, store.ErrExpired))
+}
+
+func TestConsumeEnrollmentBoundToFingerprint(t *testing.T) {
+	f := newFixture(t)
+	w, b := f.bed(t)
+	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("tok"), CodeHash: hash("code"),
+		WardID: w.ID, BedID: b.ID, Expires: t0.Add(time.Hour), Fingerprint: "AAAA-BBBB"}))
+
+	_, err := f.s.ConsumeEnrollment(f.ctx, hash("code"), "", t0)
+	assert.ErrorIs(t, err, store.ErrNotFound, "no fingerprint")
+	_, err = f.s.ConsumeEnrollment(f.ctx, hash("code"), "CCCC-DDDD", t0)
+	assert.ErrorIs(t, err, store.ErrNotFound, "another tablet's key")
+	e, err := f.s.ConsumeEnrollment(f.ctx, hash("code"), "AAAA-BBBB", t0)
+	require.NoError(t, err, "the approved tablet pairs: the wrong tries used nothing up")
+	assert.Equal(t, "AAAA-BBBB", e.Fingerprint)
+	assert.Equal(t, b.ID, e.BedID)
 }

@@ -252,7 +252,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	calls, err := f.s.Calls(f.ctx, p.ID, 10)
 	require.NoError(t, err)
 	assert.Equal(t, []store.CallRecord{call}, calls)
-	e, err := f.s.ConsumeEnrollment(f.ctx, hash("t"), t0)
+	e, err := f.s.ConsumeEnrollment(f.ctx, hash("t"), "", t0)
 	require.NoError(t, err)
 	assert.Equal(t, w.ID, e.WardID)
 }

@@ -60,6 +60,9 @@ type Enrollment struct {
 	Created   time.Time
 	Expires   time.Time
 	Used      time.Time // zero until consumed
+	// Fingerprint, when set, binds the enrollment to one key: a nurse approved the pairing
+	// request of the tablet whose key has this fingerprint (provisioning.KeyFingerprint).
+	Fingerprint string
 }
 
 // Patient is a person admitted to a bed. Only the first name is kept.
@@ -170,9 +173,10 @@ type Store interface {
 
 	CreateEnrollment(ctx context.Context, e Enrollment) error
 	// ConsumeEnrollment finds the enrollment whose token hash or code hash is hash, marks it
-	// used and returns it, atomically (either form uses up both). It fails with
-	// ErrNotFound, ErrExpired (at now) or ErrUsed, and then changes nothing.
-	ConsumeEnrollment(ctx context.Context, hash []byte, now time.Time) (Enrollment, error)
+	// used and returns it, atomically (either form uses up both). An enrollment bound to a key
+	// fingerprint is only consumed by that fingerprint. It fails with ErrNotFound (also for the
+	// wrong fingerprint), ErrExpired (at now) or ErrUsed, and then changes nothing.
+	ConsumeEnrollment(ctx context.Context, hash []byte, fingerprint string, now time.Time) (Enrollment, error)
 
 	CreateDevice(ctx context.Context, d Device) (Device, error)
 	Device(ctx context.Context, id string) (Device, error)
