@@ -209,6 +209,11 @@ func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
 // repair forgets the enrollment and the patient's data: the next pairing makes a new key.
 func (w *wiring) repair() {
 	w.stopPhone()
+	w.forget()
+}
+
+// forget resets the device store and makes a new identity.
+func (w *wiring) forget() {
 	if err := w.store.Reset(); err != nil {
 		w.log.Error("cannot reset the device data", "err", err)
 	}

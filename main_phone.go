@@ -89,8 +89,19 @@ func (w *wiring) startPhone() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		if err := p.Run(ctx); err != nil {
-			w.log.Error("the phone stopped", "err", err)
+		err := p.Run(ctx)
+		if err == nil {
+			return
+		}
+		w.log.Error("the phone stopped", "err", err)
+		if errors.Is(err, call.ErrAuth) && ctx.Err() == nil {
+			// The server no longer knows this tablet (revoked): forget the pairing and
+			// show the setup screen, where a nurse can pair it again.
+			go func() {
+				w.stopPhone()
+				w.forget()
+				w.kiosk.Unpaired()
+			}()
 		}
 	}()
 	go a.translate(ctx)

@@ -230,13 +230,23 @@ func label(s string) fyne.CanvasObject {
 // repair forgets the pairing: main wipes the device's data, the kiosk shows setup.
 func (k *Kiosk) repair() {
 	k.log.Info("nurse asked to pair again")
+	if k.cfg.OnRepair != nil {
+		k.cfg.OnRepair()
+	}
+	k.unpaired()
+}
+
+// Unpaired shows the setup screen and forgets the phone and the patient, for when the server
+// no longer knows this tablet (it was revoked). Safe from any goroutine; main wipes the data.
+func (k *Kiosk) Unpaired() {
+	k.do(k.unpaired)
+}
+
+func (k *Kiosk) unpaired() {
 	k.DetachPhone()
 	k.paired = false
 	k.online = false
 	k.patient = Patient{}
-	if k.cfg.OnRepair != nil {
-		k.cfg.OnRepair()
-	}
 	k.applyLanguage()
 	k.showSetup()
 }
