@@ -186,19 +186,26 @@ func newTab(t *testing.T, ctx context.Context) context.Context {
 	return tab
 }
 
-// watchConsole keeps the tab's console and prints it when the test fails.
+// watchConsole keeps the tab's console, prints it when the test fails (or always, with
+// BEDSIDE_E2E_CONSOLE=1), and fails the test when the page threw an uncaught exception.
 func watchConsole(t *testing.T, ctx context.Context) {
-	console := &lockedLines{}
+	console, exceptions := &lockedLines{}, &lockedLines{}
 	go func() {
 		for m, err := range chromedp.Console(ctx) {
 			if err != nil {
 				return
 			}
 			console.Write([]byte(m.String() + "\n"))
+			if m.IsException() {
+				exceptions.Write([]byte(m.String() + "\n"))
+			}
 		}
 	}()
 	t.Cleanup(func() {
-		if t.Failed() {
+		if ex := exceptions.String(); ex != "" {
+			t.Errorf("the page threw:\n%s", ex)
+		}
+		if t.Failed() || os.Getenv("BEDSIDE_E2E_CONSOLE") == "1" {
 			t.Logf("page console:\n%s", console.String())
 		}
 	})
