@@ -23,6 +23,12 @@ type inbound struct {
 	AudioEnergy     float64 `json:"audioEnergy"`
 }
 
+// ringing is what the page's WebAudio plays, from window.bedside.sound().
+type ringing struct {
+	Kind    string `json:"kind"`
+	Audible bool   `json:"audible"`
+}
+
 // statsJS reads the inbound video and audio of the page's call; null between calls.
 const statsJS = `(async () => {
   const pc = window.bedside && window.bedside.pc();
@@ -144,8 +150,10 @@ func TestTabletCallsBrowser(t *testing.T) {
 
 	waitState(t, ctx, "ringing")
 	assert.Equal(t, "Maria is calling", eval[string](t, ctx, `document.getElementById('ring-title').textContent`))
+	assert.Equal(t, ringing{Kind: "ring", Audible: true}, eval[ringing](t, ctx, `window.bedside.sound()`), "the ring tone plays")
 	screenshot(t, ctx, "family-ringing")
 	do(t, ctx, chromedp.Click(testID("answer")))
+	assert.Equal(t, "", eval[ringing](t, ctx, `window.bedside.sound()`).Kind, "answering stops the ring tone")
 	waitState(t, ctx, "in-call")
 	assertMediaBothWays(t, ctx, tb)
 	screenshot(t, ctx, "family-in-call-incoming")

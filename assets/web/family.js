@@ -489,6 +489,7 @@ window.bedside = {
   pc: () => (app.call && app.call.session ? app.call.session.pc : null),
   state: () => app.state,
   call: () => (app.call ? app.call.id : ''),
+  sound: () => sounds.playing(),
   lang: () => lang,
 };
 

@@ -37,6 +37,12 @@ export class Sounds {
   constructor() {
     this.ctx = null;
     this.out = null;
+    this.kind = ''; // what is playing: 'ring', 'ringback' or ''
+  }
+
+  // playing reports what is playing ('' for nothing) and whether the browser lets it be heard.
+  playing() {
+    return { kind: this.kind, audible: !!(this.ctx && this.ctx.state === 'running') };
   }
 
   unlock() {
@@ -55,7 +61,7 @@ export class Sounds {
   // ring plays a soft two-note chime every three seconds for seconds (scheduled up front, so
   // it keeps ringing when the browser slows the timers of a hidden tab).
   ring(seconds) {
-    this.start((at, out) => {
+    this.start('ring', (at, out) => {
       for (let t = 0; t < seconds; t += 3) {
         this.note(out, 659.25, at + t, 0.5);
         this.note(out, 523.25, at + t + 0.45, 0.8);
@@ -67,15 +73,16 @@ export class Sounds {
 
   // ringback plays the quiet "it is ringing there" tone: 425 Hz, one second in every four.
   ringback(seconds) {
-    this.start((at, out) => {
+    this.start('ringback', (at, out) => {
       for (let t = 0; t < seconds; t += 4) this.tone(out, 425, at + t, 1, 0.08);
     });
   }
 
-  start(schedule) {
+  start(kind, schedule) {
     this.stop();
     this.unlock();
     if (!this.ctx) return;
+    this.kind = kind;
     this.out = this.ctx.createGain();
     this.out.connect(this.ctx.destination);
     schedule(this.ctx.currentTime + 0.05, this.out);
@@ -108,6 +115,7 @@ export class Sounds {
   }
 
   stop() {
+    this.kind = '';
     if (this.out) {
       this.out.disconnect();
       this.out = null;
