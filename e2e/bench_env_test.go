@@ -198,6 +198,7 @@ type benchProc struct {
 	pid, ppid int
 	cpu       time.Duration // user + system time so far
 	rss, hwm  int64         // resident set now and at its peak, bytes
+	pss       int64         // proportional set: shared pages split between their users, bytes
 	name      string
 }
 
@@ -240,6 +241,14 @@ func readBenchProc(pid int) (benchProc, error) {
 			p.rss = kb << 10
 		case "VmHWM":
 			p.hwm = kb << 10
+		}
+	}
+	if rollup, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid)); err == nil {
+		for _, line := range strings.Split(string(rollup), "\n") {
+			if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+				kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				p.pss = kb << 10
+			}
 		}
 	}
 	return p, nil
