@@ -103,7 +103,11 @@ func run(args []string) error {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
+	start := time.Now()
 	a := fyneapp.NewWithID(appID)
+	a.Lifecycle().SetOnStarted(func() {
+		log.Info("kiosk started", "ms", time.Since(start).Milliseconds())
+	})
 	if o.demo != "" {
 		return runDemo(a, o, log)
 	}

@@ -40,8 +40,8 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 	phone.SetPeer(family[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go fakeVideo(ctx, k.RemoteVideo(), 640, 480, 30, 0)
-	go fakeVideo(ctx, k.SelfView(), 320, 240, 15, 1)
+	go fakeVideo(ctx, k.RemoteVideo(), k.InCall, 640, 480, 30, 0)
+	go fakeVideo(ctx, k.SelfView(), k.InCall, 320, 240, 15, 1)
 	go func() {
 		time.Sleep(700 * time.Millisecond)
 		if o.demo == "setup" {
@@ -122,8 +122,9 @@ func hsv(h, s, v float64) color.NRGBA {
 	return color.NRGBA{R: uint8(r * 255), G: uint8(g * 255), B: uint8(b * 255), A: 0xff}
 }
 
-// fakeVideo sends a moving picture to sink, reusing one buffer as real senders do.
-func fakeVideo(ctx context.Context, sink app.VideoSink, w, h, fps int, variant int) {
+// fakeVideo sends a moving picture to sink while active says so, reusing one buffer as real
+// senders do.
+func fakeVideo(ctx context.Context, sink app.VideoSink, active func() bool, w, h, fps int, variant int) {
 	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
 	t := time.NewTicker(time.Second / time.Duration(fps))
 	defer t.Stop()
@@ -132,6 +133,9 @@ func fakeVideo(ctx context.Context, sink app.VideoSink, w, h, fps int, variant i
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if !active() {
+			continue
 		}
 		for y := 0; y < h; y++ {
 			for x := 0; x < w; x++ {

@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -51,8 +53,8 @@ func TestKioskUnderXvfb(t *testing.T) {
 	kiosk := exec.Command(bin, "-server", ward.url, "-data", dataDir, "-media", "test",
 		"-auto-answer", "-pair", ward.demo.PairingCode)
 	kiosk.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
-	var klog bytes.Buffer
-	kiosk.Stdout, kiosk.Stderr = &klog, &klog
+	klog := &lockedBuffer{}
+	kiosk.Stdout, kiosk.Stderr = klog, klog
 	require.NoError(t, kiosk.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- kiosk.Wait() }()
@@ -124,6 +126,33 @@ func TestKioskUnderXvfb(t *testing.T) {
 
 	chrome(t, ctx, chromedp.Click(`[data-testid="hangup"]`))
 	chrome(t, ctx, chromedp.WaitVisible(`body[data-state="ended"]`))
+	// Back home, the kiosk logs how much of the family's video it drew (a figure, not a test).
+	waitUntil(t, "the kiosk logs the call's video figures", func() bool {
+		return strings.Contains(klog.String(), `msg="call video"`)
+	})
+	for _, line := range strings.Split(klog.String(), "\n") {
+		if strings.Contains(line, `msg="call video"`) {
+			t.Log(line)
+		}
+	}
+}
+
+// lockedBuffer collects a process's output for reading while it runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // videoStats is the family page's inbound video, from getStats().
@@ -133,7 +162,7 @@ type videoStats struct {
 }
 
 // buildKiosk builds this package's binary into a temp dir.
-func buildKiosk(t *testing.T) string {
+func buildKiosk(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "bedside")
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -149,7 +178,7 @@ type testWard struct {
 
 // startWard runs a ward server on a real SQLite file and a loopback listener, with the demo
 // ward seeded.
-func startWard(t *testing.T) testWard {
+func startWard(t testing.TB) testWard {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -175,7 +204,7 @@ func startWard(t *testing.T) testWard {
 // startXvfb starts a 1280×800 virtual display and returns its DISPLAY once a client can draw
 // on it. It picks a random free display number above 100 (low numbers are often taken, or
 // half-taken, by other sessions on shared machines) and tries another when one does not answer.
-func startXvfb(t *testing.T) string {
+func startXvfb(t testing.TB) string {
 	t.Helper()
 	for attempt := 0; attempt < 5; attempt++ {
 		n := 100 + rand.IntN(800)
@@ -207,7 +236,7 @@ func startXvfb(t *testing.T) string {
 }
 
 // newChromium starts Debian's headless Chromium with a fake camera and a fresh profile.
-func newChromium(t *testing.T) context.Context {
+func newChromium(t testing.TB) context.Context {
 	t.Helper()
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
 		chromedp.ExecPath("/usr/bin/chromium"),
@@ -234,14 +263,14 @@ func newChromium(t *testing.T) context.Context {
 	return ctx
 }
 
-func chrome(t *testing.T, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
+func chrome(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, guard)
 	defer cancel()
 	require.NoError(t, chromedp.Do(ctx, actions...))
 }
 
-func waitUntil(t *testing.T, what string, cond func() bool) {
+func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(guard)
 	for !cond() {
@@ -253,7 +282,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 }
 
 // grab takes a screenshot of the whole virtual display.
-func grab(t *testing.T, display string) image.Image {
+func grab(t testing.TB, display string) image.Image {
 	t.Helper()
 	out, err := exec.Command("import", "-display", display, "-window", "root", "png:-").Output()
 	require.NoError(t, err)

@@ -21,10 +21,6 @@ type homeScreen struct {
 }
 
 func (k *Kiosk) showHome() {
-	if k.testCall {
-		k.testCall = false
-		k.selfSink.set(k.selfView)
-	}
 	tr := k.tr
 	h := &homeScreen{}
 	h.greeting = newFitText("", sizeTitle, sizeName, colForeground, true, fyne.TextAlignLeading)

@@ -43,8 +43,10 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	k.remoteView.Clear()
 	k.selfView.Clear()
 	if test {
-		k.testCall = true
 		k.selfSink.set(teeSink{k.selfView, k.remoteView})
+	} else {
+		k.selfSink.set(k.selfView)
+		k.remoteSink.set(k.remoteView)
 	}
 	s := &inCallScreen{}
 	s.name = newFitText(c.Name, sizeName, sizeBody, colForeground, true, fyne.TextAlignLeading)
@@ -128,12 +130,10 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 			k.cfg.Audio.Stop()
 		}
 		k.awake(false)
+		k.remoteSink.set(nil)
+		k.selfSink.set(nil)
 		k.remoteView.Clear()
 		k.selfView.Clear()
-		if k.testCall {
-			k.testCall = false
-			k.selfSink.set(k.selfView)
-		}
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -108,12 +109,12 @@ type Kiosk struct {
 
 	current screen
 	leave   func() // stops the current screen's timers and sounds
+	inCall  atomic.Bool
 
 	call      CallEvent // the current call, as last reported
 	userEnded bool      // the patient cancelled, declined or hung up; skip the "ended" message
 	muted     bool
 	cameraOff bool
-	testCall  bool
 
 	remoteView, selfView *VideoView
 	remoteSink, selfSink switchSink
@@ -150,8 +151,7 @@ func New(cfg Config) (*Kiosk, error) {
 	k.win.SetIcon(AppIcon())
 	k.remoteView = NewVideoView(k.clock, canvas.ImageFillContain)
 	k.selfView = NewVideoView(k.clock, canvas.ImageFillContain)
-	k.remoteSink.set(k.remoteView)
-	k.selfSink.set(k.selfView)
+	// The sinks drop every frame until a call shows them: no copying or drawing at rest.
 	k.applyLanguage()
 	if a := k.cfg.Audio; a != nil {
 		a.SetVolume(k.volume())
@@ -175,11 +175,15 @@ func (k *Kiosk) Window() fyne.Window { return k.win }
 // "ended", "pin" or "nurse".
 func (k *Kiosk) Screen() string { return screenNames[k.current] }
 
+// InCall reports whether the in-call screen is showing. Safe from any goroutine.
+func (k *Kiosk) InCall() bool { return k.inCall.Load() }
+
 // RemoteVideo is where the call engine sends the other end's decoded frames. Safe from any
-// goroutine; Frame never blocks.
+// goroutine; Frame never blocks. Frames are dropped at once except on the in-call screen.
 func (k *Kiosk) RemoteVideo() VideoSink { return &k.remoteSink }
 
-// SelfView is where the local camera preview goes. Safe from any goroutine.
+// SelfView is where the local camera preview goes. Safe from any goroutine. Frames are
+// dropped at once except on the in-call screen.
 func (k *Kiosk) SelfView() VideoSink { return &k.selfSink }
 
 // AttachPhone starts following p's events; the kiosk shows home once it is paired. Safe from
@@ -259,6 +263,7 @@ func (k *Kiosk) show(s screen, content fyne.CanvasObject, leave func()) {
 		k.leave()
 	}
 	k.current, k.leave = s, leave
+	k.inCall.Store(s == screenInCall)
 	k.win.SetContent(content)
 }
 

@@ -64,3 +64,27 @@ func BenchmarkVideoViewFrame(b *testing.B) {
 		v.Frame(src)
 	}
 }
+
+func TestFramesAtRestAreDropped(t *testing.T) {
+	a := test.NewTempApp(t)
+	k, err := New(Config{App: a, Paired: true})
+	require.NoError(t, err)
+	frame := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	k.RemoteVideo().Frame(frame)
+	k.SelfView().Frame(frame)
+	rec, _ := k.remoteView.Stats()
+	self, _ := k.selfView.Stats()
+	assert.Zero(t, rec+self, "no copying or drawing on the home screen")
+
+	k.handleCall(CallEvent{State: InCall, Peer: Contact{Name: "Anna"}})
+	k.RemoteVideo().Frame(frame)
+	k.SelfView().Frame(frame)
+	rec, _ = k.remoteView.Stats()
+	self, _ = k.selfView.Stats()
+	assert.Equal(t, uint64(2), rec+self)
+
+	k.handleCall(CallEvent{State: Ended, Peer: Contact{Name: "Anna"}, Reason: "hangup"})
+	k.RemoteVideo().Frame(frame)
+	rec2, _ := k.remoteView.Stats()
+	assert.Equal(t, rec, rec2, "dropped again after the call")
+}

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The kiosk's figures for `make bench`: cold start to the home screen, CPU and memory idle on
+// the home screen, and in a call with rendering beside Chromium's (the family's end of the same
+// call). Each runs the real binary on Xvfb. They print figures; they assert nothing.
+
+const measureFor = 10 * time.Second
+
+// startKiosk runs the kiosk binary on display with args and returns it with its output.
+func startKiosk(tb testing.TB, bin, display string, args ...string) (*exec.Cmd, *lockedBuffer) {
+	tb.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+tb.TempDir())
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+	})
+	return cmd, out
+}
+
+func waitLog(tb testing.TB, out *lockedBuffer, what string) {
+	tb.Helper()
+	waitUntil(tb, what, func() bool { return strings.Contains(out.String(), what) })
+}
+
+func BenchmarkKioskColdStart(b *testing.B) {
+	bin := buildKiosk(b)
+	display := startXvfb(b)
+	var total time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		cmd, out := startKiosk(b, bin, display, "-demo", "home")
+		waitLog(b, out, `msg="kiosk started"`)
+		total += time.Since(t0)
+		n++
+		_ = cmd.Process.Kill()
+		_, _ = cmd.Process.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(n), "ms/start")
+}
+
+func BenchmarkKioskIdleHome(b *testing.B) {
+	bin := buildKiosk(b)
+	display := startXvfb(b)
+	b.Run("demo", func(b *testing.B) {
+		for b.Loop() {
+			cmd, out := startKiosk(b, bin, display, "-demo", "home", "-data", b.TempDir())
+			waitLog(b, out, `msg="kiosk started"`)
+			time.Sleep(2 * time.Second)
+			reportUsage(b, "kiosk", []int{cmd.Process.Pid})
+		}
+	})
+	b.Run("paired-test-media", func(b *testing.B) {
+		ward := startWard(b)
+		for b.Loop() {
+			cmd, out := startKiosk(b, bin, display, "-server", ward.url, "-data", b.TempDir(),
+				"-media", "test", "-pair", ward.demo.PairingCode)
+			waitLog(b, out, `msg="signaling connected"`)
+			time.Sleep(2 * time.Second)
+			reportUsage(b, "kiosk", []int{cmd.Process.Pid})
+		}
+	})
+}
+
+func BenchmarkKioskInCall(b *testing.B) {
+	bin := buildKiosk(b)
+	display := startXvfb(b)
+	ward := startWard(b)
+	for b.Loop() {
+		cmd, out := startKiosk(b, bin, display, "-server", ward.url, "-data", b.TempDir(),
+			"-media", "test", "-auto-answer", "-pair", ward.demo.PairingCode)
+		ctx := newChromium(b)
+		chrome(b, ctx, chromedp.Navigate(ward.demo.FamilyURL))
+		chrome(b, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
+		chrome(b, ctx, chromedp.Click(`[data-testid="call"]`))
+		chrome(b, ctx, chromedp.WaitVisible(`body[data-state="in-call"]`))
+		time.Sleep(3 * time.Second)
+		browser := chromedp.FromContext(ctx).Browser.Process().Pid
+		// Measure both at once: the same ten seconds of the same call.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			reportUsage(b, "chromium", descendants(browser))
+		}()
+		reportUsage(b, "kiosk", []int{cmd.Process.Pid})
+		<-done
+		chrome(b, ctx, chromedp.Click(`[data-testid="hangup"]`))
+		waitLog(b, out, `msg="call video"`)
+		for _, line := range strings.Split(out.String(), "\n") {
+			if i := strings.Index(line, "drawnFPS="); i >= 0 && strings.Contains(line, `msg="call video"`) {
+				if fps, err := strconv.ParseFloat(strings.Fields(line[i+len("drawnFPS="):])[0], 64); err == nil {
+					b.ReportMetric(fps, "kiosk-drawn-fps")
+				}
+			}
+		}
+	}
+}
+
+// reportUsage measures the CPU used by pids over measureFor (as a percentage of one core) and
+// their resident memory at the end, and reports them as name-cpu-% and name-rss-MB.
+func reportUsage(b *testing.B, name string, pids []int) {
+	t0 := time.Now()
+	c0 := cpuTicks(pids)
+	time.Sleep(measureFor)
+	c1 := cpuTicks(pids)
+	secs := time.Since(t0).Seconds()
+	b.ReportMetric(100*float64(c1-c0)/100/secs, name+"-cpu-%") // 100 ticks per second (USER_HZ)
+	b.ReportMetric(float64(rssKB(pids))/1024, name+"-rss-MB")
+}
+
+// cpuTicks sums utime and stime of pids from /proc.
+func cpuTicks(pids []int) int64 {
+	var sum int64
+	for _, pid := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(fields) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(fields[11], 10, 64)
+		k, _ := strconv.ParseInt(fields[12], 10, 64)
+		sum += u + k
+	}
+	return sum
+}
+
+// rssKB sums VmRSS of pids.
+func rssKB(pids []int) int64 {
+	var sum int64
+	for _, pid := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "VmRSS:") {
+				kb, _ := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+				sum += kb
+			}
+		}
+	}
+	return sum
+}
+
+// descendants returns pid and every process below it.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	entries, _ := filepath.Glob("/proc/[0-9]*/stat")
+	for _, e := range entries {
+		data, err := os.ReadFile(e)
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		if len(fields) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(fields[1])
+		p, _ := strconv.Atoi(filepath.Base(filepath.Dir(e)))
+		children[ppid] = append(children[ppid], p)
+	}
+	out := []int{pid}
+	for i := 0; i < len(out); i++ {
+		out = append(out, children[out[i]]...)
+	}
+	return out
+}
+
