@@ -18,14 +18,16 @@ import (
 // to timestamp the server's "accepted" (the callee answered), then polls the call's getStats()
 // every few milliseconds until the first remote video frame is decoded, and records the delay.
 const benchFirstFrameJS = `(() => {
-  const B = window.__bench = { call: '', results: [] };
+  const B = window.__bench = { cur: null, results: [] };
   const Native = window.WebSocket;
   function Wrapped(url, protocols) {
     const ws = protocols === undefined ? new Native(url) : new Native(url, protocols);
     ws.addEventListener('message', (ev) => {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m && m.type === 'accepted') poll(m.call, performance.now());
+      if (!m) return;
+      if (m.type === 'accepted') poll(m.call, performance.now());
+      if (m.type === 'answer' && B.cur && B.cur.call === m.call && !B.cur.answer) B.cur.answer = performance.now();
     });
     return ws;
   }
@@ -33,23 +35,28 @@ const benchFirstFrameJS = `(() => {
   for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Wrapped[k] = Native[k];
   window.WebSocket = Wrapped;
   function poll(id, t0) {
-    B.call = id;
+    const cur = B.cur = { call: id, t0, answer: 0, connected: 0 };
+    const done = (ms) => B.results.push({ call: id, ms, answer: cur.answer ? cur.answer - t0 : -1,
+      connected: cur.connected ? cur.connected - t0 : -1 });
     const step = async () => {
-      if (B.call !== id) return;
+      if (B.cur !== cur) return;
       const pc = window.bedside && window.bedside.pc();
       if (pc) {
+        if (!cur.connected && pc.connectionState === 'connected') cur.connected = performance.now();
         const report = await pc.getStats();
         let frames = 0;
         report.forEach((s) => {
           if (s.type === 'inbound-rtp' && s.kind === 'video') frames = s.framesDecoded || 0;
         });
         if (frames > 0) {
-          B.results.push({ call: id, ms: performance.now() - t0 });
+          const now = performance.now();
+          if (!cur.connected) cur.connected = now;
+          done(now - t0);
           return;
         }
       }
       if (performance.now() - t0 > 30000) {
-        B.results.push({ call: id, ms: -1 });
+        done(-1);
         return;
       }
       setTimeout(step, 3);
@@ -78,7 +85,7 @@ func newBenchFamilyPage(tb testing.TB, url string) *benchFamilyPage {
 // callOnce taps Call, waits for the first decoded frame, hangs up and comes back to idle. It
 // returns the time from "accepted" to that first frame. idle reports whether the tablet is
 // ready for the next call.
-func (f *benchFamilyPage) callOnce(tb testing.TB, idle func() bool) time.Duration {
+func (f *benchFamilyPage) callOnce(tb testing.TB, idle func() bool) benchSetup {
 	tb.Helper()
 	benchWait(tb, "the tablet is idle", 10*time.Millisecond, idle)
 	benchWait(tb, "the page can call", 10*time.Millisecond, func() bool {
@@ -86,25 +93,50 @@ func (f *benchFamilyPage) callOnce(tb testing.TB, idle func() bool) time.Duratio
 	})
 	n := benchEval[int](tb, f.ctx, `window.__bench.results.length`)
 	benchEval[bool](tb, f.ctx, `(document.getElementById('call').click(), true)`)
-	var ms float64
+	var got benchSetup
 	benchWait(tb, "the page decodes the first frame", 5*time.Millisecond, func() bool {
-		r := benchEval[[]struct {
-			MS float64 `json:"ms"`
-		}](tb, f.ctx, `window.__bench.results`)
+		r := benchEval[[]benchSetup](tb, f.ctx, `window.__bench.results`)
 		if len(r) > n {
-			ms = r[n].MS
+			got = r[n]
 			return true
 		}
 		return false
 	})
-	if ms < 0 {
+	if got.MS < 0 {
 		tb.Fatal("no frame decoded within 30 s of the answer")
 	}
 	benchDo(tb, f.ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="in-call"]`)))
 	benchEval[bool](tb, f.ctx, `(document.getElementById('hangup').click(), true)`)
 	benchDo(tb, f.ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="ended"]`)))
 	benchEval[bool](tb, f.ctx, `(document.getElementById('message-action').click(), true)`)
-	return time.Duration(ms * float64(time.Millisecond))
+	return got
+}
+
+// benchSetup is one call's set-up as the family page saw it, in ms from "accepted": the
+// tablet's SDP answer arrived, the peer connection connected, the first frame was decoded.
+type benchSetup struct {
+	MS        float64 `json:"ms"`
+	Answer    float64 `json:"answer"`
+	Connected float64 `json:"connected"`
+}
+
+func (s benchSetup) total() time.Duration { return benchMS(s.MS) }
+
+func benchMS(ms float64) time.Duration { return time.Duration(ms * float64(time.Millisecond)) }
+
+// benchPhases returns the median of each phase of the set-ups: accepted → answer, answer →
+// connected, connected → first frame.
+func benchPhases(ss []benchSetup) (answer, connect, frame float64) {
+	var a, c, f []time.Duration
+	for _, s := range ss {
+		a = append(a, benchMS(s.Answer))
+		c = append(c, benchMS(s.Connected-s.Answer))
+		f = append(f, benchMS(s.MS-s.Connected))
+	}
+	answer, _ = benchPercentiles(a)
+	connect, _ = benchPercentiles(c)
+	frame, _ = benchPercentiles(f)
+	return answer, connect, frame
 }
 
 // BenchmarkAnswerToFirstFrame measures call setup as the family sees it: from the family page
@@ -135,17 +167,22 @@ func BenchmarkAnswerToFirstFrame(b *testing.B) {
 	famChromium := newBenchFamilyPage(b, other.familyURL)
 
 	calls := max(benchCalls, b.N)
-	var goTimes, chromiumTimes []time.Duration
+	var goSetups, chromiumSetups []benchSetup
 	b.ResetTimer()
 	for i := range calls + 1 { // the first call of each is a warm-up, not counted
 		g := famGo.callOnce(b, goIdle)
 		c := famChromium.callOnce(b, devIdle)
 		if i > 0 {
-			goTimes = append(goTimes, g)
-			chromiumTimes = append(chromiumTimes, c)
+			goSetups = append(goSetups, g)
+			chromiumSetups = append(chromiumSetups, c)
 		}
 	}
 	b.StopTimer()
+	var goTimes, chromiumTimes []time.Duration
+	for i := range goSetups {
+		goTimes = append(goTimes, goSetups[i].total())
+		chromiumTimes = append(chromiumTimes, chromiumSetups[i].total())
+	}
 	goP50, goP95 := benchPercentiles(goTimes)
 	chP50, chP95 := benchPercentiles(chromiumTimes)
 	b.ReportMetric(goP50, "go-p50-ms")
@@ -153,20 +190,25 @@ func BenchmarkAnswerToFirstFrame(b *testing.B) {
 	b.ReportMetric(chP50, "chromium-p50-ms")
 	b.ReportMetric(chP95, "chromium-p95-ms")
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "answer → first decoded frame at the family page, %d calls each (loopback):\n", calls)
-	fmt.Fprintf(&sb, "  %-28s %8s %8s %8s %8s\n", "tablet", "p50 ms", "p95 ms", "min ms", "max ms")
+	fmt.Fprintf(&sb, "BenchmarkAnswerToFirstFrame: answer → first decoded frame at the family page, %d calls each (loopback):\n", calls)
+	fmt.Fprintf(&sb, "  %-22s %7s %7s %7s %7s %7s | median of: %8s %10s %8s\n", "tablet", "p50 ms", "p95 ms",
+		"mean ms", "min ms", "max ms", "→answer", "→connected", "→frame")
 	for _, row := range []struct {
 		name string
 		ds   []time.Duration
-	}{{"Go engine (bedside)", goTimes}, {"Chromium (reference)", chromiumTimes}} {
+		ss   []benchSetup
+	}{{"Go engine (bedside)", goTimes, goSetups}, {"Chromium (reference)", chromiumTimes, chromiumSetups}} {
 		p50, p95 := benchPercentiles(row.ds)
-		lo, hi := benchPercentiles(nil)
-		if len(row.ds) > 0 {
-			lo, hi = float64(benchMin(row.ds).Microseconds())/1000, float64(benchMax(row.ds).Microseconds())/1000
+		var sum time.Duration
+		for _, d := range row.ds {
+			sum += d
 		}
-		fmt.Fprintf(&sb, "  %-28s %8.1f %8.1f %8.1f %8.1f\n", row.name, p50, p95, lo, hi)
+		ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+		a, c, f := benchPhases(row.ss)
+		fmt.Fprintf(&sb, "  %-22s %7.1f %7.1f %7.1f %7.1f %7.1f |            %8.1f %10.1f %8.1f\n", row.name, p50, p95,
+			ms(sum/time.Duration(len(row.ds))), ms(benchMin(row.ds)), ms(benchMax(row.ds)), a, c, f)
 	}
-	b.Log("\n" + sb.String())
+	fmt.Print(sb.String())
 }
 
 func benchMin(ds []time.Duration) time.Duration {
