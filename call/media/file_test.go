@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -275,3 +276,35 @@ func pngOf(t *testing.T, w, h int) []byte {
 }
 
 func pngBytes(t *testing.T) []byte { return pngOf(t, 64, 48) }
+
+// A clip of the test pattern, written to a file and sent by a Local as its camera.
+func ExampleNewFile() {
+	dir, err := os.MkdirTemp("", "clip")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "clip.y4m")
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	if err := WriteY4M(f, 30, 320, 240, 15); err != nil { // one second of 320x240 at 15 fps
+		fmt.Println(err)
+		return
+	}
+	f.Close()
+
+	l, err := NewFile(path, FileOptions{Silence: true})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer l.Close()
+	video, audio := l.Sources()
+	fmt.Println(video, "and", audio)
+	// Add l.VideoTrack() and l.AudioTrack() to a peer connection, then l.Start(ctx).
+	// Output: file and silence
+}
