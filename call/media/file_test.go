@@ -306,5 +306,6 @@ func ExampleNewFile() {
 	video, audio := l.Sources()
 	fmt.Println(video, "and", audio)
 	// Add l.VideoTrack() and l.AudioTrack() to a peer connection, then l.Start(ctx).
+
 	// Output: file and silence
 }
