@@ -79,13 +79,14 @@ func NewFile(path string, opts FileOptions) (*Local, error) {
 	var vsrc videoSource
 	var w, h, fps int
 	if bytes.Equal(magic[:n], []byte(y4mMagic)) {
-		clip, err := openY4M(f, path)
+		log := opts.Logger
+		if log == nil {
+			log = slog.New(slog.DiscardHandler)
+		}
+		clip, err := openY4M(f, path, log)
 		if err != nil {
 			_ = f.Close()
 			return nil, err
-		}
-		if opts.Logger != nil {
-			clip.log = opts.Logger
 		}
 		vsrc, w, h, fps = clip, clip.width, clip.height, clip.fps
 	} else {
@@ -205,33 +206,37 @@ func tick(t **time.Ticker, period time.Duration, done chan struct{}) error {
 // y4mMagic starts every YUV4MPEG2 file.
 const y4mMagic = "YUV4MPEG2 "
 
-// y4mClip plays a Y4M file from disk, frame by frame, looping at its end. Only the reading
-// goroutine touches the file and the picture; close may come from any goroutine.
+// y4mClip plays a Y4M file from disk, looping at its end. Opening it indexes where each frame's
+// picture starts; each read is then one pread into the picture's planes (one buffer), with no
+// copy through a user-space buffer. Only the reading goroutine touches the picture; close may
+// come from any goroutine.
 type y4mClip struct {
 	f             *os.File
-	r             *bufio.Reader
 	name          string
-	log           *slog.Logger
-	start         int64 // offset of the first FRAME
 	width, height int
 	fps           int
 	period        time.Duration
+	offsets       []int64 // where each complete frame's planes start
+	buf           []byte  // Y, Cb and Cr of the picture, back to back
 	img           *image.YCbCr
-	frames        int // frames read since the start of the file
+	next          int // index of the frame to read next
 	ticker        *time.Ticker
 	done          chan struct{}
 	once          sync.Once
 }
 
-// openY4M reads the header of the Y4M file f (whose magic was read) and its first frame.
-func openY4M(f *os.File, name string) (*y4mClip, error) {
-	br := bufio.NewReaderSize(f, 1<<20)
+// openY4M reads the header of the Y4M file f (whose magic was read) and indexes its frames. A
+// damaged tail (a truncated last frame, garbage after the frames) is left out, with a warning.
+func openY4M(f *os.File, name string, log *slog.Logger) (*y4mClip, error) {
+	if _, err := f.Seek(int64(len(y4mMagic)), io.SeekStart); err != nil {
+		return nil, fmt.Errorf("media: picture file: %w", err)
+	}
+	br := bufio.NewReaderSize(f, 256)
 	line, err := readY4MLine(br)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s: Y4M header: %w", ErrBadFile, name, err)
 	}
-	c := &y4mClip{f: f, name: name, done: make(chan struct{}), log: slog.New(slog.DiscardHandler)}
-	c.start = int64(len(y4mMagic) + len(line) + 1)
+	c := &y4mClip{f: f, name: name, done: make(chan struct{})}
 	num, den := 0, 0
 	for _, tok := range bytes.Fields(line) {
 		v := string(tok[1:])
@@ -267,17 +272,53 @@ func openY4M(f *os.File, name string) (*y4mClip, error) {
 		return nil, fmt.Errorf("%w: %s: Y4M header without a frame rate", ErrBadFile, name)
 	}
 	c.fps = min(max((num+den/2)/den, 1), 60)
-	c.period = time.Duration(int64(time.Second) * int64(den) / int64(num))
-	c.period = max(c.period, time.Second/60)
-	c.img = image.NewYCbCr(image.Rect(0, 0, c.width, c.height), image.YCbCrSubsampleRatio420)
-	c.r = br
-	if err := c.readFrame(); err != nil {
-		return nil, fmt.Errorf("%w: %s: first frame: %w", ErrBadFile, name, err)
-	}
-	if err := c.rewind(); err != nil {
-		return nil, err
+	c.period = max(time.Duration(int64(time.Second)*int64(den)/int64(num)), time.Second/60)
+
+	ySize, cSize := c.width*c.height, (c.width/2)*(c.height/2)
+	c.buf = make([]byte, ySize+2*cSize)
+	c.img = &image.YCbCr{Y: c.buf[:ySize], Cb: c.buf[ySize : ySize+cSize], Cr: c.buf[ySize+cSize:],
+		YStride: c.width, CStride: c.width / 2, SubsampleRatio: image.YCbCrSubsampleRatio420,
+		Rect: image.Rect(0, 0, c.width, c.height)}
+	if err := c.index(br, int64(len(y4mMagic)+len(line)+1)); err != nil {
+		if len(c.offsets) == 0 {
+			return nil, fmt.Errorf("%w: %s: first frame: %w", ErrBadFile, name, err)
+		}
+		log.Warn("media: damaged Y4M tail left out", "file", name, "frames", len(c.offsets), "err", err)
 	}
 	return c, nil
+}
+
+// index records where each frame's planes start, from pos (the first FRAME) to the end of the
+// file or the first damaged frame (whose error it returns).
+func (c *y4mClip) index(br *bufio.Reader, pos int64) error {
+	fi, err := c.f.Stat()
+	if err != nil {
+		return err
+	}
+	size := int64(len(c.buf))
+	for pos < fi.Size() {
+		line, err := readY4MLine(br)
+		if err != nil {
+			return fmt.Errorf("frame %d: %w", len(c.offsets), err)
+		}
+		if !bytes.HasPrefix(line, []byte("FRAME")) {
+			return fmt.Errorf("frame %d does not start with FRAME", len(c.offsets))
+		}
+		data := pos + int64(len(line)) + 1
+		if data+size > fi.Size() {
+			return fmt.Errorf("frame %d: %w", len(c.offsets), io.ErrUnexpectedEOF)
+		}
+		c.offsets = append(c.offsets, data)
+		pos = data + size
+		if _, err := c.f.Seek(pos, io.SeekStart); err != nil {
+			return err
+		}
+		br.Reset(c.f)
+	}
+	if len(c.offsets) == 0 {
+		return io.ErrUnexpectedEOF
+	}
+	return nil
 }
 
 func parseRatio(s string) (int, int, error) {
@@ -299,7 +340,7 @@ func readY4MLine(r *bufio.Reader) ([]byte, error) {
 	for {
 		b, err := r.ReadByte()
 		if err != nil {
-			if errors.Is(err, io.EOF) && len(line) > 0 {
+			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
 			return nil, err
@@ -314,54 +355,15 @@ func readY4MLine(r *bufio.Reader) ([]byte, error) {
 	}
 }
 
-// readFrame reads the next frame into c.img. It returns io.EOF at a clean end of the file.
-func (c *y4mClip) readFrame() error {
-	line, err := readY4MLine(c.r)
-	if err != nil {
-		return err
-	}
-	if !bytes.HasPrefix(line, []byte("FRAME")) {
-		return fmt.Errorf("frame %d does not start with FRAME", c.frames)
-	}
-	for _, plane := range [][]byte{c.img.Y, c.img.Cb, c.img.Cr} {
-		if _, err := io.ReadFull(c.r, plane); err != nil {
-			if errors.Is(err, io.EOF) {
-				err = io.ErrUnexpectedEOF
-			}
-			return fmt.Errorf("frame %d: %w", c.frames, err)
-		}
-	}
-	c.frames++
-	return nil
-}
-
-// rewind goes back to the first frame.
-func (c *y4mClip) rewind() error {
-	if _, err := c.f.Seek(c.start, io.SeekStart); err != nil {
-		return fmt.Errorf("media: rewinding %s: %w", c.name, err)
-	}
-	c.r.Reset(c.f)
-	c.frames = 0
-	return nil
-}
-
+// read waits for the next frame's time and reads it (the picture is reused).
 func (c *y4mClip) read() (image.Image, func(), error) {
 	if err := tick(&c.ticker, c.period, c.done); err != nil {
 		return nil, nil, err
 	}
-	err := c.readFrame()
-	if err != nil {
-		// The end of the clip, or a damaged tail: play it again from the start (the first
-		// frame was read fine when the file was opened).
-		if !errors.Is(err, io.EOF) {
-			c.log.Warn("media: damaged Y4M frame; looping", "file", c.name, "err", err)
-		}
-		if err := c.rewind(); err != nil {
-			return nil, nil, err
-		}
-		if err := c.readFrame(); err != nil {
-			return nil, nil, fmt.Errorf("%w: %s: %w", ErrBadFile, c.name, err)
-		}
+	off := c.offsets[c.next]
+	c.next = (c.next + 1) % len(c.offsets)
+	if _, err := c.f.ReadAt(c.buf, off); err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrBadFile, c.name, err)
 	}
 	return c.img, func() {}, nil
 }
