@@ -39,6 +39,9 @@ const app = {
   name() {
     return (this.config && this.config.patient) || t('someone');
   },
+  sound() {
+    return sounds.playing();
+  },
 };
 
 let endTimer = 0;
@@ -497,6 +500,8 @@ if (typeof RTCPeerConnection === 'undefined') {
   app.problem = 'unsupported';
   update();
 } else {
+  sounds.onChange = update;
+  sounds.unlock(); // audible at once where the browser allows it; otherwise at the first touch
   update();
   sig.start();
   openMedia();

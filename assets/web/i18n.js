@@ -34,6 +34,7 @@ const en = {
   notificationBody: 'Tap to answer the video call.',
   notifyAsk: 'Tell me when {name} calls',
   notifyOn: 'We’ll let you know when {name} calls while this page is open.',
+  tapForSound: 'Tap anywhere on this page so that it can ring when {name} calls.',
 
   offline: '{name}’s tablet is offline right now; we’ll tell you when it’s back.',
   backOnline: '{name}’s tablet is back online. You can call now.',
@@ -111,6 +112,7 @@ const it = {
   notificationBody: 'Tocca per rispondere alla videochiamata.',
   notifyAsk: 'Avvisami quando {name} chiama',
   notifyOn: 'Ti avviseremo quando {name} chiama, finché questa pagina è aperta.',
+  tapForSound: 'Tocca un punto qualsiasi della pagina, così potrà squillare quando {name} chiama.',
 
   offline: 'Il tablet di {name} non è connesso in questo momento; ti avviseremo quando tornerà disponibile.',
   backOnline: 'Il tablet di {name} è di nuovo connesso. Ora puoi chiamare.',

@@ -45,6 +45,8 @@ export class Sounds {
     return { kind: this.kind, audible: !!(this.ctx && this.ctx.state === 'running') };
   }
 
+  // unlock makes the audio context (it starts suspended until the user touches the page) and
+  // resumes it. onChange, when set, hears when it becomes audible.
   unlock() {
     const AC = window.AudioContext || window.webkitAudioContext;
     if (!AC) return;
@@ -54,6 +56,7 @@ export class Sounds {
       } catch (e) {
         return;
       }
+      this.ctx.onstatechange = () => this.onChange && this.onChange();
     }
     if (this.ctx.state === 'suspended') this.ctx.resume().catch(() => {});
   }

@@ -91,7 +91,10 @@ export function render(app, t, notifier) {
   setText(ui.selfLabel, t('selfLabel'));
   setText(ui.footnote, t('footnote'));
   ui.call.disabled = !(app.conn === 'open' && app.online && app.state === 'idle');
-  setText(ui.conn, app.conn === 'connecting' && !app.config ? t('connecting') : '');
+  let hint = '';
+  if (app.conn === 'connecting' && !app.config) hint = t('connecting');
+  else if (app.conn === 'open' && app.state === 'idle' && !app.sound().audible) hint = t('tapForSound', { name });
+  setText(ui.conn, hint);
 
   const list = notices(app, t, name);
   show(ui.notice, list.length > 0);
