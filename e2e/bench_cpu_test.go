@@ -99,11 +99,19 @@ type benchPageVideo struct {
 	Height        int64 `json:"height"`
 	SentWidth     int64 `json:"sentWidth"`
 	SentHeight    int64 `json:"sentHeight"`
+	// What each end asked of the other: keyframes (PLI) and re-sends (NACK), and the packets
+	// the page lost of the peer's video.
+	PLIsFromPeer  int64 `json:"plisFromPeer"`
+	NACKsFromPeer int64 `json:"nacksFromPeer"`
+	PLIsToPeer    int64 `json:"plisToPeer"`
+	NACKsToPeer   int64 `json:"nacksToPeer"`
+	LostFromPeer  int64 `json:"lostFromPeer"`
 }
 
 const benchPageVideoJS = `(async () => {
   const pc = window.bedside && window.bedside.pc();
-  const out = { framesDecoded: 0, framesEncoded: 0, width: 0, height: 0, sentWidth: 0, sentHeight: 0 };
+  const out = { framesDecoded: 0, framesEncoded: 0, width: 0, height: 0, sentWidth: 0, sentHeight: 0,
+    plisFromPeer: 0, nacksFromPeer: 0, plisToPeer: 0, nacksToPeer: 0, lostFromPeer: 0 };
   if (!pc) return out;
   (await pc.getStats()).forEach((s) => {
     if (s.kind !== 'video') return;
@@ -111,11 +119,16 @@ const benchPageVideoJS = `(async () => {
       out.framesDecoded = s.framesDecoded || 0;
       out.width = s.frameWidth || 0;
       out.height = s.frameHeight || 0;
+      out.plisToPeer = s.pliCount || 0;
+      out.nacksToPeer = s.nackCount || 0;
+      out.lostFromPeer = s.packetsLost || 0;
     }
     if (s.type === 'outbound-rtp') {
       out.framesEncoded = s.framesEncoded || 0;
       out.sentWidth = s.frameWidth || 0;
       out.sentHeight = s.frameHeight || 0;
+      out.plisFromPeer = s.pliCount || 0;
+      out.nacksFromPeer = s.nackCount || 0;
     }
   });
   return out;
@@ -252,6 +265,11 @@ func BenchmarkCallCPU(b *testing.B) {
 	}
 	fmt.Fprintf(&sb, "\n  Chromium sends %dx%d at the start of the window, %dx%d at its end; it receives %dx%d\n",
 		pageBefore.SentWidth, pageBefore.SentHeight, pageAfter.SentWidth, pageAfter.SentHeight, pageAfter.Width, pageAfter.Height)
+	d := func(f func(v benchPageVideo) int64) int64 { return f(pageAfter) - f(pageBefore) }
+	fmt.Fprintf(&sb, "  in the window, Chromium got %d PLIs and %d NACKs from the peer, sent it %d PLIs and %d NACKs, lost %d of its packets\n",
+		d(func(v benchPageVideo) int64 { return v.PLIsFromPeer }), d(func(v benchPageVideo) int64 { return v.NACKsFromPeer }),
+		d(func(v benchPageVideo) int64 { return v.PLIsToPeer }), d(func(v benchPageVideo) int64 { return v.NACKsToPeer }),
+		d(func(v benchPageVideo) int64 { return v.LostFromPeer }))
 	fmt.Fprintf(&sb, "  peer at the start: %s\n  peer at the end:   %s\n", peerBefore, peerAfter)
 	fmt.Print(sb.String())
 

@@ -12,7 +12,7 @@
 //
 //	ready device=ID
 //	call state=in-call dir=incoming call=ID
-//	stats t=3.0s state=connected fps=30.0 frames=84 size=640x480 in_kbps=1043 out_kbps=1012 rtt_ms=0.4 sent_frames=90 encode_ms=6.1 audio_samples=...
+//	stats t=3.0s state=connected fps=30.0 frames=84 size=640x480 in_kbps=1043 out_kbps=1012 rtt_ms=0.4 sent_fps=30.0 sent_frames=90 encode_ms=6.1 ...
 package main
 
 import (

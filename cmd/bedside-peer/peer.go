@@ -143,8 +143,8 @@ func (p *peer) printStats(now time.Time) {
 	}
 	p.lastLocal, p.lastAt = ls, now
 	fmt.Fprintf(p.out, "stats t=%.1fs state=%s fps=%.1f frames=%d size=%dx%d in_kbps=%.0f out_kbps=%.0f rtt_ms=%.1f "+
-		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d\n",
+		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d decode_errors=%d\n",
 		now.Sub(p.inCallAt).Seconds(), st.State, st.FPS, st.FramesDecoded, st.Width, st.Height,
 		st.InboundBitrate/1000, st.OutboundBitrate/1000, float64(st.RTT.Microseconds())/1000,
-		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked)
+		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked, st.DecodeErrors)
 }
