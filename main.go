@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"time"
@@ -47,6 +48,7 @@ type options struct {
 	nursePIN   string
 	demo       string
 	verbose    bool
+	cpuProfile string
 }
 
 func main() {
@@ -68,6 +70,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN, 4 to 12 digits (kept hashed in the app's preferences)")
 	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (diagnostics)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -102,6 +105,17 @@ func run(args []string) error {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if o.cpuProfile != "" {
+		f, err := os.Create(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 
 	start := time.Now()
 	a := fyneapp.NewWithID(appID)

@@ -15,8 +15,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,38 +35,53 @@ import (
 // It is never a timing assertion.
 const guard = 90 * time.Second
 
-// TestKioskUnderXvfb runs the real kiosk binary on a virtual display, paired to a real ward
-// server with -media test -auto-answer; Chromium calls it from the family page. The browser must
-// decode the kiosk's video, and two screenshots of the kiosk a second apart must show the
-// family's (fake camera) video moving.
-func TestKioskUnderXvfb(t *testing.T) {
+// kioskRig is the real kiosk binary on a virtual display, paired to a real ward server, and a
+// headless Chromium with a fake camera for the family.
+type kioskRig struct {
+	display string
+	ward    testWard
+	page    context.Context
+	log     *lockedBuffer
+}
+
+// startKioskRig starts Xvfb, a ward, the kiosk (-media test, with -auto-answer when asked) and
+// Chromium on the family link, and waits until the page can call the kiosk.
+func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 	for _, tool := range []string{"Xvfb", "import", "/usr/bin/chromium"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (make deps-test installs it)", tool)
 		}
 	}
 	bin := buildKiosk(t)
-	ward := startWard(t)
-	display := startXvfb(t)
+	r := &kioskRig{ward: startWard(t), display: startXvfb(t), log: &lockedBuffer{}}
 	ctx, cancelBrowser := context.WithCancel(newChromium(t))
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
+	r.page = ctx
 
-	dataDir := t.TempDir()
-	kiosk := exec.Command(bin, "-server", ward.url, "-data", dataDir, "-media", "test",
-		"-auto-answer", "-pair", ward.demo.PairingCode)
-	kiosk.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
-	klog := &lockedBuffer{}
-	kiosk.Stdout, kiosk.Stderr = klog, klog
+	args := []string{"-server", r.ward.url, "-data", t.TempDir(), "-media", "test", "-pair", r.ward.demo.PairingCode}
+	if autoAnswer {
+		args = append(args, "-auto-answer")
+	}
+	// BEDSIDE_KIOSK_FLAGS adds flags for diagnostics, e.g. "-cpuprofile /tmp/kiosk.prof".
+	args = append(args, strings.Fields(os.Getenv("BEDSIDE_KIOSK_FLAGS"))...)
+	kiosk := exec.Command(bin, args...)
+	kiosk.Env = append(os.Environ(), "DISPLAY="+r.display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
+	kiosk.Stdout, kiosk.Stderr = r.log, r.log
 	require.NoError(t, kiosk.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- kiosk.Wait() }()
 	stopping := make(chan struct{})
 	t.Cleanup(func() {
 		close(stopping)
-		_ = kiosk.Process.Kill()
-		<-exited
+		_ = kiosk.Process.Signal(syscall.SIGTERM) // the kiosk quits cleanly on SIGTERM
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = kiosk.Process.Kill()
+			<-exited
+		}
 		if t.Failed() {
-			t.Logf("kiosk log:\n%s", klog.String())
+			t.Logf("kiosk log:\n%s", r.log.String())
 		}
 	})
 	go func() { // a kiosk that dies fails the test at once, with its log
@@ -81,16 +98,18 @@ func TestKioskUnderXvfb(t *testing.T) {
 		}
 	}()
 
-	chrome(t, ctx, chromedp.Navigate(ward.demo.FamilyURL))
+	chrome(t, ctx, chromedp.Navigate(r.ward.demo.FamilyURL))
 	// The call button is enabled once the kiosk is paired and online.
 	chrome(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
-	chrome(t, ctx, chromedp.Click(`[data-testid="call"]`))
-	// The kiosk rings, counts down five seconds and answers by itself.
-	chrome(t, ctx, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	return r
+}
 
+// pageDecodesKiosk waits until the family page has decoded the kiosk's test picture.
+func (r *kioskRig) pageDecodesKiosk(t *testing.T) {
+	t.Helper()
 	var in *videoStats
 	waitUntil(t, "the page decodes the kiosk's video", func() bool {
-		ectx, cancel := context.WithTimeout(ctx, guard)
+		ectx, cancel := context.WithTimeout(r.page, guard)
 		defer cancel()
 		v, err := chromedp.Run(ectx, chromedp.Evaluate[*videoStats](`(async () => {
 			const pc = window.bedside && window.bedside.pc();
@@ -107,34 +126,83 @@ func TestKioskUnderXvfb(t *testing.T) {
 		return err == nil && v != nil && v.FramesDecoded > 30
 	})
 	assert.Equal(t, int64(640), in.FrameWidth, "the kiosk sends its 640-wide test picture")
+}
 
-	// The kiosk shows the family's video: the middle of the screen changes from one second to
-	// the next (the duration and self-view are outside that region).
+// kioskVideoMoves waits until the middle of the kiosk's screen (the family's video, away from
+// the duration and the self-view) changes from one second to the next.
+func (r *kioskRig) kioskVideoMoves(t *testing.T) {
+	t.Helper()
 	var moved float64
 	waitUntil(t, "the kiosk's remote video moves", func() bool {
-		a := grab(t, display)
+		a := grab(t, r.display)
 		time.Sleep(time.Second)
-		b := grab(t, display)
+		b := grab(t, r.display)
 		moved = changedFraction(a, b)
 		return moved > 0.01
 	})
 	t.Logf("%.1f%% of the video region changed in one second", 100*moved)
-	if dir := os.Getenv("BEDSIDE_E2E_SHOTS"); dir != "" {
-		require.NoError(t, exec.Command("import", "-display", display, "-window", "root",
-			filepath.Join(dir, "kiosk-in-call.png")).Run())
-	}
+}
 
-	chrome(t, ctx, chromedp.Click(`[data-testid="hangup"]`))
-	chrome(t, ctx, chromedp.WaitVisible(`body[data-state="ended"]`))
-	// Back home, the kiosk logs how much of the family's video it drew (a figure, not a test).
+// logVideoFigures waits for the kiosk's per-call video figures and prints them (no assertion).
+func (r *kioskRig) logVideoFigures(t *testing.T) {
+	t.Helper()
 	waitUntil(t, "the kiosk logs the call's video figures", func() bool {
-		return strings.Contains(klog.String(), `msg="call video"`)
+		return strings.Contains(r.log.String(), `msg="call video"`)
 	})
-	for _, line := range strings.Split(klog.String(), "\n") {
+	for _, line := range strings.Split(r.log.String(), "\n") {
 		if strings.Contains(line, `msg="call video"`) {
 			t.Log(line)
 		}
 	}
+}
+
+// TestKioskUnderXvfb runs the real kiosk binary on a virtual display, paired to a real ward
+// server with -media test -auto-answer; Chromium calls it from the family page. The browser must
+// decode the kiosk's video, and two screenshots of the kiosk a second apart must show the
+// family's (fake camera) video moving.
+func TestKioskUnderXvfb(t *testing.T) {
+	r := startKioskRig(t, true)
+	chrome(t, r.page, chromedp.Click(`[data-testid="call"]`))
+	// The kiosk rings, counts down five seconds and answers by itself.
+	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	r.pageDecodesKiosk(t)
+	r.kioskVideoMoves(t)
+	if dir := os.Getenv("BEDSIDE_E2E_SHOTS"); dir != "" {
+		require.NoError(t, exec.Command("import", "-display", r.display, "-window", "root",
+			filepath.Join(dir, "kiosk-in-call.png")).Run())
+	}
+	chrome(t, r.page, chromedp.Click(`[data-testid="hangup"]`))
+	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="ended"]`))
+	r.logVideoFigures(t)
+}
+
+// TestKioskCallsBrowserUnderXvfb taps the family tile on the real kiosk (with xdotool), the
+// family answers in the page, both see each other, and the kiosk's Hang up ends the call.
+func TestKioskCallsBrowserUnderXvfb(t *testing.T) {
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Skip("xdotool is not installed")
+	}
+	r := startKioskRig(t, false)
+	tap := func(x, y int) {
+		out, err := exec.Command("xdotool", "mousemove", "--sync", strconv.Itoa(x), strconv.Itoa(y), "click", "1").CombinedOutput()
+		require.NoError(t, err, "xdotool: %s", out)
+	}
+	t.Setenv("DISPLAY", r.display)
+	// One contact: her tile is in the middle of the 1280×800 home screen. The kiosk learns that
+	// the page is online a moment after the page does, so tap until the page rings.
+	waitUntil(t, "the page rings after a tap on the tile", func() bool {
+		tap(640, 420)
+		ctx, cancel := context.WithTimeout(r.page, 3*time.Second)
+		defer cancel()
+		return chromedp.Do(ctx, chromedp.WaitVisible(`body[data-state="ringing"]`)) == nil
+	})
+	chrome(t, r.page, chromedp.Click(`[data-testid="answer"]`))
+	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	r.pageDecodesKiosk(t)
+	r.kioskVideoMoves(t)
+	tap(1064, 731) // Hang up, bottom right
+	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="ended"]`))
+	r.logVideoFigures(t)
 }
 
 // lockedBuffer collects a process's output for reading while it runs.
