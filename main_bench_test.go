@@ -189,4 +189,3 @@ func descendants(pid int) []int {
 	}
 	return out
 }
-
