@@ -165,8 +165,7 @@ function isCall(m, dir) {
 }
 
 function onError(m) {
-  const fatal = ['link-expired', 'link-revoked', 'unauthorized', 'no-patient', 'forbidden'];
-  if (fatal.includes(m.code)) {
+  if (sig.isFatal(m.code)) {
     if (app.call) finishCall('');
     showFatal(m.code);
     return;
@@ -191,8 +190,10 @@ function onError(m) {
       if (isCall(m) && c.phase !== 'connected') finishCall('failed');
       break;
     default:
-      // bad-message, unknown-type, too-large: a bug on our side; the call goes on.
+      // bad-message, unknown-type, too-large: a bug on our side. A call being placed ends (the
+      // server did not take the invite); one under way goes on.
       console.warn('bedside: server error', m.code, m.message || '');
+      if (placing) finishCall('failed');
   }
   update();
 }

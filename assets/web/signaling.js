@@ -1,8 +1,10 @@
 // The signaling connection of the family page: one WebSocket to the ward server that
 // authenticates with the link token, and reconnects by itself (with backoff) when it drops.
 
-// Codes after which reconnecting cannot help: the link itself no longer works.
-const FATAL = new Set(['link-expired', 'link-revoked', 'unauthorized', 'no-patient', 'forbidden']);
+// Codes after which reconnecting cannot help: the link itself no longer works. The second set
+// only means that in answer to hello; later they are about one request.
+const FATAL = new Set(['link-expired', 'link-revoked', 'unauthorized', 'no-patient']);
+const FATAL_AT_HELLO = new Set(['forbidden']);
 
 const HELLO_TIMEOUT_MS = 10000;
 const MAX_DELAY_MS = 30000;
@@ -64,7 +66,7 @@ export class Signaling {
         this.onStatus({ status: 'open' });
       }
       if (msg.type === 'error') {
-        if (FATAL.has(msg.code)) {
+        if (this.isFatal(msg.code)) {
           this.fatal = msg.code;
         } else if (msg.code === 'shutting-down') {
           this.restarting = true;
@@ -85,6 +87,11 @@ export class Signaling {
       }
       this.scheduleRetry();
     };
+  }
+
+  // isFatal reports whether an error with this code means the link no longer works.
+  isFatal(code) {
+    return FATAL.has(code) || (!this.open && FATAL_AT_HELLO.has(code));
   }
 
   // send sends msg when the page is connected and welcomed; it reports whether it did.
