@@ -286,23 +286,29 @@ func nursePIN(prefs fyne.Preferences, pin string, log *slog.Logger) (func(string
 	}, nil
 }
 
-// xsetAwake keeps an X11 screen from blanking during calls with xset, on top of Fyne's
-// D-Bus screensaver inhibition; it does nothing without DISPLAY or xset.
+// xsetAwake keeps an X11 screen on from the moment a call rings until it ends, on top of
+// Fyne's D-Bus screensaver inhibition: it wakes the screen (dpms force on, screensaver reset)
+// and turns blanking off, then back on after the call. It does nothing without DISPLAY or xset.
 func xsetAwake(log *slog.Logger) func(bool) {
 	path, err := exec.LookPath("xset")
 	if err != nil || os.Getenv("DISPLAY") == "" {
 		return nil
 	}
+	var mu sync.Mutex // keeps the commands of successive calls in order
 	return func(on bool) {
-		args := []string{"s", "on", "+dpms"}
+		steps := [][]string{{"s", "on"}, {"+dpms"}}
 		if on {
-			args = []string{"s", "off", "-dpms"}
+			steps = [][]string{{"dpms", "force", "on"}, {"s", "reset"}, {"s", "off"}, {"-dpms"}}
 		}
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-			defer cancel()
-			if err := exec.CommandContext(ctx, path, args...).Run(); err != nil {
-				log.Debug("xset failed", "err", err)
+			mu.Lock()
+			defer mu.Unlock()
+			for _, args := range steps {
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				if err := exec.CommandContext(ctx, path, args...).Run(); err != nil {
+					log.Debug("xset failed", "args", args, "err", err)
+				}
+				cancel()
 			}
 		}()
 	}

@@ -50,7 +50,8 @@ func (k *Kiosk) showOutgoing(c Contact) {
 	k.ui = uiRefs{outgoing: o}
 	content := container.NewBorder(container.NewPadded(o.title), sized(o.cancel, 0, k.share(0.18, 100)), nil, nil,
 		portrait(c))
-	k.show(screenOutgoing, padded(content), nil)
+	k.show(screenOutgoing, padded(content), func() { k.awake(false) })
+	k.awake(true) // after show: the previous screen's leave may have released it
 }
 
 func (k *Kiosk) showIncoming(ev CallEvent) {
@@ -119,11 +120,13 @@ func (k *Kiosk) showIncoming(ev CallEvent) {
 	content := container.NewBorder(in.title, bottom, nil, nil, portrait(c))
 	k.ui = uiRefs{incoming: in}
 	k.show(screenIncoming, padded(content), func() {
+		k.awake(false)
 		in.ticker.stop()
 		if k.cfg.Audio != nil {
 			k.cfg.Audio.Stop()
 		}
 	})
+	k.awake(true) // wake the screen: a call rings (after show, which released the last screen's hold)
 }
 
 // answer accepts the ringing call and shows the in-call screen while media connects.

@@ -135,6 +135,7 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 		k.remoteView.Clear()
 		k.selfView.Clear()
 	})
+	k.awake(true)
 }
 
 // tickInCall updates the duration and shows the banner when frames stalled for stallAfter.

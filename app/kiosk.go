@@ -328,12 +328,13 @@ func (k *Kiosk) handleCall(ev CallEvent) {
 	}
 }
 
-// startCallMedia resets the per-call toggles and keeps the screen awake.
+// startCallMedia resets the per-call toggles.
 func (k *Kiosk) startCallMedia() {
 	k.muted, k.cameraOff = false, false
-	k.awake(true)
 }
 
+// awake keeps the screen on (true) or lets it blank again (false). Each call screen holds it
+// after it is shown and releases it when it goes, so the order is always release, then hold.
 func (k *Kiosk) awake(on bool) {
 	k.cfg.App.Driver().SetDisableScreenBlanking(on)
 	if k.cfg.KeepAwake != nil {

@@ -261,3 +261,22 @@ func TestEveryScreenFitsSmallTablets(t *testing.T) {
 		check("nurse")
 	}
 }
+
+func TestScreenKeptAwakeFromRingToHangUp(t *testing.T) {
+	var awake []bool
+	r := newRig(t, func(c *app.Config) { c.KeepAwake = func(on bool) { awake = append(awake, on) } })
+	last := func() bool { return len(awake) > 0 && awake[len(awake)-1] }
+	assert.False(t, last())
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	assert.True(t, last(), "a ringing call wakes the screen")
+	r.tap("Answer")
+	assert.True(t, last(), "kept on in the call")
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
+	assert.True(t, last())
+	r.tap("Hang up")
+	assert.False(t, last(), "released after the call")
+	test.Tap(r.tile("Anna"))
+	assert.True(t, last(), "on while calling out")
+	r.tap("Cancel")
+	assert.False(t, last())
+}
