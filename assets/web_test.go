@@ -74,10 +74,12 @@ func TestFamilyPageDictionaries(t *testing.T) {
 	assert.Greater(t, len(en), 40)
 	assert.Equal(t, en, it)
 
-	// Every key the scripts ask for by name exists.
+	// Every key the scripts ask for by name exists: t('key'), and the message keys.
+	used := regexp.MustCompile(`\bt\('(\w+)'|'(\w+(?:Title|Text|Short))'`)
 	for _, f := range []string{"family.js", "view.js", "media.js"} {
-		for _, m := range regexp.MustCompile(`\bt\('(\w+)'`).FindAllStringSubmatch(readWeb(t, f), -1) {
-			assert.True(t, en[m[1]], "%s uses unknown key %s", f, m[1])
+		for _, m := range used.FindAllStringSubmatch(readWeb(t, f), -1) {
+			key := m[1] + m[2]
+			assert.True(t, en[key], "%s uses unknown key %s", f, key)
 		}
 	}
 }

@@ -6,12 +6,14 @@
 // RTCPeerConnection for getStats().
 
 import { pickLanguage, translator } from './i18n.js';
-import { getLocalMedia, Notifier, Sounds } from './media.js';
+import { Buzzer, getLocalMedia, Notifier, Sounds, WakeLock } from './media.js';
 import { CallSession } from './session.js';
-import { Signaling } from './signaling.js';
-import { render, ui } from './view.js';
+import { Signaling, tokenFromPath } from './signaling.js';
+import { endedMessage, render, ui } from './view.js';
 
-const ENDED_MS = 5000;
+const ENDED_MS = 5000; // how long "call ended" stays before the home screen
+const SERVER_SLACK_MS = 15000; // beyond the server's own timeouts, before the page gives up
+const CONNECT_MS = 45000; // from answer to media flowing
 
 const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
 let lang = pickLanguage(languages);
@@ -20,6 +22,8 @@ document.documentElement.lang = lang;
 
 const sounds = new Sounds();
 const notifier = new Notifier();
+const buzzer = new Buzzer();
+const wakeLock = new WakeLock();
 
 // app is the page's whole state; render(app) shows it.
 const app = {
@@ -46,8 +50,6 @@ const app = {
 
 let endTimer = 0;
 let tickTimer = 0;
-let vibrateTimer = 0;
-let wakeLock = null;
 
 const update = () => render(app, t, notifier);
 
@@ -58,15 +60,6 @@ function setState(state) {
 
 function announce(text) {
   ui.announce.textContent = text;
-}
-
-function tokenFromPath() {
-  const seg = location.pathname.split('/').filter(Boolean).pop() || '';
-  try {
-    return decodeURIComponent(seg);
-  } catch (e) {
-    return seg;
-  }
 }
 
 const sig = new Signaling({
@@ -221,7 +214,23 @@ async function placeCall() {
   if (!app.local || app.state !== 'idle' || app.call) return;
   app.call = { id: '', dir: 'out', phase: 'inviting' };
   setState('calling');
-  if (!sig.send({ type: 'invite' })) finishCall('failed');
+  if (!sig.send({ type: 'invite' })) {
+    finishCall('failed');
+    return;
+  }
+  guard(app.call, SERVER_SLACK_MS, 'failed');
+}
+
+// guard ends call c with reason if it is still in the same phase after ms: the server answers
+// every step, but a connection can die without the browser noticing.
+function guard(c, ms, reason) {
+  const phase = c.phase;
+  clearTimeout(c.guard);
+  c.guard = setTimeout(() => {
+    if (app.call !== c || c.phase !== phase) return;
+    if (c.id) sig.send({ type: 'hangup', call: c.id });
+    finishCall(reason);
+  }, ms);
 }
 
 function onRinging(m) {
@@ -235,6 +244,7 @@ function onRinging(m) {
   c.id = m.call;
   c.phase = 'ringing';
   sounds.ringback(ringSeconds());
+  guard(c, ringSeconds() * 1000 + SERVER_SLACK_MS, 'missed');
   update();
 }
 
@@ -252,32 +262,19 @@ function onRing(m) {
   clearTimeout(endTimer);
   app.message = null;
   app.call = { id: m.call, dir: 'in', phase: 'ringing', from: m.from };
+  guard(app.call, ringSeconds() * 1000 + SERVER_SLACK_MS, 'missed');
   const caller = (m.from && m.from.name) || app.name();
   setState('ringing');
   ui.answer.focus();
   sounds.ring(ringSeconds());
   notifier.show(t('isCalling', { name: caller }), t('notificationBody'));
-  vibrate();
-}
-
-function vibrate() {
-  if (!navigator.vibrate) return;
-  const buzz = () => {
-    try {
-      navigator.vibrate([500, 250, 500]);
-    } catch (e) {
-      // Not allowed before the user touched the page; the sound and screen still ring.
-    }
-  };
-  buzz();
-  vibrateTimer = setInterval(buzz, 3000);
+  buzzer.start();
 }
 
 function stopRinging() {
   sounds.stop();
   notifier.close();
-  clearInterval(vibrateTimer);
-  if (navigator.vibrate) navigator.vibrate(0);
+  buzzer.stop();
 }
 
 async function answerCall() {
@@ -305,6 +302,7 @@ function declineCall() {
 function startSession(begin) {
   const c = app.call;
   c.phase = 'connecting';
+  guard(c, CONNECT_MS, 'failed');
   sounds.stop();
   c.session = new CallSession({
     id: c.id,
@@ -339,7 +337,7 @@ function onMediaState(c, state) {
       c.startedAt = Date.now();
       sig.send({ type: 'connected', call: c.id });
       tickTimer = setInterval(update, 1000);
-      keepAwake();
+      wakeLock.keep();
       setState('in-call');
     }
   } else if (state === 'disconnected') {
@@ -365,11 +363,12 @@ function finishCall(reason) {
   const c = app.call;
   if (!c) return;
   app.call = null;
+  clearTimeout(c.guard);
   stopRinging();
   if (c.session) c.session.close();
   ui.remote.srcObject = null;
   clearInterval(tickTimer);
-  releaseWakeLock();
+  wakeLock.release();
   const m = endedMessage(c, reason);
   if (!m) {
     setState('idle');
@@ -380,31 +379,6 @@ function finishCall(reason) {
   setState('ended');
   clearTimeout(endTimer);
   endTimer = setTimeout(backHome, ENDED_MS);
-}
-
-function endedMessage(c, reason) {
-  const out = c.dir === 'out';
-  const time = c.startedAt ? (Date.now() - c.startedAt) / 1000 : 0;
-  const m = (kind, title, text) => ({ kind, title, text, time, action: 'ok', keep: kind !== 'ok' });
-  switch (reason) {
-    case 'hangup':
-      return m('ok', 'endedTitle', time ? 'endedText' : 'endedTextShort');
-    case 'declined':
-      return out ? m('info', 'declinedTitle', 'declinedText') : null;
-    case 'cancelled':
-      return out ? null : m('info', 'missedTitle', 'missedText');
-    case 'missed':
-      return out ? m('info', 'noAnswerTitle', 'noAnswerText') : m('info', 'missedTitle', 'missedText');
-    case 'failed':
-      return time ? m('warn', 'cutOffTitle', 'cutOffText') : m('warn', 'failedTitle', 'failedText');
-    case 'offline':
-      return m('info', 'offlineTitle', 'offlineText');
-    case 'busy':
-      return m('info', 'busyTitle', 'busyText');
-    case 'elsewhere':
-      return m('info', 'elsewhereTitle', 'elsewhereText');
-  }
-  return null;
 }
 
 function backHome() {
@@ -447,21 +421,6 @@ function applyMediaToggles() {
   app.local.getVideoTracks().forEach((tr) => (tr.enabled = !app.cameraOff));
 }
 
-async function keepAwake() {
-  if (!navigator.wakeLock || wakeLock) return;
-  try {
-    wakeLock = await navigator.wakeLock.request('screen');
-    wakeLock.addEventListener('release', () => (wakeLock = null));
-  } catch (e) {
-    wakeLock = null;
-  }
-}
-
-function releaseWakeLock() {
-  if (wakeLock) wakeLock.release().catch(() => {});
-  wakeLock = null;
-}
-
 // ---- wiring ----
 
 ui.call.addEventListener('click', placeCall);
@@ -486,7 +445,7 @@ ui.notify.addEventListener('click', async () => {
 });
 for (const ev of ['pointerdown', 'keydown']) addEventListener(ev, () => sounds.unlock(), { passive: true });
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible' && app.state === 'in-call') keepAwake();
+  if (document.visibilityState === 'visible' && app.state === 'in-call') wakeLock.keep();
 });
 
 window.bedside = {

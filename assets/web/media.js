@@ -192,3 +192,52 @@ export class Notifier {
     }
   }
 }
+
+// Buzzer vibrates the phone while it rings, where the browser allows it (after a touch).
+export class Buzzer {
+  constructor() {
+    this.timer = 0;
+  }
+
+  start() {
+    if (!navigator.vibrate) return;
+    const buzz = () => {
+      try {
+        navigator.vibrate([500, 250, 500]);
+      } catch (e) {
+        // Not allowed before the user touched the page; the sound and screen still ring.
+      }
+    };
+    this.stop();
+    buzz();
+    this.timer = setInterval(buzz, 3000);
+  }
+
+  stop() {
+    clearInterval(this.timer);
+    this.timer = 0;
+    if (navigator.vibrate) navigator.vibrate(0);
+  }
+}
+
+// WakeLock keeps the screen on during a call, where the browser can.
+export class WakeLock {
+  constructor() {
+    this.lock = null;
+  }
+
+  async keep() {
+    if (!navigator.wakeLock || this.lock) return;
+    try {
+      this.lock = await navigator.wakeLock.request('screen');
+      this.lock.addEventListener('release', () => (this.lock = null));
+    } catch (e) {
+      this.lock = null;
+    }
+  }
+
+  release() {
+    if (this.lock) this.lock.release().catch(() => {});
+    this.lock = null;
+  }
+}

@@ -6,6 +6,16 @@
 const FATAL = new Set(['link-expired', 'link-revoked', 'unauthorized', 'no-patient']);
 const FATAL_AT_HELLO = new Set(['forbidden']);
 
+// tokenFromPath is the family link token: the last segment of /j/{token}.
+export function tokenFromPath() {
+  const seg = location.pathname.split('/').filter(Boolean).pop() || '';
+  try {
+    return decodeURIComponent(seg);
+  } catch (e) {
+    return seg;
+  }
+}
+
 const HELLO_TIMEOUT_MS = 10000;
 const MAX_DELAY_MS = 30000;
 

@@ -149,3 +149,30 @@ export function render(app, t, notifier) {
   show(ui.messageAction, !!(m && m.action));
   setText(ui.messageAction, m && m.action ? t(m.action) : '');
 }
+
+// endedMessage says why call c ended, as dictionary keys: {kind, title, text, time, action,
+// keep (say it again on the home screen)}, or null when there is nothing to say.
+export function endedMessage(c, reason) {
+  const out = c.dir === 'out';
+  const time = c.startedAt ? (Date.now() - c.startedAt) / 1000 : 0;
+  const m = (kind, title, text) => ({ kind, title, text, time, action: 'ok', keep: kind !== 'ok' });
+  switch (reason) {
+    case 'hangup':
+      return m('ok', 'endedTitle', time ? 'endedText' : 'endedTextShort');
+    case 'declined':
+      return out ? m('info', 'declinedTitle', 'declinedText') : null;
+    case 'cancelled':
+      return out ? null : m('info', 'missedTitle', 'missedText');
+    case 'missed':
+      return out ? m('info', 'noAnswerTitle', 'noAnswerText') : m('info', 'missedTitle', 'missedText');
+    case 'failed':
+      return time ? m('warn', 'cutOffTitle', 'cutOffText') : m('warn', 'failedTitle', 'failedText');
+    case 'offline':
+      return m('info', 'offlineTitle', 'offlineText');
+    case 'busy':
+      return m('info', 'busyTitle', 'busyText');
+    case 'elsewhere':
+      return m('info', 'elsewhereTitle', 'elsewhereText');
+  }
+  return null;
+}
