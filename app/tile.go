@@ -95,6 +95,8 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 	r.relation = canvas.NewText("", colMuted)
 	r.relation.TextSize = sizeRelation
 	r.relation.Alignment = fyne.TextAlignCenter
+	r.dim = canvas.NewRectangle(color.NRGBA{R: 0x0b, G: 0x17, B: 0x24, A: 0x80})
+	r.dim.CornerRadius = 18
 	r.dotRing = canvas.NewCircle(colSurface)
 	r.dot = canvas.NewCircle(colOnline)
 	r.Refresh()
@@ -102,12 +104,12 @@ func (t *Tile) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type tileRenderer struct {
-	t              *Tile
-	bg, avatar     *canvas.Rectangle
-	initials       *canvas.Text
-	photo          *canvas.Image
-	name, relation *canvas.Text
-	dotRing, dot   *canvas.Circle
+	t               *Tile
+	bg, avatar, dim *canvas.Rectangle
+	initials        *canvas.Text
+	photo           *canvas.Image
+	name, relation  *canvas.Text
+	dotRing, dot    *canvas.Circle
 }
 
 func (r *tileRenderer) Layout(s fyne.Size) {
@@ -121,7 +123,7 @@ func (r *tileRenderer) Layout(s fyne.Size) {
 	side := fyne.Min(s.Width-2*pad, s.Height-3*pad-nameH-relH)
 	side = fyne.Max(side, 0)
 	left := (s.Width - side) / 2
-	for _, o := range []fyne.CanvasObject{r.avatar, r.photo} {
+	for _, o := range []fyne.CanvasObject{r.avatar, r.photo, r.dim} {
 		o.Resize(fyne.NewSquareSize(side))
 		o.Move(fyne.NewPos(left, pad))
 	}
@@ -166,6 +168,9 @@ func (r *tileRenderer) Refresh() {
 	r.photo.Image = c.Photo
 	r.photo.Hidden = c.Photo == nil
 	r.initials.Hidden = c.Photo != nil
+	// An offline contact's picture is dimmed, beside the grey dot: still tappable (the call
+	// then says that they cannot answer), but visibly not there right now.
+	r.dim.Hidden = c.Online
 	if c.Online {
 		r.dot.FillColor = colOnline
 	} else {
@@ -178,7 +183,7 @@ func (r *tileRenderer) Refresh() {
 }
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.bg, r.avatar, r.photo, r.initials, r.name, r.relation, r.dotRing, r.dot}
+	return []fyne.CanvasObject{r.bg, r.avatar, r.photo, r.initials, r.dim, r.name, r.relation, r.dotRing, r.dot}
 }
 
 func (r *tileRenderer) Destroy() {}
