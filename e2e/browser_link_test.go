@@ -78,3 +78,22 @@ func TestBrowserCameraDenied(t *testing.T) {
 	assert.Equal(t, "Try again", eval[string](t, ctx, `document.getElementById('notice-action').textContent`))
 	screenshot(t, ctx, "family-camera-denied")
 }
+
+// Every control has a name a screen reader can say, the page says its language, and status
+// changes are announced.
+func TestBrowserPageAccessible(t *testing.T) {
+	w := newWard(t, nil)
+	ctx := newBrowser(t, "en-US")
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
+
+	unnamed := eval[[]string](t, ctx, `[...document.querySelectorAll('button')]
+		.filter((b) => !b.closest('[hidden]') && !(b.getAttribute('aria-label') || b.textContent).trim())
+		.map((b) => b.id || b.outerHTML.slice(0, 60))`)
+	assert.Empty(t, unnamed, "buttons without a name")
+	assert.Equal(t, "en", eval[string](t, ctx, `document.documentElement.lang`))
+	assert.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('h1').length`))
+	assert.Equal(t, "polite", eval[string](t, ctx, `document.getElementById('announce').getAttribute('aria-live')`))
+	// The tablet is offline: that was announced.
+	assert.Contains(t, eval[string](t, ctx, `document.getElementById('announce').textContent`), "Maria’s tablet is offline")
+	assert.Equal(t, "Call Maria · Bedside", eval[string](t, ctx, `document.title`))
+}
