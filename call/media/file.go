@@ -34,6 +34,8 @@ const (
 	// picture is scaled down (by a whole factor) to fit.
 	MaxStillWidth  = 1280
 	MaxStillHeight = 720
+	// maxStillPixels bounds the picture a PNG or JPEG may announce: 50 megapixels.
+	maxStillPixels = 50_000_000
 	// maxY4MHeader bounds the header line of a Y4M file and of each of its frames.
 	maxY4MHeader = 1024
 )
@@ -90,14 +92,10 @@ func NewFile(path string, opts FileOptions) (*Local, error) {
 		}
 		vsrc, w, h, fps = clip, clip.width, clip.height, clip.fps
 	} else {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("media: picture file: %w", err)
-		}
-		img, format, err := image.Decode(bufio.NewReader(f))
+		img, format, err := decodeStill(f)
 		_ = f.Close()
 		if err != nil {
-			return nil, fmt.Errorf("%w: %s: not a PNG, JPEG or Y4M file (%v)", ErrBadFile, path, err)
+			return nil, fmt.Errorf("%w: %s: %w", ErrBadFile, path, err)
 		}
 		still, err := stillPicture(img)
 		if err != nil {
@@ -123,6 +121,29 @@ func NewFile(path string, opts FileOptions) (*Local, error) {
 	}
 	l.videoSource, l.audioSource = SourceFile, audioName
 	return l, nil
+}
+
+// decodeStill decodes the PNG or JPEG picture of f, refusing one whose header announces more
+// than maxStillPixels before decoding it (a small file can announce a huge picture).
+func decodeStill(f *os.File) (image.Image, string, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	cfg, format, err := image.DecodeConfig(bufio.NewReader(f))
+	if err != nil {
+		return nil, "", fmt.Errorf("not a PNG, JPEG or Y4M file (%v)", err)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxStillPixels {
+		return nil, "", fmt.Errorf("%s picture of %dx%d (at most %d pixels)", format, cfg.Width, cfg.Height, maxStillPixels)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, "", err
+	}
+	img, format, err := image.Decode(bufio.NewReader(f))
+	if err != nil {
+		return nil, "", fmt.Errorf("not a PNG, JPEG or Y4M file (%v)", err)
+	}
+	return img, format, nil
 }
 
 // stillPicture converts img to a 4:2:0 picture of even size, scaled down to fit
@@ -271,8 +292,10 @@ func openY4M(f *os.File, name string, log *slog.Logger) (*y4mClip, error) {
 	case num <= 0 || den <= 0:
 		return nil, fmt.Errorf("%w: %s: Y4M header without a frame rate", ErrBadFile, name)
 	}
-	c.fps = min(max((num+den/2)/den, 1), 60)
-	c.period = max(time.Duration(int64(time.Second)*int64(den)/int64(num)), time.Second/60)
+	// Rates beyond 1..60 frames per second are played at the nearest end of that range.
+	rate := min(max(float64(num)/float64(den), 1), 60)
+	c.fps = int(rate + 0.5)
+	c.period = time.Duration(float64(time.Second) / rate)
 
 	ySize, cSize := c.width*c.height, (c.width/2)*(c.height/2)
 	c.buf = make([]byte, ySize+2*cSize)

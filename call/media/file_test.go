@@ -3,7 +3,10 @@ package media
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -231,6 +234,7 @@ func TestNewFileRejectsBadFiles(t *testing.T) {
 		{"text", "hello, world\n", "not a PNG, JPEG or Y4M"},
 		{"truncated png", string(pngBytes(t)[:60]), "not a PNG, JPEG or Y4M"},
 		{"tiny png", string(pngOf(t, 1, 1)), "too small"},
+		{"png bomb", string(pngHeader(100000, 100000)), "picture of 100000x100000"},
 		{"no size", "YUV4MPEG2 F30:1\n" + frame, "without a picture size"},
 		{"no rate", "YUV4MPEG2 W4 H4\n" + frame, "without a frame rate"},
 		{"zero rate", "YUV4MPEG2 W4 H4 F0:1\n" + frame, "without a frame rate"},
@@ -276,6 +280,54 @@ func pngOf(t *testing.T, w, h int) []byte {
 }
 
 func pngBytes(t *testing.T) []byte { return pngOf(t, 64, 48) }
+
+// pngHeader is the start of a PNG announcing a w x h RGBA picture, without its pixels.
+func pngHeader(w, h uint32) []byte {
+	ihdr := binary.BigEndian.AppendUint32(nil, w)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, h)
+	ihdr = append(ihdr, 8, 6, 0, 0, 0)
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = binary.BigEndian.AppendUint32(out, uint32(len(ihdr)))
+	chunk := append([]byte("IHDR"), ihdr...)
+	out = append(out, chunk...)
+	return binary.BigEndian.AppendUint32(out, crc32.ChecksumIEEE(chunk))
+}
+
+// FuzzNewFile feeds NewFile arbitrary files: it must fail cleanly or give a Local whose source
+// reads pictures of the size it announced.
+func FuzzNewFile(f *testing.F) {
+	var y4m bytes.Buffer
+	if err := WriteY4M(&y4m, 2, 16, 8, 30); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(y4m.Bytes())
+	f.Add([]byte("YUV4MPEG2 W4 H2 F60:1 C420\nFRAME\n123456789012FRAME xyz\n123456789012"))
+	var p, j bytes.Buffer
+	if err := png.Encode(&p, quadrants(10, 6)); err != nil {
+		f.Fatal(err)
+	}
+	if err := jpeg.Encode(&j, quadrants(10, 6), nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(p.Bytes())
+	f.Add(j.Bytes())
+	f.Add(pngHeader(5000, 5000))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "f")
+		require.NoError(t, os.WriteFile(path, data, 0o600))
+		l, err := NewFile(path, FileOptions{FPS: 60})
+		if err != nil {
+			require.True(t, errors.Is(err, ErrBadFile) || errors.Is(err, ErrBadOptions), "%v", err)
+			return
+		}
+		defer l.Close()
+		img, release, err := l.vsrc.read()
+		require.NoError(t, err)
+		assert.Equal(t, image.Pt(l.width, l.height), img.Bounds().Size())
+		release()
+	})
+}
 
 // A clip of the test pattern, written to a file and sent by a Local as its camera.
 func ExampleNewFile() {
