@@ -155,10 +155,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	who := "family"
 	if o.pair != "" {
-		id, err := deviceIdentity(ctx, o)
+		id, cleanup, err := deviceIdentity(ctx, o)
 		if err != nil {
 			return err
 		}
+		defer cleanup()
 		cfg.Signer, who = id, "device="+id.DeviceID()
 	} else {
 		cfg.FamilyToken = o.familyToken
@@ -187,30 +188,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	return errors.Join(loopErr, <-ran)
 }
 
-// deviceIdentity loads the device identity from -data (or a temporary directory) and enrolls
-// it with -pair when it has no device id yet.
-func deviceIdentity(ctx context.Context, o options) (*provisioning.Identity, error) {
-	dir := o.data
+// deviceIdentity loads the device identity from -data and enrolls it with -pair when it has no
+// device id yet. Without -data the identity lives in a temporary directory that cleanup
+// removes (the pairing code is used up: that device cannot come back).
+func deviceIdentity(ctx context.Context, o options) (id *provisioning.Identity, cleanup func(), err error) {
+	dir, cleanup := o.data, func() {}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "bedside-peer-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		dir = tmp
+		dir, cleanup = tmp, func() { _ = os.RemoveAll(tmp) }
 	}
-	id, err := provisioning.LoadOrCreateIdentity(filepath.Join(dir, "identity"))
+	defer func() {
+		if err != nil {
+			cleanup()
+		}
+	}()
+	id, err = provisioning.LoadOrCreateIdentity(filepath.Join(dir, "identity"))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if id.DeviceID() != "" {
-		return id, nil
+		return id, cleanup, nil
 	}
 	ectx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := provisioning.Enroll(ectx, o.server, o.pair, id, o.name, "bedside-peer"); err != nil {
-		return nil, fmt.Errorf("enrolling: %w", err)
+		return nil, nil, fmt.Errorf("enrolling: %w", err)
 	}
-	return id, nil
+	return id, cleanup, nil
 }
 
 // openMedia makes the outgoing media of -media.

@@ -156,4 +156,9 @@ func TestPeersCallEachOther(t *testing.T) {
 		assert.NotContains(t, last, " frames=0 ")
 	}
 	assert.Contains(t, fam.with("call state=ended")[0], "reason=hangup")
+
+	// The pairing code is used up: another device cannot enroll with it.
+	err = run(context.Background(), []string{"-server", base, "-pair", demo.PairingCode}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "enrolling")
 }
