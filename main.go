@@ -204,15 +204,8 @@ func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
 	w.mu.Unlock()
 	host, _ := os.Hostname()
 	res, err := provisioning.Enroll(ctx, w.opts.server, code, id, host, version)
-	switch {
-	case errors.Is(err, provisioning.ErrEnrollInvalid):
-		return app.Paired{}, fmt.Errorf("%w: %w", app.ErrPairInvalid, err)
-	case errors.Is(err, provisioning.ErrEnrollExpired):
-		return app.Paired{}, fmt.Errorf("%w: %w", app.ErrPairExpired, err)
-	case errors.Is(err, provisioning.ErrEnrollUsed):
-		return app.Paired{}, fmt.Errorf("%w: %w", app.ErrPairUsed, err)
-	case err != nil:
-		return app.Paired{}, err
+	if err != nil {
+		return app.Paired{}, w.mapEnrollError(err)
 	}
 	if err := w.store.SavePairing(provisioning.Pairing{Server: w.opts.server, Ward: res.Ward, Bed: res.Bed}); err != nil {
 		w.log.Warn("cannot save the pairing", "err", err)
@@ -222,6 +215,19 @@ func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
 		w.startPhone()
 	}
 	return app.Paired{Ward: res.Ward, Bed: res.Bed}, nil
+}
+
+// mapEnrollError wraps provisioning's refusals into the kiosk's, keeping the original.
+func (w *wiring) mapEnrollError(err error) error {
+	switch {
+	case errors.Is(err, provisioning.ErrEnrollInvalid):
+		return fmt.Errorf("%w: %w", app.ErrPairInvalid, err)
+	case errors.Is(err, provisioning.ErrEnrollExpired):
+		return fmt.Errorf("%w: %w", app.ErrPairExpired, err)
+	case errors.Is(err, provisioning.ErrEnrollUsed):
+		return fmt.Errorf("%w: %w", app.ErrPairUsed, err)
+	}
+	return err
 }
 
 // repair forgets the enrollment and the patient's data: the next pairing makes a new key.
