@@ -192,32 +192,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 // device id yet. Without -data the identity lives in a temporary directory that cleanup
 // removes (the pairing code is used up: that device cannot come back).
 func deviceIdentity(ctx context.Context, o options) (id *provisioning.Identity, cleanup func(), err error) {
-	dir, cleanup := o.data, func() {}
+	dir, remove := o.data, func() {}
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "bedside-peer-")
 		if err != nil {
 			return nil, nil, err
 		}
-		dir, cleanup = tmp, func() { _ = os.RemoveAll(tmp) }
+		dir, remove = tmp, func() { _ = os.RemoveAll(tmp) }
 	}
-	defer func() {
-		if err != nil {
-			cleanup()
-		}
-	}()
 	id, err = provisioning.LoadOrCreateIdentity(filepath.Join(dir, "identity"))
 	if err != nil {
+		remove()
 		return nil, nil, err
 	}
 	if id.DeviceID() != "" {
-		return id, cleanup, nil
+		return id, remove, nil
 	}
 	ectx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := provisioning.Enroll(ectx, o.server, o.pair, id, o.name, "bedside-peer"); err != nil {
+		remove()
 		return nil, nil, fmt.Errorf("enrolling: %w", err)
 	}
-	return id, cleanup, nil
+	return id, remove, nil
 }
 
 // openMedia makes the outgoing media of -media.
