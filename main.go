@@ -47,6 +47,7 @@ type options struct {
 	windowed   bool
 	nursePIN   string
 	demo       string
+	demoLang   string
 	verbose    bool
 	cpuProfile string
 }
@@ -69,6 +70,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.windowed, "windowed", false, "run in a normal window, not locked fullscreen (development)")
 	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN, 4 to 12 digits (kept hashed in the app's preferences)")
 	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
+	fs.StringVar(&o.demoLang, "demo-lang", "en", "the demo patient's language (en or it)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (diagnostics)")
 	if err := fs.Parse(args); err != nil {

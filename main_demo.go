@@ -26,7 +26,12 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 		{ID: "giulia", Name: "Giulia", Relation: "Granddaughter", Online: false, Photo: portrait(0.12, color.NRGBA{R: 0x1e, G: 0x88, B: 0xe5, A: 0xff})},
 		{ID: "paolo", Name: "Paolo Bianchi", Relation: "Brother", Online: true},
 	}
-	patient := app.Patient{Name: "Maria", Language: "en", Ward: "Ward 3", Bed: "12", Contacts: family}
+	if o.demoLang == "it" {
+		for i, rel := range []string{"Figlia", "Figlio", "Nipote", "Fratello"} {
+			family[i].Relation = rel
+		}
+	}
+	patient := app.Patient{Name: "Maria", Language: o.demoLang, Ward: "Ward 3", Bed: "12", Contacts: family}
 	pairer := &apptest.Pairer{Codes: map[string]error{"ABCD2345": nil}}
 	k, err := app.New(app.Config{
 		App: a, Phone: phone, Pairer: pairer, Logger: log, Paired: o.demo != "setup",
