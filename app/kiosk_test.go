@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -279,4 +280,26 @@ func TestScreenKeptAwakeFromRingToHangUp(t *testing.T) {
 	assert.True(t, last(), "on while calling out")
 	r.tap("Cancel")
 	assert.False(t, last())
+}
+
+// TestTilesAtLeastAFifthOfTheShortSide checks the home tiles on small and large screens, in
+// landscape and portrait, with few and many contacts.
+func TestTilesAtLeastAFifthOfTheShortSide(t *testing.T) {
+	many := make([]app.Contact, 12)
+	for i := range many {
+		many[i] = app.Contact{ID: fmt.Sprintf("c%d", i), Name: fmt.Sprintf("Person %d", i), Relation: "Cousin"}
+	}
+	for _, size := range []fyne.Size{{Width: 800, Height: 480}, {Width: 480, Height: 800},
+		{Width: 1280, Height: 800}, {Width: 1920, Height: 1200}, {Width: 1200, Height: 1920}} {
+		for _, contacts := range [][]app.Contact{family, many} {
+			r := newRig(t)
+			r.k.Window().Resize(size)
+			r.send(app.ConfigEvent{Patient: app.Patient{Name: "Maria", Contacts: contacts}})
+			short := fyne.Min(size.Width, size.Height)
+			for _, c := range contacts {
+				tl := r.tile(c.Name)
+				assert.GreaterOrEqualf(t, tl.Size().Width, short/5, "%v, %d contacts: %s is %v", size, len(contacts), c.Name, tl.Size())
+			}
+		}
+	}
 }
