@@ -18,7 +18,7 @@ const (
 	DemoBed      = "1"
 	DemoPatient  = "Maria"
 	DemoContact  = "Anna"
-	DemoRelation = "daughter"
+	DemoRelation = "Daughter"
 )
 
 // DemoOptions are the optional inputs of SeedDemo.
