@@ -40,7 +40,7 @@ kiosk_args=(-server "http://$addr" -data "$data/kiosk" -media "$media" -auto-ans
 # A kiosk that paired before keeps its pairing; only a new one needs the code.
 [ -s "$data/kiosk/device.id" ] || kiosk_args+=(-pair "$code")
 
-display_note="in a window on $DISPLAY"
+display_note="in a window on ${DISPLAY:-}"
 if [ -z "${DISPLAY:-}" ]; then
 	# No display: give the kiosk a virtual one, so the demo still answers calls.
 	export DISPLAY=:$((90 + RANDOM % 9))
