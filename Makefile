@@ -7,7 +7,7 @@ GOFLAGS  ?=
 TESTFLAGS ?= -timeout 45m
 export CGO_ENABLED := 1
 
-.PHONY: all deps deps-run deps-test build server kiosk run test bench fuzz vet clean
+.PHONY: all deps deps-run deps-test build server kiosk peer run test bench fuzz vet clean
 
 all: build
 
@@ -20,7 +20,7 @@ deps-run:
 deps-test:
 	@bash scripts/deps.sh test
 
-build: deps server kiosk
+build: deps server kiosk peer
 
 # The ward server is pure Go: one static binary.
 server:
@@ -28,6 +28,10 @@ server:
 
 kiosk: deps
 	$(GO) build $(GOFLAGS) -o $(BIN)/bedside .
+
+# A headless call-engine peer, for load tests, benchmarks and demos without a screen.
+peer: deps
+	$(GO) build $(GOFLAGS) -o $(BIN)/bedside-peer ./cmd/bedside-peer
 
 run: deps-run server kiosk
 	@bash scripts/run.sh
@@ -39,9 +43,10 @@ test: deps-test
 	$(GO) vet ./...
 	$(GO) test $(TESTFLAGS) ./...
 
-# Benchmarks print our figures beside a reference measured in the same run.
+# Benchmarks print our figures beside a reference measured in the same run. One package at a
+# time (-p 1), so that two packages' benchmarks never share the CPU and skew each other.
 bench: deps-test
-	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem -timeout 60m ./...
 
 fuzz: deps
 	@for t in $$(grep -rl 'func Fuzz' --include='*_test.go' . | xargs -n1 dirname | sort -u); do \
