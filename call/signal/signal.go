@@ -18,6 +18,7 @@
 //	caller ↔ callee  offer / answer / candidate     relayed by the server, only inside an accepted call
 //	either → server  connected {call}, hangup {call}
 //	server → both    ended     {call, reason}
+//	device → server  status    {battery, appVersion}  now and then; no answer (forbidden to others)
 package signal
 
 // MaxMessageSize is the largest message, in bytes, that either side accepts.
@@ -29,6 +30,7 @@ const (
 	maxSDPLen       = 48 << 10
 	maxCandidateLen = 1024
 	maxTextLen      = 512
+	maxVersionLen   = 64
 )
 
 // Type names a message.
@@ -54,6 +56,7 @@ const (
 	TypeHangup    Type = "hangup"    // C→S: end (or cancel, before it is answered) the call
 	TypeEnded     Type = "ended"     // S→C: the call is over, with a Reason
 	TypeError     Type = "error"     // S→C: a request failed, with a Code
+	TypeStatus    Type = "status"    // C→S, device only: its battery level and app version
 )
 
 // Role is what a client authenticates as.
@@ -124,7 +127,16 @@ type Message struct {
 	// error
 	Code    Code   `json:"code,omitempty"`
 	Message string `json:"message,omitempty"`
+
+	// status: Battery is the charge in percent, 0 to 100, or BatteryUnknown; it is required.
+	// AppVersion is the kiosk's version, at most 64 printable characters; empty keeps the
+	// version the server knows.
+	Battery    *int   `json:"battery,omitempty"`
+	AppVersion string `json:"appVersion,omitempty"`
 }
+
+// BatteryUnknown is the Battery of a device that cannot read its charge.
+const BatteryUnknown = -1
 
 // Party is one end of a call as shown to the other: a contact, or the patient's device.
 type Party struct {
@@ -156,6 +168,12 @@ type Config struct {
 	DeviceOnline bool `json:"deviceOnline,omitempty"`
 	// RingSeconds is how long a call rings before it is missed.
 	RingSeconds int `json:"ringSeconds,omitempty"`
+	// VisitingHours is free text about when the family may call, e.g. "09:00-20:00"; empty
+	// means any time. Devices and family pages get it.
+	VisitingHours string `json:"visitingHours,omitempty"`
+	// NursePINHash is the bcrypt hash of the ward's nurse PIN (4 to 12 digits), which unlocks
+	// the tablet's staff screens; empty while the ward has none. Only devices get it.
+	NursePINHash string `json:"nursePinHash,omitempty"`
 }
 
 // Contact is a family contact as a device sees it.

@@ -32,6 +32,10 @@ func TestDecode(t *testing.T) {
 		{"end of candidates", `{"type":"candidate","call":"k1","candidate":{"candidate":""}}`, ""},
 		{"ended", `{"type":"ended","call":"k1","reason":"missed"}`, ""},
 		{"error", `{"type":"error","code":"busy"}`, ""},
+		{"status", `{"type":"status","battery":87,"appVersion":"1.4.2"}`, ""},
+		{"status empty battery", `{"type":"status","battery":0}`, ""},
+		{"status battery unknown", `{"type":"status","battery":-1,"appVersion":"dev"}`, ""},
+		{"status full", `{"type":"status","battery":100}`, ""},
 
 		{"not json", `hello`, CodeBadMessage},
 		{"array", `[1,2]`, CodeBadMessage},
@@ -51,6 +55,14 @@ func TestDecode(t *testing.T) {
 		{"presence no online", `{"type":"presence","peer":"device"}`, CodeBadMessage},
 		{"ring no from", `{"type":"ring","call":"k1"}`, CodeBadMessage},
 		{"wrong field type", `{"type":"accept","call":7}`, CodeBadMessage},
+		{"status no battery", `{"type":"status","appVersion":"1.0"}`, CodeBadMessage},
+		{"status battery over 100", `{"type":"status","battery":101}`, CodeBadMessage},
+		{"status battery below -1", `{"type":"status","battery":-2}`, CodeBadMessage},
+		{"status battery not int", `{"type":"status","battery":50.5}`, CodeBadMessage},
+		{"status battery string", `{"type":"status","battery":"50"}`, CodeBadMessage},
+		{"status long version", `{"type":"status","battery":5,"appVersion":"` + strings.Repeat("1", 65) + `"}`, CodeBadMessage},
+		{"status control in version", `{"type":"status","battery":5,"appVersion":"1.0\n"}`, CodeBadMessage},
+		{"status non-ASCII version", `{"type":"status","battery":5,"appVersion":"1.0é"}`, CodeBadMessage},
 		{"too large", `{"type":"invite","message":"` + strings.Repeat("x", MaxMessageSize) + `"}`, CodeTooLarge},
 	}
 	for _, tt := range tests {
@@ -116,6 +128,15 @@ func TestWireNames(t *testing.T) {
 	assert.Equal(t, "Maria", cfg["patient"])
 	assert.Equal(t, true, cfg["deviceOnline"])
 	assert.Equal(t, "Anna", cfg["contacts"].([]any)[0].(map[string]any)["name"])
+
+	// The kiosk reads these names.
+	data, err = Encode(Message{Type: TypeConfig, Config: &Config{VisitingHours: "09:00-20:00", NursePINHash: "$2a$10$abc"}})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"config","config":{"visitingHours":"09:00-20:00","nursePinHash":"$2a$10$abc"}}`, string(data))
+	zero := 0
+	data, err = Encode(Message{Type: TypeStatus, Battery: &zero, AppVersion: "1.2.0"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"status","battery":0,"appVersion":"1.2.0"}`, string(data))
 }
 
 func FuzzDecode(f *testing.F) {
@@ -125,6 +146,9 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"ring","call":"k1","from":{"id":"c1","name":"Anna"}}`,
 		`{"type":"welcome","config":{"contacts":[{"id":"c","name":"n","online":true}]}}`,
 		`{"type":"ended","call":"k1","reason":"hangup"}`,
+		`{"type":"status","battery":42,"appVersion":"1.0.3"}`,
+		`{"type":"status","battery":-1}`,
+		`{"type":"welcome","config":{"visitingHours":"09:00-20:00","nursePinHash":"$2a$10$x"}}`,
 		`{}`, `null`, `"x"`,
 	} {
 		f.Add([]byte(s))

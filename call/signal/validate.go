@@ -36,6 +36,9 @@ func (m *Message) Validate() error {
 		return need(m.Call != "" && m.Reason.Valid(), "ended needs a call and a known reason")
 	case TypeError:
 		return need(m.Code != "", "error needs a code")
+	case TypeStatus:
+		return need(m.Battery != nil && *m.Battery >= BatteryUnknown && *m.Battery <= 100 && validVersion(m.AppVersion),
+			"status needs a battery from -1 to 100 and an app version of at most %d printable characters", maxVersionLen)
 	}
 	return Errorf(CodeUnknownType, "unknown message type")
 }
@@ -67,6 +70,20 @@ func validID(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validVersion reports whether s is an acceptable app version: at most maxVersionLen
+// printable ASCII characters (empty is fine).
+func validVersion(s string) bool {
+	if len(s) > maxVersionLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
 			return false
 		}
 	}
