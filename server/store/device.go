@@ -89,6 +89,21 @@ func (s *SQLite) TouchDevice(ctx context.Context, id string, seen time.Time) err
 	return affected(res, "touch device "+id)
 }
 
+// UpdateDeviceStatus records the device's battery and (when not empty) app version, and when
+// it was seen.
+func (s *SQLite) UpdateDeviceStatus(ctx context.Context, id string, battery int, appVersion string, seen time.Time) error {
+	if battery < -1 || battery > 100 {
+		return fmt.Errorf("update status of device %s: battery %d: %w", id, battery, ErrInvalid)
+	}
+	res, err := s.write.ExecContext(ctx, `UPDATE devices SET battery = ?,
+		app_version = CASE WHEN ? = '' THEN app_version ELSE ? END, last_seen = ? WHERE id = ?`,
+		battery, appVersion, appVersion, ms(seen), id)
+	if err != nil {
+		return fmt.Errorf("update status of device %s: %w", id, mapErr(err))
+	}
+	return affected(res, "update status of device "+id)
+}
+
 func scanDevice(r scanner) (Device, error) {
 	var d Device
 	var bed sql.NullString

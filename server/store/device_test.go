@@ -86,3 +86,32 @@ func TestDevices(t *testing.T) {
 		assert.Empty(t, ds)
 	})
 }
+
+func TestDeviceStatus(t *testing.T) {
+	f := newFixture(t)
+	w, b := f.bed(t)
+	d, err := f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, BedID: b.ID, PublicKey: hash("k1"), AppVersion: "1.0", Battery: -1})
+	require.NoError(t, err)
+
+	seen := t0.Add(time.Minute)
+	require.NoError(t, f.s.UpdateDeviceStatus(f.ctx, d.ID, 57, "1.1", seen))
+	got, err := f.s.Device(f.ctx, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 57, got.Battery)
+	assert.Equal(t, "1.1", got.AppVersion)
+	assert.Equal(t, ms(seen), got.LastSeen)
+
+	require.NoError(t, f.s.UpdateDeviceStatus(f.ctx, d.ID, -1, "", seen.Add(time.Minute)))
+	got, err = f.s.Device(f.ctx, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, -1, got.Battery, "unknown")
+	assert.Equal(t, "1.1", got.AppVersion, "an empty version keeps the known one")
+
+	for _, bad := range []int{-2, 101} {
+		assert.ErrorIs(t, f.s.UpdateDeviceStatus(f.ctx, d.ID, bad, "2.0", seen), store.ErrInvalid)
+	}
+	assert.ErrorIs(t, f.s.UpdateDeviceStatus(f.ctx, "no-such-device", 50, "", seen), store.ErrNotFound)
+	got, err = f.s.Device(f.ctx, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, "1.1", got.AppVersion, "refused changes change nothing")
+}

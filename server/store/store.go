@@ -28,6 +28,9 @@ type Ward struct {
 	ID      string
 	Name    string
 	Created time.Time
+	// NursePINHash is the bcrypt hash of the PIN that unlocks the staff screens of the
+	// ward's tablets; nil while none is set. CreateWard ignores it; SetNursePIN sets it.
+	NursePINHash []byte
 }
 
 // Bed is a bed in a ward; a tablet is paired to a bed.
@@ -166,6 +169,9 @@ type Store interface {
 	CreateWard(ctx context.Context, w Ward) (Ward, error)
 	Ward(ctx context.Context, id string) (Ward, error)
 	Wards(ctx context.Context) ([]Ward, error)
+	// SetNursePIN stores the bcrypt hash of the ward's nurse PIN (ErrInvalid when empty,
+	// ErrNotFound for an unknown ward).
+	SetNursePIN(ctx context.Context, wardID string, hash []byte) error
 
 	CreateBed(ctx context.Context, b Bed) (Bed, error)
 	Bed(ctx context.Context, id string) (Bed, error)
@@ -184,6 +190,10 @@ type Store interface {
 	DeviceForBed(ctx context.Context, bedID string) (Device, error) // the newest unrevoked device of the bed
 	RevokeDevice(ctx context.Context, id string) error
 	TouchDevice(ctx context.Context, id string, seen time.Time) error
+	// UpdateDeviceStatus records what the device reported about itself at seen: its battery
+	// (percent, -1 when unknown) and, when not empty, its app version. ErrInvalid for a
+	// battery outside -1..100, ErrNotFound for an unknown device.
+	UpdateDeviceStatus(ctx context.Context, id string, battery int, appVersion string, seen time.Time) error
 
 	// Admit fails with ErrConflict when the bed already has an admitted patient.
 	Admit(ctx context.Context, p Patient) (Patient, error)

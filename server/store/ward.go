@@ -18,6 +18,7 @@ func (s *SQLite) CreateWard(ctx context.Context, w Ward) (Ward, error) {
 	}
 	w.ID = id
 	w.Created = norm(s.now())
+	w.NursePINHash = nil
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO wards (id, name, created) VALUES (?, ?, ?)`,
 		w.ID, w.Name, ms(w.Created)); err != nil {
 		return Ward{}, fmt.Errorf("create ward: %w", mapErr(err))
@@ -27,7 +28,7 @@ func (s *SQLite) CreateWard(ctx context.Context, w Ward) (Ward, error) {
 
 // Ward returns the ward with this id.
 func (s *SQLite) Ward(ctx context.Context, id string) (Ward, error) {
-	w, err := scanWard(s.read.QueryRowContext(ctx, `SELECT id, name, created FROM wards WHERE id = ?`, id))
+	w, err := scanWard(s.read.QueryRowContext(ctx, `SELECT id, name, created, nurse_pin_hash FROM wards WHERE id = ?`, id))
 	if err != nil {
 		return Ward{}, fmt.Errorf("ward %s: %w", id, err)
 	}
@@ -36,7 +37,7 @@ func (s *SQLite) Ward(ctx context.Context, id string) (Ward, error) {
 
 // Wards returns every ward, by name.
 func (s *SQLite) Wards(ctx context.Context) ([]Ward, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, name, created FROM wards ORDER BY name, id`)
+	rows, err := s.read.QueryContext(ctx, `SELECT id, name, created, nurse_pin_hash FROM wards ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("wards: %w", mapErr(err))
 	}
@@ -50,11 +51,26 @@ func (s *SQLite) Wards(ctx context.Context) ([]Ward, error) {
 func scanWard(r scanner) (Ward, error) {
 	var w Ward
 	var created sql.NullInt64
-	if err := r.Scan(&w.ID, &w.Name, &created); err != nil {
+	if err := r.Scan(&w.ID, &w.Name, &created, &w.NursePINHash); err != nil {
 		return Ward{}, mapErr(err)
 	}
 	w.Created = fromMS(created)
+	if len(w.NursePINHash) == 0 {
+		w.NursePINHash = nil
+	}
 	return w, nil
+}
+
+// SetNursePIN stores the bcrypt hash of the ward's nurse PIN, replacing the old one.
+func (s *SQLite) SetNursePIN(ctx context.Context, wardID string, hash []byte) error {
+	if len(hash) == 0 {
+		return fmt.Errorf("set nurse PIN of ward %s: empty hash: %w", wardID, ErrInvalid)
+	}
+	res, err := s.write.ExecContext(ctx, `UPDATE wards SET nurse_pin_hash = ? WHERE id = ?`, hash, wardID)
+	if err != nil {
+		return fmt.Errorf("set nurse PIN of ward %s: %w", wardID, mapErr(err))
+	}
+	return affected(res, "set nurse PIN of ward "+wardID)
 }
 
 // CreateBed stores a new bed in an existing ward (ErrNotFound otherwise). Bed names are unique

@@ -95,3 +95,28 @@ func TestBeds(t *testing.T) {
 	_, err = f.s.Bed(f.ctx, "nope")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
+
+func TestNursePIN(t *testing.T) {
+	f := newFixture(t)
+	w, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Surgery", NursePINHash: []byte("ignored")})
+	require.NoError(t, err)
+	assert.Nil(t, w.NursePINHash, "CreateWard sets no PIN")
+	got, err := f.s.Ward(f.ctx, w.ID)
+	require.NoError(t, err)
+	assert.Nil(t, got.NursePINHash)
+
+	require.NoError(t, f.s.SetNursePIN(f.ctx, w.ID, []byte("$2a$10$first")))
+	require.NoError(t, f.s.SetNursePIN(f.ctx, w.ID, []byte("$2a$10$second")), "replaced")
+	got, err = f.s.Ward(f.ctx, w.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("$2a$10$second"), got.NursePINHash)
+	ws, err := f.s.Wards(f.ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []store.Ward{got}, ws)
+
+	assert.ErrorIs(t, f.s.SetNursePIN(f.ctx, w.ID, nil), store.ErrInvalid)
+	assert.ErrorIs(t, f.s.SetNursePIN(f.ctx, "no-such-ward", []byte("h")), store.ErrNotFound)
+	got, err = f.s.Ward(f.ctx, w.ID)
+	require.NoError(t, err)
+	assert.Equal(t, []byte("$2a$10$second"), got.NursePINHash, "a refused change changes nothing")
+}
