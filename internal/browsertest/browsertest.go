@@ -1,0 +1,137 @@
+// Package browsertest starts Debian's Chromium for tests and drives it with chromedp.
+//
+// Every browser it starts is headless, with the flags every Bedside test browser needs (no
+// sandbox, no GPU, no QUIC, no first-run pages, no background networking, component updates or
+// sync), a fresh profile in the test's temporary directory, a fake camera and microphone that
+// need no permission prompt, and autoplay allowed. Do, Run and Eval bound each step with the
+// guard deadline Wait, so that a broken page fails the test instead of hanging it. The page's
+// console is kept: it is printed when the test fails, and an uncaught exception fails the test.
+//
+//	ctx := browsertest.Start(t, browsertest.Options{Lang: "it-IT,it", Width: 390, Height: 844, Mobile: true})
+//	browsertest.Do(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#call")))
+//	title := browsertest.Eval[string](t, ctx, `document.title`)
+//
+// It is test support: only _test.go files import it (package e2e, the root package's kiosk
+// tests). It knows nothing of Bedside's pages.
+package browsertest
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Path is the Chromium the tests run: Debian's.
+const Path = "/usr/bin/chromium"
+
+// Wait bounds each step of Do, Run and Eval: a guard against a hang, never a timing assertion.
+const Wait = 60 * time.Second
+
+// Options say how Start starts a browser. The zero value is a 1280x900 desktop window in
+// Chromium's default language, with the fake camera's test pattern.
+type Options struct {
+	// Lang is the browser's language and Accept-Language, e.g. "it-IT,it"; Chromium's default
+	// when empty.
+	Lang string
+	// Width and Height are the window's and the viewport's size in CSS pixels; 1280x900 when
+	// zero.
+	Width, Height int
+	// Mobile emulates a phone's viewport: the page's <meta name=viewport> is obeyed.
+	Mobile bool
+	// FakeVideo is a Y4M or MJPEG file that the fake camera plays instead of its test pattern.
+	FakeVideo string
+	// DenyMedia makes the fake permission prompt refuse the camera and the microphone.
+	DenyMedia bool
+	// LogConsole prints the page's console also when the test passes.
+	LogConsole bool
+	// Flags are more command-line flags, applied after the usual ones (the same flag given
+	// again wins).
+	Flags []chromedp.ExecAllocatorOption
+}
+
+func (o Options) withDefaults() Options {
+	if o.Width <= 0 || o.Height <= 0 {
+		o.Width, o.Height = 1280, 900
+	}
+	return o
+}
+
+// Flags returns the command line of a test browser with its profile in dataDir, which should
+// be fresh (t.TempDir()).
+func Flags(dataDir string, o Options) []chromedp.ExecAllocatorOption {
+	o = o.withDefaults()
+	f := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
+		chromedp.ExecPath(Path),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
+		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
+		chromedp.UserDataDir(dataDir),
+		chromedp.WindowSize(o.Width, o.Height),
+	)
+	if o.DenyMedia {
+		f = append(f, chromedp.Flag("use-fake-ui-for-media-stream", "deny"))
+	}
+	if o.Lang != "" {
+		f = append(f, chromedp.Flag("accept-lang", o.Lang), chromedp.Flag("lang", o.Lang))
+	}
+	if o.FakeVideo != "" {
+		f = append(f, chromedp.Flag("use-file-for-fake-video-capture", o.FakeVideo))
+	}
+	return append(f, o.Flags...)
+}
+
+// optionsKey keeps a browser's Options in its contexts, for NewTab.
+type optionsKey struct{}
+
+// Start starts a browser with a fresh profile in tb.TempDir() and returns the context of its
+// first tab, its console watched. The browser ends with the test.
+func Start(tb testing.TB, o Options) context.Context {
+	tb.Helper()
+	o = o.withDefaults()
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Flags(tb.TempDir(), o)...)
+	ctx, cancel := chromedp.NewContext(actx)
+	tb.Cleanup(func() {
+		cancel()
+		cancelAlloc()
+	})
+	ctx = context.WithValue(ctx, optionsKey{}, o)
+	// The first step starts the browser: it must carry no deadline, which would end the browser.
+	if err := chromedp.Do(ctx, emulate(o)); err != nil {
+		tb.Fatalf("browsertest: starting %s: %v", Path, err)
+	}
+	watchUntilCleanup(tb, ctx, o)
+	return ctx
+}
+
+// NewTab opens another tab in the browser of ctx, with the same screen, its console watched.
+func NewTab(tb testing.TB, ctx context.Context) context.Context {
+	tb.Helper()
+	o, _ := ctx.Value(optionsKey{}).(Options)
+	o = o.withDefaults()
+	tab, cancel := chromedp.NewContext(ctx)
+	tb.Cleanup(cancel)
+	// Like the browser's, the tab's first step opens it and must carry no deadline.
+	if err := chromedp.Do(tab, emulate(o)); err != nil {
+		tb.Fatalf("browsertest: opening a tab: %v", err)
+	}
+	watchUntilCleanup(tb, tab, o)
+	return tab
+}
+
+func emulate(o Options) chromedp.Action[chromedp.Void] {
+	if o.Mobile {
+		return chromedp.EmulateViewport(int64(o.Width), int64(o.Height), chromedp.EmulateMobile)
+	}
+	return chromedp.EmulateViewport(int64(o.Width), int64(o.Height))
+}
