@@ -69,7 +69,7 @@ func (s *Server) helloDevice(ctx context.Context, c *client, m signal.Message, n
 	if err := st.TouchDevice(ctx, d.ID, s.cfg.Now()); err != nil {
 		s.log.Warn("touch device", "device", d.ID, "err", err)
 	}
-	c.role, c.id, c.bedID = signal.RoleDevice, d.ID, d.BedID
+	c.role, c.id, c.bedID, c.wardID = signal.RoleDevice, d.ID, d.BedID, d.WardID
 	return cfg, nil
 }
 
@@ -82,6 +82,7 @@ func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Conf
 		return nil, err
 	}
 	cfg.Ward = w.Name
+	cfg.NursePINHash = string(w.NursePINHash)
 	if d.BedID == "" {
 		return cfg, nil
 	}
@@ -97,6 +98,7 @@ func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Conf
 		return nil, err
 	}
 	cfg.Patient, cfg.Language, cfg.AutoAnswer = p.FirstName, p.Language, p.AutoAnswer
+	cfg.VisitingHours = p.VisitingHours
 	contacts, err := st.Contacts(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -161,16 +163,18 @@ func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*sig
 	return cfg, nil
 }
 
-// familyConfig is what a family page of contact k of patient p needs to know.
+// familyConfig is what a family page of contact k of patient p needs to know. It never
+// carries the ward's nurse PIN hash, which is for the ward's tablets only.
 func familyConfig(k store.Contact, p store.Patient) *signal.Config {
 	lang := k.Language
 	if lang == "" {
 		lang = p.Language
 	}
 	return &signal.Config{
-		Patient:  p.FirstName,
-		Language: lang,
-		Self:     &signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation},
+		Patient:       p.FirstName,
+		Language:      lang,
+		Self:          &signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation},
+		VisitingHours: p.VisitingHours,
 	}
 }
 
@@ -195,6 +199,8 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		return s.hub.act(c, m.Call, evConnected)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
 		return s.hub.relay(c, m)
+	case signal.TypeStatus:
+		return s.handleStatus(ctx, c, m)
 	}
 	return signal.Errorf(signal.CodeBadMessage, "%s is not a client message", m.Type)
 }

@@ -51,6 +51,10 @@ type client struct {
 	id        string // device id or contact id
 	bedID     string
 	tokenHash []byte // a family client's link token hash, to re-check the link
+	wardID    string // a device's ward
+
+	// Owned by the loop (and run, after it): a status report the rate limit held back.
+	pendingStatus *deviceStatus
 
 	// Guarded by hub.mu.
 	joined bool
@@ -97,6 +101,7 @@ func (c *client) run() {
 
 	c.s.hub.leave(c)
 	if c.role == signal.RoleDevice {
+		c.s.flushStatus(c)
 		sctx, scancel := storeCtx()
 		if err := c.s.cfg.Store.TouchDevice(sctx, c.id, c.s.cfg.Now()); err != nil {
 			c.s.log.Warn("touch device", "device", c.id, "err", err)

@@ -52,6 +52,24 @@ func (s *Server) Discharged(ctx context.Context, deviceID string) {
 	}
 }
 
+// WardChanged pushes fresh configuration to every connected tablet of the ward, those paired
+// to the ward only included: something the whole ward shares (its nurse PIN) changed.
+func (s *Server) WardChanged(ctx context.Context, wardID string) {
+	s.hub.mu.Lock()
+	var devs []*client
+	for _, c := range s.hub.devices {
+		if c.wardID == wardID {
+			devs = append(devs, c)
+		}
+	}
+	s.hub.mu.Unlock()
+	for _, c := range devs {
+		if err := s.refreshDevice(ctx, c); err != nil {
+			s.log.Error("refresh ward tablet", "ward", wardID, "device", c.id, "err", err)
+		}
+	}
+}
+
 // RevokeDevice closes the connection of a tablet that was just revoked in the store.
 func (s *Server) RevokeDevice(ctx context.Context, deviceID string) {
 	s.hub.mu.Lock()

@@ -73,6 +73,10 @@ type Config struct {
 	LinkLookups  RateLimit // family hellos per address; default 30/min, burst 20
 	FailedHellos RateLimit // failed hellos per address; default 10/min, burst 10
 	Enrollments  RateLimit // enrollment attempts per address; default 10/min, burst 5
+	// DeviceStatus limits the status reports written per device; default 1/min, burst 1.
+	// Reports in between are not lost: the latest is written with the next one allowed, or
+	// when the device disconnects.
+	DeviceStatus RateLimit
 	// MaxConnsPerIP caps the WebSocket connections open from one address; 500 when zero.
 	MaxConnsPerIP int
 }
@@ -87,6 +91,7 @@ type Server struct {
 	linkLimit   *limiter
 	helloLimit  *limiter
 	enrollLimit *limiter
+	statusLimit *limiter // keyed by device id
 	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
 
 	mu      sync.Mutex
@@ -139,6 +144,7 @@ func New(cfg Config) (*Server, error) {
 		linkLimit:   newLimiter(cfg.LinkLookups, RateLimit{PerMinute: 30, Burst: 20}, cfg.Now),
 		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
+		statusLimit: newLimiter(cfg.DeviceStatus, RateLimit{PerMinute: 1, Burst: 1}, cfg.Now),
 	}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
