@@ -102,7 +102,7 @@ func (s *Session) addTracks() error {
 		}
 		return nil
 	}
-	for _, track := range []*webrtc.TrackLocalStaticSample{local.VideoTrack(), local.AudioTrack()} {
+	for _, track := range []*media.Track{local.VideoTrack(), local.AudioTrack()} {
 		if track == nil {
 			continue
 		}

@@ -81,6 +81,7 @@ func audioDevicesChild(t *testing.T) {
 	assert.Equal(t, SourceTestPattern, v)
 	assert.Equal(t, SourceMicrophone, a)
 	require.NoError(t, l.Start(context.Background()))
+	bindBoth(l) // after Start: the microphone, paused while idle, starts again
 	require.Eventually(t, func() bool {
 		s := l.Stats()
 		return s.VideoFrames >= 3 && s.AudioPackets >= 5

@@ -48,6 +48,10 @@ type micSource struct {
 	chunks chan []int16
 	done   chan struct{}
 	once   sync.Once
+
+	mu      sync.Mutex // serializes starting, stopping and freeing the device
+	stopped bool       // paused: the device is stopped
+	closed  bool
 }
 
 func openMicrophone(log *slog.Logger) (*micSource, error) {
@@ -108,9 +112,46 @@ func (m *micSource) read() (wave.Audio, error) {
 	}
 }
 
+// pause stops the capture (the microphone closes) until resume.
+func (m *micSource) pause() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed || m.stopped {
+		return nil
+	}
+	m.stopped = true
+	if err := m.dev.Stop(); err != nil {
+		return fmt.Errorf("%w: stop capture: %w", ErrNoMicrophone, err)
+	}
+	return nil
+}
+
+// resume starts the capture again, without the sound of before the pause.
+func (m *micSource) resume() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.closed:
+		return ErrClosed
+	case !m.stopped:
+		return nil
+	}
+	for len(m.chunks) > 0 {
+		<-m.chunks
+	}
+	if err := m.dev.Start(); err != nil {
+		return fmt.Errorf("%w: start capture: %w", ErrNoMicrophone, err)
+	}
+	m.stopped = false
+	return nil
+}
+
 func (m *micSource) close() error {
 	m.once.Do(func() {
 		close(m.done)
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.closed = true
 		m.dev.Uninit()
 		freeAudioContext(m.ctx)
 	})

@@ -127,8 +127,8 @@ func BenchmarkTestPattern(b *testing.B) {
 	reportPerFrame(b, time.Since(t0))
 }
 
-// BenchmarkLocal640x480 runs a whole test Local (pattern, VP8, tone, Opus, tracks without
-// peers) at 30 fps for b.N video frames and reports the process CPU time per video frame and
+// BenchmarkLocal640x480 runs a whole test Local (pattern, VP8, tone, Opus, tracks bound as if
+// to a peer, without one) at 30 fps for b.N video frames and reports the process CPU time per video frame and
 // the share of one core it takes: what the outgoing media costs a tablet.
 func BenchmarkLocal640x480(b *testing.B) {
 	l, err := NewTest(TestOptions{})
@@ -138,6 +138,8 @@ func BenchmarkLocal640x480(b *testing.B) {
 	defer l.Close()
 	var ru0, ru1 syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	l.videoBound(1) // as a peer connection sending the tracks does
+	l.audioBound(1)
 	b.ResetTimer()
 	if err := l.Start(context.Background()); err != nil {
 		b.Fatal(err)

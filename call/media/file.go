@@ -198,9 +198,20 @@ func (s *stillVideo) read() (image.Image, func(), error) {
 	return s.img, func() {}, nil
 }
 
+func (s *stillVideo) pause() error  { untick(&s.ticker); return nil }
+func (s *stillVideo) resume() error { return nil }
+
 func (s *stillVideo) close() error {
 	s.once.Do(func() { close(s.done) })
 	return nil
+}
+
+// untick stops *t, which the next tick makes again.
+func untick(t **time.Ticker) {
+	if *t != nil {
+		(*t).Stop()
+		*t = nil
+	}
 }
 
 // tick waits for the next tick of *t (made on first use), or returns io.EOF once done is
@@ -390,6 +401,9 @@ func (c *y4mClip) read() (image.Image, func(), error) {
 	}
 	return c.img, func() {}, nil
 }
+
+func (c *y4mClip) pause() error  { untick(&c.ticker); return nil }
+func (c *y4mClip) resume() error { return nil }
 
 func (c *y4mClip) close() error {
 	var err error

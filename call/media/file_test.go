@@ -201,6 +201,7 @@ func TestNewFileY4MRoundTripAndLoop(t *testing.T) {
 func TestNewFileStartSends(t *testing.T) {
 	l, err := NewFile(y4mFile(t, 3, 320, 240, 30), FileOptions{})
 	require.NoError(t, err)
+	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
 	deadline := time.Now().Add(20 * time.Second)
 	for l.Stats().VideoFrames < 10 && time.Now().Before(deadline) {

@@ -56,12 +56,17 @@ type audioSource interface {
 // Local is the outgoing media of a device: one VP8 and one Opus encoder whose output feeds every
 // peer connection that adds its tracks (one encoder output can feed several peers).
 //
-// A Local is made by NewTest or OpenDevices, started once with Start and released with Close.
+// A Local is made by NewTest, NewFile or OpenDevices, started once with Start and released with
+// Close. Once started it works only as much as needed: it encodes a track only while at least
+// one peer connection is bound to it (see [Track]); it captures pictures only while the video
+// is encoded or a preview sink is set (SetPreview); otherwise the camera and the microphone are
+// closed (their lights go off) and the Local costs nothing.
+//
 // All methods are safe for concurrent use.
 type Local struct {
 	log        *slog.Logger
-	videoTrack *webrtc.TrackLocalStaticSample
-	audioTrack *webrtc.TrackLocalStaticSample
+	videoTrack *Track
+	audioTrack *Track
 	vsrc       videoSource
 	asrc       audioSource
 	venc       codec.ReadCloser
@@ -71,13 +76,17 @@ type Local struct {
 	fps        int
 	width      int // configured picture size, for black frames before the first picture
 	height     int
-	wake       chan struct{} // SetVideoEnabled(true) wakes the loop waiting between black frames
+	changes    notifier // wakes the loops when a binding, the preview or the camera switch changes
 
-	keyReq  atomic.Bool
-	rateReq atomic.Int64 // bit rate asked by SetVideoBitRate, applied by the video loop; 0: none
-	videoOn atomic.Bool
-	audioOn atomic.Bool
-	preview atomic.Pointer[sinkBox]
+	keyReq   atomic.Bool
+	rateReq  atomic.Int64 // bit rate asked by SetVideoBitRate, applied by the video loop; 0: none
+	videoOn  atomic.Bool
+	audioOn  atomic.Bool
+	preview  atomic.Pointer[sinkBox] // SetPreview: keeps the capture on
+	selfView atomic.Pointer[sinkBox] // SetSelfView: fed only while encoding
+	// videoPeers and audioPeers count the peer connections bound to each track.
+	videoPeers atomic.Int64
+	audioPeers atomic.Int64
 
 	// cur is the picture the video encoder reads next; only the video loop touches it.
 	cur   image.Image
@@ -124,7 +133,7 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Local{log: log, vsrc: vsrc, asrc: asrc, fps: fps, width: w, height: h,
-		done: make(chan struct{}), wake: make(chan struct{}, 1)}
+		done: make(chan struct{})}
 	l.videoOn.Store(true)
 	l.audioOn.Store(true)
 	l.stats.VideoBitRate = videoBitRate(w, h)
@@ -132,18 +141,19 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 		l.release()
 		return nil, err
 	}
-	var err error
-	l.videoTrack, err = webrtc.NewTrackLocalStaticSample(
+	vt, err := webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeVP8, ClockRate: 90000}, VideoTrackID, StreamID)
 	if err != nil {
 		return fail(fmt.Errorf("media: video track: %w", err))
 	}
-	l.audioTrack, err = webrtc.NewTrackLocalStaticSample(
+	l.videoTrack = &Track{TrackLocalStaticSample: vt, bound: l.videoBound}
+	at, err := webrtc.NewTrackLocalStaticSample(
 		webrtc.RTPCodecCapability{MimeType: webrtc.MimeTypeOpus, ClockRate: 48000, Channels: 2,
 			SDPFmtpLine: "minptime=10;useinbandfec=1"}, AudioTrackID, StreamID)
 	if err != nil {
 		return fail(fmt.Errorf("media: audio track: %w", err))
 	}
+	l.audioTrack = &Track{TrackLocalStaticSample: at, bound: l.audioBound}
 	// The video encoder reads the picture the loop put in l.cur, so that it never blocks on the
 	// source while holding its own lock (ForceKeyFrame takes the same lock).
 	l.venc, err = buildVideo(video.ReaderFunc(func() (image.Image, func(), error) {
@@ -169,14 +179,31 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 }
 
 // VideoTrack is the VP8 track (clock 90000, id "video", stream "bedside"). Add it to every
-// peer connection that should receive this device's picture.
-func (l *Local) VideoTrack() *webrtc.TrackLocalStaticSample { return l.videoTrack }
+// peer connection that should receive this device's picture; the picture is encoded while at
+// least one of them sends it, and each new one starts on a keyframe.
+func (l *Local) VideoTrack() *Track { return l.videoTrack }
 
-// AudioTrack is the Opus track (48000 Hz, 2 channels in SDP; the payload is mono).
-func (l *Local) AudioTrack() *webrtc.TrackLocalStaticSample { return l.audioTrack }
+// AudioTrack is the Opus track (48000 Hz, 2 channels in SDP; the payload is mono). The sound is
+// captured and encoded while at least one peer connection sends it.
+func (l *Local) AudioTrack() *Track { return l.audioTrack }
 
-// Start begins capture and encoding and returns at once. Encoded samples are written to the
-// tracks until ctx is done or Close is called; Close must be called in both cases. A Local
+// videoBound counts a peer connection starting (+1) or stopping (-1) to send the video.
+func (l *Local) videoBound(delta int) {
+	if l.videoPeers.Add(int64(delta)) > 0 && delta > 0 {
+		l.RequestKeyFrame() // the new peer cannot decode anything before a keyframe
+	}
+	l.changes.notify()
+}
+
+// audioBound counts a peer connection starting (+1) or stopping (-1) to send the sound.
+func (l *Local) audioBound(delta int) {
+	l.audioPeers.Add(int64(delta))
+	l.changes.notify()
+}
+
+// Start starts the Local and returns at once. From then on, encoded samples are written to
+// each track while a peer connection is bound to it, and pictures go to the preview while one
+// is set, until ctx is done or Close is called; Close must be called in both cases. A Local
 // starts only once.
 func (l *Local) Start(ctx context.Context) error {
 	l.mu.Lock()
@@ -205,12 +232,11 @@ func (l *Local) RequestKeyFrame() { l.keyReq.Store(true) }
 // light goes off) and black frames are sent at a low rate, so the far end keeps a (black)
 // picture and the encoder costs almost nothing.
 func (l *Local) SetVideoEnabled(on bool) {
-	if l.videoOn.Swap(on) != on && on {
-		l.RequestKeyFrame() // the picture changes completely: start it clean
-		select {
-		case l.wake <- struct{}{}:
-		default:
+	if l.videoOn.Swap(on) != on {
+		if on {
+			l.RequestKeyFrame() // the picture changes completely: start it clean
 		}
+		l.changes.notify()
 	}
 }
 
@@ -224,22 +250,38 @@ func (l *Local) SetVideoBitRate(bps int) {
 // SetAudioEnabled mutes (false) or unmutes (true) the microphone. While muted, silence is sent.
 func (l *Local) SetAudioEnabled(on bool) { l.audioOn.Store(on) }
 
-// SetPreview sets the sink of the self-view (nil removes it). It receives the raw pictures before
-// encoding, at most about 15 per second, on the encoding goroutine: it must not block, and must
-// not call Close.
+// SetPreview sets the sink of the camera preview (nil removes it). It receives the raw pictures,
+// at most about 15 per second, on the capture goroutine: it must not block, and must not call
+// Close. While a preview is set the camera captures even when nothing is encoded (a setup
+// screen scanning a QR code, with no call); the camera switch of SetVideoEnabled only governs
+// what is sent. Remove it when it is no longer shown, so that the camera can close.
 func (l *Local) SetPreview(s VideoSink) {
 	if s == nil {
 		l.preview.Store(nil)
-		return
+	} else {
+		l.preview.Store(&sinkBox{s})
 	}
-	l.preview.Store(&sinkBox{s})
+	l.changes.notify()
+}
+
+// SetSelfView sets the sink of the self-view of a call (nil removes it). It gets the pictures
+// SetPreview would get, but only while they are encoded for a peer: unlike SetPreview it does
+// not keep the camera on by itself. When both are set, the preview gets the pictures.
+func (l *Local) SetSelfView(s VideoSink) {
+	if s == nil {
+		l.selfView.Store(nil)
+	} else {
+		l.selfView.Store(&sinkBox{s})
+	}
 }
 
 // Stats returns a copy of the counters of the outgoing media.
 func (l *Local) Stats() LocalStats {
 	l.statsMu.Lock()
-	defer l.statsMu.Unlock()
-	return l.stats
+	s := l.stats
+	l.statsMu.Unlock()
+	s.VideoPeers, s.AudioPeers = int(l.videoPeers.Load()), int(l.audioPeers.Load())
+	return s
 }
 
 // Close stops capture and encoding, waits for the encoding goroutines to end and frees the
@@ -318,10 +360,40 @@ func (l *Local) readAudio() (wave.Audio, func(), error) {
 	return chunk, func() {}, nil
 }
 
-// audioLoop encodes the audio source (paced by the source) and writes the packets to the track.
+// audioLoop encodes the audio source (paced by the source) and writes the packets to the track
+// while a peer connection is bound to it; otherwise it pauses the source (the microphone
+// closes) and waits.
 func (l *Local) audioLoop() {
 	defer l.wg.Done()
+	paused := false
 	for {
+		changed := l.changes.wait()
+		if l.audioPeers.Load() <= 0 {
+			if p, ok := l.asrc.(pausable); ok && !paused {
+				if err := p.pause(); err != nil {
+					l.log.Warn("media: pausing the microphone", "err", err)
+				}
+			}
+			paused = true
+			select {
+			case <-l.done:
+				return
+			case <-changed:
+			}
+			continue
+		}
+		if p, ok := l.asrc.(pausable); ok && paused {
+			if err := p.resume(); err != nil {
+				l.log.Warn("media: resuming the microphone", "err", err)
+				select { // try again a little later
+				case <-l.done:
+					return
+				case <-time.After(time.Second):
+				}
+				continue
+			}
+		}
+		paused = false
 		data, release, err := l.aenc.Read()
 		if err != nil {
 			if l.stopped() || errors.Is(err, io.EOF) {

@@ -30,6 +30,12 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// bindBoth does what a peer connection adding both tracks does once it sends them.
+func bindBoth(l *Local) {
+	l.videoBound(1)
+	l.audioBound(1)
+}
+
 // settledGoroutines waits for the goroutine count to drop to at most want, and returns it.
 func settledGoroutines(want int) int {
 	n := runtime.NumGoroutine()
@@ -62,6 +68,7 @@ func TestLocalStartClose(t *testing.T) {
 		previewSize.Store(img.Bounds())
 	}))
 
+	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
 	assert.ErrorIs(t, l.Start(context.Background()), ErrStarted)
 
@@ -108,6 +115,7 @@ func TestLocalStopsWithContext(t *testing.T) {
 	l, err := NewTest(TestOptions{Width: 160, Height: 120, FPS: 15})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
+	bindBoth(l)
 	require.NoError(t, l.Start(ctx))
 	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 2 })
 	cancel()
@@ -192,6 +200,7 @@ func TestCameraOffReleasesSource(t *testing.T) {
 		y := img.(*image.YCbCr)
 		black.Store(y.Y[0] == 16 && y.Y[len(y.Y)-1] == 16)
 	}))
+	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
 	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 3 })
 
@@ -234,6 +243,7 @@ func TestVideoSourceErrors(t *testing.T) {
 		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
 		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
 	require.NoError(t, err)
+	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
 	eventually(t, "the picture after the errors", func() bool { return l.Stats().VideoFrames >= 8 })
 	s := l.Stats()

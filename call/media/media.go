@@ -96,6 +96,10 @@ type LocalStats struct {
 	AudioEncodeErr uint64        // Opus encoder errors
 	Width, Height  int           // size of the last encoded frame
 	VideoBitRate   int           // VP8 target, bits per second
+	VideoCaptured  uint64        // pictures read from the source (encoded, previewed or both)
+	// VideoPeers and AudioPeers are the peer connections sending each track now: a track is
+	// encoded only while its count is above zero.
+	VideoPeers, AudioPeers int
 }
 
 // MeanEncodeTime is the mean time spent encoding one video frame.

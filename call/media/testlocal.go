@@ -98,6 +98,10 @@ func (s *tickerVideo) read() (image.Image, func(), error) {
 	return s.pat.next(), func() {}, nil
 }
 
+// pause stops the ticker until the next read: an idle Local costs no timer wake-ups.
+func (s *tickerVideo) pause() error  { untick(&s.ticker); return nil }
+func (s *tickerVideo) resume() error { return nil }
+
 func (s *tickerVideo) close() error {
 	s.once.Do(func() { close(s.done) })
 	return nil
@@ -131,6 +135,9 @@ func (s *toneAudio) read() (wave.Audio, error) {
 	s.tone.fill(s.buf.Data, s.buf.Size.Channels)
 	return s.buf, nil
 }
+
+func (s *toneAudio) pause() error  { untick(&s.ticker); return nil }
+func (s *toneAudio) resume() error { return nil }
 
 func (s *toneAudio) close() error {
 	s.once.Do(func() { close(s.done) })

@@ -26,14 +26,24 @@ type videoState struct {
 }
 
 // videoLoop reads pictures from the source at the source's pace, encodes them and writes them
-// to the video track. It never queues: a late picture is simply the next one read. While the
-// picture is off it pauses the source and sends black frames at offFPS.
+// to the video track while a peer connection is bound to it, and hands them to the preview
+// while one is set. It never queues: a late picture is simply the next one read. While the
+// picture is off during a call it pauses the source and sends black frames at offFPS; with no
+// peer and no preview it pauses the source and waits.
 func (l *Local) videoLoop() {
 	defer l.wg.Done()
 	st := videoState{size: image.Rect(0, 0, l.width, l.height)}
 	for {
-		if !l.videoOn.Load() {
-			if !l.sendOff(&st) {
+		changed := l.changes.wait()
+		sending := l.videoPeers.Load() > 0
+		switch {
+		case sending && !l.videoOn.Load():
+			if !l.sendOff(&st, changed) {
+				return
+			}
+			continue
+		case !sending && l.preview.Load() == nil:
+			if !l.idle(&st, changed) {
 				return
 			}
 			continue
@@ -58,8 +68,49 @@ func (l *Local) videoLoop() {
 			continue
 		}
 		st.failures = 0
-		l.encode(&st, img, time.Now())
+		l.statsMu.Lock()
+		l.stats.VideoCaptured++
+		l.statsMu.Unlock()
+		if sending {
+			l.encode(&st, img, time.Now())
+		} else {
+			l.showPreview(&st, img, time.Now())
+		}
 		release()
+	}
+}
+
+// pauseSource closes the camera (its light goes off) if the source can be paused.
+func (l *Local) pauseSource(st *videoState) {
+	if p, ok := l.vsrc.(pausable); ok && !st.paused {
+		if err := p.pause(); err != nil {
+			l.log.Warn("media: pausing the camera", "err", err)
+		}
+		st.paused = true
+	}
+}
+
+// idle pauses the source and waits for a change. It returns false when the Local is stopping.
+func (l *Local) idle(st *videoState, changed <-chan struct{}) bool {
+	l.pauseSource(st)
+	select {
+	case <-l.done:
+		return false
+	case <-changed:
+		return true
+	}
+}
+
+// showPreview hands a picture captured at now to the preview, at most every previewInterval;
+// with sending, the self-view of a call gets it when no preview is set.
+func (l *Local) showPreview(st *videoState, img image.Image, now time.Time) {
+	p := l.preview.Load()
+	if p == nil && l.videoPeers.Load() > 0 {
+		p = l.selfView.Load()
+	}
+	if p != nil && now.Sub(st.lastPreview) >= previewInterval {
+		st.lastPreview = now
+		p.s.Frame(img)
 	}
 }
 
@@ -77,29 +128,27 @@ func (l *Local) failed(st *videoState, msg string, err error) bool {
 		return false
 	case <-time.After(min(100*time.Millisecond<<min(st.failures-1, 5), 2*time.Second)):
 	}
-	l.encode(st, l.blackFrame(st.size), time.Now())
+	if l.videoPeers.Load() > 0 {
+		l.encode(st, l.blackFrame(st.size), time.Now())
+	}
 	return true
 }
 
 // sendOff pauses the source if it can be paused, waits for the next black frame, and sends it.
-// It returns false when the Local is stopping.
-func (l *Local) sendOff(st *videoState) bool {
-	if p, ok := l.vsrc.(pausable); ok && !st.paused {
-		if err := p.pause(); err != nil {
-			l.log.Warn("media: pausing the camera", "err", err)
-		}
-		st.paused = true
-	}
+// It returns false when the Local is stopping, and true at once on a change (the picture turned
+// back on, the last peer gone).
+func (l *Local) sendOff(st *videoState, changed <-chan struct{}) bool {
+	l.pauseSource(st)
 	timer := time.NewTimer(time.Second / offFPS)
 	defer timer.Stop()
 	select {
 	case <-l.done:
 		return false
-	case <-l.wake: // the picture was turned back on
+	case <-changed:
 		return true
 	case <-timer.C:
 	}
-	if !l.videoOn.Load() {
+	if !l.videoOn.Load() && l.videoPeers.Load() > 0 {
 		l.encode(st, l.blackFrame(st.size), time.Now())
 	}
 	return true
@@ -107,10 +156,7 @@ func (l *Local) sendOff(st *videoState) bool {
 
 // encode previews, encodes and writes one picture captured at now.
 func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
-	if p := l.preview.Load(); p != nil && now.Sub(st.lastPreview) >= previewInterval {
-		st.lastPreview = now
-		p.s.Frame(img)
-	}
+	l.showPreview(st, img, now)
 	if bps := l.rateReq.Swap(0); bps != 0 && l.rateCtl != nil {
 		if err := l.rateCtl.SetBitRate(int(bps)); err != nil {
 			l.log.Warn("media: set bit rate", "err", err)
