@@ -99,6 +99,7 @@ type hub interface {
 	ConfigChanged(ctx context.Context, bedID string)
 	Discharged(ctx context.Context, deviceID string)
 	RevokeDevice(ctx context.Context, deviceID string)
+	WardChanged(ctx context.Context, wardID string)
 }
 
 func TestConsoleHub(t *testing.T) {

@@ -86,6 +86,9 @@ func (e *env) untouched(t *testing.T, s wardSet) {
 	beds, err := e.st.Beds(e.ctx, s.ward.ID)
 	require.NoError(t, err)
 	assert.Len(t, beds, 2, "no bed added")
+	w, err := e.st.Ward(e.ctx, s.ward.ID)
+	require.NoError(t, err)
+	assert.Nil(t, w.NursePINHash, "no nurse PIN set")
 }
 
 type endpoint struct {
@@ -102,6 +105,7 @@ func endpoints(a, s wardSet, code string) []endpoint {
 		{"POST", "/console/wards/" + s.ward.ID + "/beds", url.Values{"name": {"9"}}},
 		{"POST", "/console/wards/" + s.ward.ID + "/enroll", url.Values{"bed": {s.bed.ID}}},
 		{"POST", "/console/wards/" + a.ward.ID + "/enroll", url.Values{"bed": {s.bed.ID}}},
+		{"POST", "/console/wards/" + s.ward.ID + "/pin", url.Values{"pin": {"1234"}, "repeat": {"1234"}}},
 		{"POST", "/console/devices/" + s.device.ID + "/revoke", nil},
 		{"POST", "/console/pair", url.Values{"c": {code}, "f": {fp}, "target": {"bed:" + s.freeBed.ID}}},
 		{"POST", "/console/pair", url.Values{"c": {code}, "f": {fp}, "target": {"ward:" + s.ward.ID}}},

@@ -64,6 +64,9 @@ type Hub interface {
 	Discharged(ctx context.Context, deviceID string)
 	// RevokeDevice drops the connection of a tablet that was just revoked in the store.
 	RevokeDevice(ctx context.Context, deviceID string)
+	// WardChanged says that something every tablet of the ward sees has changed (its nurse
+	// PIN): the hub pushes fresh configuration to each of them, ward-only ones included.
+	WardChanged(ctx context.Context, wardID string)
 }
 
 // Config is what New needs. Store and Files are required; the rest has defaults.
@@ -175,6 +178,7 @@ func (noHub) DeviceOnline(string) bool                   { return false }
 func (noHub) ConfigChanged(context.Context, string)      {}
 func (noHub) Discharged(context.Context, string)         {}
 func (noHub) RevokeDevice(ctx context.Context, _ string) {}
+func (noHub) WardChanged(context.Context, string)        {}
 
 // Handler serves everything under /console/. Mount it outside the server's own handler, whose
 // body limit is too small for photo uploads: mux.Handle("/console/", c.Handler()).
@@ -193,6 +197,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /console/wards/{ward}", c.authed(c.serveWard))
 	mux.HandleFunc("POST /console/wards/{ward}/beds", c.authed(c.serveCreateBed))
 	mux.HandleFunc("POST /console/wards/{ward}/enroll", c.authed(c.serveEnroll))
+	mux.HandleFunc("POST /console/wards/{ward}/pin", c.authed(c.serveNursePIN))
 	mux.HandleFunc("POST /console/devices/{device}/revoke", c.authed(c.serveRevokeDevice))
 	mux.HandleFunc("GET "+provisioning.ConsolePairPath, c.authed(c.servePairPage))
 	mux.HandleFunc("POST "+provisioning.ConsolePairPath, c.authed(c.servePair))

@@ -187,6 +187,7 @@ type wardData struct {
 	Ward    store.Ward
 	Beds    []bedRow
 	Tablets []tabletRow
+	PINSet  bool // the ward has a nurse PIN
 }
 
 func (c *Console) serveWard(w http.ResponseWriter, r *http.Request, u *user) {
@@ -205,7 +206,7 @@ func (c *Console) renderWard(w http.ResponseWriter, r *http.Request, u *user, wa
 		c.fail(w, r, u, nil, err)
 		return
 	}
-	data := wardData{Ward: wd}
+	data := wardData{Ward: wd, PINSet: len(wd.NursePINHash) > 0}
 	if data.Beds, err = c.bedRows(ctx, beds); err != nil {
 		c.fail(w, r, u, nil, err)
 		return
