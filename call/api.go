@@ -15,6 +15,7 @@ import (
 // browser's offer maps onto ours without renumbering.
 const (
 	VP8PayloadType  = 96
+	RTXPayloadType  = 97 // retransmissions and bandwidth probes of VP8 (RFC 4588)
 	OpusPayloadType = 111
 	opusFmtp        = "minptime=10;useinbandfec=1"
 )
@@ -44,7 +45,8 @@ type API struct {
 }
 
 // NewAPI builds the API. VP8 (PT 96, 90 kHz) carries RTCP feedback nack, nack pli, ccm fir,
-// goog-remb and transport-cc so that lost packets are re-sent and lost keyframes re-requested;
+// goog-remb and transport-cc so that lost packets are re-sent and lost keyframes re-requested,
+// with RTX (PT 97, apt=96) for the re-sent packets and the bandwidth probes;
 // Opus (PT 111, 48 kHz stereo, in-band FEC) carries transport-cc. The default interceptors
 // (NACK, RTCP reports, stats, TWCC) are registered.
 func NewAPI(opts APIOptions) (*API, error) {
@@ -100,6 +102,20 @@ func newMediaEngine() (*webrtc.MediaEngine, error) {
 	}
 	if err := me.RegisterCodec(vp8, webrtc.RTPCodecTypeVideo); err != nil {
 		return nil, fmt.Errorf("call: register VP8: %w", err)
+	}
+	// RTX gives retransmissions and bandwidth probes a stream of their own. Without it Chromium
+	// probes with padding-only packets on the VP8 stream itself; pion repairs RTX packets into
+	// the VP8 track and drops the probes.
+	rtx := webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{
+			MimeType:    webrtc.MimeTypeRTX,
+			ClockRate:   90000,
+			SDPFmtpLine: fmt.Sprintf("apt=%d", VP8PayloadType),
+		},
+		PayloadType: RTXPayloadType,
+	}
+	if err := me.RegisterCodec(rtx, webrtc.RTPCodecTypeVideo); err != nil {
+		return nil, fmt.Errorf("call: register RTX: %w", err)
 	}
 	opus := webrtc.RTPCodecParameters{
 		RTPCodecCapability: webrtc.RTPCodecCapability{

@@ -7,9 +7,7 @@ import (
 	"bedside/call/media"
 
 	"github.com/pion/rtcp"
-	"github.com/pion/rtp/codecs"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/samplebuilder"
 )
 
 const (
@@ -36,8 +34,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		return
 	}
 	defer dec.Close()
-	sb := samplebuilder.New(maxLatePackets, &codecs.VP8Packet{}, track.Codec().ClockRate,
-		samplebuilder.WithMaxTimeDelay(maxLateDelay))
+	frames := newFrameAssembler(track.Codec().ClockRate)
 	ssrc := uint32(track.SSRC())
 	var lastPLI time.Time
 	askKeyFrame := func() {
@@ -58,16 +55,17 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			return
 		}
 		s.counters.videoBytes.Add(uint64(pkt.MarshalSize()))
-		sb.Push(pkt)
-		for sample := sb.Pop(); sample != nil; sample = sb.Pop() {
-			if sample.PrevDroppedPackets > 0 {
+		frames.push(pkt)
+		for frame, lost, ok := frames.pop(); ok; frame, lost, ok = frames.pop() {
+			if lost {
+				s.counters.framesLost.Add(1)
 				needKey = true
 			}
-			if needKey && !media.IsVP8KeyFrame(sample.Data) {
+			if needKey && !media.IsVP8KeyFrame(frame) {
 				askKeyFrame()
 				continue
 			}
-			img, err := dec.Decode(sample.Data)
+			img, err := dec.Decode(frame)
 			if err != nil {
 				if !errors.Is(err, media.ErrNoFrame) {
 					s.counters.decodeErrors.Add(1)

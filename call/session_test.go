@@ -249,7 +249,7 @@ func TestAPIOffersFeedback(t *testing.T) {
 	require.NoError(t, err)
 	for _, want := range []string{
 		"a=rtpmap:96 VP8/90000", "a=rtcp-fb:96 nack\r\n", "a=rtcp-fb:96 nack pli", "a=rtcp-fb:96 ccm fir",
-		"a=rtcp-fb:96 goog-remb", "a=rtcp-fb:96 transport-cc",
+		"a=rtcp-fb:96 goog-remb", "a=rtcp-fb:96 transport-cc", "a=rtpmap:97 rtx/90000", "a=fmtp:97 apt=96",
 		"a=rtpmap:111 opus/48000/2", "a=fmtp:111 minptime=10;useinbandfec=1", "a=rtcp-fb:111 transport-cc",
 	} {
 		require.True(t, strings.Contains(offer, want), "offer lacks %q", want)

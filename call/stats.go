@@ -78,12 +78,16 @@ type Stats struct {
 	PLIsSent       uint64
 	KeyFramesAsked uint64
 	DecodeErrors   uint64
+	// LossGaps counts the times remote video packets were lost for good between two frames
+	// (each one makes the receiver wait for a keyframe).
+	LossGaps uint64
 }
 
 // counters are the figures the media goroutines update without a lock.
 type counters struct {
 	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
+	framesLost                                   atomic.Uint64
 	width, height                                atomic.Int64
 }
 
@@ -97,6 +101,7 @@ func (s *Session) Stats() Stats {
 	st.PLIsSent = s.counters.plisSent.Load()
 	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
 	st.DecodeErrors = s.counters.decodeErrors.Load()
+	st.LossGaps = s.counters.framesLost.Load()
 	st.Width = int(s.counters.width.Load())
 	st.Height = int(s.counters.height.Load())
 	return st
