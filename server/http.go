@@ -161,7 +161,9 @@ func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	st := s.cfg.Store
-	e, err := st.ConsumeEnrollment(ctx, provisioning.HashSecret(req.Code), provisioning.KeyFingerprint(key), s.cfg.Now())
+	// One transaction: a refused pairing leaves no device behind and its token unused.
+	e, d, err := st.Enroll(ctx, provisioning.HashSecret(req.Code), provisioning.KeyFingerprint(key), s.cfg.Now(),
+		store.Device{PublicKey: key, Name: req.Name, AppVersion: req.AppVersion, Battery: -1})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		err = ErrEnrollInvalid
@@ -169,16 +171,16 @@ func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
 		err = ErrEnrollExpired
 	case errors.Is(err, store.ErrUsed):
 		err = ErrEnrollUsed
+	case errors.Is(err, store.ErrConflict):
+		// Another live tablet holds this key (a tablet pairing again without revoking).
+		err = signal.Errorf(signal.CodeForbidden, "this tablet's key is already paired; revoke the old pairing first")
 	}
 	if err != nil {
-		s.log.Info("enrollment refused", "ip", remoteIP(r), "code", codeOf(err))
-		httpError(w, err)
-		return
-	}
-	d, err := st.CreateDevice(ctx, store.Device{WardID: e.WardID, BedID: e.BedID, PublicKey: key,
-		Name: req.Name, AppVersion: req.AppVersion, Battery: -1})
-	if err != nil {
-		s.log.Error("create device", "err", err)
+		if codeOf(err) == signal.CodeInternal {
+			s.log.Error("enroll", "ip", remoteIP(r), "err", err)
+		} else {
+			s.log.Info("enrollment refused", "ip", remoteIP(r), "code", codeOf(err))
+		}
 		httpError(w, err)
 		return
 	}

@@ -23,19 +23,22 @@ func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
 	d.ID = id
 	d.Created = norm(s.now())
 	d.LastSeen = norm(d.LastSeen)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := bedInWard(ctx, tx, d.WardID, d.BedID); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			d.ID, d.WardID, nullStr(d.BedID), d.PublicKey, d.Name, d.AppVersion, d.Battery,
-			ms(d.Created), ms(d.LastSeen), d.Revoked)
-		return mapErr(err)
-	})
+	err = s.inTx(ctx, func(tx *sql.Tx) error { return insertDevice(ctx, tx, d) })
 	if err != nil {
 		return Device{}, fmt.Errorf("create device in ward %s: %w", d.WardID, err)
 	}
 	return d, nil
+}
+
+// insertDevice stores d inside tx, checking that its bed is in its ward.
+func insertDevice(ctx context.Context, tx *sql.Tx, d Device) error {
+	if err := bedInWard(ctx, tx, d.WardID, d.BedID); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.WardID, nullStr(d.BedID), d.PublicKey, d.Name, d.AppVersion, d.Battery,
+		ms(d.Created), ms(d.LastSeen), d.Revoked)
+	return mapErr(err)
 }
 
 // Device returns the device with this id, revoked or not.

@@ -54,31 +54,68 @@ func (s *SQLite) ConsumeEnrollment(ctx context.Context, hash []byte, fingerprint
 	var e Enrollment
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		e, err = scanEnrollment(tx.QueryRowContext(ctx, `UPDATE enrollments SET used = ?
-			WHERE (token_hash = ? OR code_hash = ?) AND used IS NULL AND expires > ?
-				AND (fingerprint IS NULL OR fingerprint = ?)
-			RETURNING `+enrollmentCols, ms(now), hash, hash, ms(now), fingerprint))
-		if !errors.Is(err, ErrNotFound) {
-			return err
-		}
-		// Nothing claimed: say why.
-		old, err := scanEnrollment(tx.QueryRowContext(ctx, `SELECT `+enrollmentCols+` FROM enrollments
-			WHERE token_hash = ? OR code_hash = ? ORDER BY created DESC LIMIT 1`, hash, hash))
-		switch {
-		case err != nil:
-			return err
-		case old.Fingerprint != "" && old.Fingerprint != fingerprint:
-			return ErrNotFound // bound to another tablet: as if it did not exist
-		case !old.Used.IsZero():
-			return ErrUsed
-		default:
-			return ErrExpired
-		}
+		e, err = consume(ctx, tx, hash, fingerprint, now)
+		return err
 	})
 	if err != nil {
 		return Enrollment{}, fmt.Errorf("consume enrollment: %w", err)
 	}
 	return e, nil
+}
+
+// Enroll consumes the enrollment (as ConsumeEnrollment) and creates device d in its ward and
+// bed (as CreateDevice), in one transaction: when either fails, neither happens, so a failed
+// pairing leaves no device and does not use up the token.
+func (s *SQLite) Enroll(ctx context.Context, hash []byte, fingerprint string, now time.Time, d Device) (Enrollment, Device, error) {
+	if len(hash) == 0 {
+		return Enrollment{}, Device{}, fmt.Errorf("enroll: %w", ErrNotFound)
+	}
+	if len(d.PublicKey) == 0 {
+		return Enrollment{}, Device{}, fmt.Errorf("enroll: no public key: %w", ErrInvalid)
+	}
+	id, err := s.newID()
+	if err != nil {
+		return Enrollment{}, Device{}, err
+	}
+	var e Enrollment
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if e, err = consume(ctx, tx, hash, fingerprint, now); err != nil {
+			return err
+		}
+		d.ID, d.WardID, d.BedID = id, e.WardID, e.BedID
+		d.Created = norm(s.now())
+		d.LastSeen = norm(d.LastSeen)
+		return insertDevice(ctx, tx, d)
+	})
+	if err != nil {
+		return Enrollment{}, Device{}, fmt.Errorf("enroll: %w", err)
+	}
+	return e, d, nil
+}
+
+// consume claims the enrollment inside tx; see ConsumeEnrollment.
+func consume(ctx context.Context, tx *sql.Tx, hash []byte, fingerprint string, now time.Time) (Enrollment, error) {
+	e, err := scanEnrollment(tx.QueryRowContext(ctx, `UPDATE enrollments SET used = ?
+		WHERE (token_hash = ? OR code_hash = ?) AND used IS NULL AND expires > ?
+			AND (fingerprint IS NULL OR fingerprint = ?)
+		RETURNING `+enrollmentCols, ms(now), hash, hash, ms(now), fingerprint))
+	if !errors.Is(err, ErrNotFound) {
+		return e, err
+	}
+	// Nothing claimed: say why.
+	old, err := scanEnrollment(tx.QueryRowContext(ctx, `SELECT `+enrollmentCols+` FROM enrollments
+		WHERE token_hash = ? OR code_hash = ? ORDER BY created DESC LIMIT 1`, hash, hash))
+	switch {
+	case err != nil:
+		return Enrollment{}, err
+	case old.Fingerprint != "" && old.Fingerprint != fingerprint:
+		return Enrollment{}, ErrNotFound // bound to another tablet: as if it did not exist
+	case !old.Used.IsZero():
+		return Enrollment{}, ErrUsed
+	default:
+		return Enrollment{}, ErrExpired
+	}
 }
 
 func scanEnrollment(r scanner) (Enrollment, error) {

@@ -172,3 +172,53 @@ func TestConsumeEnrollmentBoundToFingerprint(t *testing.T) {
 	assert.Equal(t, "AAAA-BBBB", e.Fingerprint)
 	assert.Equal(t, b.ID, e.BedID)
 }
+
+// Enroll is all or nothing: a refused pairing leaves no device and the token unused.
+func TestEnrollIsAtomic(t *testing.T) {
+	f := newFixture(t)
+	w, b := f.bed(t)
+	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("t1"), WardID: w.ID, BedID: b.ID,
+		Expires: t0.Add(time.Minute)}))
+	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("t2"), WardID: w.ID,
+		Expires: t0.Add(time.Minute)}))
+	devices := func() int {
+		ds, err := f.s.Devices(f.ctx, w.ID)
+		require.NoError(t, err)
+		return len(ds)
+	}
+
+	e, d, err := f.s.Enroll(f.ctx, hash("t1"), "", t0, store.Device{PublicKey: hash("key1"), Name: "Tab", Battery: -1,
+		WardID: "ignored", BedID: "ignored"})
+	require.NoError(t, err)
+	assert.Equal(t, b.ID, e.BedID)
+	assert.Equal(t, w.ID, d.WardID)
+	assert.Equal(t, b.ID, d.BedID)
+	got, err := f.s.Device(f.ctx, d.ID)
+	require.NoError(t, err)
+	assert.Equal(t, d, got)
+
+	// The same key again: refused, and t2 is not used up by it.
+	_, _, err = f.s.Enroll(f.ctx, hash("t2"), "", t0, store.Device{PublicKey: hash("key1"), Battery: -1})
+	require.ErrorIs(t, err, store.ErrConflict)
+	assert.Equal(t, 1, devices())
+	for _, tc := range []struct {
+		name string
+		hash []byte
+		now  time.Time
+		key  []byte
+		err  error
+	}{
+		{"used", hash("t1"), t0, hash("key2"), store.ErrUsed},
+		{"unknown", hash("nope"), t0, hash("key2"), store.ErrNotFound},
+		{"no key", hash("t2"), t0, nil, store.ErrInvalid},
+		{"expired", hash("t2"), t0.Add(time.Hour), hash("key2"), store.ErrExpired},
+	} {
+		_, _, err = f.s.Enroll(f.ctx, tc.hash, "", tc.now, store.Device{PublicKey: tc.key, Battery: -1})
+		assert.ErrorIs(t, err, tc.err, tc.name)
+		assert.Equal(t, 1, devices(), tc.name)
+	}
+	_, d2, err := f.s.Enroll(f.ctx, hash("t2"), "", t0, store.Device{PublicKey: hash("key2"), Battery: -1})
+	require.NoError(t, err, "t2 still works")
+	assert.Empty(t, d2.BedID)
+	assert.Equal(t, 2, devices())
+}

@@ -183,6 +183,11 @@ type Store interface {
 	// fingerprint is only consumed by that fingerprint. It fails with ErrNotFound (also for the
 	// wrong fingerprint), ErrExpired (at now) or ErrUsed, and then changes nothing.
 	ConsumeEnrollment(ctx context.Context, hash []byte, fingerprint string, now time.Time) (Enrollment, error)
+	// Enroll pairs a tablet: it consumes the enrollment as ConsumeEnrollment does and creates
+	// d (its ID, Created, WardID and BedID filled from the enrollment) as CreateDevice does,
+	// atomically. When either fails (ErrNotFound, ErrExpired, ErrUsed, ErrConflict for a key
+	// that an unrevoked device holds, ...) nothing changes: no device, the token still unused.
+	Enroll(ctx context.Context, hash []byte, fingerprint string, now time.Time, d Device) (Enrollment, Device, error)
 
 	CreateDevice(ctx context.Context, d Device) (Device, error)
 	Device(ctx context.Context, id string) (Device, error)
