@@ -1,7 +1,12 @@
 // Command bedside is the bedside kiosk: the Fyne app on a patient's tablet that shows their
 // family's photos, calls one with a tap, and answers their calls.
 //
-//	bedside -server URL [-pair CODE] [-data DIR] [-media camera|test] [-auto-answer] [-windowed]
+//	bedside [-server URL] [-pair CODE] [-data DIR] [-media camera|test|file:PATH] [-auto-answer] [-windowed]
+//
+// An unpaired kiosk started without -pair pairs on its setup screen: it scans the nurse
+// console's enrollment QR code with its camera (the code carries the server, so -server may be
+// left out), or, without a camera, shows its own pairing request as a QR code and a short code
+// for a nurse to approve (this needs -server), or takes a typed code (so does this).
 //
 // main only parses flags and wires things together: the screens are in package app, the call
 // engine in package call, pairing and the device's data in package provisioning.
@@ -26,6 +31,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"bedside/app"
+	"bedside/call/media"
+	"bedside/call/signal"
 	"bedside/provisioning"
 )
 
@@ -62,10 +69,10 @@ func main() {
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bedside", flag.ContinueOnError)
-	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443")
+	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443 (optional once paired, or when pairing by QR code)")
 	fs.StringVar(&o.pair, "pair", "", "pair with this code at start-up (else the setup screen asks)")
 	fs.StringVar(&o.data, "data", "", "device data dir (default: <user config dir>/bedside)")
-	fs.StringVar(&o.media, "media", "camera", "camera|test: real camera and microphone, or the synthetic source")
+	fs.StringVar(&o.media, "media", "camera", "camera|test|file:PATH: real camera and microphone, the synthetic source, or a PNG, JPEG or Y4M file as the camera")
 	fs.BoolVar(&o.autoAnswer, "auto-answer", false, "answer every incoming call after the 5-second countdown")
 	fs.BoolVar(&o.windowed, "windowed", false, "run in a normal window, not locked fullscreen (development)")
 	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN, 4 to 12 digits (kept hashed in the app's preferences)")
@@ -79,13 +86,16 @@ func parseFlags(args []string) (options, error) {
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
-	switch o.media {
-	case "camera", "test":
+	switch {
+	case o.media == "camera", o.media == "test":
+	case strings.HasPrefix(o.media, "file:") && len(o.media) > len("file:"):
 	default:
-		return o, fmt.Errorf("-media must be camera or test, not %q", o.media)
+		return o, fmt.Errorf("-media must be camera, test or file:PATH, not %q", o.media)
 	}
-	if o.demo == "" && o.server == "" {
-		return o, errors.New("-server URL is required")
+	if o.server != "" {
+		if err := provisioning.CheckServerURL(o.server); err != nil {
+			return o, fmt.Errorf("-server %q: %w", o.server, err)
+		}
 	}
 	if o.data == "" {
 		dir, err := os.UserConfigDir()
@@ -141,10 +151,30 @@ func run(args []string) error {
 		return err
 	}
 
+	local, hasCamera, err := openMedia(o.media, log)
+	if err != nil {
+		return err
+	}
+	if local != nil {
+		defer local.Close()
+		if err := local.Start(context.Background()); err != nil {
+			return fmt.Errorf("start the camera: %w", err)
+		}
+	}
 	sp := newSpeaker(log)
 	defer sp.Close()
-	w := &wiring{opts: o, log: log, store: store, id: id, speaker: sp}
-	if id.DeviceID() == "" && o.pair != "" {
+	w := &wiring{opts: o, log: log, store: store, id: id, speaker: sp, local: local,
+		preview: &previewRouter{local: local}, srv: o.server}
+	if pr, err := store.LoadPairing(); err == nil {
+		if o.server != "" && o.server != pr.Server {
+			log.Warn("-server differs from the server this tablet is paired to; using the pairing's", "server", pr.Server)
+		}
+		w.srv = pr.Server
+	}
+	if id.DeviceID() != "" && w.srv == "" {
+		log.Error("this tablet has a device id but knows no server; it must be paired again")
+	}
+	if (id.DeviceID() == "" || w.srv == "") && o.pair != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := w.Pair(ctx, o.pair)
 		cancel()
@@ -152,7 +182,7 @@ func run(args []string) error {
 			log.Warn("pairing with -pair failed; the setup screen asks for a code", "err", err)
 		}
 	}
-	paired := id.DeviceID() != ""
+	paired := id.DeviceID() != "" && w.server() != ""
 	cached := app.Patient{}
 	if paired {
 		cached = w.cachedPatient()
@@ -161,6 +191,7 @@ func run(args []string) error {
 	k, err := app.New(app.Config{
 		App:             a,
 		Pairer:          w,
+		Camera:          camera(hasCamera, w.preview),
 		Audio:           sp,
 		Logger:          log,
 		CheckPIN:        checkPIN,
@@ -184,6 +215,14 @@ func run(args []string) error {
 	return nil
 }
 
+// camera is the setup screen's camera: the preview router when the picture can show a QR code.
+func camera(has bool, r *previewRouter) app.Camera {
+	if !has || r.local == nil {
+		return nil
+	}
+	return r
+}
+
 // wiring connects the kiosk to enrollment, the device store and the call engine.
 type wiring struct {
 	opts    options
@@ -191,27 +230,78 @@ type wiring struct {
 	store   *provisioning.DeviceStore
 	kiosk   *app.Kiosk
 	speaker *speaker
+	local   *media.Local // the tablet's picture and sound for the whole run; nil: none
+	preview *previewRouter
 
 	mu    sync.Mutex
 	id    *provisioning.Identity
+	srv   string // the ward server: the pairing's, else -server; "" when unknown
 	phone stopper
 }
 
 type stopper interface{ Stop() }
 
-// Pair implements app.Pairer with the provisioning enrollment client.
-func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
+// server returns the ward server's base URL, or "" when the tablet knows none.
+func (w *wiring) server() string {
 	w.mu.Lock()
-	id := w.id
-	w.mu.Unlock()
+	defer w.mu.Unlock()
+	return w.srv
+}
+
+func (w *wiring) identity() *provisioning.Identity {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.id
+}
+
+// Pair implements app.Pairer with the provisioning enrollment client: a typed short code, or
+// the tablet's own code once a nurse approved its pairing request.
+func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
+	server := w.server()
+	if server == "" {
+		return app.Paired{}, fmt.Errorf("pair with a code: %w", app.ErrPairNoServer)
+	}
 	host, _ := os.Hostname()
-	res, err := provisioning.Enroll(ctx, w.opts.server, code, id, host, version)
+	res, err := provisioning.Enroll(ctx, server, code, w.identity(), host, version)
 	if err != nil {
 		return app.Paired{}, w.mapEnrollError(err)
 	}
-	if err := w.store.SavePairing(provisioning.Pairing{Server: w.opts.server, Ward: res.Ward, Bed: res.Bed}); err != nil {
-		w.log.Warn("cannot save the pairing", "err", err)
+	return w.enrolled(res, provisioning.Pairing{Server: server})
+}
+
+// PairPayload implements app.Pairer for a scanned enrollment QR code: its server, token and
+// certificate pin.
+func (w *wiring) PairPayload(ctx context.Context, p provisioning.Payload) (app.Paired, error) {
+	host, _ := os.Hostname()
+	res, err := provisioning.EnrollPayload(ctx, p, w.identity(), host, version, w.log)
+	if err != nil {
+		return app.Paired{}, w.mapEnrollError(err)
 	}
+	return w.enrolled(res, provisioning.Pairing{Server: p.Server, Pin: p.Pin})
+}
+
+// PairingRequest implements app.Pairer: the console URL that a nurse's phone opens to approve
+// this tablet's key for code.
+func (w *wiring) PairingRequest(code string) (string, error) {
+	server := w.server()
+	if server == "" {
+		return "", app.ErrPairNoServer
+	}
+	return provisioning.PairingRequestURL(server, code, w.identity().Fingerprint()), nil
+}
+
+// enrolled saves a pairing the server accepted and starts the phone. When the pairing cannot be
+// saved the tablet forgets the enrollment too: it is never half-paired.
+func (w *wiring) enrolled(res signal.EnrollResponse, pr provisioning.Pairing) (app.Paired, error) {
+	pr.Ward, pr.Bed = res.Ward, res.Bed
+	if err := w.store.SavePairing(pr); err != nil {
+		w.log.Error("cannot save the pairing; forgetting the enrollment", "err", err)
+		w.forget()
+		return app.Paired{}, fmt.Errorf("save the pairing: %w", err)
+	}
+	w.mu.Lock()
+	w.srv = pr.Server
+	w.mu.Unlock()
 	w.log.Info("enrolled", "device", res.Device, "ward", res.Ward, "bed", res.Bed)
 	if w.kiosk != nil {
 		w.startPhone()
@@ -228,6 +318,8 @@ func (w *wiring) mapEnrollError(err error) error {
 		return fmt.Errorf("%w: %w", app.ErrPairExpired, err)
 	case errors.Is(err, provisioning.ErrEnrollUsed):
 		return fmt.Errorf("%w: %w", app.ErrPairUsed, err)
+	case errors.Is(err, provisioning.ErrPinMismatch), errors.Is(err, provisioning.ErrBadServerURL):
+		return fmt.Errorf("%w: %w", app.ErrPairServer, err)
 	}
 	return err
 }
@@ -250,6 +342,7 @@ func (w *wiring) forget() {
 	}
 	w.mu.Lock()
 	w.id = id
+	w.srv = w.opts.server
 	w.mu.Unlock()
 }
 

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"log/slog"
 	"math"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -32,9 +33,23 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 		}
 	}
 	patient := app.Patient{Name: "Maria", Language: o.demoLang, Ward: "Ward 3", Bed: "12", Contacts: family}
-	pairer := &apptest.Pairer{Codes: map[string]error{"ABCD2345": nil}}
+	// A scanned code "pairs" slowly in the demo, so that the scan screen can be seen at work.
+	pairer := &apptest.Pairer{Codes: map[string]error{"ABCD2345": nil}, Server: "https://ward3.example:8443",
+		Delay: time.Hour}
+	var cam app.Camera
+	if strings.HasPrefix(o.media, "file:") { // -demo setup -media file:PATH shows the scan screen
+		local, has, err := openMedia(o.media, log)
+		if err != nil {
+			return err
+		}
+		defer local.Close()
+		if err := local.Start(context.Background()); err != nil {
+			return err
+		}
+		cam = camera(has, &previewRouter{local: local})
+	}
 	k, err := app.New(app.Config{
-		App: a, Phone: phone, Pairer: pairer, Logger: log, Paired: o.demo != "setup",
+		App: a, Phone: phone, Pairer: pairer, Camera: cam, Logger: log, Paired: o.demo != "setup",
 		Kiosk: !o.windowed, ForceAutoAnswer: o.autoAnswer, Patient: patient,
 		Audio:    newSpeaker(log),
 		CheckPIN: func(p string) bool { return p == defaultNursePIN },

@@ -8,6 +8,7 @@ import (
 	"image"
 	_ "image/jpeg" // contact photos
 	_ "image/png"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -40,21 +41,22 @@ func wsURL(server string) (string, error) {
 	return u.String(), nil
 }
 
-// startPhone opens the media, starts the call engine and attaches it to the kiosk.
+// startPhone starts the call engine with the tablet's media and attaches it to the kiosk.
 func (w *wiring) startPhone() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.phone != nil {
 		return
 	}
-	ws, err := wsURL(w.opts.server)
+	server := w.srv
+	ws, err := wsURL(server)
 	if err != nil {
 		w.log.Error("cannot start the phone", "err", err)
 		return
 	}
-	local, err := w.openMedia()
-	if err != nil {
-		w.log.Error("no camera or microphone; calls will be receive-only", "err", err)
+	local := w.local
+	if local == nil {
+		w.log.Error("no camera or microphone; calls will be receive-only")
 	}
 	var httpClient *http.Client
 	if pr, err := w.store.LoadPairing(); err == nil {
@@ -78,13 +80,10 @@ func (w *wiring) startPhone() {
 	p, err := call.New(cfg)
 	if err != nil {
 		w.log.Error("cannot start the phone", "err", err)
-		if local != nil {
-			_ = local.Close()
-		}
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &phoneAdapter{p: p, local: local, store: w.store, http: httpClient, server: w.opts.server,
+	a := &phoneAdapter{p: p, local: local, store: w.store, http: httpClient, server: server,
 		log: w.log, events: make(chan app.Event, 64), refresh: make(chan signal.Config, 1)}
 	done := make(chan struct{})
 	go func() {
@@ -105,20 +104,13 @@ func (w *wiring) startPhone() {
 		}
 	}()
 	go a.translate(ctx)
-	if local != nil {
-		local.SetPreview(w.kiosk.SelfView())
-		if err := local.Start(ctx); err != nil {
-			w.log.Error("cannot start the camera", "err", err)
-		}
-	}
+	w.preview.setSelf(w.kiosk.SelfView())
 	w.kiosk.AttachPhone(a)
 	w.phone = stopFunc(func() {
 		w.kiosk.DetachPhone()
+		w.preview.setSelf(nil)
 		cancel()
 		<-done
-		if local != nil {
-			_ = local.Close()
-		}
 	})
 }
 
@@ -126,18 +118,75 @@ type stopFunc func()
 
 func (f stopFunc) Stop() { f() }
 
-// openMedia opens the camera and microphone (-media camera, falling back to the synthetic
-// source when the tablet has none) or the synthetic source (-media test).
-func (w *wiring) openMedia() (*media.Local, error) {
-	if w.opts.media == "test" {
-		return media.NewTest(media.TestOptions{Logger: w.log})
+// openMedia opens the tablet's picture and sound for the whole run: the camera and microphone
+// (-media camera; the test pattern stands in for a missing camera, the synthetic source for
+// missing devices), the synthetic source (-media test), or a picture or clip (-media
+// file:PATH). hasCamera says whether the picture can show the tablet a QR code to scan. Only
+// an unusable file is an error.
+func openMedia(mediaFlag string, log *slog.Logger) (local *media.Local, hasCamera bool, err error) {
+	if path, ok := strings.CutPrefix(mediaFlag, "file:"); ok {
+		local, err := media.NewFile(path, media.FileOptions{Logger: log})
+		if err != nil {
+			return nil, false, fmt.Errorf("-media %s: %w", mediaFlag, err)
+		}
+		return local, true, nil
 	}
-	local, err := media.OpenDevices(media.DeviceOptions{Logger: w.log})
-	if err == nil {
-		return local, nil
+	if mediaFlag == "camera" {
+		local, err := media.OpenDevices(media.DeviceOptions{Logger: log, AllowNoMicrophone: true})
+		if err == nil {
+			return local, true, nil
+		}
+		log.Warn("no usable camera; the tablet shows its pairing code, and calls send the test pattern", "err", err)
+		if errors.Is(err, media.ErrNoCamera) {
+			if local, err := media.OpenDevices(media.DeviceOptions{Logger: log, AllowNoCamera: true}); err == nil {
+				return local, false, nil
+			}
+		}
 	}
-	w.log.Warn("camera or microphone missing; sending the test pattern instead", "err", err)
-	return media.NewTest(media.TestOptions{Logger: w.log})
+	local, err = media.NewTest(media.TestOptions{Logger: log})
+	if err != nil {
+		log.Error("no media at all; calls will be receive-only", "err", err)
+		return nil, false, nil
+	}
+	return local, false, nil
+}
+
+// previewRouter sends the camera's raw frames to the setup screen's scanner while it scans,
+// else to the kiosk's self-view while the phone runs, else nowhere.
+type previewRouter struct {
+	local *media.Local // nil: no media, nothing to route
+
+	mu         sync.Mutex
+	scan, self app.VideoSink
+}
+
+// Preview implements app.Camera for the setup screen.
+func (r *previewRouter) Preview(sink app.VideoSink) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.scan = sink
+	r.updateLocked()
+}
+
+func (r *previewRouter) setSelf(sink app.VideoSink) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.self = sink
+	r.updateLocked()
+}
+
+func (r *previewRouter) updateLocked() {
+	if r.local == nil {
+		return
+	}
+	switch {
+	case r.scan != nil:
+		r.local.SetPreview(r.scan)
+	case r.self != nil:
+		r.local.SetPreview(r.self)
+	default:
+		r.local.SetPreview(nil)
+	}
 }
 
 // cachedPatient is the patient as last configured, from the device store, shown until the

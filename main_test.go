@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -48,6 +49,7 @@ func TestPairErrorsMapToTheKiosks(t *testing.T) {
 		provisioning.ErrEnrollInvalid: app.ErrPairInvalid,
 		provisioning.ErrEnrollExpired: app.ErrPairExpired,
 		provisioning.ErrEnrollUsed:    app.ErrPairUsed,
+		provisioning.ErrPinMismatch:   app.ErrPairServer,
 	} {
 		w := &wiring{opts: options{server: "http://127.0.0.1:1"}}
 		err := w.mapEnrollError(fmt.Errorf("enroll: %w", perr))
@@ -68,15 +70,54 @@ func TestPatientFromConfig(t *testing.T) {
 }
 
 func TestParseFlags(t *testing.T) {
-	_, err := parseFlags(nil)
-	assert.Error(t, err, "-server is required")
-	_, err = parseFlags([]string{"-server", "http://x", "-media", "webcam"})
-	assert.Error(t, err)
-	o, err := parseFlags([]string{"-server", "http://x", "-data", t.TempDir(), "-media", "test", "-auto-answer", "-windowed"})
+	o, err := parseFlags([]string{"-data", t.TempDir()})
+	require.NoError(t, err, "-server is optional: a scanned QR code carries the server")
+	assert.Equal(t, "camera", o.media)
+	for _, bad := range [][]string{
+		{"-server", "http://x", "-media", "webcam"},
+		{"-media", "file:"},
+		{"-server", "ftp://ward.example"},
+		{"-server", "http://user@ward.example"},
+	} {
+		_, err = parseFlags(append(bad, "-data", t.TempDir()))
+		assert.Error(t, err, "%q", bad)
+	}
+	o, err = parseFlags([]string{"-media", "file:/tmp/frame.png", "-data", t.TempDir()})
+	require.NoError(t, err)
+	assert.Equal(t, "file:/tmp/frame.png", o.media)
+	o, err = parseFlags([]string{"-server", "http://x", "-data", t.TempDir(), "-media", "test", "-auto-answer", "-windowed"})
 	require.NoError(t, err)
 	assert.True(t, o.autoAnswer)
 	assert.True(t, o.windowed)
 	o, err = parseFlags([]string{"-demo", "home"})
 	require.NoError(t, err)
 	assert.NotEmpty(t, o.data, "a default data dir")
+}
+
+func TestPairingNeedsAServer(t *testing.T) {
+	dir := t.TempDir()
+	store, err := provisioning.NewDeviceStore(provisioning.DeviceStoreConfig{Dir: dir})
+	require.NoError(t, err)
+	id, err := provisioning.LoadOrCreateIdentity(dir)
+	require.NoError(t, err)
+	w := &wiring{store: store, id: id}
+	_, err = w.PairingRequest("ABCD2345")
+	assert.ErrorIs(t, err, app.ErrPairNoServer)
+	_, err = w.Pair(t.Context(), "ABCD2345")
+	assert.ErrorIs(t, err, app.ErrPairNoServer)
+
+	w.srv = "https://ward3.example:8443"
+	u, err := w.PairingRequest("abcd-2345")
+	require.NoError(t, err)
+	code, fp, err := provisioning.ParsePairingRequest(mustQuery(t, u))
+	require.NoError(t, err)
+	assert.Equal(t, "ABCD2345", code)
+	assert.Equal(t, id.Fingerprint(), fp, "the request carries this tablet's key")
+}
+
+func mustQuery(t *testing.T, raw string) url.Values {
+	t.Helper()
+	u, err := url.Parse(raw)
+	require.NoError(t, err)
+	return u.Query()
 }

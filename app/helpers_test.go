@@ -224,14 +224,16 @@ func (r *rig) texts() []string {
 	return out
 }
 
-// shows reports whether some visible text contains s.
+// shows reports whether some visible text contains s, or the texts do when joined by spaces
+// (wrapped labels are one text per line).
 func (r *rig) shows(s string) bool {
-	for _, t := range r.texts() {
+	texts := r.texts()
+	for _, t := range texts {
 		if strings.Contains(t, s) {
 			return true
 		}
 	}
-	return false
+	return strings.Contains(strings.Join(texts, " "), s)
 }
 
 func (r *rig) requireShows(s string) {

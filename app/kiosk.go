@@ -18,8 +18,11 @@ type Config struct {
 	Window fyne.Window // nil: New makes one
 	Phone  Phone       // nil until the tablet is paired; see Kiosk.AttachPhone
 	Pairer Pairer      // for the setup screen
-	Audio  Audio       // nil: silent
-	Clock  Clock       // nil: the system clock
+	// Camera shows and scans enrollment QR codes on the setup screen; nil means the tablet
+	// has no usable camera, and the setup screen shows its own pairing code instead.
+	Camera Camera
+	Audio  Audio // nil: silent
+	Clock  Clock // nil: the system clock
 	Logger *slog.Logger
 
 	// CheckPIN reports whether pin is the nurse PIN. Nil refuses every PIN.
@@ -275,9 +278,11 @@ func (k *Kiosk) handle(ev Event) {
 		k.paired = true
 		k.online = true // configuration comes from the server: we are connected
 		k.applyLanguage()
-		switch k.current {
-		case screenHome, screenSetup:
+		switch {
+		case k.current == screenHome:
 			k.showHome()
+		case k.current == screenSetup && (k.ui.setup == nil || !k.ui.setup.done):
+			k.showHome() // (a tablet that just paired says so for a moment first)
 		}
 	case ConnEvent:
 		k.online = ev.Online

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/app"
+	"bedside/app/apptest"
 )
 
 func TestHomeShowsGreetingDateTimeAndTiles(t *testing.T) {
@@ -231,7 +232,7 @@ func TestGreetingByTimeOfDay(t *testing.T) {
 // in both languages.
 func TestEveryScreenFitsSmallTablets(t *testing.T) {
 	for _, lang := range []string{"en", "it"} {
-		r := newRig(t, func(c *app.Config) { c.Paired = false })
+		r := newRig(t, func(c *app.Config) { c.Paired = false; c.Camera = &apptest.Camera{} })
 		r.k.Window().Resize(fyne.NewSize(800, 480))
 		check := func(name string) {
 			t.Helper()
@@ -239,7 +240,11 @@ func TestEveryScreenFitsSmallTablets(t *testing.T) {
 			assert.LessOrEqualf(t, m.Width, float32(800), "%s/%s min width", lang, name)
 			assert.LessOrEqualf(t, m.Height, float32(480), "%s/%s min height", lang, name)
 		}
-		check("setup")
+		check("setup/scan")
+		r.tap("No camera? Show a code instead")
+		check("setup/show")
+		r.tap("Type a code")
+		check("setup/type")
 		long := append([]app.Contact{{ID: "x", Name: "Alessandra Maria Bianchi", Relation: "Granddaughter"}}, family...)
 		r.send(app.ConfigEvent{Patient: app.Patient{Name: "Massimiliana", Language: lang, Contacts: long}})
 		check("home")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"image"
+
+	"bedside/provisioning"
 )
 
 // Phone is what the kiosk needs of the call engine. The kiosk calls Dial, Answer, Decline and
@@ -25,11 +27,22 @@ type Phone interface {
 	SetCameraOn(on bool)
 }
 
-// Pairer pairs the tablet with a ward using a short code typed on the setup screen. Its error
-// wraps ErrPairInvalid, ErrPairExpired or ErrPairUsed when the server refused the code; any
-// other error is shown as "cannot reach the ward server".
+// Pairer pairs the tablet with a ward, in any of the three ways of the setup screen. Its errors
+// wrap ErrPairInvalid, ErrPairExpired, ErrPairUsed, ErrPairServer or ErrPairNoServer when the
+// pairing was refused; any other error is shown as "cannot reach the ward server". A failed
+// pairing leaves the tablet unpaired, never half-paired.
 type Pairer interface {
+	// Pair pairs with a short code: typed on the setup screen (flow 3), or the tablet's own
+	// code once a nurse approved its pairing request (flow 2, polled; ErrPairInvalid means
+	// "not approved yet").
 	Pair(ctx context.Context, code string) (Paired, error)
+	// PairPayload pairs with the payload of a scanned enrollment QR code (flow 1): its server,
+	// token and certificate pin.
+	PairPayload(ctx context.Context, p provisioning.Payload) (Paired, error)
+	// PairingRequest returns the URL the tablet shows as a QR code for a nurse's phone
+	// (flow 2), for its short code. It fails with ErrPairNoServer when the tablet does not know
+	// its ward server.
+	PairingRequest(code string) (string, error)
 }
 
 // Paired describes where a successful pairing put the tablet.
@@ -40,10 +53,20 @@ type Paired struct {
 
 // Errors a Pairer wraps so that the setup screen can say what went wrong.
 var (
-	ErrPairInvalid = errors.New("app: pairing code unknown")
-	ErrPairExpired = errors.New("app: pairing code expired")
-	ErrPairUsed    = errors.New("app: pairing code already used")
+	ErrPairInvalid  = errors.New("app: pairing code unknown")
+	ErrPairExpired  = errors.New("app: pairing code expired")
+	ErrPairUsed     = errors.New("app: pairing code already used")
+	ErrPairServer   = errors.New("app: pairing code for another server") // e.g. its certificate pin does not match
+	ErrPairNoServer = errors.New("app: no ward server known")
 )
+
+// Camera is the tablet's camera as the setup screen needs it, to show and scan enrollment QR
+// codes.
+type Camera interface {
+	// Preview sends the camera's frames to sink from now on, or stops sending them (nil). It
+	// must return at once; frames arrive on another goroutine and belong to the sender.
+	Preview(sink VideoSink)
+}
 
 // RefusedError is what Dial returns, wrapped or not, when the call could not ring: the other
 // end is offline or busy, say. The kiosk tells the patient why.

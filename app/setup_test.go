@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
@@ -20,17 +21,21 @@ func TestSetupPairsWithTypedCode(t *testing.T) {
 	r := newRig(t, unpaired)
 	require.Equal(t, "setup", r.k.Screen())
 	r.requireShows("Welcome to Bedside")
+	r.tap("Type a code")
 
 	e := r.entry()
 	test.Type(e, "abcd-2345")
 	assert.Equal(t, "ABCD2345", e.Text, "the code is normalized as it is typed")
 	r.tap("Pair")
+	r.waitFor("paired", func() bool { return r.shows("Paired to Ward 3, bed 12") })
+	r.advance(2 * time.Second)
 	r.waitScreen("home")
 	assert.Equal(t, []string{"ABCD2345"}, r.pair.Tried())
 }
 
 func TestSetupKeypadAndErrors(t *testing.T) {
 	r := newRig(t, unpaired)
+	r.tap("Type a code")
 	for _, key := range []string{"E", "X", "P", "D", "2", "3", "4"} {
 		r.tap(key)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"bedside/app"
+	"bedside/provisioning"
 )
 
 // Phone is a fake app.Phone. Calls are recorded in order as "dial:ID", "answer", "decline",
@@ -136,13 +137,22 @@ func (p *Phone) SetCameraOn(on bool) {
 	}
 }
 
-// Pairer is a fake app.Pairer: Codes maps a code to its result or error.
+// Pairer is a fake app.Pairer: Codes maps a code (typed, polled, or a scanned payload's token)
+// to its result or error.
 type Pairer struct {
 	mu    sync.Mutex
 	Codes map[string]error
 	// OnPaired runs after a successful pairing (the demo attaches a phone there).
 	OnPaired func()
+	// Server is the server PairingRequest puts in its URL; empty means none known.
+	Server string
+	// Paired is what a successful pairing returns; zero means Ward 3, bed 12.
+	Paired app.Paired
+	// Delay makes PairPayload wait this long (or until its context ends) before it answers.
+	Delay    time.Duration
 	tried    []string
+	payloads []provisioning.Payload
+	requests []string
 }
 
 // ErrUnknown is what the fake Pairer returns for a code it does not know.
@@ -152,8 +162,68 @@ var ErrUnknown = errors.New("apptest: unknown code")
 func (p *Pairer) Pair(_ context.Context, code string) (app.Paired, error) {
 	p.mu.Lock()
 	p.tried = append(p.tried, code)
+	p.mu.Unlock()
+	return p.result(code)
+}
+
+// PairPayload implements app.Pairer: the payload's token is looked up in Codes.
+func (p *Pairer) PairPayload(ctx context.Context, pl provisioning.Payload) (app.Paired, error) {
+	p.mu.Lock()
+	p.payloads = append(p.payloads, pl)
+	d := p.Delay
+	p.mu.Unlock()
+	if d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return app.Paired{}, ctx.Err()
+		case <-t.C:
+		}
+	}
+	return p.result(pl.Token)
+}
+
+// PairingRequest implements app.Pairer.
+func (p *Pairer) PairingRequest(code string) (string, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.requests = append(p.requests, code)
+	if p.Server == "" {
+		return "", app.ErrPairNoServer
+	}
+	return provisioning.PairingRequestURL(p.Server, code, "SHA256:fake"), nil
+}
+
+// Approve makes code pair from now on, as a nurse approving a pairing request does.
+func (p *Pairer) Approve(code string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.Codes == nil {
+		p.Codes = map[string]error{}
+	}
+	p.Codes[code] = nil
+}
+
+// Requests returns the codes PairingRequest was asked to show, in order.
+func (p *Pairer) Requests() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.requests...)
+}
+
+// Payloads returns the payloads PairPayload was given.
+func (p *Pairer) Payloads() []provisioning.Payload {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]provisioning.Payload(nil), p.payloads...)
+}
+
+func (p *Pairer) result(code string) (app.Paired, error) {
+	p.mu.Lock()
 	err, ok := p.Codes[code]
 	f := p.OnPaired
+	res := p.Paired
 	p.mu.Unlock()
 	if !ok {
 		return app.Paired{}, app.ErrPairInvalid
@@ -164,7 +234,10 @@ func (p *Pairer) Pair(_ context.Context, code string) (app.Paired, error) {
 	if f != nil {
 		f()
 	}
-	return app.Paired{Ward: "Ward 3", Bed: "12"}, nil
+	if res == (app.Paired{}) {
+		res = app.Paired{Ward: "Ward 3", Bed: "12"}
+	}
+	return res, nil
 }
 
 // Tried returns the codes tried so far.
