@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
 
 	"bedside/call/media"
 )
@@ -37,9 +38,9 @@ func startBenchPeer(tb testing.TB, dir string, args ...string) *benchPeerProc {
 	}
 	p := &benchPeerProc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
-	benchMust(tb, err)
+	require.NoError(tb, err)
 	p.cmd.Stderr = os.Stderr
-	benchMust(tb, p.cmd.Start())
+	require.NoError(tb, p.cmd.Start())
 	go func() {
 		defer close(p.done)
 		s := bufio.NewScanner(stdout)
@@ -178,19 +179,19 @@ func BenchmarkCallCPU(b *testing.B) {
 	dir := b.TempDir()
 	clip := filepath.Join(dir, "clip.y4m")
 	f, err := os.Create(clip)
-	benchMust(b, err)
-	benchMust(b, media.WriteY4M(f, 90, 640, 480, 30))
-	benchMust(b, f.Close())
+	require.NoError(b, err)
+	require.NoError(b, media.WriteY4M(f, 90, 640, 480, 30))
+	require.NoError(b, f.Close())
 	profile := filepath.Join(dir, "peer.pprof")
 
-	w := newBenchWard(b)
+	w := newWard(b, withConfig(unlimited))
 	peer := startBenchPeer(b, dir, "-server", w.url, "-pair", w.demo.PairingCode, "-data", filepath.Join(dir, "peer"),
 		"-media", "file:"+clip, "-auto-answer", "-loopback", "-stats-every", "1s", "-cpuprofile", profile)
-	benchWait(b, "bedside-peer signs in", 50*time.Millisecond, func() bool { return peer.last("ready") != "" })
+	poll(b, "bedside-peer signs in", 50*time.Millisecond, func() bool { return peer.last("ready") != "" })
 	pid := peer.cmd.Process.Pid
 
-	fam := benchBrowser(b, chromedp.Flag("use-file-for-fake-video-capture", clip))
-	benchDo(b, fam, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
+	fam := newBrowser(b, fakeVideo(clip))
+	do(b, fam, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
 	chromePID := chromedp.FromContext(fam).Browser.Process().Pid
 
 	// Before the call: the peer already encodes its picture (its Local runs from the start).
@@ -202,27 +203,27 @@ func BenchmarkCallCPU(b *testing.B) {
 	wg.Wait()
 
 	b.ResetTimer()
-	benchEval[bool](b, fam, `(document.getElementById('call').click(), true)`)
-	benchDo(b, fam, chromedp.WaitVisible(chromedp.CSS(`body[data-state="in-call"]`)))
-	benchWait(b, "both ends decode video", 100*time.Millisecond, func() bool {
-		v := benchEval[benchPageVideo](b, fam, benchPageVideoJS)
+	eval[bool](b, fam, `(document.getElementById('call').click(), true)`)
+	do(b, fam, chromedp.WaitVisible(chromedp.CSS(`body[data-state="in-call"]`)))
+	poll(b, "both ends decode video", 100*time.Millisecond, func() bool {
+		v := eval[benchPageVideo](b, fam, benchPageVideoJS)
 		return v.FramesDecoded > 30 && statIn(peer.last("stats "), "frames") > 30
 	})
 	time.Sleep(2 * time.Second) // past the start-up of both encoders' rate control
 
-	pageBefore := benchEval[benchPageVideo](b, fam, benchPageVideoJS)
+	pageBefore := eval[benchPageVideo](b, fam, benchPageVideoJS)
 	peerBefore := peer.last("stats ")
 	var peerUse, chromeUse benchUsage
 	wg.Add(2)
 	go func() { defer wg.Done(); peerUse = benchMeasure(window, []int{pid}, nil) }()
 	go func() { defer wg.Done(); chromeUse = benchMeasure(window, nil, []int{chromePID}) }()
 	wg.Wait()
-	pageAfter := benchEval[benchPageVideo](b, fam, benchPageVideoJS)
+	pageAfter := eval[benchPageVideo](b, fam, benchPageVideoJS)
 	peerAfter := peer.last("stats ")
 	b.StopTimer()
 
-	benchEval[bool](b, fam, `(document.getElementById('hangup').click(), true)`)
-	benchDo(b, fam, chromedp.WaitVisible(chromedp.CSS(`body[data-state="ended"]`)))
+	eval[bool](b, fam, `(document.getElementById('hangup').click(), true)`)
+	do(b, fam, chromedp.WaitVisible(chromedp.CSS(`body[data-state="ended"]`)))
 	peer.stop(b)
 
 	secs := peerUse.elapsed.Seconds()

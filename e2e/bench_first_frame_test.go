@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
 
 	"bedside/call"
 )
@@ -72,13 +73,13 @@ type benchFamilyPage struct {
 
 func newBenchFamilyPage(tb testing.TB, url string) *benchFamilyPage {
 	tb.Helper()
-	ctx := benchBrowser(tb)
-	benchMust(tb, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	ctx := newBrowser(tb)
+	require.NoError(tb, chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		_, err := cdp.Call(ctx, t, page.AddScriptToEvaluateOnNewDocument,
 			page.AddScriptToEvaluateOnNewDocumentParams{Source: benchFirstFrameJS})
 		return err
 	})))
-	benchDo(tb, ctx, chromedp.Navigate(url), chromedp.WaitEnabled(testID("call")))
+	do(tb, ctx, chromedp.Navigate(url), chromedp.WaitEnabled(testID("call")))
 	return &benchFamilyPage{ctx: ctx}
 }
 
@@ -87,15 +88,15 @@ func newBenchFamilyPage(tb testing.TB, url string) *benchFamilyPage {
 // ready for the next call.
 func (f *benchFamilyPage) callOnce(tb testing.TB, idle func() bool) benchSetup {
 	tb.Helper()
-	benchWait(tb, "the tablet is idle", 10*time.Millisecond, idle)
-	benchWait(tb, "the page can call", 10*time.Millisecond, func() bool {
-		return benchEval[bool](tb, f.ctx, `document.body.dataset.state === 'idle' && !document.getElementById('call').disabled`)
+	poll(tb, "the tablet is idle", 10*time.Millisecond, idle)
+	poll(tb, "the page can call", 10*time.Millisecond, func() bool {
+		return eval[bool](tb, f.ctx, `document.body.dataset.state === 'idle' && !document.getElementById('call').disabled`)
 	})
-	n := benchEval[int](tb, f.ctx, `window.__bench.results.length`)
-	benchEval[bool](tb, f.ctx, `(document.getElementById('call').click(), true)`)
+	n := eval[int](tb, f.ctx, `window.__bench.results.length`)
+	eval[bool](tb, f.ctx, `(document.getElementById('call').click(), true)`)
 	var got benchSetup
-	benchWait(tb, "the page decodes the first frame", 5*time.Millisecond, func() bool {
-		r := benchEval[[]benchSetup](tb, f.ctx, `window.__bench.results`)
+	poll(tb, "the page decodes the first frame", 5*time.Millisecond, func() bool {
+		r := eval[[]benchSetup](tb, f.ctx, `window.__bench.results`)
 		if len(r) > n {
 			got = r[n]
 			return true
@@ -105,10 +106,10 @@ func (f *benchFamilyPage) callOnce(tb testing.TB, idle func() bool) benchSetup {
 	if got.MS < 0 {
 		tb.Fatal("no frame decoded within 30 s of the answer")
 	}
-	benchDo(tb, f.ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="in-call"]`)))
-	benchEval[bool](tb, f.ctx, `(document.getElementById('hangup').click(), true)`)
-	benchDo(tb, f.ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="ended"]`)))
-	benchEval[bool](tb, f.ctx, `(document.getElementById('message-action').click(), true)`)
+	do(tb, f.ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="in-call"]`)))
+	eval[bool](tb, f.ctx, `(document.getElementById('hangup').click(), true)`)
+	do(tb, f.ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-state="ended"]`)))
+	eval[bool](tb, f.ctx, `(document.getElementById('message-action').click(), true)`)
 	return got
 }
 
@@ -147,20 +148,20 @@ func benchPhases(ss []benchSetup) (answer, connect, frame float64) {
 // own bed, called from its own family page in its own Chromium.
 func BenchmarkAnswerToFirstFrame(b *testing.B) {
 	const benchCalls = 20
-	w := newBenchWard(b)
+	w := newWard(b, withConfig(unlimited), benchPages)
 	other := w.addBed(b, "2")
 	goTab := newBenchGoTablet(b, w, w.demo.PairingCode)
 
-	dev := benchBrowser(b)
-	benchDo(b, dev, chromedp.Navigate(w.url+"/bench/device.html?code="+other.pairingCode))
-	benchWait(b, "the Chromium tablet signs in", 20*time.Millisecond, func() bool {
-		st := benchEval[string](b, dev, `window.benchDevice ? window.benchDevice.state + ' ' + window.benchDevice.error : ''`)
+	dev := newBrowser(b)
+	do(b, dev, chromedp.Navigate(w.url+"/bench/device.html?code="+other.pairingCode))
+	poll(b, "the Chromium tablet signs in", 20*time.Millisecond, func() bool {
+		st := eval[string](b, dev, `window.benchDevice ? window.benchDevice.state + ' ' + window.benchDevice.error : ''`)
 		if strings.HasPrefix(st, "error") || strings.HasPrefix(st, "closed") {
 			b.Fatalf("the Chromium tablet: %s", st)
 		}
 		return strings.HasPrefix(st, "idle")
 	})
-	devIdle := func() bool { return benchEval[string](b, dev, `window.benchDevice.state`) == "idle" }
+	devIdle := func() bool { return eval[string](b, dev, `window.benchDevice.state`) == "idle" }
 	goIdle := func() bool { return goTab.phone.State() == call.Idle }
 
 	famGo := newBenchFamilyPage(b, w.demo.FamilyURL)

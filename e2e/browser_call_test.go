@@ -85,9 +85,9 @@ func assertMediaBothWays(t *testing.T, ctx context.Context, tb *tablet) {
 // The family opens the link, sees the tablet online, taps Call; the tablet answers by itself.
 // Both ends decode the other's video and audio; the family hangs up and both ends are idle.
 func TestBrowserCallsTablet(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tb := newTablet(t, w, true)
-	ctx := newBrowser(t, "en-US")
+	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
@@ -126,9 +126,9 @@ func TestBrowserCallsTablet(t *testing.T) {
 // The tablet calls the family; the page rings; the test answers in the page. Both ends decode
 // the other's media; the tablet hangs up and the page says so.
 func TestTabletCallsBrowser(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tb := newTablet(t, w, false)
-	ctx := newBrowser(t, "en-US")
+	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
@@ -166,9 +166,9 @@ func TestTabletCallsBrowser(t *testing.T) {
 
 // A call the family declines rings no more, and the tablet hears why.
 func TestBrowserDeclinesTablet(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tb := newTablet(t, w, false)
-	ctx := newBrowser(t, "en-US")
+	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
@@ -189,9 +189,9 @@ func TestBrowserDeclinesTablet(t *testing.T) {
 // The family has the link open in two tabs; both ring, one answers, and the other says the
 // call was picked up elsewhere.
 func TestBrowserAnsweredElsewhere(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tb := newTablet(t, w, false)
-	first := newBrowser(t, "en-US")
+	first := newBrowser(t)
 	second := newTab(t, first)
 	for _, ctx := range []context.Context{first, second} {
 		do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))

@@ -19,8 +19,8 @@ func messageTitle(t *testing.T, ctx context.Context) string {
 
 // An expired link says so, kindly, and never offers a Call button.
 func TestBrowserExpiredLink(t *testing.T) {
-	w := newWard(t, nil)
-	ctx := newBrowser(t, "en-US")
+	w := newWard(t)
+	ctx := newBrowser(t)
 	past := func() time.Time { return time.Now().Add(-48 * time.Hour) }
 	token, err := server.NewFamilyLink(context.Background(), w.st, w.demo.ContactID, time.Hour, server.LinkOptions{Now: past})
 	require.NoError(t, err)
@@ -35,8 +35,8 @@ func TestBrowserExpiredLink(t *testing.T) {
 
 // A link that never existed reads as one that no longer works.
 func TestBrowserUnknownLink(t *testing.T) {
-	w := newWard(t, nil)
-	ctx := newBrowser(t, "en-US")
+	w := newWard(t)
+	ctx := newBrowser(t)
 	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.url, "AAAAAAAAAAAAAAAAAAAAAA")))
 	waitState(t, ctx, "error")
 	assert.Equal(t, "This link no longer works.", messageTitle(t, ctx))
@@ -45,8 +45,8 @@ func TestBrowserUnknownLink(t *testing.T) {
 // Discharging the patient ends the open page's link at once: it shows the revoked message
 // without a reload, and stops trying to reconnect.
 func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
-	w := newWard(t, nil)
-	ctx := newBrowser(t, "it-IT,it")
+	w := newWard(t)
+	ctx := newBrowser(t, lang("it-IT,it"))
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
@@ -68,8 +68,8 @@ func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
 // A family member who blocked the camera and microphone is told how to allow them, with a
 // button to try again; the page stays usable.
 func TestBrowserCameraDenied(t *testing.T) {
-	w := newWard(t, nil)
-	ctx := newBrowser(t, "en-US", chromedp.Flag("use-fake-ui-for-media-stream", "deny"))
+	w := newWard(t)
+	ctx := newBrowser(t, denyMedia)
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#notice-action`)))
 	assert.Equal(t, "idle", pageState(t, ctx))
@@ -82,8 +82,8 @@ func TestBrowserCameraDenied(t *testing.T) {
 // Every control has a name a screen reader can say, the page says its language, and status
 // changes are announced.
 func TestBrowserPageAccessible(t *testing.T) {
-	w := newWard(t, nil)
-	ctx := newBrowser(t, "en-US")
+	w := newWard(t)
+	ctx := newBrowser(t)
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
 
 	unnamed := eval[[]string](t, ctx, `[...document.querySelectorAll('button')]

@@ -20,8 +20,8 @@ func noticeText(t *testing.T, ctx context.Context) string {
 // The page follows the tablet's presence live, and comes back by itself after the server
 // restarts: it reconnects, authenticates again, and a call goes through.
 func TestBrowserPresenceAndServerRestart(t *testing.T) {
-	w := newWard(t, nil)
-	ctx := newBrowser(t, "en-US")
+	w := newWard(t)
+	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
 	assert.True(t, eval[bool](t, ctx, `document.getElementById('call').disabled`), "no Call while the tablet is offline")
@@ -55,9 +55,9 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 // A call nobody answers on the page ends as missed when the ring times out; the page says so,
 // then keeps a word of it on the home screen.
 func TestBrowserMissedCall(t *testing.T) {
-	w := newWard(t, func(c *server.Config) { c.RingTimeout = 2 * time.Second })
+	w := newWard(t, withConfig(func(c *server.Config) { c.RingTimeout = 2 * time.Second }))
 	tb := newTablet(t, w, false)
-	ctx := newBrowser(t, "en-US")
+	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
 	eventually(t, "the tablet sees the family page online", func() bool {

@@ -28,7 +28,7 @@ type consoleTablet struct {
 // tablet and its welcome configuration.
 func consoleConnectTablet(t *testing.T, baseURL, code string) (*consoleTablet, *signal.Config) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), consoleWait)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	id, err := provisioning.LoadOrCreateIdentity(t.TempDir())
 	require.NoError(t, err)
@@ -53,7 +53,7 @@ func (c *consoleTablet) send(m signal.Message) {
 	c.t.Helper()
 	data, err := signal.Encode(m)
 	require.NoError(c.t, err)
-	ctx, cancel := context.WithTimeout(context.Background(), consoleWait)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	require.NoError(c.t, c.conn.Write(ctx, websocket.MessageText, data))
 }
@@ -61,7 +61,7 @@ func (c *consoleTablet) send(m signal.Message) {
 // read returns the next message; a closed connection is a zero message of type "".
 func (c *consoleTablet) read() signal.Message {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), consoleWait)
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	_, data, err := c.conn.Read(ctx)
 	if err != nil {
@@ -87,7 +87,7 @@ func (c *consoleTablet) next() signal.Message {
 // A tablet paired from the console's QR code shows online there; a discharge wipes it (its
 // configuration loses the patient) and a revoke drops it.
 func TestConsoleTabletLifecycle(t *testing.T) {
-	w := newConsoleWard(t)
+	w := newWard(t, withConsole)
 	ctx := context.Background()
 	ward, err := w.st.CreateWard(ctx, store.Ward{Name: "Cardiology"})
 	require.NoError(t, err)
@@ -96,28 +96,28 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	_, err = w.st.Admit(ctx, store.Patient{BedID: bed.ID, FirstName: "Maria", Language: "en"})
 	require.NoError(t, err)
 
-	b := consoleBrowser(t)
+	b := newBrowser(t, desk)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	consoleDo(t, b, chromedp.Navigate(w.url+"/console/login"), chromedp.WaitVisible(css("#login-form")),
+	do(t, b, chromedp.Navigate(w.url+"/console/login"), chromedp.WaitVisible(css("#login-form")),
 		chromedp.SendKeys(css("#name"), "head.nurse"), chromedp.SendKeys(css("#password"), w.admin),
 		chromedp.Click(css("#login")), chromedp.WaitVisible(css("#wards")))
 
 	// The bed's pairing code, as the tablet would scan or type it.
-	consoleDo(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#enroll")),
+	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#enroll")),
 		chromedp.SetValue(css(`#enroll select[name="bed"]`), bed.ID),
 		chromedp.Click(css("#enroll button")), chromedp.WaitVisible(css("#enroll-code")))
-	tab, cfg := consoleConnectTablet(t, w.url, consoleText(t, b, "#enroll-code"))
+	tab, cfg := consoleConnectTablet(t, w.url, text(t, b, "#enroll-code"))
 	assert.Equal(t, "Maria", cfg.Patient)
 	assert.Equal(t, "12", cfg.Bed)
 
-	consoleDo(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#tablets")))
-	assert.Contains(t, consoleText(t, b, "#tablets tbody tr"), "Tab A9")
-	assert.Contains(t, consoleText(t, b, "#tablets tbody tr"), "online")
-	assert.Contains(t, consoleText(t, b, "#tablets tbody tr"), "1.2.3")
-	consoleShot(t, b, "console-tablet-online")
+	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#tablets")))
+	assert.Contains(t, text(t, b, "#tablets tbody tr"), "Tab A9")
+	assert.Contains(t, text(t, b, "#tablets tbody tr"), "online")
+	assert.Contains(t, text(t, b, "#tablets tbody tr"), "1.2.3")
+	pageShot(t, b, "console-tablet-online")
 
 	// Discharge: the tablet's fresh configuration has no patient, which makes it wipe.
-	consoleDo(t, b, chromedp.Navigate(w.url+"/console/beds/"+bed.ID), chromedp.WaitVisible(css("#discharge")),
+	do(t, b, chromedp.Navigate(w.url+"/console/beds/"+bed.ID), chromedp.WaitVisible(css("#discharge")),
 		chromedp.Click(css("#discharge")), chromedp.WaitVisible(css("#confirm-discharge")),
 		chromedp.Click(css("#confirm-discharge")), chromedp.WaitVisible(css("#admit-form")))
 	m := tab.next()
@@ -126,9 +126,9 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	assert.Empty(t, m.Config.Contacts)
 
 	// Revoke: the tablet is dropped at once with "revoked", and shown so.
-	consoleDo(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#tablets")))
-	consoleEval[bool](t, b, `(window.confirm = () => true, true)`)
-	consoleDo(t, b, chromedp.Click(css("#tablets button")), chromedp.WaitVisible(css("#ok")))
+	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#tablets")))
+	eval[bool](t, b, `(window.confirm = () => true, true)`)
+	do(t, b, chromedp.Click(css("#tablets button")), chromedp.WaitVisible(css("#ok")))
 	for {
 		m = tab.next()
 		if m.Type != signal.TypeConfig {
@@ -137,5 +137,5 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	}
 	require.Equal(t, signal.TypeError, m.Type)
 	assert.Equal(t, signal.CodeRevoked, m.Code)
-	assert.Contains(t, consoleText(t, b, "#tablets tbody tr"), "revoked")
+	assert.Contains(t, text(t, b, "#tablets tbody tr"), "revoked")
 }

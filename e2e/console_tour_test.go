@@ -36,7 +36,7 @@ type consoleSeeded struct {
 	pairedCode string
 }
 
-func consoleSeed(t *testing.T, w *consoleWard) consoleSeeded {
+func consoleSeed(t *testing.T, w *ward) consoleSeeded {
 	t.Helper()
 	ctx := context.Background()
 	st := w.st
@@ -111,11 +111,11 @@ func consoleSeed(t *testing.T, w *consoleWard) consoleSeeded {
 // pairing request from her phone, checks the ward's tablets (one offline too long) and shows
 // an enrollment code.
 func TestConsoleTourOnAPhone(t *testing.T) {
-	w := newConsoleWard(t)
+	w := newWard(t, withConsole)
 	s := consoleSeed(t, w)
-	ctx := consoleBrowser(t)
+	ctx := newBrowser(t, desk)
 	css := func(sel string) chromedp.CSS { return chromedp.CSS(sel) }
-	consoleDo(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	do(t, ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 
 	// A tablet without a camera shows its pairing request; the phone opens it, logged out.
 	pub, _, err := ed25519.GenerateKey(nil)
@@ -123,65 +123,65 @@ func TestConsoleTourOnAPhone(t *testing.T) {
 	_, code, err := provisioning.NewEnrollmentSecrets(rand.Reader)
 	require.NoError(t, err)
 	pairURL := provisioning.PairingRequestURL(w.url, code, provisioning.KeyFingerprint(pub))
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/lang?l=it&next=/console/"), chromedp.WaitVisible(css("#login-form")))
-	consoleDo(t, ctx, chromedp.Navigate(pairURL), chromedp.WaitVisible(css("#login-form")))
-	assert.Equal(t, "Console infermieri", consoleText(t, ctx, "h1"))
-	consoleShot(t, ctx, "console-phone-login-it")
-	consoleDo(t, ctx,
+	do(t, ctx, chromedp.Navigate(w.url+"/console/lang?l=it&next=/console/"), chromedp.WaitVisible(css("#login-form")))
+	do(t, ctx, chromedp.Navigate(pairURL), chromedp.WaitVisible(css("#login-form")))
+	assert.Equal(t, "Console infermieri", text(t, ctx, "h1"))
+	pageShot(t, ctx, "console-phone-login-it")
+	do(t, ctx,
 		chromedp.SendKeys(css("#name"), "giulia"),
 		chromedp.SendKeys(css("#password"), s.nursePass),
 		chromedp.Click(css("#login")),
 		chromedp.WaitVisible(css("#pair-form")))
-	assert.Equal(t, provisioning.FormatCode(code), consoleText(t, ctx, "#pair-code"))
-	consoleDo(t, ctx, chromedp.SetValue(css(`select[name="target"]`), "bed:"+s.bed.ID))
-	consoleShot(t, ctx, "console-phone-pair-it")
-	consoleDo(t, ctx, chromedp.Click(css(`#pair-form button`)), chromedp.WaitVisible(css("#pair-done")))
-	assert.Contains(t, consoleText(t, ctx, "#pair-done"), "Medicina 3 · Letto 1")
+	assert.Equal(t, provisioning.FormatCode(code), text(t, ctx, "#pair-code"))
+	do(t, ctx, chromedp.SetValue(css(`select[name="target"]`), "bed:"+s.bed.ID))
+	pageShot(t, ctx, "console-phone-pair-it")
+	do(t, ctx, chromedp.Click(css(`#pair-form button`)), chromedp.WaitVisible(css("#pair-done")))
+	assert.Contains(t, text(t, ctx, "#pair-done"), "Medicina 3 · Letto 1")
 	en, err := w.st.ConsumeEnrollment(context.Background(), provisioning.HashSecret(code), provisioning.KeyFingerprint(pub), time.Now())
 	require.NoError(t, err, "the tablet's own code now enrolls it")
 	assert.Equal(t, s.bed.ID, en.BedID)
 
 	// Home, ward, bed.
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/"), chromedp.WaitVisible(css("#wards")))
-	assert.Contains(t, consoleText(t, ctx, "#wards"), "1 non in linea da troppo")
-	consoleShot(t, ctx, "console-phone-home-it")
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/wards/"+s.ward.ID), chromedp.WaitVisible(css("#tablets")))
-	assert.Equal(t, 1, consoleEval[int](t, ctx, `document.querySelectorAll('#tablets .alarm-row').length`))
-	assert.Contains(t, consoleText(t, ctx, "#tablets .alarm-row"), "Lenovo M10")
-	consoleShot(t, ctx, "console-phone-ward-it")
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/beds/"+s.bed.ID), chromedp.WaitVisible(css("#contacts")))
-	assert.Equal(t, 2, consoleEval[int](t, ctx, `document.querySelectorAll('#contacts li').length`))
-	assert.Equal(t, 3, consoleEval[int](t, ctx, `document.querySelectorAll('#calls tbody tr').length`))
-	consoleShot(t, ctx, "console-phone-bed-it")
+	do(t, ctx, chromedp.Navigate(w.url+"/console/"), chromedp.WaitVisible(css("#wards")))
+	assert.Contains(t, text(t, ctx, "#wards"), "1 non in linea da troppo")
+	pageShot(t, ctx, "console-phone-home-it")
+	do(t, ctx, chromedp.Navigate(w.url+"/console/wards/"+s.ward.ID), chromedp.WaitVisible(css("#tablets")))
+	assert.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('#tablets .alarm-row').length`))
+	assert.Contains(t, text(t, ctx, "#tablets .alarm-row"), "Lenovo M10")
+	pageShot(t, ctx, "console-phone-ward-it")
+	do(t, ctx, chromedp.Navigate(w.url+"/console/beds/"+s.bed.ID), chromedp.WaitVisible(css("#contacts")))
+	assert.Equal(t, 2, eval[int](t, ctx, `document.querySelectorAll('#contacts li').length`))
+	assert.Equal(t, 3, eval[int](t, ctx, `document.querySelectorAll('#calls tbody tr').length`))
+	pageShot(t, ctx, "console-phone-bed-it")
 
 	// An enrollment QR code for bed 3, and a contact's page.
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/wards/"+s.ward.ID), chromedp.WaitVisible(css("#enroll")),
+	do(t, ctx, chromedp.Navigate(w.url+"/console/wards/"+s.ward.ID), chromedp.WaitVisible(css("#enroll")),
 		chromedp.Click(css("#enroll button")), chromedp.WaitVisible(css("#enroll-qr")))
-	shown := consoleText(t, ctx, "#enroll-code")
+	shown := text(t, ctx, "#enroll-code")
 	assert.True(t, provisioning.IsCode(shown), shown)
-	consoleShot(t, ctx, "console-phone-enroll-it")
+	pageShot(t, ctx, "console-phone-enroll-it")
 	if os.Getenv("BEDSIDE_E2E_SHOTS") != "" { // the printed page, for people to look at
-		c, cancel := context.WithTimeout(ctx, consoleWait)
+		c, cancel := context.WithTimeout(ctx, wait)
 		_, err := chromedp.Call(c, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
 		cancel()
 		require.NoError(t, err)
-		consoleShot(t, ctx, "console-phone-enroll-print")
-		c, cancel = context.WithTimeout(ctx, consoleWait)
+		pageShot(t, ctx, "console-phone-enroll-print")
+		c, cancel = context.WithTimeout(ctx, wait)
 		_, err = chromedp.Call(c, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{})
 		cancel()
 		require.NoError(t, err)
 	}
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/contacts/"+s.contact.ID), chromedp.WaitVisible(css("#new-link-form")),
+	do(t, ctx, chromedp.Navigate(w.url+"/console/contacts/"+s.contact.ID), chromedp.WaitVisible(css("#new-link-form")),
 		chromedp.Click(css("#new-link-button")), chromedp.WaitVisible(css("#link-url")))
-	msg := consoleEval[string](t, ctx, `document.getElementById('link-message').value`)
+	msg := eval[string](t, ctx, `document.getElementById('link-message').value`)
 	assert.Contains(t, msg, "Ciao Lucia", "the message is in the contact's language")
-	consoleShot(t, ctx, "console-phone-link-it")
+	pageShot(t, ctx, "console-phone-link-it")
 
 	// The same at a desk, in English.
-	consoleDo(t, ctx, chromedp.EmulateViewport(1280, 900),
+	do(t, ctx, chromedp.EmulateViewport(1280, 900),
 		chromedp.Navigate(w.url+"/console/lang?l=en&next="+url.QueryEscape("/console/beds/"+s.bed.ID)),
 		chromedp.WaitVisible(css("#contacts")))
-	consoleShot(t, ctx, "console-desk-bed-en")
-	consoleDo(t, ctx, chromedp.Navigate(w.url+"/console/wards/"+s.ward.ID), chromedp.WaitVisible(css("#tablets")))
-	consoleShot(t, ctx, "console-desk-ward-en")
+	pageShot(t, ctx, "console-desk-bed-en")
+	do(t, ctx, chromedp.Navigate(w.url+"/console/wards/"+s.ward.ID), chromedp.WaitVisible(css("#tablets")))
+	pageShot(t, ctx, "console-desk-ward-en")
 }

@@ -21,7 +21,7 @@ import (
 // The family calls, the tablet answers, both decode video and audio, the family hangs up; then
 // the tablet calls, the family answers, the tablet hangs up. Each call leaves one log row.
 func TestGoCallBothWaysAndHangupFromEitherSide(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tab := newGoTablet(t, w)
 	fam := newGoFamily(t, w)
 	ctx := context.Background()
@@ -67,7 +67,7 @@ func TestGoCallBothWaysAndHangupFromEitherSide(t *testing.T) {
 }
 
 func TestGoCallDeclined(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tab := newGoTablet(t, w)
 	fam := newGoFamily(t, w)
 	ctx := context.Background()
@@ -86,7 +86,7 @@ func TestGoCallDeclined(t *testing.T) {
 }
 
 func TestGoCallCancelledBeforeAnswer(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tab := newGoTablet(t, w)
 	fam := newGoFamily(t, w)
 	ctx := context.Background()
@@ -105,10 +105,10 @@ func TestGoCallCancelledBeforeAnswer(t *testing.T) {
 // Nobody answers: the ring timeout (fired by hand through the injected clock) ends it as missed.
 func TestGoCallMissed(t *testing.T) {
 	timers := &manualTimers{}
-	w := newWard(t, func(c *server.Config) {
+	w := newWard(t, withConfig(func(c *server.Config) {
 		c.AfterFunc = timers.AfterFunc
 		c.RingTimeout = 45 * time.Second
-	})
+	}))
 	tab := newGoTablet(t, w)
 	fam := newGoFamily(t, w)
 	ctx := context.Background()
@@ -126,7 +126,7 @@ func TestGoCallMissed(t *testing.T) {
 // The server stops and starts again on the same database: both phones reconnect by themselves,
 // the link and the device still authenticate, and a call goes through.
 func TestGoCallAfterServerRestart(t *testing.T) {
-	w := newWard(t, nil)
+	w := newWard(t)
 	tab := newGoTablet(t, w)
 	fam := newGoFamily(t, w)
 	ctx := context.Background()
