@@ -57,11 +57,15 @@ func NewAPI(opts APIOptions) (*API, error) {
 	if err != nil {
 		return nil, err
 	}
+	logs := pionLogger{log: logger(opts.Logger)}
 	reg := &interceptor.Registry{}
-	if err := webrtc.RegisterDefaultInterceptors(me, reg); err != nil {
+	// The interceptors log through our logger too: left to themselves they print to stderr
+	// (the TWCC sender's "io: read/write on closed pipe" when a call ends).
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg,
+		webrtc.WithInterceptorLoggerFactory(logs)); err != nil {
 		return nil, fmt.Errorf("call: register interceptors: %w", err)
 	}
-	se := webrtc.SettingEngine{LoggerFactory: pionLogger{log: logger(opts.Logger)}}
+	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
