@@ -26,9 +26,7 @@ import (
 	"sync"
 	"time"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"golang.org/x/crypto/bcrypt"
 
 	"bedside/app"
 	"bedside/call/media"
@@ -146,7 +144,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	checkPIN, err := nursePIN(a.Preferences(), o.nursePIN, log)
+	pins, err := newPINCheck(a.Preferences(), o.nursePIN, log)
 	if err != nil {
 		return err
 	}
@@ -163,8 +161,7 @@ func run(args []string) error {
 	}
 	sp := newSpeaker(log)
 	defer sp.Close()
-	w := &wiring{opts: o, log: log, store: store, id: id, speaker: sp, local: local,
-		preview: &previewRouter{local: local}, srv: o.server}
+	w := &wiring{opts: o, log: log, store: store, id: id, speaker: sp, local: local, srv: o.server, pins: pins}
 	if pr, err := store.LoadPairing(); err == nil {
 		if o.server != "" && o.server != pr.Server {
 			log.Warn("-server differs from the server this tablet is paired to; using the pairing's", "server", pr.Server)
@@ -191,10 +188,10 @@ func run(args []string) error {
 	k, err := app.New(app.Config{
 		App:             a,
 		Pairer:          w,
-		Camera:          camera(hasCamera, w.preview),
+		Camera:          camera(hasCamera, local),
 		Audio:           sp,
 		Logger:          log,
-		CheckPIN:        checkPIN,
+		CheckPIN:        pins.Check,
 		Paired:          paired,
 		Kiosk:           !o.windowed,
 		ForceAutoAnswer: o.autoAnswer,
@@ -215,12 +212,12 @@ func run(args []string) error {
 	return nil
 }
 
-// camera is the setup screen's camera: the preview router when the picture can show a QR code.
-func camera(has bool, r *previewRouter) app.Camera {
-	if !has || r.local == nil {
+// camera is the setup screen's camera, when the tablet's picture can show it a QR code.
+func camera(has bool, local *media.Local) app.Camera {
+	if !has || local == nil {
 		return nil
 	}
-	return r
+	return cameraPreview{local}
 }
 
 // wiring connects the kiosk to enrollment, the device store and the call engine.
@@ -231,7 +228,7 @@ type wiring struct {
 	kiosk   *app.Kiosk
 	speaker *speaker
 	local   *media.Local // the tablet's picture and sound for the whole run; nil: none
-	preview *previewRouter
+	pins    *pinCheck    // the nurse PIN: the ward's from the server, else the local one
 
 	mu    sync.Mutex
 	id    *provisioning.Identity
@@ -354,37 +351,6 @@ func (w *wiring) stopPhone() {
 	if p != nil {
 		p.Stop()
 	}
-}
-
-// prefNursePIN is the Fyne preference that keeps the nurse PIN's bcrypt hash. It lives in the
-// app's preferences, not in the data dir, because discharge wipes the data dir.
-const prefNursePIN = "nursePINHash"
-
-// nursePIN returns the PIN check: the bcrypt hash kept in the app's preferences, first set (or
-// replaced) from pin when given, else the default PIN (with a warning).
-func nursePIN(prefs fyne.Preferences, pin string, log *slog.Logger) (func(string) bool, error) {
-	if pin != "" {
-		if len(pin) < 4 || len(pin) > 12 || strings.Trim(pin, "0123456789") != "" {
-			return nil, errors.New("-nurse-pin must be 4 to 12 digits")
-		}
-		h, err := bcrypt.GenerateFromPassword([]byte(pin), bcrypt.DefaultCost)
-		if err != nil {
-			return nil, err
-		}
-		prefs.SetString(prefNursePIN, string(h))
-	}
-	hash := prefs.String(prefNursePIN)
-	if hash == "" {
-		log.Warn("no nurse PIN set: the default one is in use; set one with -nurse-pin")
-		h, err := bcrypt.GenerateFromPassword([]byte(defaultNursePIN), bcrypt.MinCost)
-		if err != nil {
-			return nil, err
-		}
-		hash = string(h)
-	}
-	return func(p string) bool {
-		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(p)) == nil
-	}, nil
 }
 
 // xsetAwake keeps an X11 screen on from the moment a call rings until it ends, on top of

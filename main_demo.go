@@ -46,7 +46,7 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 		if err := local.Start(context.Background()); err != nil {
 			return err
 		}
-		cam = camera(has, &previewRouter{local: local})
+		cam = camera(has, local)
 	}
 	k, err := app.New(app.Config{
 		App: a, Phone: phone, Pairer: pairer, Camera: cam, Logger: log, Paired: o.demo != "setup",

@@ -85,6 +85,9 @@ func (w *wiring) startPhone() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &phoneAdapter{p: p, local: local, store: w.store, http: httpClient, server: server,
 		log: w.log, events: make(chan app.Event, 64), refresh: make(chan signal.Config, 1)}
+	if w.pins != nil {
+		a.onConfig = func(cfg signal.Config) { w.pins.SetWard(cfg.NursePINHash) }
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -104,11 +107,15 @@ func (w *wiring) startPhone() {
 		}
 	}()
 	go a.translate(ctx)
-	w.preview.setSelf(w.kiosk.SelfView())
+	if local != nil {
+		local.SetSelfView(w.kiosk.SelfView()) // only while a call sends the picture
+	}
 	w.kiosk.AttachPhone(a)
 	w.phone = stopFunc(func() {
 		w.kiosk.DetachPhone()
-		w.preview.setSelf(nil)
+		if local != nil {
+			local.SetSelfView(nil)
+		}
 		cancel()
 		<-done
 	})
@@ -151,42 +158,17 @@ func openMedia(mediaFlag string, log *slog.Logger) (local *media.Local, hasCamer
 	return local, false, nil
 }
 
-// previewRouter sends the camera's raw frames to the setup screen's scanner while it scans,
-// else to the kiosk's self-view while the phone runs, else nowhere.
-type previewRouter struct {
-	local *media.Local // nil: no media, nothing to route
+// cameraPreview is the setup screen's camera: the Local's preview, which keeps the camera
+// capturing while the screen scans (and lets it close when the screen goes).
+type cameraPreview struct{ local *media.Local }
 
-	mu         sync.Mutex
-	scan, self app.VideoSink
-}
-
-// Preview implements app.Camera for the setup screen.
-func (r *previewRouter) Preview(sink app.VideoSink) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.scan = sink
-	r.updateLocked()
-}
-
-func (r *previewRouter) setSelf(sink app.VideoSink) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.self = sink
-	r.updateLocked()
-}
-
-func (r *previewRouter) updateLocked() {
-	if r.local == nil {
+// Preview implements app.Camera.
+func (c cameraPreview) Preview(sink app.VideoSink) {
+	if sink == nil {
+		c.local.SetPreview(nil)
 		return
 	}
-	switch {
-	case r.scan != nil:
-		r.local.SetPreview(r.scan)
-	case r.self != nil:
-		r.local.SetPreview(r.self)
-	default:
-		r.local.SetPreview(nil)
-	}
+	c.local.SetPreview(sink)
 }
 
 // cachedPatient is the patient as last configured, from the device store, shown until the
@@ -202,7 +184,7 @@ func (w *wiring) cachedPatient() app.Patient {
 // patientFrom converts the server's configuration to what the kiosk shows.
 func patientFrom(cfg signal.Config, store *provisioning.DeviceStore) app.Patient {
 	p := app.Patient{Name: cfg.Patient, Language: cfg.Language, AutoAnswer: cfg.AutoAnswer,
-		Ward: cfg.Ward, Bed: cfg.Bed}
+		Ward: cfg.Ward, Bed: cfg.Bed, VisitingHours: cfg.VisitingHours}
 	for _, c := range cfg.Contacts {
 		p.Contacts = append(p.Contacts, app.Contact{ID: c.ID, Name: c.Name, Relation: c.Relation,
 			Online: c.Online, Photo: photo(store, c.Photo)})
@@ -240,6 +222,8 @@ type phoneAdapter struct {
 	}
 	events  chan app.Event
 	refresh chan signal.Config // configurations with freshly fetched photos
+	// onConfig is given every configuration the server sends (the ward's nurse PIN).
+	onConfig func(signal.Config)
 
 	mu     sync.Mutex
 	callID string
@@ -329,6 +313,9 @@ func (a *phoneAdapter) translate(ctx context.Context) {
 			a.cfg = ev.Config
 			a.mu.Unlock()
 			if ev.Kind == call.EventConfig {
+				if a.onConfig != nil {
+					a.onConfig(ev.Config)
+				}
 				go a.cacheConfig(ctx, ev.Config)
 			}
 			out = app.ConfigEvent{Patient: patientFrom(ev.Config, a.store)}

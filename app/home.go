@@ -15,6 +15,7 @@ import (
 // homeScreen is the resting screen: greeting, date and time, and the family tiles.
 type homeScreen struct {
 	greeting, date *fitText
+	visiting       *fitText // nil when the ward set no visiting hours
 	clock          *canvas.Text
 	tiles          []*Tile
 	nurse          *widget.Button
@@ -42,14 +43,20 @@ func (k *Kiosk) showHome() {
 	update()
 	minute := k.everyMinute(update)
 
+	words := container.NewVBox(h.greeting, h.date)
+	if v := k.patient.VisitingHours; v != "" {
+		h.visiting = newFitText(tr.T("home.visiting", map[string]any{"Hours": v}), sizeBody, 18, colMuted, false, fyne.TextAlignLeading)
+		words.Add(h.visiting)
+	}
 	header := container.NewBorder(nil, nil, nil,
-		container.NewHBox(container.NewCenter(h.clock), container.NewVBox(h.nurse)),
-		container.NewVBox(h.greeting, h.date))
+		container.NewHBox(container.NewCenter(h.clock), container.NewVBox(h.nurse)), words)
 
 	var body fyne.CanvasObject
 	switch {
 	case !k.online && k.currentPhone() != nil && len(k.patient.Contacts) == 0:
 		body = bigMessage(tr.T("home.connecting"))
+	case k.patient.Name == "" && len(k.patient.Contacts) == 0:
+		body = bigMessage(tr.T("home.nopatient")) // a free bed, or the patient was discharged
 	case len(k.patient.Contacts) == 0:
 		body = bigMessage(tr.T("home.nocontacts"))
 	default:

@@ -308,3 +308,16 @@ func TestTilesAtLeastAFifthOfTheShortSide(t *testing.T) {
 		}
 	}
 }
+
+func TestHomeShowsVisitingHoursAndAFreeBed(t *testing.T) {
+	r := newRig(t)
+	assert.False(t, r.shows("Visiting hours"), "none set: any time")
+	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Maria", Contacts: family, VisitingHours: "09:00-20:00"}})
+	r.requireShows("Visiting hours: 09:00-20:00")
+	// Discharged: the bed is free, calmly said; no contacts are left on screen.
+	r.send(app.ConfigEvent{Patient: app.Patient{Ward: "Ward 3", Bed: "12"}})
+	r.requireShows("No patient in this bed")
+	assert.False(t, r.shows("Anna"))
+	assert.False(t, r.shows("Maria"))
+	assert.Equal(t, "home", r.k.Screen())
+}

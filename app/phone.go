@@ -157,6 +157,9 @@ type Patient struct {
 	AutoAnswer bool
 	Ward, Bed  string
 	Contacts   []Contact
+	// VisitingHours is when the family may call, as the ward wrote it ("09:00-20:00"); empty
+	// means any time.
+	VisitingHours string
 }
 
 // Contact is one of the patient's family contacts.
