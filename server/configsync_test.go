@@ -118,3 +118,23 @@ func requireNoPIN(t *testing.T, raw []byte, hash []byte) {
 	require.NotContains(t, string(raw), string(hash))
 	require.False(t, strings.Contains(string(raw), "$2a$"), "no bcrypt hash at all: %s", raw)
 }
+
+func TestDemoNursePIN(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	require.Equal(t, server.DemoNursePIN, e.demo.NursePIN)
+	w, err := e.st.Ward(ctx, e.demo.WardID)
+	require.NoError(t, err)
+	require.NoError(t, bcrypt.CompareHashAndPassword(w.NursePINHash, []byte(server.DemoNursePIN)))
+
+	// Seeding again keeps a PIN that a nurse chose.
+	hash, err := bcrypt.GenerateFromPassword([]byte("97531"), bcrypt.MinCost)
+	require.NoError(t, err)
+	require.NoError(t, e.st.SetNursePIN(ctx, e.demo.WardID, hash))
+	info, err := server.SeedDemo(ctx, e.st, server.DemoOptions{Now: e.clock.Now})
+	require.NoError(t, err)
+	require.Empty(t, info.NursePIN)
+	w, err = e.st.Ward(ctx, e.demo.WardID)
+	require.NoError(t, err)
+	require.Equal(t, hash, w.NursePINHash)
+}

@@ -8,6 +8,8 @@ import (
 	"io"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"bedside/provisioning"
 	"bedside/server/store"
 )
@@ -19,6 +21,8 @@ const (
 	DemoPatient  = "Maria"
 	DemoContact  = "Anna"
 	DemoRelation = "Daughter"
+	// DemoNursePIN unlocks the demo ward's tablets' staff screens until a nurse sets another.
+	DemoNursePIN = "1234"
 )
 
 // DemoOptions are the optional inputs of SeedDemo.
@@ -40,6 +44,9 @@ type DemoInfo struct {
 	BedID           string
 	PatientID       string
 	ContactID       string
+	// NursePIN is DemoNursePIN while it is the demo ward's PIN; empty once a nurse has
+	// changed it.
+	NursePIN string
 }
 
 // SeedDemo makes sure the demo ward exists: ward "Demo ward", bed "1", patient "Maria" (en)
@@ -89,7 +96,12 @@ func SeedDemo(ctx context.Context, st store.Store, opts DemoOptions) (DemoInfo, 
 	if err != nil {
 		return info, err
 	}
+	pin, err := demoPIN(ctx, st, ward)
+	if err != nil {
+		return info, err
+	}
 	return DemoInfo{
+		NursePIN:        pin,
 		FamilyURL:       FamilyURL(opts.BaseURL, token),
 		FamilyToken:     token,
 		PairingCode:     provisioning.FormatCode(code),
@@ -116,6 +128,25 @@ func demoWard(ctx context.Context, st store.Store) (store.Ward, error) {
 		return store.Ward{}, fmt.Errorf("server: seed demo ward: %w", err)
 	}
 	return w, nil
+}
+
+// demoPIN gives the demo ward the PIN DemoNursePIN when it has none, and returns the ward's PIN
+// when it is still that one. The demo PIN is public, so its hash has bcrypt's lowest cost.
+func demoPIN(ctx context.Context, st store.Store, ward store.Ward) (string, error) {
+	if len(ward.NursePINHash) == 0 {
+		hash, err := bcrypt.GenerateFromPassword([]byte(DemoNursePIN), bcrypt.MinCost)
+		if err != nil {
+			return "", fmt.Errorf("server: seed demo PIN: %w", err)
+		}
+		if err := st.SetNursePIN(ctx, ward.ID, hash); err != nil {
+			return "", fmt.Errorf("server: seed demo PIN: %w", err)
+		}
+		return DemoNursePIN, nil
+	}
+	if bcrypt.CompareHashAndPassword(ward.NursePINHash, []byte(DemoNursePIN)) == nil {
+		return DemoNursePIN, nil
+	}
+	return "", nil
 }
 
 func demoBed(ctx context.Context, st store.Store, wardID string) (store.Bed, error) {

@@ -219,7 +219,7 @@ func TestConsoleDrivesTablets(t *testing.T) {
 	b := e.console(t)
 	d := e.enroll(e.demo.PairingCode)
 	dev := e.device(d)
-	require.Empty(t, dev.cfg.NursePINHash)
+	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(dev.cfg.NursePINHash), []byte(server.DemoNursePIN)), "the demo's PIN")
 	fam := e.family(e.demo.FamilyToken)
 	dev.expect(signal.TypePresence)
 

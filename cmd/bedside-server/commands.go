@@ -196,5 +196,8 @@ func demoLines(ctx context.Context, st store.Store, baseURL string, pin []byte, 
 	fmt.Fprintf(stdout, "enrollment payload: %s\n", payload)
 	fmt.Fprintf(stdout, "nurse console: %s/console/\n", baseURL)
 	fmt.Fprintf(stdout, "nurse login: %s %s\n", demoAdmin, pw)
+	if info.NursePIN != "" {
+		fmt.Fprintf(stdout, "tablet PIN: %s\n", info.NursePIN)
+	}
 	return nil
 }

@@ -101,3 +101,25 @@ func TestEnrollCommand(t *testing.T) {
 }
 
 func decodePNG(r io.Reader) (image.Image, error) { return png.Decode(r) }
+
+func TestDemoTabletPIN(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bedside.db"), store.Options{})
+	require.NoError(t, err)
+	defer st.Close()
+	var out bytes.Buffer
+	require.NoError(t, demoLines(ctx, st, "http://127.0.0.1:1", nil, &out))
+	require.Contains(t, out.String(), "\ntablet PIN: 1234\n")
+
+	// Once a nurse has set the ward's own PIN, the demo neither prints nor resets it.
+	wards, err := st.Wards(ctx)
+	require.NoError(t, err)
+	require.Len(t, wards, 1)
+	require.NoError(t, st.SetNursePIN(ctx, wards[0].ID, []byte("$2a$10$someothernursepinhashxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")))
+	out.Reset()
+	require.NoError(t, demoLines(ctx, st, "http://127.0.0.1:1", nil, &out))
+	require.NotContains(t, out.String(), "tablet PIN")
+	w, err := st.Ward(ctx, wards[0].ID)
+	require.NoError(t, err)
+	require.Contains(t, string(w.NursePINHash), "someother")
+}
