@@ -4,8 +4,8 @@
 // implementation.
 //
 // Secrets never reach the store in the clear: enrollment tokens, family link tokens and
-// session tokens are stored as SHA-256 hashes, and passwords as password hashes, which the
-// caller computes.
+// session tokens are stored as SHA-256 hashes, and passwords and wards' nurse PINs as
+// password hashes, which the caller computes.
 package store
 
 import (
