@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -18,6 +21,16 @@ const (
 	RTXPayloadType  = 97 // retransmissions and bandwidth probes of VP8 (RFC 4588)
 	OpusPayloadType = 111
 	opusFmtp        = "minptime=10;useinbandfec=1"
+)
+
+// Bounds of the VP8 target that congestion control sets, bits per second.
+const (
+	MinVideoBitRate = 150_000
+	MaxVideoBitRate = 1_500_000
+	// initialBitRate is where the estimate starts: about the encoder's own start at 640x480.
+	initialBitRate = 1_000_000
+	// audioAllowance is the share of the estimate left to Opus and the packet headers.
+	audioAllowance = 50_000
 )
 
 // APIOptions tunes the pion API that sessions are built on. The zero value is right for
@@ -42,6 +55,12 @@ type APIOptions struct {
 type API struct {
 	api  *webrtc.API
 	opts APIOptions
+
+	// pcMu is held while a PeerConnection is built, so that the bandwidth estimator the
+	// congestion controller makes for it (in newBWE, during NewPeerConnection) is claimed by
+	// that PeerConnection alone.
+	pcMu   sync.Mutex
+	newBWE *gcc.SendSideBWE
 }
 
 // NewAPI builds the API. VP8 (PT 96, 90 kHz) carries RTCP feedback nack, nack pli, ccm fir,
@@ -58,12 +77,33 @@ func NewAPI(opts APIOptions) (*API, error) {
 		return nil, err
 	}
 	logs := pionLogger{log: logger(opts.Logger)}
+	a := &API{opts: opts}
 	reg := &interceptor.Registry{}
+	// Congestion control (Google's, on transport-wide feedback) sets the VP8 target of each
+	// session. It comes before the NACK responder, which then limits re-sends to the target;
+	// it sends at once (no pacer): the encoder's own rate control keeps the rate smooth.
+	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitRate),
+			gcc.SendSideBWEMinBitrate(MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()), gcc.WithLoggerFactory(logs))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("call: congestion control: %w", err)
+	}
+	congestion.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		a.newBWE, _ = e.(*gcc.SendSideBWE) // pcMu is held: see newPeerConnection
+	})
+	reg.Add(congestion)
 	// The interceptors log through our logger too: left to themselves they print to stderr
 	// (the TWCC sender's "io: read/write on closed pipe" when a call ends).
 	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg,
 		webrtc.WithInterceptorLoggerFactory(logs)); err != nil {
 		return nil, fmt.Errorf("call: register interceptors: %w", err)
+	}
+	// Number outgoing packets transport-wide, for the feedback the congestion controller reads.
+	// Added last, it numbers each packet before the congestion controller sees it.
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
+		return nil, fmt.Errorf("call: register transport-wide numbering: %w", err)
 	}
 	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetIncludeLoopbackCandidate(true)
@@ -80,9 +120,20 @@ func NewAPI(opts APIOptions) (*API, error) {
 			return nil, fmt.Errorf("%w: port range: %v", ErrConfig, err)
 		}
 	}
-	api := webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg),
+	a.api = webrtc.NewAPI(webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(reg),
 		webrtc.WithSettingEngine(se))
-	return &API{api: api, opts: opts}, nil
+	return a, nil
+}
+
+// newPeerConnection builds a PeerConnection and returns it with its bandwidth estimator.
+func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnection, *gcc.SendSideBWE, error) {
+	a.pcMu.Lock()
+	defer a.pcMu.Unlock()
+	a.newBWE = nil
+	pc, err := a.api.NewPeerConnection(cfg)
+	bwe := a.newBWE
+	a.newBWE = nil
+	return pc, bwe, err
 }
 
 // WebRTC returns the underlying pion API, for tools that build their own PeerConnections.

@@ -66,7 +66,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.API == nil {
 		return nil, fmt.Errorf("%w: SessionConfig.API is required", ErrConfig)
 	}
-	pc, err := cfg.API.api.NewPeerConnection(webrtc.Configuration{ICEServers: iceServers(cfg.ICEServers)})
+	pc, bwe, err := cfg.API.newPeerConnection(webrtc.Configuration{ICEServers: iceServers(cfg.ICEServers)})
 	if err != nil {
 		return nil, fmt.Errorf("call: new peer connection: %w", err)
 	}
@@ -85,6 +85,9 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	pc.OnICECandidate(s.onICECandidate)
 	pc.OnConnectionStateChange(s.onConnectionState)
 	pc.OnTrack(s.onTrack)
+	if bwe != nil && cfg.Local != nil {
+		bwe.OnTargetBitrateChange(s.onTargetBitrate)
+	}
 	s.wg.Add(1)
 	go s.statsLoop()
 	return s, nil

@@ -170,6 +170,12 @@ func TestSessionLoopback(t *testing.T) {
 				return st.FPS > 0 && st.InboundBitrate > 0 && st.OutboundBitrate > 0 && st.RTT > 0
 			})
 			t.Logf("offerer stats: %+v", a.sess.Stats())
+			// Congestion control has an estimate, within bounds, and the encoder follows it.
+			waitFor(t, "the encoder following the estimate", 20*time.Second, func() bool {
+				target := a.sess.Stats().VideoTarget
+				return target >= MinVideoBitRate && target <= MaxVideoBitRate &&
+					la.Stats().VideoBitRate == target
+			})
 
 			first, second := a, b
 			if closer == "answerer" {

@@ -81,6 +81,9 @@ type Stats struct {
 	// LossGaps counts the times remote video packets were lost for good between two frames
 	// (each one makes the receiver wait for a keyframe).
 	LossGaps uint64
+	// VideoTarget is the VP8 target that congestion control last set, bits per second; zero
+	// until the first estimate.
+	VideoTarget int
 }
 
 // counters are the figures the media goroutines update without a lock.
@@ -88,7 +91,7 @@ type counters struct {
 	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
 	framesLost                                   atomic.Uint64
-	width, height                                atomic.Int64
+	width, height, videoTarget                   atomic.Int64
 }
 
 // Stats returns a snapshot of the session's figures.
@@ -102,6 +105,7 @@ func (s *Session) Stats() Stats {
 	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
 	st.DecodeErrors = s.counters.decodeErrors.Load()
 	st.LossGaps = s.counters.framesLost.Load()
+	st.VideoTarget = int(s.counters.videoTarget.Load())
 	st.Width = int(s.counters.width.Load())
 	st.Height = int(s.counters.height.Load())
 	return st
