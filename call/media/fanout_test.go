@@ -38,8 +38,9 @@ func newLoopbackAPI(t *testing.T) *webrtc.API {
 	return webrtc.NewAPI(webrtc.WithSettingEngine(se), webrtc.WithMediaEngine(me), webrtc.WithInterceptorRegistry(ir))
 }
 
-// connect makes a sending peer with l's tracks and a receiving peer, and negotiates them.
-func connect(t *testing.T, api *webrtc.API, l *Local) *receiver {
+// connect makes a sending peer with l's tracks and a receiving peer, and negotiates them. It
+// returns the receiver and the sending peer.
+func connect(t *testing.T, api *webrtc.API, l *Local) (*receiver, *webrtc.PeerConnection) {
 	t.Helper()
 	send, err := api.NewPeerConnection(webrtc.Configuration{})
 	require.NoError(t, err)
@@ -87,7 +88,7 @@ func connect(t *testing.T, api *webrtc.API, l *Local) *receiver {
 	require.NoError(t, recv.SetLocalDescription(answer))
 	<-gathered
 	require.NoError(t, send.SetRemoteDescription(*recv.LocalDescription()))
-	return r
+	return r, send
 }
 
 func (r *receiver) video(t *testing.T, pc *webrtc.PeerConnection, track *webrtc.TrackRemote) {
@@ -175,12 +176,12 @@ func TestLocalFeedsSeveralPeers(t *testing.T) {
 	defer l.Close()
 	api := newLoopbackAPI(t)
 
-	first := connect(t, api, l)
+	first, firstPC := connect(t, api, l)
 	require.NoError(t, l.Start(context.Background()))
 	eventually(t, "the first peer decodes", func() bool {
 		return first.frames.Load() >= 10 && first.loudPackets.Load() >= 10
 	})
-	second := connect(t, api, l)
+	second, secondPC := connect(t, api, l)
 	eventually(t, "the second peer decodes too", func() bool {
 		return second.frames.Load() >= 10 && second.loudPackets.Load() >= 10
 	})
@@ -190,4 +191,14 @@ func TestLocalFeedsSeveralPeers(t *testing.T) {
 		assert.GreaterOrEqual(t, r.keyFrames.Load(), int64(1))
 	}
 	assert.Equal(t, uint64(0), l.Stats().VideoDropped)
+
+	// Each peer connection binds the tracks while it sends them, and unbinds them when closed:
+	// with the last one gone, the Local stops encoding.
+	s := l.Stats()
+	assert.Equal(t, 2, s.VideoPeers)
+	assert.Equal(t, 2, s.AudioPeers)
+	require.NoError(t, firstPC.Close())
+	eventually(t, "one peer left", func() bool { s := l.Stats(); return s.VideoPeers == 1 && s.AudioPeers == 1 })
+	require.NoError(t, secondPC.Close())
+	eventually(t, "no peer left", func() bool { s := l.Stats(); return s.VideoPeers == 0 && s.AudioPeers == 0 })
 }
