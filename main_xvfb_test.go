@@ -44,16 +44,22 @@ type kioskRig struct {
 	log     *lockedBuffer
 }
 
-// startKioskRig starts Xvfb, a ward, the kiosk (-media test, with -auto-answer when asked) and
-// Chromium on the family link, and waits until the page can call the kiosk.
-func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
+// requireKioskTools skips the test when the tools of a real kiosk run are missing.
+func requireKioskTools(t *testing.T) {
+	t.Helper()
 	for _, tool := range []string{"Xvfb", "import", "/usr/bin/chromium"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (make deps-test installs it)", tool)
 		}
 	}
+}
+
+// startKioskRig starts Xvfb, a ward, the kiosk (-media test, with -auto-answer when asked) and
+// Chromium on the family link, and waits until the page can call the kiosk.
+func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
+	requireKioskTools(t)
 	bin := buildKiosk(t)
-	r := &kioskRig{ward: startWard(t), display: startXvfb(t), log: &lockedBuffer{}}
+	r := &kioskRig{ward: startWard(t), display: startXvfb(t)}
 	ctx, cancelBrowser := context.WithCancel(newChromium(t))
 	t.Cleanup(cancelBrowser)
 	r.page = ctx
@@ -62,11 +68,23 @@ func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 	if autoAnswer {
 		args = append(args, "-auto-answer")
 	}
+	r.log = launchKiosk(t, bin, r.display, args, cancelBrowser)
+	chrome(t, ctx, chromedp.Navigate(r.ward.demo.FamilyURL))
+	// The call button is enabled once the kiosk is paired and online.
+	chrome(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
+	return r
+}
+
+// launchKiosk runs the kiosk binary on display with args until the test ends (SIGTERM), and
+// returns its log. A kiosk that dies early fails the test, with its log, and calls onDeath.
+func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func()) *lockedBuffer {
+	t.Helper()
+	log := &lockedBuffer{}
 	// BEDSIDE_KIOSK_FLAGS adds flags for diagnostics, e.g. "-cpuprofile /tmp/kiosk.prof".
 	args = append(args, strings.Fields(os.Getenv("BEDSIDE_KIOSK_FLAGS"))...)
 	kiosk := exec.Command(bin, args...)
-	kiosk.Env = append(os.Environ(), "DISPLAY="+r.display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
-	kiosk.Stdout, kiosk.Stderr = r.log, r.log
+	kiosk.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
+	kiosk.Stdout, kiosk.Stderr = log, log
 	require.NoError(t, kiosk.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- kiosk.Wait() }()
@@ -81,7 +99,7 @@ func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 			<-exited
 		}
 		if t.Failed() {
-			t.Logf("kiosk log:\n%s", r.log.String())
+			t.Logf("kiosk log:\n%s", log.String())
 		}
 	})
 	go func() { // a kiosk that dies fails the test at once, with its log
@@ -92,16 +110,14 @@ func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 			case <-stopping:
 			default:
 				t.Errorf("the kiosk exited: %v", err)
-				cancelBrowser()
+				if onDeath != nil {
+					onDeath()
+				}
 			}
 		case <-stopping:
 		}
 	}()
-
-	chrome(t, ctx, chromedp.Navigate(r.ward.demo.FamilyURL))
-	// The call button is enabled once the kiosk is paired and online.
-	chrome(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
-	return r
+	return log
 }
 
 // pageDecodesKiosk waits until the family page has decoded the kiosk's test picture.
@@ -242,6 +258,8 @@ func buildKiosk(t testing.TB) string {
 type testWard struct {
 	url  string
 	demo server.DemoInfo
+	st   store.Store
+	srv  *server.Server
 }
 
 // startWard runs a ward server on a real SQLite file and a loopback listener, with the demo
@@ -266,7 +284,7 @@ func startWard(t testing.TB) testWard {
 	})
 	demo, err := server.SeedDemo(context.Background(), st, server.DemoOptions{BaseURL: url})
 	require.NoError(t, err)
-	return testWard{url: url, demo: demo}
+	return testWard{url: url, demo: demo, st: st, srv: srv}
 }
 
 // startXvfb starts a 1280×800 virtual display and returns its DISPLAY once a client can draw

@@ -265,6 +265,9 @@ func (k *Kiosk) show(s screen, content fyne.CanvasObject, leave func()) {
 	if k.leave != nil {
 		k.leave()
 	}
+	if k.current != s {
+		k.log.Info("screen", "name", screenNames[s])
+	}
 	k.current, k.leave = s, leave
 	k.inCall.Store(s == screenInCall)
 	k.win.SetContent(content)
