@@ -155,3 +155,30 @@ func BenchmarkLocal640x480(b *testing.B) {
 	s := l.Stats()
 	b.ReportMetric(float64(s.MeanEncodeTime().Microseconds())/1000, "encode-ms/frame")
 }
+
+// BenchmarkLocalIdle runs a started test Local with no peer and no preview for b.N frame
+// periods (33 ms) and reports the share of one core it takes: what an idle, paired tablet
+// pays for its outgoing media (nothing is captured or encoded).
+func BenchmarkLocalIdle(b *testing.B) {
+	l, err := NewTest(TestOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	if err := l.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	t0 := time.Now()
+	b.ResetTimer()
+	time.Sleep(time.Duration(b.N) * time.Second / 30)
+	b.StopTimer()
+	elapsed := time.Since(t0)
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	b.ReportMetric(100*float64(cpu)/float64(elapsed), "%core")
+	if s := l.Stats(); s.VideoFrames != 0 || s.AudioPackets != 0 || s.VideoCaptured != 0 {
+		b.Fatalf("an idle Local worked: %+v", s)
+	}
+}
