@@ -3,8 +3,10 @@
 //
 // The layers, bottom up:
 //
-//   - NewAPI builds the pion API every session shares: VP8 and Opus with their RTCP feedback
-//     (NACK, PLI, FIR, REMB, transport-cc), the default interceptors, and ICE settings.
+//   - NewAPI builds the pion API every session shares: VP8 (with RTX for re-sends and bandwidth
+//     probes) and Opus with their RTCP feedback (NACK, PLI, FIR, REMB, transport-cc), the
+//     default interceptors, congestion control (pion's GCC on transport-wide feedback, which
+//     sets the VP8 target of the media.Local), and ICE settings.
 //   - Session is one PeerConnection: it sends a media.Local's tracks, decodes what the other end
 //     sends into a media.VideoSink and a media.AudioSink, and trades SDP and candidates through
 //     callbacks, so that two Sessions can be wired together in one process.

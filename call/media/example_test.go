@@ -8,7 +8,8 @@ import (
 	"bedside/call/media"
 )
 
-// A Local's tracks are added to every peer connection of a call; Start begins sending.
+// A Local's tracks are added to every peer connection of a call; once started, the Local
+// encodes while a peer connection sends its tracks.
 func ExampleNewTest() {
 	local, err := media.NewTest(media.TestOptions{Width: 320, Height: 240})
 	if err != nil {

@@ -6,13 +6,17 @@
 //	source (camera via mediadevices, or the synthetic test pattern/tone)
 //	  │  paced by the source itself (camera) or a ticker (test); late frames are dropped,
 //	  │  never queued, so latency never builds up
-//	  ├─► preview [VideoSink] (self-view, raw frames, throttled)
+//	  ├─► preview [VideoSink] (camera preview or self-view, raw frames, throttled)
 //	  ▼
 //	encoder (libvpx VP8 realtime / libopus, built with mediadevices' codec builders)
 //	  ▼
 //	webrtc.TrackLocalStaticSample ("video"/"audio", stream "bedside")
 //	  ▼
 //	every PeerConnection that added the track (pion packetizes for each peer)
+//
+// A Local works only when needed: a track is encoded while at least one peer connection is
+// bound to it ([Track]), pictures are captured while the video is encoded or a preview is set
+// (SetPreview), and otherwise the camera and the microphone are closed.
 //
 // The incoming pipeline is driven by the call package: it reassembles RTP into frames and hands
 // them to a [VP8Decoder] or an [OpusDecoder] (small cgo wrappers over libvpx and libopus that reuse
