@@ -71,6 +71,9 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	device := devices[0]
 	assert.Equal(t, demo.BedID, device.BedID)
 	waitUntil(t, "the kiosk shows home", func() bool { return lastScreen(log.String()) == "home" })
+	if from, to := logTime(log.String(), "msg=screen name=setup"), logTime(log.String(), "msg=enrolled"); !from.IsZero() && !to.IsZero() {
+		t.Logf("paired %v after the scan screen showed (the goal is 2 s; not asserted)", to.Sub(from).Round(time.Millisecond))
+	}
 	pr, err := os.ReadFile(filepath.Join(data, provisioning.PairingFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(pr), ward.url, "the pairing remembers the server from the QR code")
@@ -117,6 +120,21 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	assert.FileExists(t, filepath.Join(data, provisioning.PairingFile), "the tablet stays paired to its bed")
 	waitUntil(t, "home again after the call", func() bool { return lastScreen(log.String()) == "home" })
 	shot(t, display, "kiosk-discharged.png")
+}
+
+// logTime is the time of the kiosk's first log line holding needle, or zero.
+func logTime(log, needle string) time.Time {
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, needle) {
+			continue
+		}
+		v, _, _ := strings.Cut(strings.TrimPrefix(line, "time="), " ")
+		at, err := time.Parse(time.RFC3339Nano, v)
+		if err == nil {
+			return at
+		}
+	}
+	return time.Time{}
 }
 
 // lastScreen is the screen the kiosk's log last reported.

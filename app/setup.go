@@ -194,6 +194,12 @@ func (k *Kiosk) pairedDone(s *setupScreen, res Paired) {
 	k.paired = true
 	k.patient.Ward, k.patient.Bed = res.Ward, res.Bed
 	s.done = true
+	if k.ui.setup != s { // the nurse switched modes meanwhile: go home at once
+		if k.current == screenSetup {
+			k.showHome()
+		}
+		return
+	}
 	s.status.SetText(pairedText(k.tr, res))
 	if k.cfg.Camera != nil && s.mode == modeScan {
 		k.cfg.Camera.Preview(nil)
