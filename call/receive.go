@@ -49,12 +49,24 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 	}
 	needKey := true
 	askKeyFrame()
+	defer func() {
+		st := s.Stats()
+		s.log.Info("remote video ended", "frames", st.FramesDecoded, "plis_sent", st.PLIsSent,
+			"loss_gaps", st.LossGaps, "padding", st.PaddingPackets, "repaired", st.RepairedPackets,
+			"rtx", track.HasRTX())
+	}()
 	for {
-		pkt, _, err := track.ReadRTP()
+		pkt, attrs, err := track.ReadRTP()
 		if err != nil {
 			return
 		}
 		s.counters.videoBytes.Add(uint64(pkt.MarshalSize()))
+		if len(pkt.Payload) == 0 {
+			s.counters.padding.Add(1)
+		}
+		if attrs != nil && attrs.Get(webrtc.AttributeRtxSsrc) != nil {
+			s.counters.repaired.Add(1)
+		}
 		frames.push(pkt)
 		for frame, lost, ok := frames.pop(); ok; frame, lost, ok = frames.pop() {
 			if lost {

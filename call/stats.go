@@ -81,6 +81,9 @@ type Stats struct {
 	// LossGaps counts the times remote video packets were lost for good between two frames
 	// (each one makes the receiver wait for a keyframe).
 	LossGaps uint64
+	// PaddingPackets counts padding-only packets on the remote video stream (bandwidth probes,
+	// dropped); RepairedPackets counts video packets recovered through RTX re-sends.
+	PaddingPackets, RepairedPackets uint64
 	// VideoTarget is the VP8 target that congestion control last set, bits per second; zero
 	// until the first estimate.
 	VideoTarget int
@@ -90,7 +93,7 @@ type Stats struct {
 type counters struct {
 	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
-	framesLost                                   atomic.Uint64
+	framesLost, padding, repaired                atomic.Uint64
 	width, height, videoTarget                   atomic.Int64
 }
 
@@ -105,6 +108,8 @@ func (s *Session) Stats() Stats {
 	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
 	st.DecodeErrors = s.counters.decodeErrors.Load()
 	st.LossGaps = s.counters.framesLost.Load()
+	st.PaddingPackets = s.counters.padding.Load()
+	st.RepairedPackets = s.counters.repaired.Load()
 	st.VideoTarget = int(s.counters.videoTarget.Load())
 	st.Width = int(s.counters.width.Load())
 	st.Height = int(s.counters.height.Load())
