@@ -3,7 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"image"
+	"log/slog"
 	"net/url"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -120,4 +123,30 @@ func mustQuery(t *testing.T, raw string) url.Values {
 	u, err := url.Parse(raw)
 	require.NoError(t, err)
 	return u.Query()
+}
+
+func TestOpenMedia(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	_, _, err := openMedia("file:"+filepath.Join(t.TempDir(), "missing.png"), log)
+	assert.Error(t, err, "a file that is not there is a clear error at start")
+
+	frame := filepath.Join(t.TempDir(), "frame.png")
+	writePNG(t, frame, image.NewGray(image.Rect(0, 0, 64, 48)))
+	local, hasCamera, err := openMedia("file:"+frame, log)
+	require.NoError(t, err)
+	assert.True(t, hasCamera, "a picture file can show the tablet a QR code")
+	require.NoError(t, local.Close())
+
+	local, hasCamera, err = openMedia("test", log)
+	require.NoError(t, err)
+	assert.False(t, hasCamera, "the test pattern holds no QR code: the tablet shows its own")
+	require.NoError(t, local.Close())
+
+	if matches, _ := filepath.Glob("/dev/video*"); len(matches) == 0 {
+		local, hasCamera, err = openMedia("camera", log)
+		require.NoError(t, err, "no camera is not an error: the tablet shows its own code")
+		assert.False(t, hasCamera)
+		require.NotNil(t, local, "calls still send a picture")
+		require.NoError(t, local.Close())
+	}
 }
