@@ -99,7 +99,11 @@ func TestScanBadCodesSayWhyAndScanOn(t *testing.T) {
 	// A tampered payload: one character of the token changed, or the text cut.
 	_, good := enrollmentText(t)
 	i := strings.Index(good, ";T=") + 5
-	tampered := good[:i] + string("AB"[strings.IndexByte("AB", good[i])+1&1]) + good[i+1:]
+	swap := byte('A')
+	if good[i] == 'A' {
+		swap = 'B'
+	}
+	tampered := good[:i] + string(swap) + good[i+1:]
 
 	for _, c := range []struct{ text, says string }{
 		{"https://example.com/menu", "not a Bedside pairing code"},
