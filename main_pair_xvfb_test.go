@@ -62,7 +62,7 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	page, cancelBrowser := context.WithCancel(newChromium(t))
 	t.Cleanup(cancelBrowser)
 	data := t.TempDir()
-	log := launchKiosk(t, bin, display, []string{"-data", data, "-media", "file:" + framePath, "-auto-answer"}, cancelBrowser)
+	log, _ := launchKiosk(t, bin, display, []string{"-data", data, "-media", "file:" + framePath, "-auto-answer"}, cancelBrowser)
 
 	waitUntil(t, "the kiosk pairs by itself", func() bool { return strings.Contains(log.String(), `msg=enrolled`) })
 	devices, err := ward.st.Devices(ctx, demo.WardID)

@@ -30,7 +30,7 @@ func TestKioskRevokedThenPairedByANurseUnderXvfb(t *testing.T) {
 	display := startXvfb(t)
 	ctx := context.Background()
 	data := t.TempDir()
-	log := launchKiosk(t, bin, display, []string{"-server", ward.url, "-data", data, "-media", "test",
+	log, _ := launchKiosk(t, bin, display, []string{"-server", ward.url, "-data", data, "-media", "test",
 		"-pair", ward.demo.PairingCode}, nil)
 	waitUntil(t, "home", func() bool { return lastScreen(log.String()) == "home" })
 	devices, err := ward.st.Devices(ctx, ward.demo.WardID)
@@ -85,4 +85,28 @@ func TestKioskRevokedThenPairedByANurseUnderXvfb(t *testing.T) {
 	}
 	require.Len(t, live, 1, "one live tablet in the ward: the new pairing")
 	waitUntil(t, "the new pairing is online", func() bool { return ward.srv.DeviceOnline(live[0]) })
+}
+
+// TestKioskRestartsWithoutServerUnderXvfb pairs the kiosk once with -server, then starts it
+// again with only its data dir: the saved pairing knows the server, and the kiosk goes online.
+func TestKioskRestartsWithoutServerUnderXvfb(t *testing.T) {
+	requireKioskTools(t)
+	bin := buildKiosk(t)
+	ward := startWard(t)
+	display := startXvfb(t)
+	data := t.TempDir()
+	log, stop := launchKiosk(t, bin, display, []string{"-server", ward.url, "-data", data, "-media", "test",
+		"-pair", ward.demo.PairingCode}, nil)
+	waitUntil(t, "paired", func() bool { return strings.Contains(log.String(), "msg=enrolled") })
+	devices, err := ward.st.Devices(context.Background(), ward.demo.WardID)
+	require.NoError(t, err)
+	require.Len(t, devices, 1)
+	waitUntil(t, "online", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
+	stop()
+	waitUntil(t, "offline", func() bool { return !ward.srv.DeviceOnline(devices[0].ID) })
+
+	log, _ = launchKiosk(t, bin, display, []string{"-data", data, "-media", "test"}, nil)
+	waitUntil(t, "home", func() bool { return lastScreen(log.String()) == "home" })
+	waitUntil(t, "online again, without -server", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
+	assert.NotContains(t, log.String(), "msg=enrolled", "no new pairing")
 }

@@ -68,18 +68,19 @@ func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 	if autoAnswer {
 		args = append(args, "-auto-answer")
 	}
-	r.log = launchKiosk(t, bin, r.display, args, cancelBrowser)
+	r.log, _ = launchKiosk(t, bin, r.display, args, cancelBrowser)
 	chrome(t, ctx, chromedp.Navigate(r.ward.demo.FamilyURL))
 	// The call button is enabled once the kiosk is paired and online.
 	chrome(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
 	return r
 }
 
-// launchKiosk runs the kiosk binary on display with args until the test ends (SIGTERM), and
-// returns its log. A kiosk that dies early fails the test, with its log, and calls onDeath.
-func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func()) *lockedBuffer {
+// launchKiosk runs the kiosk binary on display with args until the test ends or stop is called
+// (SIGTERM), and returns its log. A kiosk that dies by itself fails the test, with its log, and
+// calls onDeath.
+func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func()) (log *lockedBuffer, stop func()) {
 	t.Helper()
-	log := &lockedBuffer{}
+	log = &lockedBuffer{}
 	// BEDSIDE_KIOSK_FLAGS adds flags for diagnostics, e.g. "-cpuprofile /tmp/kiosk.prof".
 	args = append(args, strings.Fields(os.Getenv("BEDSIDE_KIOSK_FLAGS"))...)
 	kiosk := exec.Command(bin, args...)
@@ -89,15 +90,21 @@ func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func(
 	exited := make(chan error, 1)
 	go func() { exited <- kiosk.Wait() }()
 	stopping := make(chan struct{})
+	var stopOnce sync.Once
+	stop = func() {
+		stopOnce.Do(func() {
+			close(stopping)
+			_ = kiosk.Process.Signal(syscall.SIGTERM) // the kiosk quits cleanly on SIGTERM
+			select {
+			case <-exited:
+			case <-time.After(10 * time.Second):
+				_ = kiosk.Process.Kill()
+				<-exited
+			}
+		})
+	}
 	t.Cleanup(func() {
-		close(stopping)
-		_ = kiosk.Process.Signal(syscall.SIGTERM) // the kiosk quits cleanly on SIGTERM
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = kiosk.Process.Kill()
-			<-exited
-		}
+		stop()
 		if t.Failed() {
 			t.Logf("kiosk log:\n%s", log.String())
 		}
@@ -117,7 +124,7 @@ func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func(
 		case <-stopping:
 		}
 	}()
-	return log
+	return log, stop
 }
 
 // pageDecodesKiosk waits until the family page has decoded the kiosk's test picture.
