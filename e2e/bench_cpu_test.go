@@ -135,36 +135,6 @@ const benchPageVideoJS = `(async () => {
   return out;
 })()`
 
-// benchUsage is the CPU and memory of a set of processes over a window.
-type benchUsage struct {
-	cpuPct   float64 // % of one core
-	rssMax   int64   // largest resident set seen (summed over the processes)
-	pssMax   int64   // largest proportional set seen (summed: shared pages counted once)
-	hwm      int64   // peak resident set the kernel recorded (one process only)
-	byKind   map[string]float64
-	elapsed  time.Duration
-	procsEnd int
-}
-
-// chromiumKind names a Chromium process by its --type (the browser process has none).
-func chromiumKind(pid int) string {
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	if err != nil {
-		return "?"
-	}
-	kind := "browser"
-	// Chromium rewrites its command line with spaces between the arguments.
-	for _, a := range strings.FieldsFunc(string(cmdline), func(r rune) bool { return r == 0 || r == ' ' }) {
-		if t, ok := strings.CutPrefix(a, "--type="); ok {
-			kind = t
-		}
-		if s, ok := strings.CutPrefix(a, "--utility-sub-type="); ok {
-			kind = "utility:" + s[strings.LastIndexByte(s, '.')+1:]
-		}
-	}
-	return kind
-}
-
 // BenchmarkCallCPU measures what a 30 s two-way 640x480 30 fps call costs: the CPU (% of one
 // core, from /proc/PID/stat) and resident memory of bedside-peer, run as its own process and
 // sending the Y4M clip that WriteY4M makes of the test pattern, beside the CPU and memory of
@@ -283,66 +253,4 @@ func BenchmarkCallCPU(b *testing.B) {
 		}
 		fmt.Printf("bedside-peer CPU profile of the whole run (go tool pprof %s):\n%s", strings.Join(mode, " "), out)
 	}
-}
-
-// benchMeasure samples the CPU time and resident memory of the processes pids, and of the
-// process trees under roots, over d.
-func benchMeasure(d time.Duration, pids, roots []int) benchUsage {
-	read := func() map[int]benchProc {
-		m := map[int]benchProc{}
-		for _, pid := range pids {
-			if p, err := readBenchProc(pid); err == nil {
-				m[pid] = p
-			}
-		}
-		for _, r := range roots {
-			for pid, p := range benchTree(r) {
-				m[pid] = p
-			}
-		}
-		return m
-	}
-	u := benchUsage{byKind: map[string]float64{}}
-	start, t0 := read(), time.Now()
-	kinds := map[int]string{}
-	if len(roots) > 0 {
-		for pid := range start {
-			kinds[pid] = chromiumKind(pid)
-		}
-	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	var end map[int]benchProc
-	for {
-		now := time.Now()
-		end = read()
-		var rss, pss int64
-		for _, p := range end {
-			rss += p.rss
-			pss += p.pss
-		}
-		u.rssMax = max(u.rssMax, rss)
-		u.pssMax = max(u.pssMax, pss)
-		if now.Sub(t0) >= d {
-			break
-		}
-		<-tick.C
-	}
-	u.elapsed = time.Since(t0)
-	var cpu time.Duration
-	for pid, p := range end {
-		spent := p.cpu - start[pid].cpu // a process born during the window started at zero
-		cpu += spent
-		u.hwm = max(u.hwm, p.hwm)
-		if len(roots) > 0 {
-			k, ok := kinds[pid]
-			if !ok {
-				k = chromiumKind(pid)
-			}
-			u.byKind[k] += 100 * spent.Seconds() / u.elapsed.Seconds()
-		}
-	}
-	u.procsEnd = len(end)
-	u.cpuPct = 100 * cpu.Seconds() / u.elapsed.Seconds()
-	return u
 }

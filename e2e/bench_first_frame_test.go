@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -150,7 +153,7 @@ func BenchmarkAnswerToFirstFrame(b *testing.B) {
 	const benchCalls = 20
 	w := newWard(b, withConfig(unlimited), benchPages)
 	other := w.addBed(b, "2")
-	goTab := newBenchGoTablet(b, w, w.demo.PairingCode)
+	goTab := newTablet(b, w, autoAnswer)
 
 	dev := newBrowser(b)
 	do(b, dev, chromedp.Navigate(w.url+"/bench/device.html?code="+other.pairingCode))
@@ -226,4 +229,21 @@ func benchMax(ds []time.Duration) time.Duration {
 		m = max(m, d)
 	}
 	return m
+}
+
+// benchPages serves testdata/bench (the reference tablet that is Chromium itself) under /bench/.
+var benchPages = withPages("GET /bench/", http.StripPrefix("/bench/", http.FileServer(http.Dir(filepath.Join("testdata", "bench")))))
+
+// benchPercentiles returns the p50 and p95 (nearest rank) of ds, in milliseconds.
+func benchPercentiles(ds []time.Duration) (p50, p95 float64) {
+	if len(ds) == 0 {
+		return 0, 0
+	}
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	at := func(p float64) float64 {
+		i := int(p*float64(len(s))+0.999999) - 1
+		return float64(s[min(max(i, 0), len(s)-1)].Microseconds()) / 1000
+	}
+	return at(0.50), at(0.95)
 }

@@ -60,7 +60,7 @@ func pageInbound(t *testing.T, ctx context.Context) *inbound {
 
 // assertMediaBothWays waits until the page decodes the tablet's video and receives its audio,
 // and the tablet decodes the page's video and audio.
-func assertMediaBothWays(t *testing.T, ctx context.Context, tb *tablet) {
+func assertMediaBothWays(t *testing.T, ctx context.Context, tab *peer) {
 	t.Helper()
 	var in *inbound
 	eventually(t, "the page decodes the tablet's video and receives its audio", func() bool {
@@ -74,19 +74,19 @@ func assertMediaBothWays(t *testing.T, ctx context.Context, tb *tablet) {
 	assert.Equal(t, int64(640), in.FrameWidth, "the tablet's test picture is 640 wide")
 
 	eventually(t, "the tablet decodes the page's video and audio", func() bool {
-		st := tb.phone.Stats()
-		return st.FramesDecoded > 30 && st.AudioSamples > 0 && tb.frames.Load() > 30 && tb.audioSamples.Load() > 0
+		st := tab.phone.Stats()
+		return st.FramesDecoded > 30 && st.AudioSamples > 0 && tab.frames.Load() > 30 && tab.audio.Load() > 0
 	})
-	st := tb.phone.Stats()
+	st := tab.phone.Stats()
 	t.Logf("tablet: frames %d (%dx%d), audio samples %d, state %s", st.FramesDecoded, st.Width, st.Height, st.AudioSamples, st.State)
-	assert.Equal(t, call.InCall, tb.phone.State())
+	assert.Equal(t, call.InCall, tab.phone.State())
 }
 
 // The family opens the link, sees the tablet online, taps Call; the tablet answers by itself.
 // Both ends decode the other's video and audio; the family hangs up and both ends are idle.
 func TestBrowserCallsTablet(t *testing.T) {
 	w := newWard(t)
-	tb := newTablet(t, w, true)
+	tab := newTablet(t, w, autoAnswer)
 	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
@@ -97,7 +97,7 @@ func TestBrowserCallsTablet(t *testing.T) {
 
 	do(t, ctx, chromedp.Click(testID("call")))
 	waitState(t, ctx, "in-call")
-	assertMediaBothWays(t, ctx, tb)
+	assertMediaBothWays(t, ctx, tab)
 	screenshot(t, ctx, "family-in-call-outgoing")
 
 	// Mute and camera off stop what the page sends, and say so on their buttons.
@@ -118,7 +118,7 @@ func TestBrowserCallsTablet(t *testing.T) {
 
 	do(t, ctx, chromedp.Click(testID("hangup")))
 	waitState(t, ctx, "ended")
-	eventually(t, "the tablet hears the hang-up", func() bool { return tb.phone.State() == call.Idle })
+	eventually(t, "the tablet hears the hang-up", func() bool { return tab.phone.State() == call.Idle })
 	assert.Nil(t, pageInbound(t, ctx), "no peer connection after the call")
 	waitState(t, ctx, "idle")
 }
@@ -127,26 +127,14 @@ func TestBrowserCallsTablet(t *testing.T) {
 // the other's media; the tablet hangs up and the page says so.
 func TestTabletCallsBrowser(t *testing.T) {
 	w := newWard(t)
-	tb := newTablet(t, w, false)
+	tab := newTablet(t, w)
 	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
 	// The tablet sees the family online before it calls.
-	eventually(t, "the tablet sees the family page online", func() bool {
-		for _, k := range tb.phone.Config().Contacts {
-			if k.ID == w.demo.ContactID {
-				return k.Online
-			}
-		}
-		return false
-	})
-
-	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	id, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
-	require.NoError(t, err)
-	require.NotEmpty(t, id)
+	tab.waitOnline(t, w.demo.ContactID)
+	require.NotEmpty(t, tab.dial(t, w.demo.ContactID))
 
 	waitState(t, ctx, "ringing")
 	assert.Equal(t, "Maria is calling", eval[string](t, ctx, `document.getElementById('ring-title').textContent`))
@@ -155,10 +143,12 @@ func TestTabletCallsBrowser(t *testing.T) {
 	do(t, ctx, chromedp.Click(testID("answer")))
 	assert.Equal(t, "", eval[ringing](t, ctx, `window.bedside.sound()`).Kind, "answering stops the ring tone")
 	waitState(t, ctx, "in-call")
-	assertMediaBothWays(t, ctx, tb)
+	assertMediaBothWays(t, ctx, tab)
 	screenshot(t, ctx, "family-in-call-incoming")
 
-	require.NoError(t, tb.phone.Hangup(dialCtx))
+	guard, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	require.NoError(t, tab.phone.Hangup(guard))
 	waitState(t, ctx, "ended")
 	assert.Equal(t, "Call ended", eval[string](t, ctx, `document.getElementById('message-title').textContent`))
 	assert.Nil(t, pageInbound(t, ctx))
@@ -167,51 +157,38 @@ func TestTabletCallsBrowser(t *testing.T) {
 // A call the family declines rings no more, and the tablet hears why.
 func TestBrowserDeclinesTablet(t *testing.T) {
 	w := newWard(t)
-	tb := newTablet(t, w, false)
+	tab := newTablet(t, w)
 	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
-	eventually(t, "the tablet sees the family page online", func() bool {
-		cfg := tb.phone.Config()
-		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
-	})
-	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	_, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
-	require.NoError(t, err)
+	tab.waitOnline(t, w.demo.ContactID)
+	tab.dial(t, w.demo.ContactID)
 	waitState(t, ctx, "ringing")
 	do(t, ctx, chromedp.Click(testID("decline")))
 	waitState(t, ctx, "idle")
-	eventually(t, "the tablet hears the decline", func() bool { return tb.phone.State() == call.Idle })
+	eventually(t, "the tablet hears the decline", func() bool { return tab.phone.State() == call.Idle })
 }
 
 // The family has the link open in two tabs; both ring, one answers, and the other says the
 // call was picked up elsewhere.
 func TestBrowserAnsweredElsewhere(t *testing.T) {
 	w := newWard(t)
-	tb := newTablet(t, w, false)
+	tab := newTablet(t, w)
 	first := newBrowser(t)
 	second := newTab(t, first)
 	for _, ctx := range []context.Context{first, second} {
 		do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
 	}
-	eventually(t, "the tablet sees the family page online", func() bool {
-		cfg := tb.phone.Config()
-		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
-	})
-
-	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	_, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
-	require.NoError(t, err)
+	tab.waitOnline(t, w.demo.ContactID)
+	tab.dial(t, w.demo.ContactID)
 	waitState(t, first, "ringing")
 	waitState(t, second, "ringing")
 	do(t, first, chromedp.Click(testID("answer")))
 	waitState(t, second, "ended")
 	assert.Equal(t, "Answered on another screen", messageTitle(t, second))
 	waitState(t, first, "in-call")
-	eventually(t, "the tablet is in the call", func() bool { return tb.phone.State() == call.InCall })
+	eventually(t, "the tablet is in the call", func() bool { return tab.phone.State() == call.InCall })
 	do(t, first, chromedp.Click(testID("hangup")))
 	waitState(t, first, "ended")
 }

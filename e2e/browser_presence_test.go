@@ -7,7 +7,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 
 	"bedside/call"
 	"bedside/server"
@@ -28,7 +27,7 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 	assert.Equal(t, "Maria’s tablet is offline right now; we’ll tell you when it’s back.", noticeText(t, ctx))
 	screenshot(t, ctx, "family-tablet-offline")
 
-	tb := newTablet(t, w, true)
+	tab := newTablet(t, w, autoAnswer)
 	do(t, ctx, chromedp.WaitEnabled(testID("call")))
 	assert.Equal(t, "Maria’s tablet is back online. You can call now.", noticeText(t, ctx))
 	screenshot(t, ctx, "family-back-online")
@@ -43,11 +42,11 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 	screenshot(t, ctx, "family-server-restarting")
 
 	w.startAgain()
-	eventually(t, "the tablet reconnects", func() bool { return tb.phone.Connected() })
+	eventually(t, "the tablet reconnects", func() bool { return tab.phone.Connected() })
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)), chromedp.WaitEnabled(testID("call")))
 	do(t, ctx, chromedp.Click(testID("call")))
 	waitState(t, ctx, "in-call")
-	eventually(t, "the tablet is in the call", func() bool { return tb.phone.State() == call.InCall })
+	eventually(t, "the tablet is in the call", func() bool { return tab.phone.State() == call.InCall })
 	do(t, ctx, chromedp.Click(testID("hangup")))
 	waitState(t, ctx, "ended")
 }
@@ -56,18 +55,12 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 // then keeps a word of it on the home screen.
 func TestBrowserMissedCall(t *testing.T) {
 	w := newWard(t, withConfig(func(c *server.Config) { c.RingTimeout = 2 * time.Second }))
-	tb := newTablet(t, w, false)
+	tab := newTablet(t, w)
 	ctx := newBrowser(t)
 
 	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
-	eventually(t, "the tablet sees the family page online", func() bool {
-		cfg := tb.phone.Config()
-		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
-	})
-	dialCtx, cancel := context.WithTimeout(context.Background(), wait)
-	defer cancel()
-	_, err := tb.phone.Dial(dialCtx, w.demo.ContactID)
-	require.NoError(t, err)
+	tab.waitOnline(t, w.demo.ContactID)
+	tab.dial(t, w.demo.ContactID)
 	waitState(t, ctx, "ringing")
 	waitState(t, ctx, "ended")
 	assert.Equal(t, "You missed a call from Maria", messageTitle(t, ctx))

@@ -98,9 +98,8 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 
 	b := newBrowser(t, desk)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	do(t, b, chromedp.Navigate(w.url+"/console/login"), chromedp.WaitVisible(css("#login-form")),
-		chromedp.SendKeys(css("#name"), "head.nurse"), chromedp.SendKeys(css("#password"), w.admin),
-		chromedp.Click(css("#login")), chromedp.WaitVisible(css("#wards")))
+	do(t, b, chromedp.Navigate(w.url+"/console/login"), chromedp.WaitVisible(css("#login-form")))
+	logIn(t, b, "head.nurse", w.admin, "#wards")
 
 	// The bed's pairing code, as the tablet would scan or type it.
 	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#enroll")),

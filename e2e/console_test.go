@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -30,6 +31,17 @@ func consolePhoto(t *testing.T) string {
 	return path
 }
 
+// logIn fills in the console's login form, shown in the tab, and waits until the page behind
+// it shows next (a CSS selector).
+func logIn(tb testing.TB, ctx context.Context, name, password, next string) {
+	tb.Helper()
+	do(tb, ctx,
+		chromedp.SendKeys(chromedp.CSS("#name"), name),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS("#login")),
+		chromedp.WaitVisible(chromedp.CSS(next)))
+}
+
 // A nurse does a patient's whole stay in the console, and the family page follows: the link
 // works, stops when revoked, and a fresh link stops at discharge.
 func TestConsoleWholeStay(t *testing.T) {
@@ -40,11 +52,7 @@ func TestConsoleWholeStay(t *testing.T) {
 	// Logged out: the login page.
 	do(t, ctx, chromedp.Navigate(w.url+"/console/"), chromedp.WaitVisible(css("#login-form")))
 	pageShot(t, ctx, "console-login")
-	do(t, ctx,
-		chromedp.SendKeys(css("#name"), "head.nurse"),
-		chromedp.SendKeys(css("#password"), w.admin),
-		chromedp.Click(css("#login")),
-		chromedp.WaitVisible(css("#new-ward")))
+	logIn(t, ctx, "head.nurse", w.admin, "#new-ward")
 
 	// A ward and a bed.
 	do(t, ctx,

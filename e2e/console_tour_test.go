@@ -127,11 +127,7 @@ func TestConsoleTourOnAPhone(t *testing.T) {
 	do(t, ctx, chromedp.Navigate(pairURL), chromedp.WaitVisible(css("#login-form")))
 	assert.Equal(t, "Console infermieri", text(t, ctx, "h1"))
 	pageShot(t, ctx, "console-phone-login-it")
-	do(t, ctx,
-		chromedp.SendKeys(css("#name"), "giulia"),
-		chromedp.SendKeys(css("#password"), s.nursePass),
-		chromedp.Click(css("#login")),
-		chromedp.WaitVisible(css("#pair-form")))
+	logIn(t, ctx, "giulia", s.nursePass, "#pair-form")
 	assert.Equal(t, provisioning.FormatCode(code), text(t, ctx, "#pair-code"))
 	do(t, ctx, chromedp.SetValue(css(`select[name="target"]`), "bed:"+s.bed.ID))
 	pageShot(t, ctx, "console-phone-pair-it")

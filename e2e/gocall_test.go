@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +21,12 @@ import (
 // the tablet calls, the family answers, the tablet hangs up. Each call leaves one log row.
 func TestGoCallBothWaysAndHangupFromEitherSide(t *testing.T) {
 	w := newWard(t)
-	tab := newGoTablet(t, w)
-	fam := newGoFamily(t, w)
+	tab := newTablet(t, w)
+	fam := newFamily(t, w)
 	ctx := context.Background()
 
 	// Family → tablet.
-	callID, err := fam.phone.Dial(ctx, "")
-	require.NoError(t, err)
+	callID := fam.dial(t, "")
 	require.Equal(t, callID, tab.ringingCall(t))
 	assert.Equal(t, "Anna", tab.last().Party.Name)
 	require.NoError(t, tab.phone.Answer(ctx, callID))
@@ -44,8 +42,7 @@ func TestGoCallBothWaysAndHangupFromEitherSide(t *testing.T) {
 	// Tablet → family.
 	tab.resetCounts()
 	fam.resetCounts()
-	callID2, err := tab.phone.Dial(ctx, w.demo.ContactID)
-	require.NoError(t, err)
+	callID2 := tab.dial(t, w.demo.ContactID)
 	require.Equal(t, callID2, fam.ringingCall(t))
 	require.NoError(t, fam.phone.Answer(ctx, callID2))
 	tab.waitMedia(t, "the tablet", 60)
@@ -68,12 +65,11 @@ func TestGoCallBothWaysAndHangupFromEitherSide(t *testing.T) {
 
 func TestGoCallDeclined(t *testing.T) {
 	w := newWard(t)
-	tab := newGoTablet(t, w)
-	fam := newGoFamily(t, w)
+	tab := newTablet(t, w)
+	fam := newFamily(t, w)
 	ctx := context.Background()
 
-	callID, err := fam.phone.Dial(ctx, "")
-	require.NoError(t, err)
+	callID := fam.dial(t, "")
 	require.Equal(t, callID, tab.ringingCall(t))
 	require.NoError(t, tab.phone.Decline(ctx, callID))
 	waitIdle(t, tab, fam)
@@ -87,12 +83,11 @@ func TestGoCallDeclined(t *testing.T) {
 
 func TestGoCallCancelledBeforeAnswer(t *testing.T) {
 	w := newWard(t)
-	tab := newGoTablet(t, w)
-	fam := newGoFamily(t, w)
+	tab := newTablet(t, w)
+	fam := newFamily(t, w)
 	ctx := context.Background()
 
-	callID, err := tab.phone.Dial(ctx, w.demo.ContactID)
-	require.NoError(t, err)
+	callID := tab.dial(t, w.demo.ContactID)
 	require.Equal(t, callID, fam.ringingCall(t))
 	require.NoError(t, tab.phone.Hangup(ctx))
 	waitIdle(t, tab, fam)
@@ -109,12 +104,10 @@ func TestGoCallMissed(t *testing.T) {
 		c.AfterFunc = timers.AfterFunc
 		c.RingTimeout = 45 * time.Second
 	}))
-	tab := newGoTablet(t, w)
-	fam := newGoFamily(t, w)
-	ctx := context.Background()
+	tab := newTablet(t, w)
+	fam := newFamily(t, w)
 
-	callID, err := fam.phone.Dial(ctx, "")
-	require.NoError(t, err)
+	callID := fam.dial(t, "")
 	require.Equal(t, callID, tab.ringingCall(t))
 	require.Equal(t, 1, timers.fire(45*time.Second), "one ring timer is pending")
 	waitIdle(t, tab, fam)
@@ -127,8 +120,8 @@ func TestGoCallMissed(t *testing.T) {
 // the link and the device still authenticate, and a call goes through.
 func TestGoCallAfterServerRestart(t *testing.T) {
 	w := newWard(t)
-	tab := newGoTablet(t, w)
-	fam := newGoFamily(t, w)
+	tab := newTablet(t, w)
+	fam := newFamily(t, w)
 	ctx := context.Background()
 
 	w.stop()
@@ -142,8 +135,7 @@ func TestGoCallAfterServerRestart(t *testing.T) {
 	assert.Equal(t, "Maria", fam.phone.Config().Patient, "the family's welcome after the restart names the patient")
 	require.Len(t, tab.phone.Config().Contacts, 1)
 
-	callID, err := fam.phone.Dial(ctx, "")
-	require.NoError(t, err)
+	callID := fam.dial(t, "")
 	require.Equal(t, callID, tab.ringingCall(t))
 	require.NoError(t, tab.phone.Answer(ctx, callID))
 	tab.waitMedia(t, "the tablet", 30)
@@ -152,30 +144,6 @@ func TestGoCallAfterServerRestart(t *testing.T) {
 	waitIdle(t, tab, fam)
 	rows := callLog(t, w, 1)
 	assert.Equal(t, string(signal.ReasonHangup), rows[0].Reason)
-}
-
-// waitIdle waits until every phone is back to Idle.
-func waitIdle(t *testing.T, peers ...*goPeer) {
-	t.Helper()
-	eventually(t, "the phones are idle again", func() bool {
-		for _, p := range peers {
-			if p.phone.State() != call.Idle {
-				return false
-			}
-		}
-		return true
-	})
-}
-
-// assertEnded checks that each peer's last ending carried reason.
-func assertEnded(t *testing.T, reason signal.Reason, peers ...*goPeer) {
-	t.Helper()
-	for _, p := range peers {
-		ends := p.endings()
-		if assert.NotEmpty(t, ends) {
-			assert.Equal(t, reason, ends[len(ends)-1].Reason)
-		}
-	}
 }
 
 // callLog waits until the demo patient's call log has n rows and returns them, newest first.
@@ -190,49 +158,4 @@ func callLog(t *testing.T, w *ward, n int) []store.CallRecord {
 	})
 	require.Len(t, rows, n, "exactly one row per call")
 	return rows
-}
-
-// manualTimers is the server's clock for timeouts, advanced by hand.
-type manualTimers struct {
-	mu      sync.Mutex
-	pending []*manualTimer
-}
-
-type manualTimer struct {
-	d       time.Duration
-	f       func()
-	mu      sync.Mutex
-	stopped bool
-}
-
-func (m *manualTimers) AfterFunc(d time.Duration, f func()) server.Timer {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	tm := &manualTimer{d: d, f: f}
-	m.pending = append(m.pending, tm)
-	return tm
-}
-
-func (tm *manualTimer) Stop() bool {
-	tm.mu.Lock()
-	defer tm.mu.Unlock()
-	was := !tm.stopped
-	tm.stopped = true
-	return was
-}
-
-// fire runs every pending, unstopped timer of duration d and returns how many ran.
-func (m *manualTimers) fire(d time.Duration) int {
-	m.mu.Lock()
-	var due []*manualTimer
-	for _, tm := range m.pending {
-		if tm.d == d && tm.Stop() {
-			due = append(due, tm)
-		}
-	}
-	m.mu.Unlock()
-	for _, tm := range due {
-		tm.f()
-	}
-	return len(due)
 }

@@ -1,78 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
-	"image"
-	"net/http"
 	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
-	"testing"
 	"time"
-
-	"github.com/stretchr/testify/require"
-
-	"bedside/call"
-	"bedside/call/media"
-	"bedside/provisioning"
 )
-
-// benchPages serves testdata/bench (the reference tablet that is Chromium itself) under /bench/.
-var benchPages = withPages("GET /bench/", http.StripPrefix("/bench/", http.FileServer(http.Dir(filepath.Join("testdata", "bench")))))
-
-// benchGoTablet is the Go call engine enrolled as a bed's tablet, answering by itself and
-// sending the test pattern and tone (640x480, 30 fps).
-type benchGoTablet struct {
-	phone  *call.Phone
-	frames atomic.Int64
-}
-
-func newBenchGoTablet(tb testing.TB, w *ward, pairingCode string) *benchGoTablet {
-	tb.Helper()
-	id, err := provisioning.LoadOrCreateIdentity(filepath.Join(tb.TempDir(), "identity"))
-	require.NoError(tb, err)
-	_, err = provisioning.Enroll(context.Background(), w.url, pairingCode, id, "go tablet", "bench")
-	require.NoError(tb, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	local, err := media.NewTest(media.TestOptions{})
-	require.NoError(tb, err)
-	require.NoError(tb, local.Start(ctx))
-	t := &benchGoTablet{}
-	t.phone, err = call.New(call.Config{ServerURL: w.wsURL(), Signer: id, Media: local, AutoAnswer: true,
-		LoopbackOnly: true, RemoteVideo: media.VideoSinkFunc(func(image.Image) { t.frames.Add(1) })})
-	require.NoError(tb, err)
-	ran := make(chan error, 1)
-	go func() { ran <- t.phone.Run(ctx) }()
-	go func() {
-		for range t.phone.Events() { // the phone answers by itself; nothing to do
-		}
-	}()
-	tb.Cleanup(func() {
-		cancel()
-		<-ran
-		_ = local.Close()
-	})
-	poll(tb, "the Go tablet connects", 20*time.Millisecond, t.phone.Connected)
-	return t
-}
-
-// benchPercentiles returns the p50 and p95 (nearest rank) of ds, in milliseconds.
-func benchPercentiles(ds []time.Duration) (p50, p95 float64) {
-	if len(ds) == 0 {
-		return 0, 0
-	}
-	s := append([]time.Duration(nil), ds...)
-	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
-	at := func(p float64) float64 {
-		i := int(p*float64(len(s))+0.999999) - 1
-		return float64(s[min(max(i, 0), len(s)-1)].Microseconds()) / 1000
-	}
-	return at(0.50), at(0.95)
-}
 
 // benchProc is what /proc says of one process.
 type benchProc struct {
@@ -161,4 +95,96 @@ func benchTree(root int) map[int]benchProc {
 		}
 	}
 	return out
+}
+
+// benchUsage is the CPU and memory of a set of processes over a window.
+type benchUsage struct {
+	cpuPct   float64 // % of one core
+	rssMax   int64   // largest resident set seen (summed over the processes)
+	pssMax   int64   // largest proportional set seen (summed: shared pages counted once)
+	hwm      int64   // peak resident set the kernel recorded (one process only)
+	byKind   map[string]float64
+	elapsed  time.Duration
+	procsEnd int
+}
+
+// chromiumKind names a Chromium process by its --type (the browser process has none).
+func chromiumKind(pid int) string {
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return "?"
+	}
+	kind := "browser"
+	// Chromium rewrites its command line with spaces between the arguments.
+	for _, a := range strings.FieldsFunc(string(cmdline), func(r rune) bool { return r == 0 || r == ' ' }) {
+		if t, ok := strings.CutPrefix(a, "--type="); ok {
+			kind = t
+		}
+		if s, ok := strings.CutPrefix(a, "--utility-sub-type="); ok {
+			kind = "utility:" + s[strings.LastIndexByte(s, '.')+1:]
+		}
+	}
+	return kind
+}
+
+// benchMeasure samples the CPU time and resident memory of the processes pids, and of the
+// process trees under roots, over d.
+func benchMeasure(d time.Duration, pids, roots []int) benchUsage {
+	read := func() map[int]benchProc {
+		m := map[int]benchProc{}
+		for _, pid := range pids {
+			if p, err := readBenchProc(pid); err == nil {
+				m[pid] = p
+			}
+		}
+		for _, r := range roots {
+			for pid, p := range benchTree(r) {
+				m[pid] = p
+			}
+		}
+		return m
+	}
+	u := benchUsage{byKind: map[string]float64{}}
+	start, t0 := read(), time.Now()
+	kinds := map[int]string{}
+	if len(roots) > 0 {
+		for pid := range start {
+			kinds[pid] = chromiumKind(pid)
+		}
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var end map[int]benchProc
+	for {
+		now := time.Now()
+		end = read()
+		var rss, pss int64
+		for _, p := range end {
+			rss += p.rss
+			pss += p.pss
+		}
+		u.rssMax = max(u.rssMax, rss)
+		u.pssMax = max(u.pssMax, pss)
+		if now.Sub(t0) >= d {
+			break
+		}
+		<-tick.C
+	}
+	u.elapsed = time.Since(t0)
+	var cpu time.Duration
+	for pid, p := range end {
+		spent := p.cpu - start[pid].cpu // a process born during the window started at zero
+		cpu += spent
+		u.hwm = max(u.hwm, p.hwm)
+		if len(roots) > 0 {
+			k, ok := kinds[pid]
+			if !ok {
+				k = chromiumKind(pid)
+			}
+			u.byKind[k] += 100 * spent.Seconds() / u.elapsed.Seconds()
+		}
+	}
+	u.procsEnd = len(end)
+	u.cpuPct = 100 * cpu.Seconds() / u.elapsed.Seconds()
+	return u
 }
