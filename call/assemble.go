@@ -11,7 +11,9 @@ import (
 // frameAssembler turns the RTP packets of a VP8 track into whole frames. It drops the
 // padding-only packets that a sender uses to probe the bandwidth on the media stream (Chromium
 // does so when RTX is not negotiated) and renumbers the packets after them, so that a padding
-// packet is never taken for a lost one: only a real hole makes a frame count as lost.
+// packet is never taken for a lost one: only a real hole makes a frame count as lost. It also
+// drops the packets it already has: with RTX, Chromium probes by re-sending packets the
+// receiver got long ago, which would otherwise disturb the sample builder.
 type frameAssembler struct {
 	sb   *samplebuilder.SampleBuilder
 	seqs seqCompactor
@@ -47,8 +49,9 @@ func (a *frameAssembler) pop() (frame []byte, lost, ok bool) {
 const compactWindow = 4 * maxLatePackets
 
 // seqCompactor removes packets from an RTP sequence and renumbers the rest without holes, so
-// that the packets kept stay consecutive. Packets may come late and out of order.
+// that the packets kept stay consecutive. Packets may come late, out of order, and twice.
 type seqCompactor struct {
+	seen    [compactWindow]uint64 // extended sequence numbers seen, by ext % compactWindow
 	started bool
 	highest uint64   // extended sequence number of the newest packet seen
 	kept    uint64   // extended sequence number of the newest packet kept
@@ -68,9 +71,10 @@ func (c *seqCompactor) push(seq uint16, remove bool) (uint16, bool) {
 		c.kept = c.highest - 1
 	}
 	ext := uint64(int64(c.highest) + int64(int16(seq-uint16(c.highest))))
-	if ext+compactWindow < c.highest {
-		return 0, false
+	if ext+compactWindow <= c.highest || c.seen[ext%compactWindow] == ext {
+		return 0, false // too old, or seen already
 	}
+	c.seen[ext%compactWindow] = ext
 	if ext > c.highest {
 		c.highest = ext
 		n := 0

@@ -103,6 +103,12 @@ func TestPaddingIsNotLoss(t *testing.T) {
 					pkts[i], pkts[i+1] = pkts[i+1], pkts[i] // a little reordering
 				}
 			}
+			// RTX-style probes: packets received before, sent again.
+			for i := 300; i < len(pkts); i += 50 {
+				again := *pkts[i-1-r.IntN(250)]
+				pkts = append(pkts[:i+1], pkts[i:]...)
+				pkts[i] = &again
+			}
 			got := assemble(t, pkts)
 			assert.Zero(t, got.losses, "padding counted as loss")
 			// The last frame waits for a packet after it; every other one comes out, in order.
@@ -150,6 +156,7 @@ func TestSeqCompactor(t *testing.T) {
 		{2, true, 0, false},
 		{2, true, 0, false}, // a duplicate removed packet
 		{3, false, 1, true},
+		{3, false, 0, false},     // the same packet again (an RTX re-send): dropped
 		{65535, false, 0, false}, // a removed packet is not renumbered if seen again as media
 		{5, false, 3, true},
 		{4, true, 0, false}, // too late to remove: 5 was numbered already...
