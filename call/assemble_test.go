@@ -176,3 +176,54 @@ func TestSeqCompactor(t *testing.T) {
 	assert.False(t, kept, "a packet older than the window is dropped")
 	assert.LessOrEqual(t, len(c.removed), compactWindow/10+1, "old removed packets are folded")
 }
+
+// TestSeqCompactorKeepsOrder checks, over random streams with padding, late packets and
+// duplicates, that the packets kept are numbered consecutively in their original order: each
+// media packet gets one new number, two never share one, and none is dropped.
+func TestSeqCompactorKeepsOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	for run := range 20 {
+		var c seqCompactor
+		start := uint16(r.IntN(1 << 16))
+		const n = 5000
+		padding := make([]bool, n)
+		order := make([]int, 0, n+n/10)
+		for i := range n {
+			padding[i] = r.IntN(4) == 0
+			order = append(order, i)
+		}
+		for i := 1; i+1 < len(order); i += 1 + r.IntN(30) { // media packets swapped
+			if !padding[order[i]] && !padding[order[i+1]] {
+				order[i], order[i+1] = order[i+1], order[i]
+			}
+		}
+		for i := 100; i < len(order); i += 1 + r.IntN(40) { // re-sends of earlier packets
+			order = append(order[:i+1], order[i:]...)
+			order[i] = order[i-1-r.IntN(90)]
+		}
+		got := make(map[int]uint16)
+		for _, i := range order {
+			seq, kept := c.push(start+uint16(i), padding[i])
+			if !kept {
+				continue
+			}
+			require.False(t, padding[i], "run %d: padding packet %d kept", run, i)
+			_, dup := got[i]
+			require.False(t, dup, "run %d: packet %d kept twice", run, i)
+			got[i] = seq
+		}
+		want := uint16(0)
+		first := true
+		for i := range n {
+			if padding[i] {
+				continue
+			}
+			seq, ok := got[i]
+			require.True(t, ok, "run %d: media packet %d dropped", run, i)
+			if !first {
+				require.Equal(t, want, seq, "run %d: packet %d", run, i)
+			}
+			first, want = false, seq+1
+		}
+	}
+}
