@@ -71,17 +71,9 @@ func (k *Kiosk) showSetupMode(mode setupMode) {
 	title := newFitText(tr.T("setup.title"), sizeName, sizeBody, colForeground, true, fyne.TextAlignLeading)
 
 	var body fyne.CanvasObject
-	leave := cancel
 	switch mode {
 	case modeScan:
 		body = k.scanBody(s)
-		cam := k.cfg.Camera
-		cam.Preview(teeSink{s.preview, s.scanner})
-		go s.scanner.run(ctx)
-		leave = func() {
-			cam.Preview(nil)
-			cancel()
-		}
 	case modeShow:
 		body = k.showBody(s)
 	default:
@@ -108,16 +100,25 @@ func (k *Kiosk) showSetupMode(mode setupMode) {
 	header := container.NewBorder(nil, nil, nil, container.NewHBox(switches...), title)
 	content := container.NewBorder(header, nil, nil, nil, body)
 	k.ui = uiRefs{setup: s}
-	k.show(screenSetup, padded(content), leave)
-	if mode == modeShow {
+	k.show(screenSetup, padded(content), cancel)
+	// Started after show, which stopped the previous screen's camera and timers.
+	switch mode {
+	case modeScan:
+		cam := k.cfg.Camera
+		cam.Preview(teeSink{s.preview, s.scanner})
+		go s.scanner.run(ctx)
+		k.leave = func() {
+			cam.Preview(nil)
+			cancel()
+		}
+	case modeShow:
 		k.newPairingRequest(s)
 		poll := k.newTicker(pollEvery, func() { k.pollApproval(s) })
 		k.leave = func() {
 			poll.stop()
 			cancel()
 		}
-	}
-	if mode == modeType {
+	default:
 		k.focus(s.entry)
 	}
 }
