@@ -317,6 +317,8 @@ func (w *wiring) mapEnrollError(err error) error {
 		return fmt.Errorf("%w: %w", app.ErrPairUsed, err)
 	case errors.Is(err, provisioning.ErrPinMismatch), errors.Is(err, provisioning.ErrBadServerURL):
 		return fmt.Errorf("%w: %w", app.ErrPairServer, err)
+	case errors.Is(err, provisioning.ErrRateLimited):
+		return fmt.Errorf("%w: %w", app.ErrPairBusy, err)
 	}
 	return err
 }

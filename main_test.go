@@ -53,6 +53,7 @@ func TestPairErrorsMapToTheKiosks(t *testing.T) {
 		provisioning.ErrEnrollExpired: app.ErrPairExpired,
 		provisioning.ErrEnrollUsed:    app.ErrPairUsed,
 		provisioning.ErrPinMismatch:   app.ErrPairServer,
+		provisioning.ErrRateLimited:   app.ErrPairBusy,
 	} {
 		w := &wiring{opts: options{server: "http://127.0.0.1:1"}}
 		err := w.mapEnrollError(fmt.Errorf("enroll: %w", perr))

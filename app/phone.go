@@ -28,7 +28,7 @@ type Phone interface {
 }
 
 // Pairer pairs the tablet with a ward, in any of the three ways of the setup screen. Its errors
-// wrap ErrPairInvalid, ErrPairExpired, ErrPairUsed, ErrPairServer or ErrPairNoServer when the
+// wrap ErrPairInvalid, ErrPairExpired, ErrPairUsed, ErrPairServer, ErrPairNoServer or ErrPairBusy when the
 // pairing was refused; any other error is shown as "cannot reach the ward server". A failed
 // pairing leaves the tablet unpaired, never half-paired.
 type Pairer interface {
@@ -58,6 +58,7 @@ var (
 	ErrPairUsed     = errors.New("app: pairing code already used")
 	ErrPairServer   = errors.New("app: pairing code for another server") // e.g. its certificate pin does not match
 	ErrPairNoServer = errors.New("app: no ward server known")
+	ErrPairBusy     = errors.New("app: too many pairing attempts") // the server asks to wait
 )
 
 // Camera is the tablet's camera as the setup screen needs it, to show and scan enrollment QR

@@ -235,6 +235,8 @@ func pairErrorKey(err error) string {
 		return "setup.err.server"
 	case errors.Is(err, ErrPairNoServer):
 		return "setup.err.noserver"
+	case errors.Is(err, ErrPairBusy):
+		return "setup.err.busy"
 	}
 	return "setup.err.network"
 }

@@ -93,6 +93,8 @@ func TestScanBadCodesSayWhyAndScanOn(t *testing.T) {
 	used, usedText := enrollmentText(t)
 	other, otherText := enrollmentText(t)
 	_, unknownText := enrollmentText(t)
+	busy, busyText := enrollmentText(t)
+	r.pair.Codes[busy] = fmt.Errorf("enroll: %w", app.ErrPairBusy)
 	r.pair.Codes[expired] = fmt.Errorf("enroll: %w", app.ErrPairExpired)
 	r.pair.Codes[used] = fmt.Errorf("enroll: %w", app.ErrPairUsed)
 	r.pair.Codes[other] = fmt.Errorf("enroll: %w", app.ErrPairServer)
@@ -113,6 +115,7 @@ func TestScanBadCodesSayWhyAndScanOn(t *testing.T) {
 		{usedText, "already used"},
 		{otherText, "another ward server"},
 		{unknownText, "not known"},
+		{busyText, "Too many tries"},
 		{tampered, "not known"},
 	} {
 		hold(t, cam, c.text)
@@ -150,12 +153,15 @@ func TestShowCodeWaitsForApproval(t *testing.T) {
 	r.requireShows(code[:4] + "-" + code[4:])
 	r.requireShows("Waiting for a nurse")
 
-	// Not approved yet: the tablet asks every few seconds, quietly.
+	// Not approved yet, then the server asks to slow down: the tablet asks every few
+	// seconds, quietly.
 	for n := 1; n <= 2; n++ {
-		r.advance(3 * time.Second)
+		r.advance(7 * time.Second)
 		r.waitFor("a poll", func() bool { return len(r.pair.Tried()) == n })
 		r.drain()
+		r.pair.Codes[code] = app.ErrPairBusy
 	}
+	assert.False(t, r.shows("Too many"))
 	for _, c := range r.pair.Tried() {
 		assert.Equal(t, code, c)
 	}
@@ -163,7 +169,7 @@ func TestShowCodeWaitsForApproval(t *testing.T) {
 	assert.False(t, r.shows("not known"))
 
 	r.pair.Approve(code)
-	r.advance(3 * time.Second)
+	r.advance(7 * time.Second)
 	r.waitFor("paired", func() bool { return r.shows("Paired to Ward 3, bed 12") })
 	n := len(r.pair.Tried())
 	r.advance(2 * time.Second)
@@ -176,7 +182,7 @@ func TestShowCodeRenewsALapsedCode(t *testing.T) {
 	r := newRig(t, unpaired, withServer)
 	first := r.pair.Requests()[0]
 	r.pair.Codes[first] = app.ErrPairExpired
-	r.advance(3 * time.Second)
+	r.advance(7 * time.Second)
 	r.waitFor("a new code", func() bool { return len(r.pair.Requests()) == 2 })
 	second := r.pair.Requests()[1]
 	assert.NotEqual(t, first, second)

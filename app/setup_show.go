@@ -14,8 +14,9 @@ import (
 	"bedside/provisioning"
 )
 
-// pollEvery is how often a tablet showing its code asks whether a nurse approved it.
-const pollEvery = 3 * time.Second
+// pollEvery is how often a tablet showing its code asks whether a nurse approved it: every few
+// seconds, under the ward server's limit of 10 enrollment attempts a minute from one address.
+const pollEvery = 7 * time.Second
 
 // showBody is flow 2: the tablet's own QR code (a pairing request for a nurse's phone) and its
 // short code in big letters, while it waits for a nurse to approve it.
@@ -85,8 +86,8 @@ func (k *Kiosk) pollApproval(s *setupScreen) {
 			case err == nil:
 				k.pairedDone(s, res)
 			case k.ui.setup != s || s.ctx.Err() != nil:
-			case errors.Is(err, ErrPairInvalid):
-				s.status.SetText(tr.T("setup.show.waiting")) // not approved yet
+			case errors.Is(err, ErrPairInvalid), errors.Is(err, ErrPairBusy):
+				s.status.SetText(tr.T("setup.show.waiting")) // not approved yet, or ask later
 			case errors.Is(err, ErrPairExpired), errors.Is(err, ErrPairUsed):
 				k.log.Info("the pairing request lapsed; showing a new code", "err", err)
 				k.newPairingRequest(s)
