@@ -269,6 +269,11 @@ func (w *wiring) Pair(ctx context.Context, code string) (app.Paired, error) {
 // PairPayload implements app.Pairer for a scanned enrollment QR code: its server, token and
 // certificate pin.
 func (w *wiring) PairPayload(ctx context.Context, p provisioning.Payload) (app.Paired, error) {
+	if p.WiFiSSID != "" {
+		// Joining a network is the tablet's system's job (its device management); the kiosk
+		// only says that the code carried one.
+		w.log.Info("the enrollment code carries Wi-Fi settings; the kiosk does not change the network")
+	}
 	host, _ := os.Hostname()
 	res, err := provisioning.EnrollPayload(ctx, p, w.identity(), host, version, w.log)
 	if err != nil {
