@@ -210,3 +210,21 @@ func BenchmarkScanCameraFrame(b *testing.B) {
 		}
 	}
 }
+
+// TestPairedSaysWhereBeforeHome: main attaches the phone while pairing, and the server's
+// configuration arrives at once; the tablet still says where it was paired before going home.
+func TestPairedSaysWhereBeforeHome(t *testing.T) {
+	r, cam := scanRig(t)
+	token, text := enrollmentText(t)
+	r.pair.Approve(token)
+	r.pair.OnPaired = func() { r.k.AttachPhone(r.phone) }
+	hold(t, cam, text)
+	r.waitScanning("paired", func() bool { return r.shows("Paired to Ward 3, bed 12") })
+	r.send(app.ConfigEvent{Patient: app.Patient{Name: "Maria", Ward: "Ward 3", Bed: "12", Contacts: family}})
+	assert.Equal(t, "setup", r.k.Screen(), "the pairing is said for a moment first")
+	r.requireShows("Paired to Ward 3, bed 12")
+	r.advance(2 * time.Second)
+	r.waitScreen("home")
+	r.requireShows("Maria")
+	r.tile("Anna")
+}
