@@ -35,6 +35,7 @@ family=$(sed -n 's/^family link: //p' "$data/server.out")
 code=$(sed -n 's/^device pairing code: //p' "$data/server.out")
 console=$(sed -n 's/^nurse console: //p' "$data/server.out")
 login=$(sed -n 's/^nurse login: //p' "$data/server.out")
+pin=$(sed -n 's/^tablet PIN: //p' "$data/server.out")
 
 kiosk_args=(-server "http://$addr" -data "$data/kiosk" -media "$media" -auto-answer)
 # A kiosk that paired before keeps its pairing; only a new one needs the code.
@@ -63,6 +64,8 @@ Bedside is running.
                 open it in a browser on this machine and tap Call; the kiosk answers by itself.
 MSG
 [ -n "$console" ] && echo "  nurse console: $console   login: $login"
+[ -n "$pin" ] && echo "  kiosk nurse panel PIN: $pin"
+true
 echo
 echo "Press Ctrl-C to stop."
 wait -n "${pids[@]}"
