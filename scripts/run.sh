@@ -23,7 +23,7 @@ pids+=($!)
 
 # Wait for the demo lines.
 for _ in $(seq 1 100); do
-	grep -q '^device pairing code: ' "$data/server.out" 2>/dev/null && break
+	grep -q '^nurse login: ' "$data/server.out" 2>/dev/null && sleep 0.2 && break
 	if ! kill -0 "${pids[0]}" 2>/dev/null; then
 		echo "the server did not start; its log ($log):" >&2
 		tail -20 "$log" >&2
