@@ -82,7 +82,9 @@ type Stats struct {
 	// (each one makes the receiver wait for a keyframe).
 	LossGaps uint64
 	// PaddingPackets counts padding-only packets on the remote video stream (bandwidth probes,
-	// dropped); RepairedPackets counts video packets recovered through RTX re-sends.
+	// dropped); RepairedPackets counts video packets that came through RTX: re-sends of lost
+	// packets, and Chromium's bandwidth probes, which re-send packets already received (those
+	// are dropped as duplicates).
 	PaddingPackets, RepairedPackets uint64
 	// VideoTarget is the VP8 target that congestion control last set, bits per second; zero
 	// until the first estimate.
