@@ -45,6 +45,12 @@ type Config struct {
 	DisconnectGrace time.Duration
 	ConnectTimeout  time.Duration
 
+	// Status, for a device, reports its battery (percent, or signal.BatteryUnknown) and app
+	// version; the phone sends them when it connects and every StatusEvery (default 5 min) so
+	// that the nurse console shows them. Nil sends nothing.
+	Status      func() (battery int, appVersion string)
+	StatusEvery time.Duration
+
 	// Signaling client tuning; see ClientConfig.
 	HTTPClient             *http.Client
 	MinBackoff, MaxBackoff time.Duration
@@ -95,6 +101,9 @@ func New(cfg Config) (*Phone, error) {
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = 30 * time.Second
+	}
+	if cfg.StatusEvery <= 0 {
+		cfg.StatusEvery = 5 * time.Minute
 	}
 	log := logger(cfg.Logger)
 	client, err := NewClient(ClientConfig{
@@ -185,6 +194,8 @@ func (p *Phone) Run(ctx context.Context) error {
 	go func() { runErr <- p.client.Run(ctx) }()
 	sent := make(chan struct{})
 	go func() { defer close(sent); p.sendLoop(ctx) }()
+	reported := make(chan struct{})
+	go func() { defer close(reported); p.statusLoop(ctx) }()
 
 	for in := range p.client.Inbound() {
 		if in.Disconnected {
@@ -196,6 +207,7 @@ func (p *Phone) Run(ctx context.Context) error {
 	err := <-runErr
 	cancel()
 	<-sent
+	<-reported
 	p.mu.Lock()
 	sess := p.endLocked(signal.ReasonHangup, ErrClosed)
 	p.mu.Unlock()

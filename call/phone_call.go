@@ -19,6 +19,7 @@ func (p *Phone) handle(m signal.Message) {
 		p.mu.Lock()
 		if m.Type == signal.TypeWelcome {
 			p.emit(Event{Kind: EventServer, Connected: true})
+			p.queueStatusLocked()
 		}
 		p.emit(Event{Kind: EventConfig, Config: p.client.Config()})
 		p.mu.Unlock()
