@@ -145,8 +145,10 @@ func (k *Kiosk) tickInCall(s *inCallScreen) {
 	}
 	now := k.clock.Now()
 	d := now.Sub(s.connectedAt)
-	s.duration.Text = formatDuration(d)
-	s.duration.Refresh()
+	if text := formatDuration(d); text != s.duration.Text {
+		s.duration.Text = text // refreshed once a second, not at every tick
+		s.duration.Refresh()
+	}
 	since, any := k.remoteView.SinceLastFrame()
 	stalled := (any && since > stallAfter) || (!any && d > stallAfter)
 	if stalled != s.reconnecting.Visible() {
@@ -157,6 +159,10 @@ func (k *Kiosk) tickInCall(s *inCallScreen) {
 		}
 	}
 }
+
+// selfViewFPS is the self-view's frame rate: enough to see oneself move, and each frame drawn
+// costs a repaint of the whole window.
+const selfViewFPS = 10
 
 func formatDuration(d time.Duration) string {
 	d = d.Truncate(time.Second)

@@ -154,6 +154,8 @@ func New(cfg Config) (*Kiosk, error) {
 	k.win.SetIcon(AppIcon())
 	k.remoteView = NewVideoView(k.clock, canvas.ImageFillContain)
 	k.selfView = NewVideoView(k.clock, canvas.ImageFillContain)
+	k.selfView.limitRate(selfViewFPS)
+	k.selfView.rideWith(k.remoteView)
 	// The sinks drop every frame until a call shows them: no copying or drawing at rest.
 	k.applyLanguage()
 	if a := k.cfg.Audio; a != nil {

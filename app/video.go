@@ -16,6 +16,14 @@ import (
 // the frame (senders reuse their buffers) into one of three rotating buffers, keeps only the
 // newest, and schedules at most one redraw at a time through fyne.Do, so when the UI is behind
 // the frames in between are dropped.
+//
+// Every redraw repaints the whole window (Fyne has no partial repaint), so a view can be given
+// a lower rate with limitRate (the self-view needs no more than 10 frames a second), and can
+// ride along with another view's redraws with rideWith: while the other view's video flows,
+// its frames are drawn in the same repaint as the other's next frame, not in one of their own.
+// The black
+// background shows only while there is no frame; under a frame the window's own (near-black)
+// background fills the letterbox, which spares painting a full-screen rectangle per frame.
 type VideoView struct {
 	widget.BaseWidget
 
@@ -27,7 +35,12 @@ type VideoView struct {
 	shown     image.Image // the frame the canvas.Image holds (owned by the UI goroutine)
 	spare     image.Image // a buffer free for the next copy
 	scheduled atomic.Bool
-	last      atomic.Int64 // clock time of the last frame, unix nanoseconds; 0 = none yet
+	last      atomic.Int64  // clock time of the last frame, unix nanoseconds; 0 = none yet
+	minGap    time.Duration // frames closer than this to the last one taken are dropped
+	taken     atomic.Int64  // clock time of the last frame taken, unix nanoseconds
+	lead      *VideoView    // draws this view's frames with its own while its video flows
+	rider     *VideoView    // the view riding along with this one's redraws
+	drawnAt   atomic.Int64  // clock time of the last redraw, unix nanoseconds
 
 	received, drawn atomic.Uint64
 }
@@ -52,6 +65,16 @@ func (v *VideoView) Frame(img image.Image) {
 		return
 	}
 	v.received.Add(1)
+	now := v.clock.Now().UnixNano()
+	if v.minGap > 0 {
+		// A tenth of slack so that a 30 fps source limited to 10 keeps every third frame
+		// rather than beating down to every fourth.
+		if t := v.taken.Load(); t != 0 && time.Duration(now-t) < v.minGap*9/10 {
+			v.last.Store(now)
+			return
+		}
+		v.taken.Store(now)
+	}
 	v.mu.Lock()
 	dst := v.spare
 	v.spare = nil
@@ -63,7 +86,10 @@ func (v *VideoView) Frame(img image.Image) {
 	}
 	v.pendingF = dst
 	v.mu.Unlock()
-	v.last.Store(v.clock.Now().UnixNano())
+	v.last.Store(now)
+	if l := v.lead; l != nil && time.Duration(now-l.drawnAt.Load()) < rideWithin {
+		return // the lead's next redraw, due within a frame, draws this one too
+	}
 	if !v.scheduled.CompareAndSwap(false, true) {
 		return // a redraw is already queued; it will pick up this frame
 	}
@@ -86,8 +112,35 @@ func (v *VideoView) draw() {
 		return
 	}
 	v.drawn.Add(1)
+	v.drawnAt.Store(v.clock.Now().UnixNano())
 	v.img.Image = f
 	v.img.Refresh()
+	if v.bg.Visible() {
+		v.bg.Hide()
+	}
+	if r := v.rider; r != nil {
+		r.draw()
+	}
+}
+
+// rideWithin is how recent the lead's last redraw must be for a rider to leave its frames to
+// the lead's next one: the lead's video is flowing at 7 frames a second or more.
+const rideWithin = 150 * time.Millisecond
+
+// rideWith makes v's frames drawn by lead's redraws while lead's video flows (and by their
+// own when it stalls). Call it before frames come.
+func (v *VideoView) rideWith(lead *VideoView) {
+	v.lead = lead
+	lead.rider = v
+}
+
+// limitRate makes the view take at most fps frames a second (0: all). Call it before frames
+// come.
+func (v *VideoView) limitRate(fps int) {
+	v.minGap = 0
+	if fps > 0 {
+		v.minGap = time.Second / time.Duration(fps)
+	}
 }
 
 // Clear forgets the current frame and shows black. Call it on the UI goroutine.
@@ -96,8 +149,11 @@ func (v *VideoView) Clear() {
 	v.pendingF, v.shown = nil, nil
 	v.mu.Unlock()
 	v.last.Store(0)
+	v.taken.Store(0)
+	v.drawnAt.Store(0)
 	v.img.Image = nil
 	v.img.Refresh()
+	v.bg.Show()
 }
 
 // SinceLastFrame returns how long ago the last frame came, and false when none came yet.
