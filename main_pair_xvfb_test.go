@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/app/apptest"
+	"bedside/internal/browsertest"
 	"bedside/provisioning"
 	"bedside/server"
 )
@@ -59,7 +60,7 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	framePath := filepath.Join(t.TempDir(), "frame.png")
 	writePNG(t, framePath, frame)
 
-	page, cancelBrowser := context.WithCancel(newChromium(t))
+	page, cancelBrowser := context.WithCancel(browsertest.Start(t, familyPhone))
 	t.Cleanup(cancelBrowser)
 	data := t.TempDir()
 	log, _ := launchKiosk(t, bin, display, []string{"-data", data, "-media", "file:" + framePath, "-auto-answer"}, cancelBrowser)
@@ -83,13 +84,13 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	})
 	shot(t, display, "kiosk-paired-by-scan.png")
 
-	chrome(t, page, chromedp.Navigate(demo.FamilyURL))
-	chrome(t, page, chromedp.WaitEnabled(`[data-testid="call"]`))
-	chrome(t, page, chromedp.Click(`[data-testid="call"]`))
-	chrome(t, page, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	browsertest.Do(t, page, chromedp.Navigate(demo.FamilyURL))
+	browsertest.Do(t, page, chromedp.WaitEnabled(`[data-testid="call"]`))
+	browsertest.Do(t, page, chromedp.Click(`[data-testid="call"]`))
+	browsertest.Do(t, page, chromedp.WaitVisible(`body[data-state="in-call"]`))
 	(&kioskRig{page: page, log: log, display: display}).pageDecodesKiosk(t)
-	chrome(t, page, chromedp.Click(`[data-testid="hangup"]`))
-	chrome(t, page, chromedp.WaitVisible(`body[data-state="ended"]`))
+	browsertest.Do(t, page, chromedp.Click(`[data-testid="hangup"]`))
+	browsertest.Do(t, page, chromedp.WaitVisible(`body[data-state="ended"]`))
 
 	// Discharge: the store first, then the live push, as the console does.
 	require.NoError(t, ward.st.Discharge(ctx, demo.PatientID, time.Now()))

@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/assets"
+	"bedside/internal/browsertest"
 	"bedside/server"
 	"bedside/server/store"
 )
@@ -60,7 +60,7 @@ func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 	requireKioskTools(t)
 	bin := buildKiosk(t)
 	r := &kioskRig{ward: startWard(t), display: startXvfb(t)}
-	ctx, cancelBrowser := context.WithCancel(newChromium(t))
+	ctx, cancelBrowser := context.WithCancel(browsertest.Start(t, familyPhone))
 	t.Cleanup(cancelBrowser)
 	r.page = ctx
 
@@ -69,9 +69,9 @@ func startKioskRig(t *testing.T, autoAnswer bool) *kioskRig {
 		args = append(args, "-auto-answer")
 	}
 	r.log, _ = launchKiosk(t, bin, r.display, args, cancelBrowser)
-	chrome(t, ctx, chromedp.Navigate(r.ward.demo.FamilyURL))
+	browsertest.Do(t, ctx, chromedp.Navigate(r.ward.demo.FamilyURL))
 	// The call button is enabled once the kiosk is paired and online.
-	chrome(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
+	browsertest.Do(t, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
 	return r
 }
 
@@ -185,17 +185,17 @@ func (r *kioskRig) logVideoFigures(t *testing.T) {
 // family's (fake camera) video moving.
 func TestKioskUnderXvfb(t *testing.T) {
 	r := startKioskRig(t, true)
-	chrome(t, r.page, chromedp.Click(`[data-testid="call"]`))
+	browsertest.Do(t, r.page, chromedp.Click(`[data-testid="call"]`))
 	// The kiosk rings, counts down five seconds and answers by itself.
-	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	browsertest.Do(t, r.page, chromedp.WaitVisible(`body[data-state="in-call"]`))
 	r.pageDecodesKiosk(t)
 	r.kioskVideoMoves(t)
 	if dir := os.Getenv("BEDSIDE_E2E_SHOTS"); dir != "" {
 		require.NoError(t, exec.Command("import", "-display", r.display, "-window", "root",
 			filepath.Join(dir, "kiosk-in-call.png")).Run())
 	}
-	chrome(t, r.page, chromedp.Click(`[data-testid="hangup"]`))
-	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="ended"]`))
+	browsertest.Do(t, r.page, chromedp.Click(`[data-testid="hangup"]`))
+	browsertest.Do(t, r.page, chromedp.WaitVisible(`body[data-state="ended"]`))
 	r.logVideoFigures(t)
 }
 
@@ -219,12 +219,12 @@ func TestKioskCallsBrowserUnderXvfb(t *testing.T) {
 		defer cancel()
 		return chromedp.Do(ctx, chromedp.WaitVisible(`body[data-state="ringing"]`)) == nil
 	})
-	chrome(t, r.page, chromedp.Click(`[data-testid="answer"]`))
-	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	browsertest.Do(t, r.page, chromedp.Click(`[data-testid="answer"]`))
+	browsertest.Do(t, r.page, chromedp.WaitVisible(`body[data-state="in-call"]`))
 	r.pageDecodesKiosk(t)
 	r.kioskVideoMoves(t)
 	tap(1064, 731) // Hang up, bottom right
-	chrome(t, r.page, chromedp.WaitVisible(`body[data-state="ended"]`))
+	browsertest.Do(t, r.page, chromedp.WaitVisible(`body[data-state="ended"]`))
 	r.logVideoFigures(t)
 }
 
@@ -328,40 +328,9 @@ func startXvfb(t testing.TB) string {
 	return ""
 }
 
-// newChromium starts Debian's headless Chromium with a fake camera and a fresh profile.
-func newChromium(t testing.TB) context.Context {
-	t.Helper()
-	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]),
-		chromedp.ExecPath("/usr/bin/chromium"),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("autoplay-policy", "no-user-gesture-required"),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		cancel()
-		cancelAlloc()
-	})
-	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(390, 844)))
-	return ctx
-}
-
-func chrome(t testing.TB, ctx context.Context, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, guard)
-	defer cancel()
-	require.NoError(t, chromedp.Do(ctx, actions...))
-}
+// familyPhone is the family's browser in the kiosk tests: a phone-sized window (browsertest
+// starts it with the usual flags, a fresh profile and the fake camera).
+var familyPhone = browsertest.Options{Width: 390, Height: 844}
 
 func waitUntil(t testing.TB, what string, cond func() bool) {
 	t.Helper()

@@ -4,8 +4,10 @@ import (
 	"image"
 	"image/color"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -87,4 +89,47 @@ func TestFramesAtRestAreDropped(t *testing.T) {
 	k.RemoteVideo().Frame(frame)
 	rec2, _ := k.remoteView.Stats()
 	assert.Equal(t, rec, rec2, "dropped again after the call")
+}
+
+// A rate-limited view takes one frame in each interval, and a rider leaves its frames to its
+// lead's redraws while the lead's video flows, drawing them itself once the lead stalls.
+func TestVideoViewRateAndRide(t *testing.T) {
+	test.NewTempApp(t)
+	clock := &stepClock{now: time.Unix(1000, 0)}
+	lead := NewVideoView(clock, canvas.ImageFillContain)
+	self := NewVideoView(clock, canvas.ImageFillContain)
+	self.limitRate(10)
+	self.rideWith(lead)
+	test.NewTempWindow(t, container.NewStack(lead, self))
+	frame := image.NewRGBA(image.Rect(0, 0, 8, 8))
+	advance := func(d time.Duration) {
+		clock.mu.Lock()
+		clock.now = clock.now.Add(d)
+		clock.mu.Unlock()
+	}
+
+	for range 9 { // 30 fps for 0.3 s: one frame in three is taken
+		self.Frame(frame)
+		advance(time.Second / 30)
+	}
+	rec, drawn := self.Stats()
+	assert.Equal(t, uint64(9), rec)
+	assert.Equal(t, uint64(3), drawn, "the lead has drawn nothing: the self-view draws its own")
+
+	lead.Frame(frame)
+	self.Frame(frame)
+	_, drawn = self.Stats()
+	assert.Equal(t, uint64(3), drawn, "left to the lead's next redraw")
+	advance(time.Second / 30)
+	lead.Frame(frame)
+	_, drawn = self.Stats()
+	assert.Equal(t, uint64(4), drawn, "drawn with the lead's frame")
+
+	advance(time.Second) // the lead stalls
+	self.Frame(frame)
+	_, drawn = self.Stats()
+	assert.Equal(t, uint64(5), drawn)
+	assert.False(t, self.bg.Visible(), "no black background under a frame")
+	self.Clear()
+	assert.True(t, self.bg.Visible())
 }
