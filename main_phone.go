@@ -73,6 +73,7 @@ func (w *wiring) startPhone() {
 		RemoteVideo: w.kiosk.RemoteVideo(),
 		Logger:      w.log,
 		HTTPClient:  httpClient,
+		Status:      deviceStatus(powerSupplyDir),
 	}
 	if sp != nil {
 		cfg.RemoteAudio = sp.callSink()
