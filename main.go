@@ -21,6 +21,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"sync"
@@ -55,6 +57,7 @@ type options struct {
 	demoLang   string
 	verbose    bool
 	cpuProfile string
+	memProfile string
 }
 
 func main() {
@@ -78,6 +81,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.demoLang, "demo-lang", "en", "the demo patient's language (en or it)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (diagnostics)")
+	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file 10 s after start (diagnostics)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -127,10 +131,17 @@ func run(args []string) error {
 		defer pprof.StopCPUProfile()
 	}
 
+	if o.memProfile != "" {
+		time.AfterFunc(10*time.Second, func() { writeHeapProfile(o.memProfile, log) })
+	}
+
 	start := time.Now()
 	a := fyneapp.NewWithID(appID)
 	a.Lifecycle().SetOnStarted(func() {
 		log.Info("kiosk started", "ms", time.Since(start).Milliseconds())
+		// Starting (parsing fonts, decoding photos, the first layout) leaves garbage that the
+		// idle kiosk would keep resident for minutes: hand it back once the first screen shows.
+		time.AfterFunc(3*time.Second, debug.FreeOSMemory)
 	})
 	if o.demo != "" {
 		return runDemo(a, o, log)
@@ -210,6 +221,20 @@ func run(args []string) error {
 	k.Close()
 	w.stopPhone()
 	return nil
+}
+
+// writeHeapProfile writes the live heap, after a collection, to path.
+func writeHeapProfile(path string, log *slog.Logger) {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		log.Error("heap profile", "err", err)
+		return
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		log.Error("heap profile", "err", err)
+	}
 }
 
 // camera is the setup screen's camera, when the tablet's picture can show it a QR code.

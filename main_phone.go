@@ -193,6 +193,9 @@ func patientFrom(cfg signal.Config, store *provisioning.DeviceStore) app.Patient
 	return p
 }
 
+// maxPhotoSide is the longest side of a contact photo the kiosk decodes.
+const maxPhotoSide = 2048
+
 // photo decodes a cached contact photo, or returns nil.
 func photo(store *provisioning.DeviceStore, hash string) image.Image {
 	if hash == "" || store == nil {
@@ -200,6 +203,12 @@ func photo(store *provisioning.DeviceStore, hash string) image.Image {
 	}
 	data, err := store.Photo(hash)
 	if err != nil {
+		return nil
+	}
+	// The server stores photos of at most 512 pixels a side; anything much larger is not one
+	// of its photos and is not decoded (a 6000×4000 picture would take 96 MB).
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
+	if err != nil || cfg.Width > maxPhotoSide || cfg.Height > maxPhotoSide {
 		return nil
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
