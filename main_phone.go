@@ -316,7 +316,7 @@ func (a *phoneAdapter) translate(ctx context.Context) {
 					peer.Online, peer.Photo = c.Online, photo(a.store, c.Photo)
 				}
 			}
-			out = app.CallEvent{State: app.State(ev.State), Incoming: ev.Direction == call.Incoming,
+			out = app.CallEvent{State: ev.State, Incoming: ev.Direction == call.Incoming,
 				Peer: peer, Reason: app.Reason(ev.Reason), AutoAnswer: ev.Party.AutoAnswer}
 		case call.EventConfig, call.EventPresence:
 			a.mu.Lock()
