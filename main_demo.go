@@ -143,18 +143,29 @@ func hsv(h, s, v float64) color.NRGBA {
 }
 
 // fakeVideo sends a moving picture to sink while active says so, reusing one buffer as real
-// senders do.
+// senders do. Outside a call it only looks four times a second whether a call began, so that
+// the demo's idle home costs what a real kiosk's does.
 func fakeVideo(ctx context.Context, sink app.VideoSink, active func() bool, w, h, fps int, variant int) {
 	img := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
-	t := time.NewTicker(time.Second / time.Duration(fps))
+	framePeriod, idlePeriod := time.Second/time.Duration(fps), time.Second/4
+	t := time.NewTicker(idlePeriod)
 	defer t.Stop()
+	sending := false
 	for frame := 0; ; frame++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if !active() {
+		if now := active(); now != sending {
+			sending = now
+			if sending {
+				t.Reset(framePeriod)
+			} else {
+				t.Reset(idlePeriod)
+			}
+		}
+		if !sending {
 			continue
 		}
 		for y := 0; y < h; y++ {
