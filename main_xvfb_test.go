@@ -252,13 +252,22 @@ type videoStats struct {
 	FrameWidth    int64 `json:"frameWidth"`
 }
 
-// buildKiosk builds this package's binary into a temp dir.
+// kioskTags are the build tags of the shipped kiosk: the Makefile's KIOSK_TAGS.
+const kioskTags = "no_emoji"
+
+// buildKiosk builds this package's binary, as shipped, into a temp dir.
 func buildKiosk(t testing.TB) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "bedside")
+	return goBuild(t, ".", "bedside")
+}
+
+// goBuild builds the command in pkg with the kiosk's tags into a temp dir.
+func goBuild(t testing.TB, pkg, name string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), name)
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
-	out, err := exec.Command(gobin, "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	out, err := exec.Command(gobin, "build", "-tags", kioskTags, "-o", bin, pkg).CombinedOutput()
+	require.NoError(t, err, "go build %s: %s", pkg, out)
 	return bin
 }
 
