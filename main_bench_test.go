@@ -74,12 +74,23 @@ func BenchmarkKioskIdleHome(b *testing.B) {
 	})
 	b.Run("paired-test-media", func(b *testing.B) {
 		ward := startWard(b)
+		// The reference, measured in the same seconds on a display of its own: a bare Fyne
+		// window, built with the kiosk's tags. Its figures are the floor under any Fyne app here.
+		floorBin, floorDisplay := goBuild(b, "./internal/fynefloor", "fynefloor"), startXvfb(b)
 		for b.Loop() {
 			cmd, out := startKiosk(b, bin, display, "-server", ward.url, "-data", b.TempDir(),
 				"-media", "test", "-pair", ward.demo.PairingCode)
+			floor, floorOut := startKiosk(b, floorBin, floorDisplay)
 			waitLog(b, out, `msg="signaling connected"`)
+			waitLog(b, floorOut, "fynefloor started")
 			time.Sleep(2 * time.Second)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				reportUsage(b, "bare-fyne", []int{floor.Process.Pid})
+			}()
 			reportUsage(b, "kiosk", []int{cmd.Process.Pid})
+			<-done
 		}
 	})
 }
