@@ -3,13 +3,16 @@ package app
 import (
 	"context"
 	"fmt"
+	"image"
 	"image/color"
+	"math"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"bedside/assets"
 )
@@ -57,6 +60,7 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	s.reconnecting = banner(tr.T("incall.reconnecting"))
 	s.reconnecting.Hide()
 
+	// The buttons' blocks of colour are painted by the control bar (see controlBar).
 	s.mute = NewBigButton(tr.T("incall.mute"), icon("mic"), colSurface, nil)
 	s.mute.OnTapped = func() {
 		k.muted = !k.muted
@@ -110,9 +114,7 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 
 	shade := canvas.NewRectangle(colShade)
 	top := container.NewStack(shade, container.NewPadded(container.NewBorder(nil, nil, nil, s.duration, s.name)))
-	controls := container.NewGridWithColumns(3, s.mute, s.camera, s.hangup)
-	barBg := canvas.NewRectangle(colShade)
-	bar := container.NewStack(barBg, container.NewPadded(controls))
+	bar := newControlBar(s.mute, s.camera, s.hangup)
 	content := container.New(&inCallLayout{}, k.remoteView, top, s.selfBox, s.reconnecting, s.status, bar)
 	k.ui = uiRefs{incall: s}
 	rec0, drawn0 := k.remoteView.Stats()
@@ -205,3 +207,158 @@ func (inCallLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 }
 
 func (inCallLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(320, 240) }
+
+// controlBar is the in-call screen's bottom bar: a shaded band with the buttons side by side on
+// their blocks of colour. The whole window is repainted for every video frame, so the band and
+// the three rounded blocks are painted as one picture (a canvas.Raster, generated at the bar's
+// pixel size only when the bar changes size) rather than as four translucent and rounded
+// rectangles, whose shaders cost far more per frame on a software renderer. The buttons
+// themselves draw only their icon and label.
+type controlBar struct {
+	widget.BaseWidget
+
+	buttons []*BigButton
+	colors  []color.Color
+	bg      *canvas.Raster
+}
+
+// barRadius is the corner radius of the buttons' blocks, as BigButton's own.
+const barRadius = 20
+
+func newControlBar(buttons ...*BigButton) *controlBar {
+	b := &controlBar{buttons: buttons}
+	for _, btn := range buttons {
+		b.colors = append(b.colors, btn.Color)
+		btn.Color = color.Transparent // painted by the bar
+	}
+	b.bg = canvas.NewRaster(b.paint)
+	b.bg.ScaleMode = canvas.ImageScalePixels // generated at the size it is drawn
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// cells returns where the buttons go in a bar of size s: a row of equal cells inside a padding.
+func (b *controlBar) cells(s fyne.Size) []fyne.Position {
+	pad := theme.Padding()
+	n := float32(len(b.buttons))
+	w := (s.Width - 2*pad - (n-1)*pad) / n
+	pos := make([]fyne.Position, len(b.buttons))
+	for i := range b.buttons {
+		pos[i] = fyne.NewPos(pad+float32(i)*(w+pad), pad)
+	}
+	return pos
+}
+
+func (b *controlBar) cellSize(s fyne.Size) fyne.Size {
+	pad := theme.Padding()
+	n := float32(len(b.buttons))
+	return fyne.NewSize((s.Width-2*pad-(n-1)*pad)/n, s.Height-2*pad)
+}
+
+// paint draws the band and the buttons' blocks at w×h pixels (premultiplied RGBA, which the
+// GL painter uploads as it is).
+func (b *controlBar) paint(w, h int) image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	s := b.Size()
+	if w <= 0 || h <= 0 || s.Width <= 0 || s.Height <= 0 {
+		return img
+	}
+	scale := float64(w) / float64(s.Width)
+	band := premultiplied(colShade)
+	for i := 0; i < len(img.Pix); i += 4 {
+		copy(img.Pix[i:i+4], band[:])
+	}
+	cs := b.cellSize(s)
+	radius := math.Min(barRadius*scale, math.Min(float64(cs.Width), float64(cs.Height))*scale/2)
+	soft := math.Max(1, math.Round(scale))
+	for i, p := range b.cells(s) {
+		fillRounded(img, band, premultiplied(b.colors[i]),
+			float64(p.X)*scale, float64(p.Y)*scale, float64(cs.Width)*scale, float64(cs.Height)*scale, radius, soft)
+	}
+	return img
+}
+
+// premultiplied returns c as premultiplied 8-bit RGBA.
+func premultiplied(c color.Color) [4]byte {
+	if c == nil {
+		return [4]byte{}
+	}
+	r, g, bl, a := c.RGBA()
+	return [4]byte{byte(r >> 8), byte(g >> 8), byte(bl >> 8), byte(a >> 8)}
+}
+
+// fillRounded paints a w×h block of fg with rounded corners at (x, y) over under, with the
+// edges smoothed over soft pixels as the GL painter smooths its own rounded rectangles.
+func fillRounded(img *image.RGBA, under, fg [4]byte, x, y, w, h, radius, soft float64) {
+	cx, cy := x+w/2, y+h/2
+	hw, hh := w/2-radius, h/2-radius
+	b := img.Rect.Intersect(image.Rect(int(math.Floor(x)), int(math.Floor(y)), int(math.Ceil(x+w)), int(math.Ceil(y+h))))
+	for py := b.Min.Y; py < b.Max.Y; py++ {
+		row := img.Pix[img.PixOffset(0, py):]
+		dy := math.Abs(float64(py)+0.5-cy) - hh
+		for px := b.Min.X; px < b.Max.X; px++ {
+			dx := math.Abs(float64(px)+0.5-cx) - hw
+			// signed distance to the rounded rectangle's edge
+			d := math.Min(math.Max(dx, dy), 0) + math.Hypot(math.Max(dx, 0), math.Max(dy, 0)) - radius
+			cover := 1 - smoothstep(-soft, soft, d)
+			if cover <= 0 {
+				continue
+			}
+			o := px * 4
+			for c := 0; c < 4; c++ {
+				row[o+c] = byte(math.Round(float64(fg[c])*cover + float64(under[c])*(1-cover)))
+			}
+		}
+	}
+}
+
+func smoothstep(e0, e1, x float64) float64 {
+	t := math.Max(0, math.Min(1, (x-e0)/(e1-e0)))
+	return t * t * (3 - 2*t)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (b *controlBar) CreateRenderer() fyne.WidgetRenderer {
+	objs := []fyne.CanvasObject{b.bg}
+	for _, btn := range b.buttons {
+		objs = append(objs, btn)
+	}
+	return &controlBarRenderer{b: b, objs: objs}
+}
+
+type controlBarRenderer struct {
+	b    *controlBar
+	objs []fyne.CanvasObject
+}
+
+func (r *controlBarRenderer) Layout(s fyne.Size) {
+	r.b.bg.Resize(s) // (a new size generates the picture anew)
+	cs := r.b.cellSize(s)
+	for i, p := range r.b.cells(s) {
+		r.b.buttons[i].Move(p)
+		r.b.buttons[i].Resize(cs)
+	}
+}
+
+func (r *controlBarRenderer) MinSize() fyne.Size {
+	var w, h float32
+	for _, btn := range r.b.buttons {
+		m := btn.MinSize()
+		w, h = fyne.Max(w, m.Width), fyne.Max(h, m.Height)
+	}
+	pad := theme.Padding()
+	n := float32(len(r.b.buttons))
+	return fyne.NewSize(n*w+(n+1)*pad, h+2*pad)
+}
+
+func (r *controlBarRenderer) Refresh() {
+	r.Layout(r.b.Size())
+	r.b.bg.Refresh()
+	for _, btn := range r.b.buttons {
+		btn.Refresh()
+	}
+}
+
+func (r *controlBarRenderer) Objects() []fyne.CanvasObject { return r.objs }
+
+func (r *controlBarRenderer) Destroy() {}
