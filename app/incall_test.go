@@ -40,3 +40,17 @@ func TestControlBarPaintsBandAndBlocks(t *testing.T) {
 	assert.Equal(t, bar.cells(bar.Size())[1], b.Position())
 	assert.Greater(t, bar.MinSize().Height, a.MinSize().Height)
 }
+
+func TestClipBoxKeepsContentSize(t *testing.T) {
+	test.NewTempApp(t)
+	v := NewVideoView(SystemClock{}, 0)
+	c := newClipBox(v)
+	test.NewTempWindow(t, c)
+	c.setContentSize(fyne.NewSize(400, 300))
+	c.Resize(fyne.NewSize(400, 250))
+	assert.Equal(t, fyne.NewSize(400, 300), v.Size(), "the content keeps its size")
+	assert.Equal(t, fyne.NewSize(400, 250), c.Size())
+	c.setContentSize(fyne.Size{})
+	c.Resize(fyne.NewSize(200, 100))
+	assert.Equal(t, fyne.NewSize(200, 100), v.Size(), "without one, the box's own")
+}
