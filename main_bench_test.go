@@ -69,7 +69,7 @@ func BenchmarkKioskIdleHome(b *testing.B) {
 			cmd, out := startKiosk(b, bin, display, "-demo", "home", "-data", b.TempDir())
 			waitLog(b, out, `msg="kiosk started"`)
 			time.Sleep(2 * time.Second)
-			reportUsage(b, "kiosk", []int{cmd.Process.Pid})
+			reportUsage(b, map[string][]int{"kiosk": {cmd.Process.Pid}})
 		}
 	})
 	b.Run("paired-test-media", func(b *testing.B) {
@@ -84,13 +84,7 @@ func BenchmarkKioskIdleHome(b *testing.B) {
 			waitLog(b, out, `msg="signaling connected"`)
 			waitLog(b, floorOut, "fynefloor started")
 			time.Sleep(2 * time.Second)
-			done := make(chan struct{})
-			go func() {
-				defer close(done)
-				reportUsage(b, "bare-fyne", []int{floor.Process.Pid})
-			}()
-			reportUsage(b, "kiosk", []int{cmd.Process.Pid})
-			<-done
+			reportUsage(b, map[string][]int{"kiosk": {cmd.Process.Pid}, "bare-fyne": {floor.Process.Pid}})
 		}
 	})
 }
@@ -115,14 +109,8 @@ func BenchmarkKioskInCall(b *testing.B) {
 		time.Sleep(3 * time.Second)
 		browser := chromedp.FromContext(ctx).Browser.Process().Pid
 		// Measure both at once: the same ten seconds of the same call.
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			reportUsage(b, "chromium", descendants(browser))
-		}()
 		sent0, t0 := sentVideo(b, ctx), time.Now()
-		reportUsage(b, "kiosk", []int{cmd.Process.Pid})
-		<-done
+		reportUsage(b, map[string][]int{"kiosk": {cmd.Process.Pid}, "chromium": descendants(browser)})
 		sent1 := sentVideo(b, ctx)
 		b.ReportMetric(float64(sent1.FramesSent-sent0.FramesSent)/time.Since(t0).Seconds(), "chromium-sent-fps")
 		b.Logf("chromium sends %dx%d, quality limited by %q", sent1.FrameWidth, sent1.FrameHeight, sent1.Limit)
@@ -147,16 +135,21 @@ func BenchmarkKioskInCall(b *testing.B) {
 	}
 }
 
-// reportUsage measures the CPU used by pids over measureFor (as a percentage of one core) and
-// their resident memory at the end, and reports them as name-cpu-% and name-rss-MB.
-func reportUsage(b *testing.B, name string, pids []int) {
+// reportUsage measures the CPU used by each named set of pids over the same measureFor (as a
+// percentage of one core) and their resident memory at the end, and reports them as
+// name-cpu-% and name-rss-MB.
+func reportUsage(b *testing.B, pids map[string][]int) {
 	t0 := time.Now()
-	c0 := cpuTicks(pids)
+	c0 := map[string]int64{}
+	for name, p := range pids {
+		c0[name] = cpuTicks(p)
+	}
 	time.Sleep(measureFor)
-	c1 := cpuTicks(pids)
 	secs := time.Since(t0).Seconds()
-	b.ReportMetric(100*float64(c1-c0)/100/secs, name+"-cpu-%") // 100 ticks per second (USER_HZ)
-	b.ReportMetric(float64(rssKB(pids))/1024, name+"-rss-MB")
+	for name, p := range pids {
+		b.ReportMetric(100*float64(cpuTicks(p)-c0[name])/100/secs, name+"-cpu-%") // 100 ticks per second (USER_HZ)
+		b.ReportMetric(float64(rssKB(p))/1024, name+"-rss-MB")
+	}
 }
 
 // cpuTicks sums utime and stime of pids from /proc.
