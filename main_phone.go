@@ -10,7 +10,6 @@ import (
 	_ "image/png"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -22,25 +21,6 @@ import (
 	"bedside/provisioning"
 )
 
-// wsURL turns the ward server's base URL into its signaling WebSocket endpoint.
-func wsURL(server string) (string, error) {
-	u, err := url.Parse(server)
-	if err != nil {
-		return "", err
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	case "ws", "wss":
-	default:
-		return "", fmt.Errorf("server URL %q: want http or https", server)
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/ws"
-	return u.String(), nil
-}
-
 // startPhone starts the call engine with the tablet's media and attaches it to the kiosk.
 func (w *wiring) startPhone() {
 	w.mu.Lock()
@@ -49,7 +29,7 @@ func (w *wiring) startPhone() {
 		return
 	}
 	server := w.srv
-	ws, err := wsURL(server)
+	ws, err := signal.URL(server)
 	if err != nil {
 		w.log.Error("cannot start the phone", "err", err)
 		return

@@ -18,20 +18,6 @@ import (
 	"bedside/provisioning"
 )
 
-func TestWSURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://127.0.0.1:8080":        "ws://127.0.0.1:8080/ws",
-		"https://ward.example:8443/":   "wss://ward.example:8443/ws",
-		"https://ward.example/bedside": "wss://ward.example/bedside/ws",
-	} {
-		got, err := wsURL(in)
-		require.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
-	}
-	_, err := wsURL("ftp://x")
-	assert.Error(t, err)
-}
-
 func TestRefusedSaysWhy(t *testing.T) {
 	var r *app.RefusedError
 	err := refused(fmt.Errorf("dial: %w", &call.EndedError{Reason: signal.ReasonOffline}))

@@ -28,7 +28,7 @@ const csp = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' bl
 // Handler returns the server's HTTP handler: the API, the WebSocket and the family page.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /ws", s.serveWS)
+	mux.HandleFunc("GET "+signal.Path, s.serveWS)
 	mux.HandleFunc("POST "+signal.EnrollPath, s.serveEnroll)
 	mux.HandleFunc("GET /api/photos/{hash}", s.servePhoto)
 	mux.HandleFunc("GET /healthz", s.serveHealth)

@@ -22,9 +22,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
-	"os/signal"
+	ossignal "os/signal"
 	"path/filepath"
 	"runtime/pprof"
 	"strings"
@@ -33,11 +32,12 @@ import (
 
 	"bedside/call"
 	"bedside/call/media"
+	"bedside/call/signal"
 	"bedside/provisioning"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := ossignal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "bedside-peer:", err)
@@ -107,23 +107,6 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	return o, nil
 }
 
-// wsURL turns the server's http(s) URL into its signaling WebSocket URL.
-func wsURL(server string) (string, error) {
-	u, err := url.Parse(server)
-	if err != nil {
-		return "", err
-	}
-	switch u.Scheme {
-	case "http":
-		u.Scheme = "ws"
-	case "https":
-		u.Scheme = "wss"
-	}
-	u.Path = strings.TrimRight(u.Path, "/") + "/ws"
-	u.RawQuery, u.Fragment = "", ""
-	return u.String(), nil
-}
-
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
 	o, err := parseFlags(args, stderr)
 	if err != nil {
@@ -150,7 +133,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback}
-	if cfg.ServerURL, err = wsURL(o.server); err != nil {
+	if cfg.ServerURL, err = signal.URL(o.server); err != nil {
 		return fmt.Errorf("%w: -server: %v", errUsage, err)
 	}
 	who := "family"

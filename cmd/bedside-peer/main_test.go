@@ -44,18 +44,6 @@ func TestFlags(t *testing.T) {
 	assert.Contains(t, err.Error(), "nonexistent.png")
 }
 
-func TestWSURL(t *testing.T) {
-	for in, want := range map[string]string{
-		"http://127.0.0.1:8080":        "ws://127.0.0.1:8080/ws",
-		"https://ward.example/":        "wss://ward.example/ws",
-		"https://ward.example/b?x=1#f": "wss://ward.example/b/ws",
-	} {
-		got, err := wsURL(in)
-		require.NoError(t, err)
-		assert.Equal(t, want, got)
-	}
-}
-
 // lines collects a peer's stdout.
 type lines struct {
 	mu  sync.Mutex
