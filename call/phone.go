@@ -307,14 +307,10 @@ func (p *Phone) Dial(ctx context.Context, to string) (string, error) {
 // Answer picks up the ringing incoming call.
 func (p *Phone) Answer(ctx context.Context, callID string) error {
 	p.mu.Lock()
-	c := p.call
-	if c == nil || c.id != callID || c.dir != Incoming {
+	c, err := p.ringingLocked(callID, "answer")
+	if err != nil {
 		p.mu.Unlock()
-		return ErrNoSuchCall
-	}
-	if c.state != Ringing {
-		p.mu.Unlock()
-		return fmt.Errorf("%w: answer while %s", ErrBadState, c.state)
+		return err
 	}
 	if err := p.startSessionLocked(c); err != nil {
 		sess := p.endLocked(signal.ReasonFailed, err)
@@ -331,17 +327,25 @@ func (p *Phone) Answer(ctx context.Context, callID string) error {
 	return nil
 }
 
+// ringingLocked returns the incoming call callID if it is ringing, for what (answer,
+// decline) to act on. p.mu must be held.
+func (p *Phone) ringingLocked(callID, what string) (*activeCall, error) {
+	c := p.call
+	if c == nil || c.id != callID || c.dir != Incoming {
+		return nil, ErrNoSuchCall
+	}
+	if c.state != Ringing {
+		return nil, fmt.Errorf("%w: %s while %s", ErrBadState, what, c.state)
+	}
+	return c, nil
+}
+
 // Decline refuses the ringing incoming call.
 func (p *Phone) Decline(ctx context.Context, callID string) error {
 	p.mu.Lock()
-	c := p.call
-	if c == nil || c.id != callID || c.dir != Incoming {
+	if _, err := p.ringingLocked(callID, "decline"); err != nil {
 		p.mu.Unlock()
-		return ErrNoSuchCall
-	}
-	if c.state != Ringing {
-		p.mu.Unlock()
-		return fmt.Errorf("%w: decline while %s", ErrBadState, c.state)
+		return err
 	}
 	p.endLocked(signal.ReasonDeclined, nil)
 	p.mu.Unlock()
