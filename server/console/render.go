@@ -198,6 +198,19 @@ func messageKey(err error) string {
 	return "err.internal"
 }
 
+// renderOrFail renders v, or, when a form post failed, v with the posted form kept (so
+// nothing typed is lost) and failure's message.
+func (c *Console) renderOrFail(w http.ResponseWriter, r *http.Request, u *user, v *view, form url.Values, failure error) {
+	if failure == nil {
+		c.render(w, http.StatusOK, v)
+		return
+	}
+	if form != nil {
+		v.Form = form
+	}
+	c.fail(w, r, u, v, failure)
+}
+
 // fail renders v (or the error page when v is nil) with err's message and status. Errors
 // that are not the user's are logged.
 func (c *Console) fail(w http.ResponseWriter, r *http.Request, u *user, v *view, err error) {

@@ -64,14 +64,7 @@ func (c *Console) renderStaff(w http.ResponseWriter, r *http.Request, u *user, n
 	}
 	v := c.newView(r, u, "staff")
 	v.Data = &d
-	if failure != nil {
-		if form != nil {
-			v.Form = form
-		}
-		c.fail(w, r, u, v, failure)
-		return
-	}
-	c.render(w, http.StatusOK, v)
+	c.renderOrFail(w, r, u, v, form, failure)
 }
 
 // staffFields reads a role and wards, which must exist.

@@ -73,12 +73,7 @@ func (c *Console) renderHome(w http.ResponseWriter, r *http.Request, u *user, fo
 		data.Wards = append(data.Wards, s)
 	}
 	v.Data = data
-	if failure != nil {
-		v.Form = form
-		c.fail(w, r, u, v, failure)
-		return
-	}
-	c.render(w, http.StatusOK, v)
+	c.renderOrFail(w, r, u, v, form, failure)
 }
 
 func (c *Console) serveCreateWard(w http.ResponseWriter, r *http.Request, u *user) {
@@ -218,12 +213,7 @@ func (c *Console) renderWard(w http.ResponseWriter, r *http.Request, u *user, wa
 	v := c.newView(r, u, "ward")
 	v.Title = wd.Name
 	v.Data = data
-	if failure != nil {
-		v.Form = form
-		c.fail(w, r, u, v, failure)
-		return
-	}
-	c.render(w, http.StatusOK, v)
+	c.renderOrFail(w, r, u, v, form, failure)
 }
 
 func (c *Console) serveCreateBed(w http.ResponseWriter, r *http.Request, u *user) {
