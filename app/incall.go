@@ -193,15 +193,13 @@ func (inCallLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 	bh := fyne.Max(bar.MinSize().Height, fyne.Min(s.Height/5, 140))
 	bar.Move(fyne.NewPos(0, s.Height-bh))
 	bar.Resize(fyne.NewSize(s.Width, bh))
-	video.Move(fyne.NewPos(0, 0))
+	// The picture keeps the whole screen's size, but what the buttons' opaque blocks hide of it
+	// is not painted: a sixth of the screen less to paint per frame.
 	if c, ok := video.(*clipBox); ok {
-		// The picture keeps the whole screen's size, but what the buttons' opaque blocks hide
-		// of it is not painted: a sixth of the screen less to paint per frame.
 		c.setContentSize(s)
-		video.Resize(fyne.NewSize(s.Width, s.Height-bh+theme.Padding()))
-	} else {
-		video.Resize(s)
 	}
+	video.Move(fyne.NewPos(0, 0))
+	video.Resize(fyne.NewSize(s.Width, s.Height-bh+theme.Padding()))
 	sw := fyne.Max(fyne.Min(s.Width, s.Height)/3.5, 120)
 	sh := sw * 3 / 4
 	self.Move(fyne.NewPos(s.Width-sw-pad, th+pad))
@@ -247,9 +245,7 @@ func newControlBar(buttons ...*BigButton) *controlBar {
 
 // cells returns where the buttons go in a bar of size s: a row of equal cells inside a padding.
 func (b *controlBar) cells(s fyne.Size) []fyne.Position {
-	pad := theme.Padding()
-	n := float32(len(b.buttons))
-	w := (s.Width - 2*pad - (n-1)*pad) / n
+	pad, w := theme.Padding(), b.cellSize(s).Width
 	pos := make([]fyne.Position, len(b.buttons))
 	for i := range b.buttons {
 		pos[i] = fyne.NewPos(pad+float32(i)*(w+pad), pad)
@@ -257,6 +253,7 @@ func (b *controlBar) cells(s fyne.Size) []fyne.Position {
 	return pos
 }
 
+// cellSize is the size of each of those cells.
 func (b *controlBar) cellSize(s fyne.Size) fyne.Size {
 	pad := theme.Padding()
 	n := float32(len(b.buttons))

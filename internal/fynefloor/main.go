@@ -5,6 +5,9 @@
 package main
 
 import (
+	"fmt"
+	"os"
+
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
@@ -17,6 +20,6 @@ func main() {
 	bold.TextStyle.Bold = true
 	w.SetContent(container.NewCenter(container.NewVBox(bold, widget.NewLabel("Idle reference"))))
 	w.SetFullScreen(true)
-	a.Lifecycle().SetOnStarted(func() { println("fynefloor started") })
+	a.Lifecycle().SetOnStarted(func() { fmt.Fprintln(os.Stderr, "fynefloor started") })
 	w.ShowAndRun()
 }
