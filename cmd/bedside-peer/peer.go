@@ -128,9 +128,13 @@ func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) 
 	}
 }
 
-// printStats prints one line of the call's figures.
+// printStats prints one line of the call's figures, unless the call ended before its figures
+// were read (a tick can race the hang-up; its figures would be the zero ones between calls).
 func (p *peer) printStats(now time.Time) {
 	st := p.phone.Stats()
+	if p.phone.State() != call.InCall {
+		return
+	}
 	ls := p.local.Stats()
 	secs := now.Sub(p.lastAt).Seconds()
 	sentFPS := 0.0
