@@ -6,9 +6,10 @@ import "bedside/call/signal"
 type State int
 
 // The call states. A call goes Ringing → Connecting → InCall → Ended, or ends early in Ended or
-// Failed; after Ended or Failed the phone is Idle again and ready for the next call.
+// Failed. A Snapshot keeps the last call's Ended or Failed until the next call begins; the
+// phone is ready for a new call from then on.
 const (
-	Idle       State = iota // no call
+	Idle       State = iota // no call yet
 	Ringing                 // an incoming call rings here, or an outgoing one rings there (see Direction)
 	Connecting              // answered; media is being set up
 	InCall                  // media flows both ways: connected, and the first frame shown
@@ -34,6 +35,9 @@ func (s State) String() string {
 	return "unknown"
 }
 
+// Over reports whether s means there is no call now (none yet, or the last one is over).
+func (s State) Over() bool { return s == Idle || s == Ended || s == Failed }
+
 // Direction says who placed a call.
 type Direction int
 
@@ -56,49 +60,32 @@ func (d Direction) String() string {
 	return "unknown"
 }
 
-// EventKind says what an Event reports.
-type EventKind int
-
-// The event kinds.
-const (
-	EventCall     EventKind = iota // the call's State changed
-	EventConfig                    // the server sent a new configuration (welcome or config)
-	EventPresence                  // a peer came online or went offline
-	EventServer                    // the connection to the server came up or went down
-)
-
-func (k EventKind) String() string {
-	switch k {
-	case EventCall:
-		return "call"
-	case EventConfig:
-		return "config"
-	case EventPresence:
-		return "presence"
-	case EventServer:
-		return "server"
-	}
-	return "unknown"
+// Snapshot is everything the phone knows at one moment, as a screen shows it. The phone
+// publishes a new one after every change (see Phone.Updates); each is a copy that its reader
+// owns.
+type Snapshot struct {
+	// Seq grows with every snapshot the phone publishes.
+	Seq uint64
+	// Connected says whether the phone is connected to the ward server.
+	Connected bool
+	// Config is the latest configuration from the server, presence applied. ConfigSeq grows
+	// each time the server sends a whole configuration (welcome or config), not on presence.
+	Config    signal.Config
+	ConfigSeq uint64
+	// Call is the current call, or the last one (Ended or Failed, with its Reason) until the
+	// next one begins; its State is Idle before the first call.
+	Call CallInfo
 }
 
-// Event is one change the phone reports. Which fields are set depends on Kind.
-type Event struct {
-	Kind EventKind
-
-	// EventCall: the call's new State, its Direction and id, the other end, and for Ended and
-	// Failed the Reason.
+// CallInfo is one call as the phone sees it.
+type CallInfo struct {
+	ID        string // empty until the server names a call we dialled
 	State     State
 	Direction Direction
-	Call      string
-	Party     signal.Party
+	Party     signal.Party // who is at the other end
 	Reason    signal.Reason
-
-	// EventConfig: the new configuration (a copy, presence applied). EventPresence: the peer and
-	// whether it is online now; Config is the updated configuration too.
-	Config signal.Config
-	Peer   string
-	Online bool
-
-	// EventServer: whether the phone is connected to the server now.
-	Connected bool
+	// Muted and CameraOff are what this call sends: every call starts with the microphone and
+	// the camera on.
+	Muted     bool
+	CameraOff bool
 }

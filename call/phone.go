@@ -2,10 +2,12 @@ package call
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bedside/call/media"
@@ -20,7 +22,8 @@ type Config struct {
 	Signer      Signer
 	FamilyToken string
 	// Media is the outgoing camera and microphone (or test source); the app starts and closes it.
-	// Nil makes a receive-only phone.
+	// The phone owns its microphone and camera switches: each call starts with both on. Nil
+	// makes a receive-only phone.
 	Media *media.Local
 	// RemoteVideo and RemoteAudio get the other end's decoded pictures and sound; they must not
 	// block. Either may be nil.
@@ -29,7 +32,7 @@ type Config struct {
 	Logger      *slog.Logger
 
 	// AutoAnswer answers every incoming call at once (headless peers, load tools, tests). The
-	// kiosk leaves it off and decides per call from Config().AutoAnswer and the caller's Party.
+	// kiosk leaves it off and decides per call from the configuration and the caller's Party.
 	AutoAnswer bool
 
 	// API is a shared pion API; when nil the phone builds one from LoopbackOnly, PortMin and
@@ -51,48 +54,45 @@ type Config struct {
 	Status      func() (battery int, appVersion string)
 	StatusEvery time.Duration
 
+	// AfterFunc starts the phone's timers (connect timeout, disconnect grace); tests inject
+	// one to fire them by hand. Nil uses time.AfterFunc.
+	AfterFunc func(d time.Duration, f func()) Timer
+
 	// Signaling client tuning; see ClientConfig.
 	HTTPClient             *http.Client
 	MinBackoff, MaxBackoff time.Duration
 }
 
+// Timer is a timer the phone can stop: *time.Timer is one.
+type Timer interface{ Stop() bool }
+
 // Phone is the call engine as the kiosk app (or a test, or a load tool) sees it: place, answer,
-// decline and hang up calls, and read what happens from Events. It makes one call at a time. Its
-// methods are safe for concurrent use.
+// decline and hang up calls, mute and turn the camera off, and follow what happens through
+// Updates. It makes one call at a time. Its methods are safe for concurrent use.
+//
+// One goroutine (Run's) owns all of the phone's state. The methods, the server's messages, the
+// peer connection's callbacks and the timers all reach it as messages, handled one at a time
+// in order; messages to the server leave through one ordered queue. After every change the
+// phone publishes a Snapshot of its state, latest first: a reader that falls behind skips to
+// the newest, and so never shows a state that is no longer true.
 type Phone struct {
 	cfg    Config
 	log    *slog.Logger
 	api    *API
 	client *Client
-	events chan Event
-	outbox chan signal.Message
-	closer sync.WaitGroup // sessions being closed
 
-	mu        sync.Mutex
-	running   bool
-	stopped   bool        // Run has returned; events is closed
-	call      *activeCall // nil when idle
-	abandoned int         // invites whose Dial gave up before the server named the call
+	inbox   mailbox[op]             // work for the loop: API calls, callbacks, timers
+	outbox  mailbox[signal.Message] // messages for the server, in order
+	updates chan Snapshot           // the latest snapshot not yet read (capacity 1)
+	snap    atomic.Pointer[Snapshot]
+	session atomic.Pointer[Session] // the current call's session, for Stats
+	done    chan struct{}           // closed when Run's loop has finished
+	running atomic.Bool
+	closers sync.WaitGroup // sessions being closed
 }
 
-// activeCall is the phone's one call. Its fields are guarded by Phone.mu.
-type activeCall struct {
-	id     string // "" until the server's ringing reply names the call we dialled
-	dir    Direction
-	party  signal.Party
-	state  State
-	sess   *Session
-	iceUp  bool
-	framed bool
-	dialed chan dialOutcome // the pending Dial, until ringing, ended or error
-	timer  *time.Timer      // connect timeout
-	grace  *time.Timer      // disconnect grace, while media is lost
-}
-
-type dialOutcome struct {
-	call string
-	err  error
-}
+// op is one unit of work for the loop; it runs on the loop's goroutine.
+type op func(*loop)
 
 // New checks cfg and returns a Phone; call Run to connect it.
 func New(cfg Config) (*Phone, error) {
@@ -104,6 +104,9 @@ func New(cfg Config) (*Phone, error) {
 	}
 	if cfg.StatusEvery <= 0 {
 		cfg.StatusEvery = 5 * time.Minute
+	}
+	if cfg.AfterFunc == nil {
+		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
 	log := logger(cfg.Logger)
 	client, err := NewClient(ClientConfig{
@@ -126,103 +129,116 @@ func New(cfg Config) (*Phone, error) {
 			return nil, err
 		}
 	}
-	return &Phone{
-		cfg:    cfg,
-		log:    log.With("component", "phone"),
-		api:    api,
-		client: client,
-		events: make(chan Event, 256),
-		outbox: make(chan signal.Message, 256),
-	}, nil
+	p := &Phone{
+		cfg:     cfg,
+		log:     log.With("component", "phone"),
+		api:     api,
+		client:  client,
+		updates: make(chan Snapshot, 1),
+		done:    make(chan struct{}),
+	}
+	p.inbox.init()
+	p.outbox.init()
+	p.snap.Store(&Snapshot{})
+	return p, nil
 }
 
-// Events returns the channel of call, configuration, presence and server events. It is closed
-// when Run returns. Events are dropped (and logged) if nobody reads them.
-func (p *Phone) Events() <-chan Event { return p.events }
+// Updates returns the channel of snapshots. It holds at most the newest snapshot not read yet:
+// one that was not read before the next replaces it. It is closed, after a last snapshot,
+// when Run returns.
+func (p *Phone) Updates() <-chan Snapshot { return p.updates }
+
+// Snapshot returns the phone's latest snapshot.
+func (p *Phone) Snapshot() Snapshot {
+	s := *p.snap.Load()
+	s.Config = copyConfig(s.Config)
+	return s
+}
 
 // Config returns a copy of the latest configuration from the server.
 func (p *Phone) Config() signal.Config { return p.client.Config() }
 
 // Connected reports whether the phone is connected to the server right now.
-func (p *Phone) Connected() bool { return p.client.Connected() }
+func (p *Phone) Connected() bool { return p.snap.Load().Connected }
 
-// State returns the current call's state, Idle when there is none.
+// State returns the current call's state: Idle when there is none, also after one ended.
 func (p *Phone) State() State {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.call == nil {
-		return Idle
+	if s := p.snap.Load().Call.State; !s.Over() {
+		return s
 	}
-	return p.call.state
+	return Idle
 }
 
 // Stats returns the current call's media figures, or the zero Stats between calls.
 func (p *Phone) Stats() Stats {
-	p.mu.Lock()
-	var sess *Session
-	if p.call != nil {
-		sess = p.call.sess
+	if sess := p.session.Load(); sess != nil {
+		return sess.Stats()
 	}
-	p.mu.Unlock()
-	if sess == nil {
-		return Stats{}
+	return Stats{}
+}
+
+// post hands o to the loop. It never blocks and never drops o while the phone runs; it
+// reports false once Run has finished.
+func (p *Phone) post(o op) bool { return p.inbox.put(o) }
+
+// ask runs o on the loop and waits for its answer on reply, or for ctx, or for the phone to
+// stop.
+func ask[T any](ctx context.Context, p *Phone, reply chan T, o op) (T, error) {
+	var zero T
+	if !p.running.Load() {
+		return zero, ErrNotConnected
 	}
-	return sess.Stats()
+	if !p.post(o) {
+		return zero, ErrClosed
+	}
+	select {
+	case v := <-reply:
+		return v, nil
+	case <-p.done:
+		select {
+		case v := <-reply: // answered as the loop finished
+			return v, nil
+		default:
+			return zero, ErrClosed
+		}
+	case <-ctx.Done():
+		return zero, ctx.Err()
+	}
 }
 
 // Run connects to the server and serves calls until ctx is done; it reconnects by itself. It
 // returns nil when ctx is done, or an error wrapping ErrAuth when the server refuses us. A call
 // still up when Run returns is ended.
 func (p *Phone) Run(ctx context.Context) error {
-	p.mu.Lock()
-	if p.running {
-		p.mu.Unlock()
+	if !p.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("%w: Run called twice", ErrConfig)
 	}
-	p.running = true
-	p.mu.Unlock()
-	defer func() {
-		p.mu.Lock()
-		p.stopped = true // late timer or pion callbacks must not emit on the closed channel
-		close(p.events)
-		p.mu.Unlock()
-	}()
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	runErr := make(chan error, 1)
 	go func() { runErr <- p.client.Run(ctx) }()
 	sent := make(chan struct{})
 	go func() { defer close(sent); p.sendLoop(ctx) }()
-	reported := make(chan struct{})
-	go func() { defer close(reported); p.statusLoop(ctx) }()
 
-	for in := range p.client.Inbound() {
-		if in.Disconnected {
-			p.onDisconnected(in.Err)
-			continue
-		}
-		p.handle(in.Message)
-	}
+	l := newLoop(p)
+	l.run(ctx)
 	err := <-runErr
 	cancel()
 	<-sent
-	<-reported
-	p.mu.Lock()
-	sess := p.endLocked(signal.ReasonHangup, ErrClosed)
-	p.mu.Unlock()
-	p.closeSession(sess)
-	p.closer.Wait()
+	p.closers.Wait()
+	close(p.updates)
 	return err
 }
 
-// sendLoop sends, in order, the messages that handlers and pion callbacks queue.
+// sendLoop sends, in order, the messages the loop queued, until ctx is done.
 func (p *Phone) sendLoop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case m := <-p.outbox:
+		case <-p.outbox.ready:
+		}
+		for _, m := range p.outbox.take() {
 			sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			if err := p.client.Send(sctx, m); err != nil {
 				p.log.Warn("send failed", "type", m.Type, "call", m.Call, "err", err)
@@ -232,169 +248,66 @@ func (p *Phone) sendLoop(ctx context.Context) {
 	}
 }
 
-// queue hands m to sendLoop without blocking; safe under p.mu.
-func (p *Phone) queue(m signal.Message) {
-	select {
-	case p.outbox <- m:
-	default:
-		p.log.Warn("send queue full; message dropped", "type", m.Type, "call", m.Call)
-	}
-}
-
-// emit hands e to the app without blocking. It is called with p.mu held, which keeps events in
-// order; it never blocks, so that is safe.
-func (p *Phone) emit(e Event) {
-	if p.stopped {
-		return
-	}
-	select {
-	case p.events <- e:
-	default:
-		p.log.Warn("event dropped: nobody reads Events", "kind", e.Kind.String())
-	}
-}
-
 // Dial calls to (a contact id; empty for a family page calling its patient) and returns the new
-// call's id once the server says it rings. The call's progress then comes as Events. If the
-// call cannot ring (the callee is offline or busy, say) Dial returns an *EndedError with the
-// reason, and no Event; ErrBusy when this phone already has a call.
+// call's id once the server says it rings. The call's progress then shows in the snapshots. If
+// the call cannot ring (the callee is offline or busy, say) Dial returns an *EndedError with
+// the reason; ErrBusy when this phone already has a call, ErrNotConnected when it is not
+// connected to the server.
 func (p *Phone) Dial(ctx context.Context, to string) (string, error) {
 	if to != "" && !signal.ValidID(to) {
 		return "", fmt.Errorf("%w: malformed contact id", ErrConfig)
 	}
-	outcome := make(chan dialOutcome, 1)
-	p.mu.Lock()
-	if p.call != nil {
-		p.mu.Unlock()
-		return "", ErrBusy
+	reply := make(chan dialOutcome, 1)
+	o, err := ask(ctx, p, reply, func(l *loop) { l.dial(to, reply) })
+	if err == nil {
+		return o.call, o.err
 	}
-	c := &activeCall{dir: Outgoing, party: signal.Party{ID: to}, state: Ringing, dialed: outcome}
-	for _, contact := range p.client.Config().Contacts {
-		if contact.ID == to {
-			c.party = contact.Party
-		}
-	}
-	p.call = c
-	p.mu.Unlock()
-
-	if err := p.client.Send(ctx, signal.Message{Type: signal.TypeInvite, To: to}); err != nil {
-		p.mu.Lock()
-		if p.call == c {
-			p.call = nil
-		}
-		p.mu.Unlock()
+	if ctx.Err() != nil {
+		// Give up: the loop cancels the invite, or hangs its call up once the server names it.
+		p.post(func(l *loop) { l.abandon(reply) })
 		return "", fmt.Errorf("call: dial: %w", err)
 	}
-	select {
-	case o := <-outcome:
-		return o.call, o.err
-	case <-ctx.Done():
-		p.mu.Lock()
-		select {
-		case o := <-outcome: // answered meanwhile
-			p.mu.Unlock()
-			return o.call, o.err
-		default:
-		}
-		if p.call == c {
-			p.abandonLocked()
-		}
-		p.mu.Unlock()
-		return "", fmt.Errorf("call: dial: %w", ctx.Err())
-	}
+	return "", fmt.Errorf("call: dial: %w", err)
 }
 
 // Answer picks up the ringing incoming call.
 func (p *Phone) Answer(ctx context.Context, callID string) error {
-	p.mu.Lock()
-	c, err := p.ringingLocked(callID, "answer")
-	if err != nil {
-		p.mu.Unlock()
-		return err
+	reply := make(chan error, 1)
+	err, askErr := ask(ctx, p, reply, func(l *loop) { reply <- l.answer(callID) })
+	if askErr != nil {
+		return fmt.Errorf("call: answer: %w", askErr)
 	}
-	if err := p.startSessionLocked(c); err != nil {
-		sess := p.endLocked(signal.ReasonFailed, err)
-		p.mu.Unlock()
-		p.closeSession(sess)
-		return err
-	}
-	p.setStateLocked(c, Connecting)
-	p.mu.Unlock()
-	if err := p.client.Send(ctx, signal.Message{Type: signal.TypeAccept, Call: callID}); err != nil {
-		p.fail(c, err)
-		return fmt.Errorf("call: answer: %w", err)
-	}
-	return nil
-}
-
-// ringingLocked returns the incoming call callID if it is ringing, for what (answer,
-// decline) to act on. p.mu must be held.
-func (p *Phone) ringingLocked(callID, what string) (*activeCall, error) {
-	c := p.call
-	if c == nil || c.id != callID || c.dir != Incoming {
-		return nil, ErrNoSuchCall
-	}
-	if c.state != Ringing {
-		return nil, fmt.Errorf("%w: %s while %s", ErrBadState, what, c.state)
-	}
-	return c, nil
+	return err
 }
 
 // Decline refuses the ringing incoming call.
 func (p *Phone) Decline(ctx context.Context, callID string) error {
-	p.mu.Lock()
-	if _, err := p.ringingLocked(callID, "decline"); err != nil {
-		p.mu.Unlock()
-		return err
+	reply := make(chan error, 1)
+	err, askErr := ask(ctx, p, reply, func(l *loop) { reply <- l.decline(callID) })
+	if askErr != nil {
+		return fmt.Errorf("call: decline: %w", askErr)
 	}
-	p.endLocked(signal.ReasonDeclined, nil)
-	p.mu.Unlock()
-	if err := p.client.Send(ctx, signal.Message{Type: signal.TypeDecline, Call: callID}); err != nil {
-		return fmt.Errorf("call: decline: %w", err)
-	}
-	return nil
+	return err
 }
 
 // Hangup ends the current call, whatever its state: it cancels an unanswered outgoing call,
 // declines a ringing incoming one, and hangs up a connected one. With no call it does nothing.
-// The call ends here at once, even when the server cannot be told (the error then says so).
+// The call ends here at once; the server is told through the phone's queue.
 func (p *Phone) Hangup(ctx context.Context) error {
-	p.mu.Lock()
-	c := p.call
-	if c == nil {
-		p.mu.Unlock()
-		return nil
-	}
-	if c.id == "" {
-		p.abandonLocked()
-		p.mu.Unlock()
-		return nil
-	}
-	msg := signal.Message{Type: signal.TypeHangup, Call: c.id}
-	reason := signal.ReasonHangup
-	switch {
-	case c.dir == Incoming && c.state == Ringing:
-		msg.Type, reason = signal.TypeDecline, signal.ReasonDeclined
-	case c.dir == Outgoing && c.state == Ringing:
-		reason = signal.ReasonCancelled
-	}
-	sess := p.endLocked(reason, nil)
-	p.mu.Unlock()
-	p.closeSession(sess)
-	if err := p.client.Send(ctx, msg); err != nil {
+	reply := make(chan struct{}, 1)
+	if _, err := ask(ctx, p, reply, func(l *loop) { l.hangup(); reply <- struct{}{} }); err != nil {
+		if errors.Is(err, ErrNotConnected) || errors.Is(err, ErrClosed) {
+			return nil // no call can be up
+		}
 		return fmt.Errorf("call: hangup: %w", err)
 	}
 	return nil
 }
 
-// abandonLocked drops a dialled call the server has not named yet; its ringing, when it comes,
-// is hung up. The pending Dial gets ErrCallEnded.
-func (p *Phone) abandonLocked() {
-	c := p.call
-	p.call = nil
-	p.abandoned++
-	if c.dialed != nil {
-		c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonCancelled}}
-		c.dialed = nil
-	}
-}
+// SetMuted mutes or unmutes the current call's microphone; SetCameraOn turns its camera on or
+// off. They return at once; the next snapshot says what the call sends. Without a call they do
+// nothing: every call starts with both on.
+func (p *Phone) SetMuted(muted bool) { p.post(func(l *loop) { l.setMuted(muted) }) }
+
+// SetCameraOn turns the current call's camera on or off; see SetMuted.
+func (p *Phone) SetCameraOn(on bool) { p.post(func(l *loop) { l.setCameraOff(!on) }) }

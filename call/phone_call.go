@@ -12,256 +12,228 @@ import (
 // as in call (audio only).
 const noVideoWait = 4 * time.Second
 
-// handle acts on one message from the server. It runs on Run's goroutine.
-func (p *Phone) handle(m signal.Message) {
+// handle acts on one message from the server.
+func (l *loop) handle(m signal.Message) {
 	switch m.Type {
 	case signal.TypeWelcome, signal.TypeConfig:
-		p.mu.Lock()
 		if m.Type == signal.TypeWelcome {
-			p.emit(Event{Kind: EventServer, Connected: true})
-			p.queueStatusLocked()
+			l.connected = true
+			l.queueStatus()
 		}
-		p.emit(Event{Kind: EventConfig, Config: p.client.Config()})
-		p.mu.Unlock()
+		l.configSeq++
+		l.dirty = true
 	case signal.TypePresence:
-		p.mu.Lock()
-		p.emit(Event{Kind: EventPresence, Peer: m.Peer, Online: *m.Online, Config: p.client.Config()})
-		p.mu.Unlock()
+		l.dirty = true // the client applied it to the configuration
 	case signal.TypeRinging:
-		p.onRinging(m)
+		l.onRinging(m)
 	case signal.TypeRing:
-		p.onRing(m)
+		l.onRing(m)
 	case signal.TypeAccepted:
-		p.onAccepted(m)
+		l.onAccepted(m)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
-		p.onNegotiation(m)
+		l.onNegotiation(m)
 	case signal.TypeEnded:
-		p.onEnded(m)
+		l.onEnded(m)
 	case signal.TypeError:
-		p.onError(m)
+		l.onError(m)
 	default:
-		p.log.Debug("ignoring message", "type", m.Type)
+		l.p.log.Debug("ignoring message", "type", m.Type)
 	}
 }
 
-// current returns the call the message is about, or nil if it is not the phone's call.
-func (p *Phone) currentLocked(id string) *activeCall {
-	if p.call == nil || p.call.id == "" || p.call.id != id {
+// current returns the call a message is about, or nil if it is not the phone's call.
+func (l *loop) current(id string) *activeCall {
+	if l.call == nil || l.call.info.ID == "" || l.call.info.ID != id {
 		return nil
 	}
-	return p.call
+	return l.call
 }
 
-func (p *Phone) onRinging(m signal.Message) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c := p.call
-	if c == nil || c.dialed == nil || c.id != "" {
-		if p.abandoned > 0 {
+func (l *loop) onRinging(m signal.Message) {
+	c := l.call
+	if c == nil || c.dialed == nil || c.info.ID != "" {
+		if l.abandoned > 0 {
 			// The answer to an invite whose Dial gave up: cancel that call.
-			p.abandoned--
-			p.queue(signal.Message{Type: signal.TypeHangup, Call: m.Call})
+			l.abandoned--
+			l.forget(m.Call)
+			l.send(signal.Message{Type: signal.TypeHangup, Call: m.Call})
 		}
 		return
 	}
-	c.id = m.Call
+	c.info.ID = m.Call
 	c.dialed <- dialOutcome{call: m.Call}
 	c.dialed = nil
-	p.setStateLocked(c, Ringing)
+	l.setState(c, Ringing)
 }
 
-func (p *Phone) onRing(m signal.Message) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.call != nil && p.call.id == m.Call {
+func (l *loop) onRing(m signal.Message) {
+	if l.call != nil && l.call.info.ID == m.Call {
 		return // a repeated ring for the call we already have
 	}
-	if p.call != nil {
+	if l.call != nil || l.stopped {
 		// One call at a time: the server may already refuse a second one as busy; if not, we do.
-		p.log.Info("declining a call while busy", "call", m.Call)
-		p.queue(signal.Message{Type: signal.TypeDecline, Call: m.Call})
+		l.p.log.Info("declining a call while busy", "call", m.Call)
+		l.send(signal.Message{Type: signal.TypeDecline, Call: m.Call})
 		return
 	}
-	c := &activeCall{id: m.Call, dir: Incoming, party: *m.From, state: Ringing}
-	p.call = c
-	p.setStateLocked(c, Ringing)
-	if !p.cfg.AutoAnswer {
-		return
+	c := &activeCall{info: CallInfo{ID: m.Call, Direction: Incoming, Party: *m.From}}
+	l.call = c
+	l.applyMedia()
+	l.setState(c, Ringing)
+	if l.p.cfg.AutoAnswer {
+		_ = l.answer(c.info.ID) // a failure ends the call, which the snapshot shows
 	}
-	if err := p.startSessionLocked(c); err != nil {
-		p.queue(signal.Message{Type: signal.TypeDecline, Call: c.id})
-		p.closeSessionLater(p.endLocked(signal.ReasonFailed, err))
-		return
-	}
-	p.setStateLocked(c, Connecting)
-	p.queue(signal.Message{Type: signal.TypeAccept, Call: c.id})
 }
 
 // onAccepted starts the caller's side: the session and its offer.
-func (p *Phone) onAccepted(m signal.Message) {
-	p.mu.Lock()
-	c := p.currentLocked(m.Call)
-	if c == nil || c.dir != Outgoing || c.state != Ringing {
-		p.mu.Unlock()
+func (l *loop) onAccepted(m signal.Message) {
+	c := l.current(m.Call)
+	if c == nil || c.info.Direction != Outgoing || c.info.State != Ringing {
 		return
 	}
-	if err := p.startSessionLocked(c); err != nil {
-		p.queue(signal.Message{Type: signal.TypeHangup, Call: c.id})
-		p.closeSessionLater(p.endLocked(signal.ReasonFailed, err))
-		p.mu.Unlock()
+	if err := l.startSession(c); err != nil {
+		l.fail(c, err)
 		return
 	}
-	p.setStateLocked(c, Connecting)
-	sess := c.sess
-	p.mu.Unlock()
-
-	sdp, err := sess.CreateOffer()
+	l.setState(c, Connecting)
+	sdp, err := c.sess.CreateOffer()
 	if err != nil {
-		p.fail(c, err)
+		l.fail(c, err)
 		return
 	}
-	p.mu.Lock()
-	if p.call == c {
-		p.queue(signal.Message{Type: signal.TypeOffer, Call: c.id, SDP: sdp})
-	}
-	p.mu.Unlock()
+	l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, SDP: sdp})
 }
 
 // onNegotiation applies the other end's offer, answer or candidate.
-func (p *Phone) onNegotiation(m signal.Message) {
-	p.mu.Lock()
-	c := p.currentLocked(m.Call)
-	var sess *Session
-	if c != nil {
-		sess = c.sess
-	}
-	p.mu.Unlock()
-	if sess == nil {
-		p.log.Debug("negotiation for no live session", "type", m.Type, "call", m.Call)
+func (l *loop) onNegotiation(m signal.Message) {
+	c := l.current(m.Call)
+	if c == nil || c.sess == nil {
+		l.p.log.Debug("negotiation for no live session", "type", m.Type, "call", m.Call)
 		return
 	}
 	var err error
 	switch m.Type {
 	case signal.TypeOffer:
 		var answer string
-		if answer, err = sess.HandleOffer(m.SDP); err == nil {
-			p.mu.Lock()
-			if p.call == c {
-				p.queue(signal.Message{Type: signal.TypeAnswer, Call: c.id, SDP: answer})
-			}
-			p.mu.Unlock()
+		if answer, err = c.sess.HandleOffer(m.SDP); err == nil {
+			l.send(signal.Message{Type: signal.TypeAnswer, Call: c.info.ID, SDP: answer})
 		}
 	case signal.TypeAnswer:
-		err = sess.HandleAnswer(m.SDP)
+		err = c.sess.HandleAnswer(m.SDP)
 	case signal.TypeCandidate:
-		if err = sess.AddCandidate(*m.Candidate); err != nil {
+		if err = c.sess.AddCandidate(*m.Candidate); err != nil {
 			// One bad candidate does not doom the call; ICE failure will, if it comes to that.
-			p.log.Warn("remote candidate rejected", "call", m.Call, "err", err)
+			l.p.log.Warn("remote candidate rejected", "call", m.Call, "err", err)
 			err = nil
 		}
 	}
 	if err != nil {
-		p.fail(c, err)
+		l.fail(c, err)
 	}
 }
 
-func (p *Phone) onEnded(m signal.Message) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c := p.call
-	if c != nil && c.id == "" && c.dialed != nil {
+func (l *loop) onEnded(m signal.Message) {
+	if l.isOver(m.Call) {
+		return // the end of a call that is over here already
+	}
+	c := l.call
+	if c != nil && c.info.ID == "" && c.dialed != nil {
 		// The invite was refused outright (the callee is offline, say).
 		c.dialed <- dialOutcome{err: &EndedError{Reason: m.Reason}}
-		p.call = nil
+		c.dialed = nil
+		l.call = nil
+		l.applyMedia()
 		return
 	}
-	if c == nil && p.abandoned > 0 && m.Call != "" {
-		p.abandoned-- // an abandoned invite was refused anyway
+	if c == nil && l.abandoned > 0 && m.Call != "" {
+		l.abandoned-- // an abandoned invite was refused anyway
 		return
 	}
-	if c = p.currentLocked(m.Call); c == nil {
+	if l.current(m.Call) == nil {
 		return
 	}
-	p.closeSessionLater(p.endLocked(m.Reason, nil))
+	l.end(m.Reason, nil)
 }
 
-func (p *Phone) onError(m signal.Message) {
+func (l *loop) onError(m signal.Message) {
 	err := &signal.Error{Code: m.Code, Message: m.Message}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	c := p.call
-	if c != nil && c.id == "" && c.dialed != nil && m.Call == "" {
+	if l.isOver(m.Call) {
+		return // about a call that is over here already
+	}
+	c := l.call
+	if c != nil && c.info.ID == "" && c.dialed != nil && m.Call == "" {
 		// An error about no call in particular, while an invite waits: the invite's refusal.
 		c.dialed <- dialOutcome{err: &EndedError{Reason: reasonFor(m.Code), Err: err}}
-		p.call = nil
+		c.dialed = nil
+		l.call = nil
+		l.applyMedia()
 		return
 	}
-	p.log.Warn("server reported an error", "code", m.Code, "call", m.Call, "message", m.Message)
-	if c = p.currentLocked(m.Call); c != nil && m.Code == signal.CodeNoSuchCall {
+	l.p.log.Warn("server reported an error", "code", m.Code, "call", m.Call, "message", m.Message)
+	if l.current(m.Call) != nil && m.Code == signal.CodeNoSuchCall {
 		// The server no longer knows our call (it restarted, say): it is over.
-		p.closeSessionLater(p.endLocked(signal.ReasonFailed, err))
+		l.end(signal.ReasonFailed, err)
 	}
 }
 
 // onDisconnected reacts to losing the server. A call whose media already flows goes on (it is
 // peer to peer); one still being set up cannot, and fails.
-func (p *Phone) onDisconnected(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.emit(Event{Kind: EventServer, Connected: false})
-	c := p.call
-	if c == nil || c.state == InCall {
+func (l *loop) onDisconnected(err error) {
+	l.connected = false
+	l.dirty = true
+	l.abandoned = 0 // the server forgets invites with the connection
+	c := l.call
+	if c == nil || c.info.State == InCall {
 		return
 	}
 	if c.dialed != nil {
-		c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonFailed, Err: fmt.Errorf("%w: %v", ErrNotConnected, err)}}
+		c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonFailed,
+			Err: fmt.Errorf("%w: %v", ErrNotConnected, err)}}
 		c.dialed = nil
 	}
-	p.abandoned = 0 // the server forgets invites with the connection
-	p.closeSessionLater(p.endLocked(signal.ReasonFailed, err))
+	l.end(signal.ReasonFailed, err)
 }
 
-// startSessionLocked creates c's Session, wired to the phone.
-func (p *Phone) startSessionLocked(c *activeCall) error {
+// startSession creates c's Session. Its callbacks run on pion's goroutines: they only post
+// work to the loop.
+func (l *loop) startSession(c *activeCall) error {
+	p := l.p
 	servers := append(p.client.Config().ICEServers, p.cfg.ICEServers...)
 	sess, err := NewSession(SessionConfig{
-		API:          p.api,
-		Local:        p.cfg.Media,
-		RemoteVideo:  p.cfg.RemoteVideo,
-		RemoteAudio:  p.cfg.RemoteAudio,
-		ICEServers:   servers,
-		Logger:       p.cfg.Logger,
-		OnCandidate:  func(cand signal.Candidate) { p.onLocalCandidate(c, cand) },
-		OnState:      func(s PeerState) { p.onPeerState(c, s) },
-		OnFirstFrame: func() { p.onFirstFrame(c) },
+		API:         p.api,
+		Local:       p.cfg.Media,
+		RemoteVideo: p.cfg.RemoteVideo,
+		RemoteAudio: p.cfg.RemoteAudio,
+		ICEServers:  servers,
+		Logger:      p.cfg.Logger,
+		OnCandidate: func(cand signal.Candidate) {
+			p.post(func(l *loop) { l.onLocalCandidate(c, cand) })
+		},
+		OnState:      func(s PeerState) { p.post(func(l *loop) { l.onPeerState(c, s) }) },
+		OnFirstFrame: func() { p.post(func(l *loop) { l.onFirstFrame(c) }) },
 	})
 	if err != nil {
 		return err
 	}
 	c.sess = sess
-	c.timer = time.AfterFunc(p.cfg.ConnectTimeout, func() {
-		p.mu.Lock()
-		stuck := p.call == c && c.state == Connecting
-		p.mu.Unlock()
-		if stuck {
-			p.fail(c, errors.New("media did not connect in time"))
+	p.session.Store(sess)
+	l.applyMedia()
+	l.after(c, p.cfg.ConnectTimeout, func(l *loop) {
+		if c.info.State == Connecting {
+			l.fail(c, errors.New("media did not connect in time"))
 		}
 	})
 	return nil
 }
 
-func (p *Phone) onLocalCandidate(c *activeCall, cand signal.Candidate) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.call == c {
-		p.queue(signal.Message{Type: signal.TypeCandidate, Call: c.id, Candidate: &cand})
+func (l *loop) onLocalCandidate(c *activeCall, cand signal.Candidate) {
+	if l.call == c {
+		l.send(signal.Message{Type: signal.TypeCandidate, Call: c.info.ID, Candidate: &cand})
 	}
 }
 
-func (p *Phone) onPeerState(c *activeCall, s PeerState) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.call != c {
+func (l *loop) onPeerState(c *activeCall, s PeerState) {
+	if l.call != c {
 		return
 	}
 	switch s {
@@ -274,122 +246,40 @@ func (p *Phone) onPeerState(c *activeCall, s PeerState) {
 			c.iceUp = true
 			// A call without video (a browser without a camera) is in call once audio can
 			// flow; give the first frame a moment first.
-			time.AfterFunc(noVideoWait, func() { p.onFirstFrame(c) })
+			l.after(c, noVideoWait, func(l *loop) { l.onFirstFrame(c) })
 		}
-		p.maybeInCallLocked(c)
+		l.maybeInCall(c)
 	case PeerDisconnected, PeerClosed:
-		// Lost, or closed by the other end (we close ours only after it stopped being p.call).
-		// The server's "ended" usually follows with the true reason; if neither it nor the
-		// media comes back within the grace period, the call failed.
+		// Lost, or closed by the other end (we close ours only after it stopped being the
+		// call). The server's "ended" usually follows with the true reason; if neither it nor
+		// the media comes back within the grace period, the call failed.
 		if c.grace == nil {
-			c.grace = time.AfterFunc(p.cfg.DisconnectGrace, func() {
-				p.mu.Lock()
-				lost := p.call == c && c.sess.Stats().State != PeerConnected
-				p.mu.Unlock()
-				if lost {
-					p.fail(c, errors.New("the other end vanished"))
+			c.grace = l.after(c, l.p.cfg.DisconnectGrace, func(l *loop) {
+				c.grace = nil
+				if c.sess.Stats().State != PeerConnected {
+					l.fail(c, errors.New("the other end vanished"))
 				}
 			})
 		}
 	case PeerFailed:
-		p.closer.Add(1)
-		go func() {
-			defer p.closer.Done()
-			p.fail(c, errors.New("media connection failed"))
-		}()
+		l.fail(c, errors.New("media connection failed"))
 	case PeerNew, PeerConnecting:
 	}
 }
 
-func (p *Phone) onFirstFrame(c *activeCall) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.call == c {
+func (l *loop) onFirstFrame(c *activeCall) {
+	if l.call == c {
 		c.framed = true
-		p.maybeInCallLocked(c)
+		l.maybeInCall(c)
 	}
 }
 
-// maybeInCallLocked moves a connecting call to InCall once ICE is up and a frame was decoded,
-// and tells the server.
-func (p *Phone) maybeInCallLocked(c *activeCall) {
-	if c.state != Connecting || !c.iceUp || !c.framed {
+// maybeInCall moves a connecting call to InCall once ICE is up and a frame was decoded, and
+// tells the server.
+func (l *loop) maybeInCall(c *activeCall) {
+	if c.info.State != Connecting || !c.iceUp || !c.framed {
 		return
 	}
-	c.timer.Stop()
-	p.setStateLocked(c, InCall)
-	p.queue(signal.Message{Type: signal.TypeConnected, Call: c.id})
-}
-
-// fail ends c, if it is still the phone's call, as Failed and tells the server.
-func (p *Phone) fail(c *activeCall, err error) {
-	p.mu.Lock()
-	if p.call != c {
-		p.mu.Unlock()
-		return
-	}
-	if c.id != "" {
-		p.queue(signal.Message{Type: signal.TypeHangup, Call: c.id})
-	}
-	sess := p.endLocked(signal.ReasonFailed, err)
-	p.mu.Unlock()
-	p.closeSession(sess)
-}
-
-func (p *Phone) setStateLocked(c *activeCall, s State) {
-	c.state = s
-	p.log.Info("call state", "call", c.id, "state", s.String(), "direction", c.dir.String())
-	p.emit(Event{Kind: EventCall, State: s, Direction: c.dir, Call: c.id, Party: c.party})
-}
-
-// endLocked ends the current call with reason, emits Ended or Failed, and returns its session
-// for the caller to close after unlocking (closing waits for callbacks that take p.mu).
-func (p *Phone) endLocked(reason signal.Reason, err error) *Session {
-	c := p.call
-	if c == nil {
-		return nil
-	}
-	p.call = nil
-	for _, t := range []*time.Timer{c.timer, c.grace} {
-		if t != nil {
-			t.Stop()
-		}
-	}
-	if c.dialed != nil {
-		c.dialed <- dialOutcome{err: &EndedError{Reason: reason}}
-		c.dialed = nil
-	}
-	if c.id == "" {
-		return c.sess
-	}
-	state := Ended
-	if reason == signal.ReasonFailed {
-		state = Failed
-	}
-	c.state = state
-	p.log.Info("call over", "call", c.id, "state", state.String(), "reason", reason, "err", err)
-	p.emit(Event{Kind: EventCall, State: state, Direction: c.dir, Call: c.id, Party: c.party, Reason: reason})
-	return c.sess
-}
-
-// closeSession closes sess (if any); never call it with p.mu held.
-func (p *Phone) closeSession(sess *Session) {
-	if sess == nil {
-		return
-	}
-	if err := sess.Close(); err != nil {
-		p.log.Warn("closing session", "err", err)
-	}
-}
-
-// closeSessionLater closes sess on its own goroutine; safe with p.mu held. Run waits for it.
-func (p *Phone) closeSessionLater(sess *Session) {
-	if sess == nil {
-		return
-	}
-	p.closer.Add(1)
-	go func() {
-		defer p.closer.Done()
-		p.closeSession(sess)
-	}()
+	l.setState(c, InCall)
+	l.send(signal.Message{Type: signal.TypeConnected, Call: c.info.ID})
 }

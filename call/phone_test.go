@@ -3,7 +3,6 @@ package call
 import (
 	"context"
 	"crypto/ed25519"
-	"runtime"
 	"testing"
 	"time"
 
@@ -34,7 +33,7 @@ func startPhone(t *testing.T, cfg Config) *testPhone {
 	ctx, cancel := context.WithCancel(context.Background())
 	tp.cancel = cancel
 	go func() { tp.done <- p.Run(ctx) }()
-	tp.waitEvent(t, "connected to the hub", func(e Event) bool { return e.Kind == EventServer && e.Connected })
+	tp.waitSnap(t, "connected to the hub", func(s Snapshot) bool { return s.Connected })
 	return tp
 }
 
@@ -49,26 +48,29 @@ func (tp *testPhone) stop(t *testing.T) {
 	}
 }
 
-// waitEvent reads events until match accepts one, and returns it.
-func (tp *testPhone) waitEvent(t *testing.T, what string, match func(Event) bool) Event {
+// waitSnap waits until the phone's snapshot satisfies match, and returns it.
+func (tp *testPhone) waitSnap(t *testing.T, what string, match func(Snapshot) bool) Snapshot {
 	t.Helper()
 	timeout := time.After(30 * time.Second)
 	for {
+		if s := tp.Snapshot(); match(s) {
+			return s
+		}
 		select {
-		case e, ok := <-tp.Events():
-			require.True(t, ok, "events closed while waiting for %s", what)
-			if match(e) {
-				return e
-			}
+		case _, ok := <-tp.Updates():
+			require.True(t, ok, "updates closed while waiting for %s", what)
 		case <-timeout:
-			t.Fatalf("timed out waiting for %s", what)
+			t.Fatalf("timed out waiting for %s (last: %+v)", what, tp.Snapshot().Call)
 		}
 	}
 }
 
-func (tp *testPhone) waitState(t *testing.T, s State) Event {
+// waitCall waits until the call id (any call when empty) is in state s.
+func (tp *testPhone) waitCall(t *testing.T, id string, s State) CallInfo {
 	t.Helper()
-	return tp.waitEvent(t, s.String(), func(e Event) bool { return e.Kind == EventCall && e.State == s })
+	return tp.waitSnap(t, "call "+id+" "+s.String(), func(snap Snapshot) bool {
+		return snap.Call.State == s && (id == "" || snap.Call.ID == id)
+	}).Call
 }
 
 // newHubPair starts a hub, a device phone and a family phone ("anna"), each with a test source.
@@ -95,37 +97,33 @@ func newHubPair(t *testing.T, deviceOpts, familyOpts Config) (hub *calltest.Hub,
 }
 
 func TestPhoneCallAndHangup(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() { checkNoLeaks(t, before) }) // runs last, after the sources are closed
+	checkNoLeaks(t) // runs last, after the sources are closed
 	hub, dev, fam := newHubPair(t, Config{}, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
 	require.Equal(t, "Test ward", dev.Config().Ward)
-	require.Eventually(t, func() bool {
-		cfg := dev.Config()
-		return len(cfg.Contacts) == 1 && cfg.Contacts[0].Online
-	}, 10*time.Second, 20*time.Millisecond, "presence reaches the device's contacts")
+	dev.waitSnap(t, "presence reaches the device's contacts", func(s Snapshot) bool {
+		return len(s.Config.Contacts) == 1 && s.Config.Contacts[0].Online
+	})
 
 	// The patient calls Anna; Anna answers.
 	id, err := dev.Dial(ctx, "anna")
 	require.NoError(t, err)
-	e := dev.waitState(t, Ringing)
-	require.Equal(t, Outgoing, e.Direction)
-	require.Equal(t, "Anna", e.Party.Name)
+	c := dev.waitCall(t, id, Ringing)
+	require.Equal(t, Outgoing, c.Direction)
+	require.Equal(t, "Anna", c.Party.Name)
 	_, err = dev.Dial(ctx, "anna")
 	require.ErrorIs(t, err, ErrBusy)
 
-	e = fam.waitState(t, Ringing)
-	require.Equal(t, Incoming, e.Direction)
-	require.Equal(t, id, e.Call)
-	require.Equal(t, "tablet-1", e.Party.ID)
+	c = fam.waitCall(t, id, Ringing)
+	require.Equal(t, Incoming, c.Direction)
+	require.Equal(t, "tablet-1", c.Party.ID)
 	require.ErrorIs(t, fam.Answer(ctx, "not-this-call"), ErrNoSuchCall)
 	require.NoError(t, fam.Answer(ctx, id))
-	fam.waitState(t, Connecting)
-	dev.waitState(t, Connecting)
-	fam.waitState(t, InCall)
-	dev.waitState(t, InCall)
+	require.ErrorIs(t, fam.Answer(ctx, id), ErrBadState, "answered already")
+	fam.waitCall(t, id, InCall)
+	dev.waitCall(t, id, InCall)
 	require.Equal(t, InCall, dev.State())
 
 	waitFor(t, "frames both ways", 30*time.Second, func() bool {
@@ -135,10 +133,8 @@ func TestPhoneCallAndHangup(t *testing.T) {
 	require.Greater(t, fam.audio.peak.Load(), int64(1000))
 
 	require.NoError(t, dev.Hangup(ctx))
-	e = dev.waitState(t, Ended)
-	require.Equal(t, signal.ReasonHangup, e.Reason)
-	e = fam.waitState(t, Ended)
-	require.Equal(t, signal.ReasonHangup, e.Reason)
+	require.Equal(t, signal.ReasonHangup, dev.waitCall(t, id, Ended).Reason)
+	require.Equal(t, signal.ReasonHangup, fam.waitCall(t, id, Ended).Reason)
 	require.Equal(t, Idle, fam.State())
 	require.Equal(t, Stats{}, fam.Stats())
 	require.NoError(t, dev.Hangup(ctx), "hanging up with no call does nothing")
@@ -146,22 +142,22 @@ func TestPhoneCallAndHangup(t *testing.T) {
 	// Anna calls back; the patient declines.
 	id, err = fam.Dial(ctx, "")
 	require.NoError(t, err)
-	e = dev.waitState(t, Ringing)
-	require.Equal(t, Incoming, e.Direction)
-	require.Equal(t, "Anna", e.Party.Name)
+	c = dev.waitCall(t, id, Ringing)
+	require.Equal(t, Incoming, c.Direction)
+	require.Equal(t, "Anna", c.Party.Name)
 	require.NoError(t, dev.Decline(ctx, id))
-	require.Equal(t, signal.ReasonDeclined, dev.waitState(t, Ended).Reason)
-	require.Equal(t, signal.ReasonDeclined, fam.waitState(t, Ended).Reason)
+	require.Equal(t, signal.ReasonDeclined, dev.waitCall(t, id, Ended).Reason)
+	require.Equal(t, signal.ReasonDeclined, fam.waitCall(t, id, Ended).Reason)
 
 	// Anna calls and cancels before an answer.
-	_, err = fam.Dial(ctx, "")
+	id, err = fam.Dial(ctx, "")
 	require.NoError(t, err)
-	dev.waitState(t, Ringing)
+	dev.waitCall(t, id, Ringing)
 	require.NoError(t, fam.Hangup(ctx))
-	require.Equal(t, signal.ReasonCancelled, fam.waitState(t, Ended).Reason)
-	require.Equal(t, signal.ReasonCancelled, dev.waitState(t, Ended).Reason)
+	require.Equal(t, signal.ReasonCancelled, fam.waitCall(t, id, Ended).Reason)
+	require.Equal(t, signal.ReasonCancelled, dev.waitCall(t, id, Ended).Reason)
 
-	// Nobody at the other end: Dial fails, with no event.
+	// Nobody at the other end: Dial fails, and the snapshot still shows the last call.
 	fam.stop(t)
 	require.Eventually(t, func() bool { return !hub.Online("anna") }, 10*time.Second, 20*time.Millisecond)
 	_, err = dev.Dial(ctx, "anna")
@@ -170,40 +166,43 @@ func TestPhoneCallAndHangup(t *testing.T) {
 	require.ErrorAs(t, err, &ended)
 	require.Equal(t, signal.ReasonOffline, ended.Reason)
 	require.Equal(t, Idle, dev.State())
+	require.Equal(t, id, dev.Snapshot().Call.ID)
 
 	dev.stop(t)
 	require.NoError(t, hub.Close())
 }
 
 func TestPhonePeerVanishes(t *testing.T) {
-	hub, dev, fam := newHubPair(t, Config{AutoAnswer: true}, Config{DisconnectGrace: time.Second})
+	timers := &manualTimers{}
+	hub, dev, fam := newHubPair(t, Config{AutoAnswer: true, AfterFunc: timers.AfterFunc},
+		Config{DisconnectGrace: time.Second})
 	defer hub.Close()
 	defer dev.stop(t)
 	defer fam.stop(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	_, err := fam.Dial(ctx, "")
+	id, err := fam.Dial(ctx, "")
 	require.NoError(t, err)
-	dev.waitState(t, InCall)
-	fam.waitState(t, InCall)
+	dev.waitCall(t, id, InCall)
+	fam.waitCall(t, id, InCall)
 
 	// The tablet loses the server in the middle of the call. The hub ends the call; Anna's end
-	// hears it and closes its media; the tablet sees its peer vanish and fails the call.
+	// hears it and closes its media; the tablet sees its peer vanish, and when its disconnect
+	// grace runs out, fails the call.
 	require.True(t, hub.Drop("tablet-1"))
-	e := fam.waitEvent(t, "the call's end", func(e Event) bool {
-		return e.Kind == EventCall && (e.State == Ended || e.State == Failed)
-	})
-	require.Equal(t, signal.ReasonFailed, e.Reason)
-	e = dev.waitEvent(t, "the call's end", func(e Event) bool {
-		return e.Kind == EventCall && (e.State == Ended || e.State == Failed)
-	})
-	require.Equal(t, Failed, e.State)
+	require.Equal(t, signal.ReasonFailed, fam.waitCall(t, id, Failed).Reason)
+	require.Equal(t, InCall, dev.State(), "the tablet's call goes on while its grace lasts")
+	waitFor(t, "the grace timer", 30*time.Second, func() bool { return timers.pending(5*time.Second) > 0 })
+	require.Equal(t, InCall, dev.State())
+	timers.fire(5 * time.Second)
+	require.Equal(t, Failed, dev.waitCall(t, id, Failed).State)
+
 	// The tablet reconnects by itself and can call again.
 	require.Eventually(t, dev.Connected, 20*time.Second, 20*time.Millisecond, "the tablet reconnects")
-	_, err = dev.Dial(ctx, "anna")
+	id, err = dev.Dial(ctx, "anna")
 	require.NoError(t, err)
-	fam.waitState(t, Ringing)
+	fam.waitCall(t, id, Ringing)
 }
 
 func TestPhoneBusy(t *testing.T) {
@@ -229,10 +228,10 @@ func TestPhoneBusy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	_, err = anna.Dial(ctx, "")
+	id, err := anna.Dial(ctx, "")
 	require.NoError(t, err)
-	dev.waitState(t, InCall)
-	anna.waitState(t, InCall)
+	dev.waitCall(t, id, InCall)
+	anna.waitCall(t, id, InCall)
 
 	// The tablet dialling while in a call is refused by the phone itself.
 	_, err = dev.Dial(ctx, "anna")
@@ -240,10 +239,11 @@ func TestPhoneBusy(t *testing.T) {
 
 	// Bob rings the tablet while it is in a call with Anna: the tablet declines, the call with
 	// Anna goes on.
-	_, err = bob.Dial(ctx, "")
+	bid, err := bob.Dial(ctx, "")
 	require.NoError(t, err)
-	require.Equal(t, signal.ReasonDeclined, bob.waitState(t, Ended).Reason)
+	require.Equal(t, signal.ReasonDeclined, bob.waitCall(t, bid, Ended).Reason)
 	require.Equal(t, InCall, dev.State())
+	require.Equal(t, id, dev.Snapshot().Call.ID)
 	require.Equal(t, InCall, anna.State())
 }
 
@@ -264,8 +264,14 @@ func TestPhoneAuthRefused(t *testing.T) {
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	_, err = p.Dial(ctx, "")
+	require.ErrorIs(t, err, ErrNotConnected, "Dial before Run")
 	require.ErrorIs(t, p.Run(ctx), ErrAuth)
-	_, open := <-p.Events()
-	require.False(t, open, "Events is closed when Run returns")
+	for range p.Updates() {
+	}
+	_, err = p.Dial(ctx, "")
+	require.ErrorIs(t, err, ErrClosed, "Dial after Run")
+	require.NoError(t, p.Hangup(ctx))
+	p.SetMuted(true) // no call, no phone: nothing happens, nothing blocks
 	require.ErrorIs(t, p.Run(ctx), ErrConfig, "Run runs once")
 }

@@ -3,7 +3,7 @@ package call
 import (
 	"context"
 	"image"
-	"runtime"
+	"image/color"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -14,20 +14,36 @@ import (
 	"bedside/call/signal"
 
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // frameCounter is a VideoSink that counts frames and remembers the last size.
 type frameCounter struct {
 	n    atomic.Int64
+	luma atomic.Int64 // mean brightness of the last frame, 0..255, from a grid of samples
 	mu   sync.Mutex
 	size image.Point
 }
 
 func (f *frameCounter) Frame(img image.Image) {
 	f.n.Add(1)
+	f.luma.Store(meanLuma(img))
 	f.mu.Lock()
 	f.size = img.Bounds().Size()
 	f.mu.Unlock()
+}
+
+// meanLuma is the mean brightness of an 8×8 grid of img's pixels.
+func meanLuma(img image.Image) int64 {
+	b := img.Bounds()
+	var sum int64
+	for y := range 8 {
+		for x := range 8 {
+			c := color.GrayModel.Convert(img.At(b.Min.X+(2*x+1)*b.Dx()/16, b.Min.Y+(2*y+1)*b.Dy()/16))
+			sum += int64(c.(color.Gray).Y)
+		}
+	}
+	return sum / 64
 }
 
 // loudness is an AudioSink that records the loudest sample heard.
@@ -114,19 +130,20 @@ func newPair(t testing.TB, api *API, la, lb *media.Local) (a, b *peer) {
 	return a, b
 }
 
-// checkNoLeaks fails the test if goroutines started after before are still running once they
-// had time to settle.
-func checkNoLeaks(t *testing.T, before int) {
+// checkNoLeaks fails the test, naming the goroutines, if any goroutine it started (beyond those
+// running when checkNoLeaks was called) is still running at its end. Call it first: it checks
+// after every other cleanup.
+func checkNoLeaks(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		t.Fatalf("%d goroutines leaked:\n%s", n-before, buf)
-	}
+	ignore := goleak.IgnoreCurrent()
+	t.Cleanup(func() {
+		// goleak waits half a second at most; pion's goroutines can take longer to wind down.
+		deadline := time.Now().Add(15 * time.Second)
+		for goleak.Find(ignore) != nil && time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+		}
+		goleak.VerifyNone(t, ignore)
+	})
 }
 
 func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
@@ -143,7 +160,7 @@ func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool)
 func TestSessionLoopback(t *testing.T) {
 	for _, closer := range []string{"offerer", "answerer"} {
 		t.Run("close "+closer, func(t *testing.T) {
-			before := runtime.NumGoroutine()
+			checkNoLeaks(t)
 			api := newTestAPI(t)
 			la, lb := newTestLocal(t), newTestLocal(t)
 			a, b := newPair(t, api, la, lb)
@@ -192,7 +209,6 @@ func TestSessionLoopback(t *testing.T) {
 			require.ErrorIs(t, second.sess.AddCandidate(signal.Candidate{Candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host"}), ErrClosed)
 			require.NoError(t, la.Close())
 			require.NoError(t, lb.Close())
-			checkNoLeaks(t, before)
 		})
 	}
 }

@@ -381,3 +381,26 @@ func write(ctx context.Context, ws *websocket.Conn, m signal.Message) error {
 	}
 	return ws.Write(ctx, websocket.MessageText, data)
 }
+
+// FloodPresence sends the client id n presence messages saying that peer is online (or not),
+// as fast as its connection takes them: a flood for testing how a client copes with many
+// messages at once. It keeps id's queue at most half full, so that the hub's own messages
+// still fit (a full queue drops the client). It reports false if id is not connected or its
+// queue stopped moving.
+func (h *Hub) FloodPresence(id, peer string, online bool, n int) bool {
+	h.mu.Lock()
+	c := h.clients[id]
+	h.mu.Unlock()
+	if c == nil {
+		return false
+	}
+	for range n {
+		for stuck := time.Now(); len(c.out) >= cap(c.out)/2; time.Sleep(time.Millisecond) {
+			if time.Since(stuck) > 10*time.Second {
+				return false
+			}
+		}
+		c.out <- signal.Message{Type: signal.TypePresence, Peer: peer, Online: &online}
+	}
+	return true
+}

@@ -1,0 +1,265 @@
+package call
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"bedside/call/signal"
+)
+
+// loop is the state of a running Phone. Only the goroutine of loop.run touches it: every
+// method below runs there.
+type loop struct {
+	p *Phone
+
+	connected bool
+	configSeq uint64
+	call      *activeCall // nil when there is no call
+	last      CallInfo    // the last call that was named, kept for the snapshot once it ended
+	abandoned int         // invites whose Dial gave up before the server named the call
+	// over holds the ids of the calls that ended here lately: the server's "ended" for one of
+	// them (its echo of our own hang-up, say) may come after a new invite left, and is not
+	// that invite's refusal.
+	over []string
+	seq       uint64
+	dirty     bool // something a snapshot shows changed since the last one
+	stopped   bool // Run is over: refuse new work
+}
+
+// activeCall is the phone's one call.
+type activeCall struct {
+	info   CallInfo
+	sess   *Session
+	iceUp  bool
+	framed bool
+	// dialed is the pending Dial's answer, until the call rings, ends or is refused; origin
+	// stays, to recognise that Dial if it gives up.
+	dialed chan dialOutcome
+	origin chan dialOutcome
+	timers []Timer // stopped when the call ends
+	grace  Timer   // disconnect grace, while media is lost
+}
+
+type dialOutcome struct {
+	call string
+	err  error
+}
+
+func newLoop(p *Phone) *loop { return &loop{p: p} }
+
+// run serves the phone until the signaling client has stopped (its Inbound is closed), then
+// ends the call and runs the work still queued, which is refused.
+func (l *loop) run(ctx context.Context) {
+	p := l.p
+	var tick <-chan time.Time
+	if p.cfg.Status != nil && p.cfg.Signer != nil {
+		t := time.NewTicker(p.cfg.StatusEvery)
+		defer t.Stop()
+		tick = t.C
+	}
+	in := p.client.Inbound()
+	for in != nil {
+		select {
+		case m, ok := <-in:
+			switch {
+			case !ok:
+				in = nil
+			case m.Disconnected:
+				l.onDisconnected(m.Err)
+			default:
+				l.handle(m.Message)
+			}
+		case <-p.inbox.ready:
+			for _, o := range p.inbox.take() {
+				o(l)
+			}
+		case <-tick:
+			if l.connected {
+				l.queueStatus()
+			}
+		}
+		l.publish()
+	}
+	l.stopped = true
+	if l.connected {
+		l.connected = false
+		l.dirty = true
+	}
+	l.end(signal.ReasonHangup, ErrClosed)
+	for _, o := range p.inbox.close() {
+		o(l)
+	}
+	l.publish()
+	close(p.done)
+}
+
+// send queues m for the server, after everything queued before it.
+func (l *loop) send(m signal.Message) { l.p.outbox.put(m) }
+
+// publish makes the snapshot anew if anything in it changed, and offers it to Updates,
+// replacing one that was not read yet.
+func (l *loop) publish() {
+	if !l.dirty {
+		return
+	}
+	l.dirty = false
+	l.seq++
+	s := Snapshot{
+		Seq:       l.seq,
+		Connected: l.connected,
+		Config:    l.p.client.Config(),
+		ConfigSeq: l.configSeq,
+		Call:      l.last,
+	}
+	if l.call != nil && l.call.info.ID != "" {
+		s.Call = l.call.info
+	}
+	l.p.snap.Store(&s)
+	out := s
+	out.Config = copyConfig(s.Config)
+	select {
+	case <-l.p.updates: // not read yet: the new one replaces it
+	default:
+	}
+	l.p.updates <- out // never blocks: the loop is the only sender
+}
+
+// after starts a timer whose work runs on the loop, for as long as c is the phone's call.
+func (l *loop) after(c *activeCall, d time.Duration, f func(*loop)) Timer {
+	p := l.p
+	t := p.cfg.AfterFunc(d, func() {
+		p.post(func(l *loop) {
+			if l.call == c {
+				f(l)
+			}
+		})
+	})
+	c.timers = append(c.timers, t)
+	return t
+}
+
+// queueStatus queues a status message for a device that has a Status source.
+func (l *loop) queueStatus() {
+	p := l.p
+	if p.cfg.Status == nil || p.cfg.Signer == nil {
+		return
+	}
+	battery, version := p.cfg.Status()
+	if battery < signal.BatteryUnknown || battery > 100 {
+		battery = signal.BatteryUnknown
+	}
+	if len(version) > 64 {
+		version = version[:64]
+	}
+	l.send(signal.Message{Type: signal.TypeStatus, Battery: &battery, AppVersion: version})
+}
+
+// setState moves c to s and logs it.
+func (l *loop) setState(c *activeCall, s State) {
+	c.info.State = s
+	l.dirty = true
+	l.p.log.Info("call state", "call", c.info.ID, "state", s.String(), "direction", c.info.Direction.String())
+}
+
+// applyMedia sets the Local's microphone and camera switches to what the call says (both on
+// without a call).
+func (l *loop) applyMedia() {
+	local := l.p.cfg.Media
+	if local == nil {
+		return
+	}
+	muted, off := false, false
+	if c := l.call; c != nil {
+		muted, off = c.info.Muted, c.info.CameraOff
+	}
+	local.SetAudioEnabled(!muted)
+	local.SetVideoEnabled(!off)
+}
+
+func (l *loop) setMuted(muted bool) {
+	c := l.call
+	if c == nil || c.info.Muted == muted {
+		return
+	}
+	c.info.Muted = muted
+	l.dirty = true
+	l.applyMedia()
+}
+
+func (l *loop) setCameraOff(off bool) {
+	c := l.call
+	if c == nil || c.info.CameraOff == off {
+		return
+	}
+	c.info.CameraOff = off
+	l.dirty = true
+	l.applyMedia()
+}
+
+// end ends the current call with reason: it stops its timers, answers a pending Dial, keeps
+// its final state for the snapshot and closes its session in the background (Run waits).
+func (l *loop) end(reason signal.Reason, err error) {
+	c := l.call
+	if c == nil {
+		return
+	}
+	l.call = nil
+	for _, t := range c.timers {
+		t.Stop()
+	}
+	if c.dialed != nil {
+		c.dialed <- dialOutcome{err: &EndedError{Reason: reason}}
+		c.dialed = nil
+	}
+	l.applyMedia()
+	if c.info.ID != "" {
+		l.forget(c.info.ID)
+		state := Ended
+		if reason == signal.ReasonFailed {
+			state = Failed
+		}
+		c.info.State, c.info.Reason = state, reason
+		l.last = c.info
+		l.dirty = true
+		l.p.log.Info("call over", "call", c.info.ID, "state", state.String(), "reason", reason, "err", err)
+	}
+	if c.sess != nil {
+		l.p.session.CompareAndSwap(c.sess, nil)
+		sess := c.sess
+		l.p.closers.Add(1)
+		go func() {
+			defer l.p.closers.Done()
+			if err := sess.Close(); err != nil {
+				l.p.log.Warn("closing session", "err", err)
+			}
+		}()
+	}
+}
+
+// fail ends c, if it is still the phone's call, as Failed and tells the server.
+func (l *loop) fail(c *activeCall, err error) {
+	if l.call != c {
+		return
+	}
+	if c.info.ID != "" {
+		l.send(signal.Message{Type: signal.TypeHangup, Call: c.info.ID})
+	}
+	l.end(signal.ReasonFailed, err)
+}
+
+// maxOver bounds loop.over.
+const maxOver = 16
+
+// forget notes that call id is over here.
+func (l *loop) forget(id string) {
+	if len(l.over) == maxOver {
+		l.over = l.over[1:]
+	}
+	l.over = append(l.over, id)
+}
+
+// isOver reports whether call id ended here lately.
+func (l *loop) isOver(id string) bool {
+	return id != "" && slices.Contains(l.over, id)
+}

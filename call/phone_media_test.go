@@ -1,0 +1,200 @@
+package call
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"bedside/call/signal"
+
+	"github.com/stretchr/testify/require"
+)
+
+// Mute and camera belong to a call: a patient who muted and turned the camera off in one call
+// starts the next one heard and seen, and the snapshot says what each call sends.
+func TestPhoneMuteAndCameraPerCall(t *testing.T) {
+	hub, dev, fam := newHubPair(t, Config{AutoAnswer: true}, Config{})
+	defer hub.Close()
+	defer dev.stop(t)
+	defer fam.stop(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+
+	id, err := fam.Dial(ctx, "")
+	require.NoError(t, err)
+	c := dev.waitCall(t, id, InCall)
+	require.False(t, c.Muted)
+	require.False(t, c.CameraOff)
+	fam.waitCall(t, id, InCall)
+	hearsAndSees(t, fam)
+
+	dev.SetMuted(true)
+	dev.SetCameraOn(false)
+	dev.waitSnap(t, "muted, camera off", func(s Snapshot) bool { return s.Call.Muted && s.Call.CameraOff })
+	// What the snapshot says is what is sent: silence and a black picture.
+	waitFor(t, "a black picture", 30*time.Second, func() bool { return fam.video.luma.Load() < 20 })
+	fam.audio.peak.Store(0)
+	heard := fam.audio.samples.Load()
+	waitFor(t, "a second of sound", 30*time.Second, func() bool { return fam.audio.samples.Load() > heard+48000 })
+	require.Less(t, fam.audio.peak.Load(), int64(300), "the muted tablet sends silence")
+
+	require.NoError(t, fam.Hangup(ctx))
+	c = dev.waitCall(t, id, Ended)
+	require.True(t, c.Muted, "the ended call's snapshot keeps what it sent")
+
+	// The next call starts with the microphone and the camera on.
+	id2, err := fam.Dial(ctx, "")
+	require.NoError(t, err)
+	c = dev.waitCall(t, id2, InCall)
+	require.False(t, c.Muted, "a new call is not muted")
+	require.False(t, c.CameraOff, "a new call sends the camera")
+	fam.waitCall(t, id2, InCall)
+	hearsAndSees(t, fam)
+
+	// Switches without a call do nothing.
+	require.NoError(t, dev.Hangup(ctx))
+	dev.waitCall(t, id2, Ended)
+	dev.SetMuted(true)
+	dev.SetCameraOn(false)
+	c = dev.waitCall(t, id2, Ended)
+	require.False(t, c.Muted)
+}
+
+// hearsAndSees waits until tp receives sound and a picture that are not silence and black.
+func hearsAndSees(t *testing.T, tp *testPhone) {
+	t.Helper()
+	tp.audio.peak.Store(0)
+	waitFor(t, "sound", 30*time.Second, func() bool { return tp.audio.peak.Load() > 1000 })
+	waitFor(t, "a picture", 30*time.Second, func() bool { return tp.video.luma.Load() > 40 })
+}
+
+// An Ended that comes behind a flood of other messages still reaches a reader that did not
+// keep up: the snapshot a late reader gets is the newest, with the call over.
+func TestPhoneEndedUnderFlood(t *testing.T) {
+	hub, dev, fam := newHubPair(t, Config{AutoAnswer: true}, Config{})
+	defer hub.Close()
+	defer dev.stop(t)
+	defer fam.stop(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	id, err := fam.Dial(ctx, "")
+	require.NoError(t, err)
+	dev.waitCall(t, id, InCall)
+	fam.waitCall(t, id, InCall)
+
+	// Nobody reads the tablet's updates from here on. Thousands of presence messages reach it,
+	// then Anna hangs up, then thousands more.
+	require.True(t, hub.FloodPresence("tablet-1", "anna", true, 3000))
+	require.NoError(t, fam.Hangup(ctx))
+	fam.waitCall(t, id, Ended)
+	require.True(t, hub.FloodPresence("tablet-1", "anna", false, 3000))
+	waitFor(t, "the flood to be handled", 30*time.Second, func() bool {
+		s := dev.Snapshot()
+		return len(s.Config.Contacts) == 1 && !s.Config.Contacts[0].Online
+	})
+
+	select {
+	case s := <-dev.Updates():
+		require.Equal(t, id, s.Call.ID)
+		require.Equal(t, Ended, s.Call.State, "the late reader sees the call over")
+		require.Equal(t, signal.ReasonHangup, s.Call.Reason)
+		require.False(t, s.Config.Contacts[0].Online)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no snapshot waiting")
+	}
+}
+
+func TestMailboxKeepsEverythingInOrder(t *testing.T) {
+	var m mailbox[int]
+	m.init()
+	const writers, each = 8, 20000
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				require.True(t, m.put(w*each+i))
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	last := make([]int, writers)
+	for i := range last {
+		last[i] = -1
+	}
+	got := 0
+	for got < writers*each {
+		select {
+		case <-m.ready:
+		case <-done:
+		}
+		for _, v := range m.take() {
+			w, i := v/each, v%each
+			require.Equal(t, last[w]+1, i, "writer %d's messages in order", w)
+			last[w] = i
+			got++
+		}
+	}
+	require.Empty(t, m.close())
+	require.False(t, m.put(1), "a closed mailbox refuses")
+}
+
+// manualTimers is a Config.AfterFunc whose timers fire only when the test says.
+type manualTimers struct {
+	mu     sync.Mutex
+	timers []*manualTimer
+}
+
+type manualTimer struct {
+	d       time.Duration
+	f       func()
+	mu      sync.Mutex
+	stopped bool
+}
+
+func (t *manualTimer) Stop() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	was := !t.stopped
+	t.stopped = true
+	return was
+}
+
+func (m *manualTimers) AfterFunc(d time.Duration, f func()) Timer {
+	t := &manualTimer{d: d, f: f}
+	m.mu.Lock()
+	m.timers = append(m.timers, t)
+	m.mu.Unlock()
+	return t
+}
+
+// pending counts the timers of duration d that neither fired nor were stopped.
+func (m *manualTimers) pending(d time.Duration) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, t := range m.timers {
+		t.mu.Lock()
+		if t.d == d && !t.stopped {
+			n++
+		}
+		t.mu.Unlock()
+	}
+	return n
+}
+
+// fire runs the pending timers of duration d.
+func (m *manualTimers) fire(d time.Duration) {
+	m.mu.Lock()
+	timers := append([]*manualTimer(nil), m.timers...)
+	m.mu.Unlock()
+	for _, t := range timers {
+		if t.d == d && t.Stop() {
+			t.f()
+		}
+	}
+}
