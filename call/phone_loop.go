@@ -21,10 +21,10 @@ type loop struct {
 	// over holds the ids of the calls that ended here lately: the server's "ended" for one of
 	// them (its echo of our own hang-up, say) may come after a new invite left, and is not
 	// that invite's refusal.
-	over []string
-	seq       uint64
-	dirty     bool // something a snapshot shows changed since the last one
-	stopped   bool // Run is over: refuse new work
+	over    []string
+	seq     uint64
+	dirty   bool // something a snapshot shows changed since the last one
+	stopped bool // Run is over: refuse new work
 }
 
 // activeCall is the phone's one call.
