@@ -10,6 +10,7 @@ import (
 	_ "image/png"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -255,71 +256,78 @@ func (a *phoneAdapter) Answer(ctx context.Context) error  { return a.p.Answer(ct
 func (a *phoneAdapter) Decline(ctx context.Context) error { return a.p.Decline(ctx, a.current()) }
 func (a *phoneAdapter) Hangup(ctx context.Context) error  { return a.p.Hangup(ctx) }
 
-func (a *phoneAdapter) SetMuted(m bool) {
-	if a.local != nil {
-		a.local.SetAudioEnabled(!m)
-	}
-}
+// SetMuted and SetCameraOn ask the engine, which owns the call's switches; the kiosk's buttons
+// follow the engine's snapshots.
+func (a *phoneAdapter) SetMuted(m bool)     { a.p.SetMuted(m) }
+func (a *phoneAdapter) SetCameraOn(on bool) { a.p.SetCameraOn(on) }
 
-func (a *phoneAdapter) SetCameraOn(on bool) {
-	if a.local != nil {
-		a.local.SetVideoEnabled(on)
-	}
-}
-
-// translate turns the engine's events into the kiosk's until the engine stops.
+// translate turns the engine's snapshots into the kiosk's events until the engine stops: what
+// changed from one snapshot to the next becomes an event. The snapshots are the newest state,
+// so the kiosk never shows a call that is over; none of these events is dropped.
 func (a *phoneAdapter) translate(ctx context.Context) {
 	defer close(a.events)
+	var last call.Snapshot
 	for {
-		var ev call.Event
+		var outs []app.Event
 		select {
 		case cfg := <-a.refresh:
-			ev = call.Event{Kind: call.EventPresence, Config: cfg}
-		case e, ok := <-a.p.Events():
+			outs = append(outs, app.ConfigEvent{Patient: patientFrom(cfg, a.store)})
+		case s, ok := <-a.p.Updates():
 			if !ok {
 				return
 			}
-			ev = e
+			outs = a.changes(ctx, last, s)
+			last = s
 		}
-		var out app.Event
-		switch ev.Kind {
-		case call.EventCall:
-			a.mu.Lock()
-			if ev.Call != "" {
-				a.callID = ev.Call
+		for _, out := range outs {
+			select {
+			case a.events <- out:
+			case <-ctx.Done():
+				return
 			}
-			contacts := a.cfg.Contacts
-			a.mu.Unlock()
-			peer := app.Contact{ID: ev.Party.ID, Name: ev.Party.Name, Relation: ev.Party.Relation}
-			for _, c := range contacts {
-				if c.ID == peer.ID {
-					peer.Online, peer.Photo = c.Online, photo(a.store, c.Photo)
-				}
-			}
-			out = app.CallEvent{State: ev.State, Incoming: ev.Direction == call.Incoming,
-				Peer: peer, Reason: app.Reason(ev.Reason), AutoAnswer: ev.Party.AutoAnswer}
-		case call.EventConfig, call.EventPresence:
-			a.mu.Lock()
-			a.cfg = ev.Config
-			a.mu.Unlock()
-			if ev.Kind == call.EventConfig {
-				if a.onConfig != nil {
-					a.onConfig(ev.Config)
-				}
-				go a.cacheConfig(ctx, ev.Config)
-			}
-			out = app.ConfigEvent{Patient: patientFrom(ev.Config, a.store)}
-		case call.EventServer:
-			out = app.ConnEvent{Online: ev.Connected}
-		default:
-			continue
-		}
-		select {
-		case a.events <- out:
-		case <-ctx.Done():
-			return
 		}
 	}
+}
+
+// changes returns the kiosk events that tell what changed from prev to s.
+func (a *phoneAdapter) changes(ctx context.Context, prev, s call.Snapshot) []app.Event {
+	var outs []app.Event
+	if s.Connected != prev.Connected {
+		outs = append(outs, app.ConnEvent{Online: s.Connected})
+	}
+	a.mu.Lock()
+	a.cfg = s.Config
+	a.mu.Unlock()
+	if s.ConfigSeq != prev.ConfigSeq {
+		if a.onConfig != nil {
+			a.onConfig(s.Config)
+		}
+		go a.cacheConfig(ctx, s.Config)
+	}
+	if s.ConfigSeq != prev.ConfigSeq || !samePresence(s.Config, prev.Config) {
+		outs = append(outs, app.ConfigEvent{Patient: patientFrom(s.Config, a.store)})
+	}
+	if c := s.Call; c.ID != "" && c != prev.Call {
+		a.mu.Lock()
+		a.callID = c.ID
+		a.mu.Unlock()
+		peer := app.Contact{ID: c.Party.ID, Name: c.Party.Name, Relation: c.Party.Relation}
+		for _, k := range s.Config.Contacts {
+			if k.ID == peer.ID {
+				peer.Online, peer.Photo = k.Online, photo(a.store, k.Photo)
+			}
+		}
+		outs = append(outs, app.CallEvent{State: c.State, Incoming: c.Direction == call.Incoming,
+			Peer: peer, Reason: app.Reason(c.Reason), AutoAnswer: c.Party.AutoAnswer,
+			Muted: c.Muted, CameraOff: c.CameraOff})
+	}
+	return outs
+}
+
+// samePresence reports whether a and b show the same people online.
+func samePresence(a, b signal.Config) bool {
+	return a.DeviceOnline == b.DeviceOnline && slices.EqualFunc(a.Contacts, b.Contacts,
+		func(x, y signal.Contact) bool { return x.ID == y.ID && x.Online == y.Online })
 }
 
 // cacheConfig keeps the configuration and photos for the next start; a bed without a patient

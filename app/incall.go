@@ -31,6 +31,28 @@ type inCallScreen struct {
 	ticker       *ticker
 }
 
+// showMedia makes the microphone and camera buttons (and the self-view) say what the call
+// sends.
+func (c *inCallScreen) showMedia(tr *translator, muted, cameraOff bool) {
+	if c == nil {
+		return
+	}
+	if muted {
+		c.mute.Text, c.mute.Icon = tr.T("incall.unmute"), icon("mic-off")
+	} else {
+		c.mute.Text, c.mute.Icon = tr.T("incall.mute"), icon("mic")
+	}
+	if cameraOff {
+		c.camera.Text, c.camera.Icon = tr.T("incall.cameraon"), icon("camera")
+		c.selfBox.Hide()
+	} else {
+		c.camera.Text, c.camera.Icon = tr.T("incall.cameraoff"), icon("camera-off")
+		c.selfBox.Show()
+	}
+	c.mute.Refresh()
+	c.camera.Refresh()
+}
+
 // connected marks the call's media as flowing: the duration starts.
 func (c *inCallScreen) connected(now time.Time) {
 	if c == nil || !c.connectedAt.IsZero() {
@@ -63,30 +85,20 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	// The buttons' blocks of colour are painted by the control bar (see controlBar).
 	s.mute = NewBigButton(tr.T("incall.mute"), icon("mic"), colSurface, nil)
 	s.mute.OnTapped = func() {
-		k.muted = !k.muted
-		if k.muted {
-			s.mute.Text, s.mute.Icon = tr.T("incall.unmute"), icon("mic-off")
-		} else {
-			s.mute.Text, s.mute.Icon = tr.T("incall.mute"), icon("mic")
-		}
-		s.mute.Refresh()
-		if p := k.currentPhone(); p != nil && !test {
-			p.SetMuted(k.muted)
+		if test {
+			k.muted = !k.muted
+			s.showMedia(tr, k.muted, k.cameraOff)
+		} else if p := k.currentPhone(); p != nil {
+			p.SetMuted(!k.muted) // the buttons change when the call says it changed
 		}
 	}
 	s.camera = NewBigButton(tr.T("incall.cameraoff"), icon("camera-off"), colSurface, nil)
 	s.camera.OnTapped = func() {
-		k.cameraOff = !k.cameraOff
-		if k.cameraOff {
-			s.camera.Text, s.camera.Icon = tr.T("incall.cameraon"), icon("camera")
-			s.selfBox.Hide()
-		} else {
-			s.camera.Text, s.camera.Icon = tr.T("incall.cameraoff"), icon("camera-off")
-			s.selfBox.Show()
-		}
-		s.camera.Refresh()
-		if p := k.currentPhone(); p != nil && !test {
-			p.SetCameraOn(!k.cameraOff)
+		if test {
+			k.cameraOff = !k.cameraOff
+			s.showMedia(tr, k.muted, k.cameraOff)
+		} else if p := k.currentPhone(); p != nil {
+			p.SetCameraOn(k.cameraOff)
 		}
 	}
 	s.hangup = NewBigButton(tr.T("incall.hangup"), icon("hangup"), colEnd, func() {

@@ -318,6 +318,10 @@ func (k *Kiosk) handleCall(ev CallEvent) {
 		if k.current != screenInCall {
 			k.showInCall(ev.Peer, false)
 		}
+		if k.muted != ev.Muted || k.cameraOff != ev.CameraOff {
+			k.muted, k.cameraOff = ev.Muted, ev.CameraOff
+			k.ui.incall.showMedia(k.tr, k.muted, k.cameraOff)
+		}
 		if ev.State == InCall {
 			k.ui.incall.connected(k.clock.Now())
 		}
@@ -338,7 +342,8 @@ func (k *Kiosk) handleCall(ev CallEvent) {
 	}
 }
 
-// startCallMedia resets the per-call toggles.
+// startCallMedia resets the per-call toggles: every call starts with the microphone and camera
+// on, and the engine's reports change them.
 func (k *Kiosk) startCallMedia() {
 	k.muted, k.cameraOff = false, false
 }

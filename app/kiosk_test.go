@@ -90,18 +90,33 @@ func TestIncomingAnswerInCallHangupHome(t *testing.T) {
 	require.Equal(t, "in-call", r.k.Screen())
 	r.requireShows("Anna")
 
+	// The buttons say what the call sends: a tap asks the engine, whose report changes them.
 	r.tap("Mute")
 	r.waitFor("mute", func() bool { return r.phone.Has("mute:true") })
+	assert.False(t, r.hasButton("Unmute"), "not muted until the engine says so")
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0], Muted: true})
 	r.tap("Unmute")
+	r.waitFor("unmute", func() bool { return r.phone.Has("mute:false") })
 	r.tap("Camera off")
 	r.waitFor("camera off", func() bool { return r.phone.Has("camera:false") })
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0], Muted: true, CameraOff: true})
 	r.requireShows("Camera on")
+	r.requireShows("Unmute")
 
 	r.tap("Hang up")
 	require.Equal(t, "home", r.k.Screen())
 	r.waitFor("hangup", func() bool { return r.phone.Has("hangup") })
 	r.send(app.CallEvent{State: app.Ended, Incoming: true, Peer: family[0], Reason: "hangup"})
 	require.Equal(t, "home", r.k.Screen(), "back to home after the call, no message for our own hang-up")
+
+	// The next call starts heard and seen, and its buttons say so.
+	r.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+	r.tap("Answer")
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
+	require.Equal(t, "in-call", r.k.Screen())
+	assert.True(t, r.hasButton("Mute"))
+	assert.True(t, r.hasButton("Camera off"))
+	assert.False(t, r.hasButton("Unmute"))
 }
 
 func TestIncomingDecline(t *testing.T) {

@@ -23,7 +23,9 @@ type Phone interface {
 	Decline(ctx context.Context) error
 	// Hangup ends the current call, or cancels an outgoing one that is still ringing.
 	Hangup(ctx context.Context) error
-	// SetMuted mutes or unmutes the microphone; SetCameraOn starts or stops sending video.
+	// SetMuted mutes or unmutes the current call's microphone; SetCameraOn starts or stops
+	// sending its video. Every call starts with both on. The change shows in the next
+	// CallEvent: the screen shows what the call sends, not what was asked.
 	SetMuted(muted bool)
 	SetCameraOn(on bool)
 }
@@ -118,6 +120,8 @@ type CallEvent struct {
 	Incoming bool    // the other end called the patient
 	Peer     Contact // who is at the other end (ID, Name, Relation at least)
 	Reason   Reason  // for Ended and Failed
+	// Muted and CameraOff say what the call sends.
+	Muted, CameraOff bool
 	// AutoAnswer says that the engine or the server asks for this incoming call to be answered
 	// by itself after the countdown. The nurse panel's setting and -auto-answer also turn it on.
 	AutoAnswer bool

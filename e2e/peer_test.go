@@ -26,8 +26,8 @@ type peer struct {
 	audio  atomic.Int64 // decoded audio samples, per channel
 
 	mu       sync.Mutex
-	lastCall call.Event // the newest call event
-	ended    []call.Event
+	lastCall call.CallInfo   // the newest call state seen
+	ended    []call.CallInfo // each call's end, once
 }
 
 // peerOption changes the engine's configuration.
@@ -82,33 +82,35 @@ func startPeer(tb testing.TB, w *ward, cfg call.Config, opts []peerOption) *peer
 	return p
 }
 
-// track keeps the call events until the phone closes its channel.
+// track follows the phone's snapshots until the phone closes its channel.
 func (p *peer) track() {
-	for e := range p.phone.Events() {
-		if e.Kind != call.EventCall {
+	for s := range p.phone.Updates() {
+		c := s.Call
+		if c.ID == "" {
 			continue
 		}
 		p.mu.Lock()
-		p.lastCall = e
-		if e.State == call.Ended || e.State == call.Failed {
-			p.ended = append(p.ended, e)
+		if (c.State == call.Ended || c.State == call.Failed) &&
+			(c.ID != p.lastCall.ID || c.State != p.lastCall.State) {
+			p.ended = append(p.ended, c)
 		}
+		p.lastCall = c
 		p.mu.Unlock()
 	}
 }
 
-// last returns the newest call event.
-func (p *peer) last() call.Event {
+// last returns the newest call state.
+func (p *peer) last() call.CallInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.lastCall
 }
 
-// endings returns the Ended and Failed events so far.
-func (p *peer) endings() []call.Event {
+// endings returns each call's end so far.
+func (p *peer) endings() []call.CallInfo {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return append([]call.Event(nil), p.ended...)
+	return append([]call.CallInfo(nil), p.ended...)
 }
 
 // ringingCall waits until an incoming call rings here and returns its id.
@@ -118,7 +120,7 @@ func (p *peer) ringingCall(tb testing.TB) string {
 		e := p.last()
 		return e.State == call.Ringing && e.Direction == call.Incoming
 	})
-	return p.last().Call
+	return p.last().ID
 }
 
 // resetCounts forgets what was decoded so far, before the next call.

@@ -18,7 +18,7 @@ const endGrace = 500 * time.Millisecond
 // errCallFailed is returned when the call placed with -dial fails or cannot ring.
 var errCallFailed = errors.New("the call failed")
 
-// peer follows the phone's events: it dials once connected (with -dial), prints call states,
+// peer follows the phone's snapshots: it dials once connected (with -dial), prints call states,
 // prints stats during a call and hangs up after -duration.
 type peer struct {
 	o     options
@@ -48,7 +48,7 @@ func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) 
 	}
 	defer stopStats()
 	dialErr := make(chan error, 1)
-	events := p.phone.Events()
+	var shown call.CallInfo // the call state printed last
 	for {
 		select {
 		case <-ctx.Done():
@@ -67,61 +67,62 @@ func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) 
 			hcancel()
 		case now := <-statsC:
 			p.printStats(now)
-		case e, ok := <-events:
+		case s, ok := <-p.phone.Updates():
 			if !ok {
 				return nil
 			}
-			switch e.Kind {
-			case call.EventServer:
-				if e.Connected && !p.ready {
-					p.ready = true
-					fmt.Fprintf(p.out, "ready %s\n", who)
+			if s.Connected && !p.ready {
+				p.ready = true
+				fmt.Fprintf(p.out, "ready %s\n", who)
+			}
+			if s.Connected && p.o.dial != "" && !p.dialed {
+				p.dialed = true
+				to := p.o.dial
+				if to == "patient" {
+					to = ""
 				}
-				if e.Connected && p.o.dial != "" && !p.dialed {
-					p.dialed = true
-					to := p.o.dial
-					if to == "patient" {
-						to = ""
-					}
-					go func() {
-						dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
-						defer dcancel()
-						_, err := p.phone.Dial(dctx, to)
-						dialErr <- err
-					}()
+				go func() {
+					dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+					defer dcancel()
+					_, err := p.phone.Dial(dctx, to)
+					dialErr <- err
+				}()
+			}
+			c := s.Call
+			if c.ID == "" || (c.ID == shown.ID && c.State == shown.State) {
+				continue
+			}
+			shown = c
+			line := fmt.Sprintf("call state=%s dir=%s call=%s", c.State, c.Direction, c.ID)
+			if c.Reason != "" {
+				line += " reason=" + string(c.Reason)
+			}
+			fmt.Fprintln(p.out, line)
+			switch c.State {
+			case call.InCall:
+				p.inCallAt, p.lastAt, p.lastLocal = time.Now(), time.Now(), p.local.Stats()
+				if p.o.statsEvery > 0 {
+					stats = time.NewTicker(p.o.statsEvery)
+					statsC = stats.C
 				}
-			case call.EventCall:
-				line := fmt.Sprintf("call state=%s dir=%s call=%s", e.State, e.Direction, e.Call)
-				if e.Reason != "" {
-					line += " reason=" + string(e.Reason)
+				if p.o.duration > 0 {
+					hangup = time.After(p.o.duration)
 				}
-				fmt.Fprintln(p.out, line)
-				switch e.State {
-				case call.InCall:
-					p.inCallAt, p.lastAt, p.lastLocal = time.Now(), time.Now(), p.local.Stats()
-					if p.o.statsEvery > 0 {
-						stats = time.NewTicker(p.o.statsEvery)
-						statsC = stats.C
+			case call.Ended, call.Failed:
+				stopStats()
+				p.inCallAt = time.Time{}
+				if p.o.dial != "" && c.Direction == call.Outgoing {
+					// Let the hang-up reach the server before the connection closes: a
+					// connection that drops mid-call ends the call as failed.
+					select {
+					case <-ctx.Done():
+					case <-time.After(endGrace):
 					}
-					if p.o.duration > 0 {
-						hangup = time.After(p.o.duration)
+					cancel()
+					if c.State == call.Failed {
+						return fmt.Errorf("%w: %s", errCallFailed, c.Reason)
 					}
-				case call.Ended, call.Failed:
-					stopStats()
-					p.inCallAt = time.Time{}
-					if p.o.dial != "" && e.Direction == call.Outgoing {
-						// Let the hang-up reach the server before the connection closes: a
-						// connection that drops mid-call ends the call as failed.
-						select {
-						case <-ctx.Done():
-						case <-time.After(endGrace):
-						}
-						cancel()
-						if e.State == call.Failed {
-							return fmt.Errorf("%w: %s", errCallFailed, e.Reason)
-						}
-						return nil
-					}
+					return nil
 				}
 			}
 		}
