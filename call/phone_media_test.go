@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"bedside/call/signal"
+	"bedside/internal/testkit"
 
 	"github.com/stretchr/testify/require"
 )
@@ -33,10 +34,10 @@ func TestPhoneMuteAndCameraPerCall(t *testing.T) {
 	dev.SetCameraOn(false)
 	dev.waitSnap(t, "muted, camera off", func(s Snapshot) bool { return s.Call.Muted && s.Call.CameraOff })
 	// What the snapshot says is what is sent: silence and a black picture.
-	waitFor(t, "a black picture", 30*time.Second, func() bool { return fam.video.luma.Load() < 20 })
+	testkit.Eventually(t, "a black picture", func() bool { return fam.video.luma.Load() < 20 })
 	fam.audio.peak.Store(0)
 	heard := fam.audio.samples.Load()
-	waitFor(t, "a second of sound", 30*time.Second, func() bool { return fam.audio.samples.Load() > heard+48000 })
+	testkit.Eventually(t, "a second of sound", func() bool { return fam.audio.samples.Load() > heard+48000 })
 	require.Less(t, fam.audio.peak.Load(), int64(300), "the muted tablet sends silence")
 
 	require.NoError(t, fam.Hangup(ctx))
@@ -65,8 +66,8 @@ func TestPhoneMuteAndCameraPerCall(t *testing.T) {
 func hearsAndSees(t *testing.T, tp *testPhone) {
 	t.Helper()
 	tp.audio.peak.Store(0)
-	waitFor(t, "sound", 30*time.Second, func() bool { return tp.audio.peak.Load() > 1000 })
-	waitFor(t, "a picture", 30*time.Second, func() bool { return tp.video.luma.Load() > 40 })
+	testkit.Eventually(t, "sound", func() bool { return tp.audio.peak.Load() > 1000 })
+	testkit.Eventually(t, "a picture", func() bool { return tp.video.luma.Load() > 40 })
 }
 
 // An Ended that comes behind a flood of other messages still reaches a reader that did not
@@ -90,7 +91,7 @@ func TestPhoneEndedUnderFlood(t *testing.T) {
 	require.NoError(t, fam.Hangup(ctx))
 	fam.waitCall(t, id, Ended)
 	require.True(t, hub.FloodPresence("tablet-1", "anna", false, 3000))
-	waitFor(t, "the flood to be handled", 30*time.Second, func() bool {
+	testkit.Eventually(t, "the flood to be handled", func() bool {
 		s := dev.Snapshot()
 		return len(s.Config.Contacts) == 1 && !s.Config.Contacts[0].Online
 	})

@@ -8,6 +8,7 @@ import (
 
 	"bedside/call/calltest"
 	"bedside/call/signal"
+	"bedside/internal/testkit"
 
 	"github.com/stretchr/testify/require"
 )
@@ -97,7 +98,7 @@ func newHubPair(t *testing.T, deviceOpts, familyOpts Config) (hub *calltest.Hub,
 }
 
 func TestPhoneCallAndHangup(t *testing.T) {
-	checkNoLeaks(t) // runs last, after the sources are closed
+	testkit.NoLeaks(t) // runs last, after the sources are closed
 	hub, dev, fam := newHubPair(t, Config{}, Config{})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -126,7 +127,7 @@ func TestPhoneCallAndHangup(t *testing.T) {
 	dev.waitCall(t, id, InCall)
 	require.Equal(t, InCall, dev.State())
 
-	waitFor(t, "frames both ways", 30*time.Second, func() bool {
+	testkit.Eventually(t, "frames both ways", func() bool {
 		return dev.Stats().FramesDecoded >= 30 && fam.Stats().FramesDecoded >= 30
 	})
 	require.Greater(t, dev.audio.peak.Load(), int64(1000))
@@ -193,7 +194,7 @@ func TestPhonePeerVanishes(t *testing.T) {
 	require.True(t, hub.Drop("tablet-1"))
 	require.Equal(t, signal.ReasonFailed, fam.waitCall(t, id, Failed).Reason)
 	require.Equal(t, InCall, dev.State(), "the tablet's call goes on while its grace lasts")
-	waitFor(t, "the grace timer", 30*time.Second, func() bool { return timers.pending(5*time.Second) > 0 })
+	testkit.Eventually(t, "the grace timer", func() bool { return timers.pending(5*time.Second) > 0 })
 	require.Equal(t, InCall, dev.State())
 	timers.fire(5 * time.Second)
 	require.Equal(t, Failed, dev.waitCall(t, id, Failed).State)

@@ -12,9 +12,9 @@ import (
 
 	"bedside/call/media"
 	"bedside/call/signal"
+	"bedside/internal/testkit"
 
 	"github.com/stretchr/testify/require"
-	"go.uber.org/goleak"
 )
 
 // frameCounter is a VideoSink that counts frames and remembers the last size.
@@ -130,42 +130,15 @@ func newPair(t testing.TB, api *API, la, lb *media.Local) (a, b *peer) {
 	return a, b
 }
 
-// checkNoLeaks fails the test, naming the goroutines, if any goroutine it started (beyond those
-// running when checkNoLeaks was called) is still running at its end. Call it first: it checks
-// after every other cleanup.
-func checkNoLeaks(t *testing.T) {
-	t.Helper()
-	ignore := goleak.IgnoreCurrent()
-	t.Cleanup(func() {
-		// goleak waits half a second at most; pion's goroutines can take longer to wind down.
-		deadline := time.Now().Add(15 * time.Second)
-		for goleak.Find(ignore) != nil && time.Now().Before(deadline) {
-			time.Sleep(100 * time.Millisecond)
-		}
-		goleak.VerifyNone(t, ignore)
-	})
-}
-
-func waitFor(t *testing.T, what string, timeout time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
 func TestSessionLoopback(t *testing.T) {
 	for _, closer := range []string{"offerer", "answerer"} {
 		t.Run("close "+closer, func(t *testing.T) {
-			checkNoLeaks(t)
+			testkit.NoLeaks(t)
 			api := newTestAPI(t)
 			la, lb := newTestLocal(t), newTestLocal(t)
 			a, b := newPair(t, api, la, lb)
 
-			waitFor(t, "60 frames and audio both ways", 30*time.Second, func() bool {
+			testkit.Eventually(t, "60 frames and audio both ways", func() bool {
 				return a.video.n.Load() >= 60 && b.video.n.Load() >= 60 &&
 					a.audio.samples.Load() >= 48000 && b.audio.samples.Load() >= 48000
 			})
@@ -182,13 +155,13 @@ func TestSessionLoopback(t *testing.T) {
 				p.video.mu.Unlock()
 				require.Equal(t, image.Pt(320, 240), size, name)
 			}
-			waitFor(t, "per-second stats", 10*time.Second, func() bool {
+			testkit.Eventually(t, "per-second stats", func() bool {
 				st := a.sess.Stats()
 				return st.FPS > 0 && st.InboundBitrate > 0 && st.OutboundBitrate > 0 && st.RTT > 0
 			})
 			t.Logf("offerer stats: %+v", a.sess.Stats())
 			// Congestion control has an estimate, within bounds, and the encoder follows it.
-			waitFor(t, "the encoder following the estimate", 20*time.Second, func() bool {
+			testkit.Eventually(t, "the encoder following the estimate", func() bool {
 				target := a.sess.Stats().VideoTarget
 				return target >= MinVideoBitRate && target <= MaxVideoBitRate &&
 					la.Stats().VideoBitRate == target
@@ -201,7 +174,7 @@ func TestSessionLoopback(t *testing.T) {
 			require.NoError(t, first.sess.Close())
 			require.NoError(t, first.sess.Close(), "Close is idempotent")
 			// The other end sees its peer vanish (DTLS close alert) and can close too.
-			waitFor(t, "the other end to notice", 40*time.Second, func() bool {
+			testkit.Eventually(t, "the other end to notice", func() bool {
 				st := second.sess.Stats().State
 				return st == PeerClosed || st == PeerFailed || st == PeerDisconnected
 			})
@@ -245,7 +218,7 @@ func TestSessionQueuesEarlyCandidates(t *testing.T) {
 	answer, err := bs.HandleOffer(offer)
 	require.NoError(t, err)
 	require.NoError(t, a.HandleAnswer(answer))
-	waitFor(t, "receive-only sessions to connect", 30*time.Second, func() bool {
+	testkit.Eventually(t, "receive-only sessions to connect", func() bool {
 		return a.Stats().State == PeerConnected && bs.Stats().State == PeerConnected
 	})
 }
