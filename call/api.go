@@ -8,9 +8,8 @@ import (
 	"time"
 
 	"github.com/pion/ice/v4"
-	"github.com/pion/interceptor"
-	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -48,6 +47,10 @@ type APIOptions struct {
 	PortMin, PortMax uint16
 	// Logger gets pion's own warnings and errors (as Debug and Info); nil drops them.
 	Logger *slog.Logger
+	// Net replaces the operating system's network, for tests on pion's virtual network
+	// (transport/vnet), where packets can be lost, delayed or cut in process. Nil uses the
+	// real one.
+	Net transport.Net
 }
 
 // API is the shared WebRTC machinery for every Session of one process: codecs, interceptors
@@ -78,37 +81,19 @@ func NewAPI(opts APIOptions) (*API, error) {
 	}
 	logs := pionLogger{log: logger(opts.Logger)}
 	a := &API{opts: opts}
-	reg := &interceptor.Registry{}
-	// Congestion control (Google's, on transport-wide feedback) sets the VP8 target of each
-	// session. It comes before the NACK responder, which then limits re-sends to the target;
-	// it sends at once (no pacer): the encoder's own rate control keeps the rate smooth.
-	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitRate),
-			gcc.SendSideBWEMinBitrate(MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
-			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()), gcc.WithLoggerFactory(logs))
+	reg, err := newInterceptors(me, logs, func(e *gcc.SendSideBWE) {
+		a.newBWE = e // pcMu is held: see newPeerConnection
 	})
 	if err != nil {
-		return nil, fmt.Errorf("call: congestion control: %w", err)
-	}
-	congestion.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
-		a.newBWE, _ = e.(*gcc.SendSideBWE) // pcMu is held: see newPeerConnection
-	})
-	reg.Add(congestion)
-	// The interceptors log through our logger too: left to themselves they print to stderr
-	// (the TWCC sender's "io: read/write on closed pipe" when a call ends).
-	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg,
-		webrtc.WithInterceptorLoggerFactory(logs)); err != nil {
-		return nil, fmt.Errorf("call: register interceptors: %w", err)
-	}
-	// Number outgoing packets transport-wide, for the feedback the congestion controller reads.
-	// Added last, it numbers each packet before the congestion controller sees it.
-	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
-		return nil, fmt.Errorf("call: register transport-wide numbering: %w", err)
+		return nil, err
 	}
 	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	if opts.Net != nil {
+		se.SetNet(opts.Net)
+	}
 	if opts.LoopbackOnly {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}

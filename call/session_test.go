@@ -120,8 +120,14 @@ func newPeer(t testing.TB, api *API, local *media.Local, other **peer) *peer {
 // newPair wires two sessions together in process and negotiates: a offers, b answers.
 func newPair(t testing.TB, api *API, la, lb *media.Local) (a, b *peer) {
 	t.Helper()
-	a = newPeer(t, api, la, &b)
-	b = newPeer(t, api, lb, &a)
+	return newPairOf(t, api, api, la, lb)
+}
+
+// newPairOf is newPair with an API for each end.
+func newPairOf(t testing.TB, apiA, apiB *API, la, lb *media.Local) (a, b *peer) {
+	t.Helper()
+	a = newPeer(t, apiA, la, &b)
+	b = newPeer(t, apiB, lb, &a)
 	offer, err := a.sess.CreateOffer()
 	require.NoError(t, err)
 	answer, err := b.sess.HandleOffer(offer)

@@ -1,0 +1,87 @@
+package call
+
+import (
+	"fmt"
+
+	"github.com/pion/interceptor"
+	"github.com/pion/interceptor/pkg/cc"
+	"github.com/pion/interceptor/pkg/gcc"
+	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/webrtc/v4"
+)
+
+// maxNacksPerPacket bounds how often a lost video packet is asked for again. pion repairs
+// packets that come back on the RTX stream above its interceptors, so its NACK generator never
+// learns that a re-send arrived and, unbounded, asks again every 100 ms while the packet is in
+// its window (about 11 re-sends per lost packet, measured). Two asks give a lost re-send a
+// second chance and keep re-sends near the loss.
+const maxNacksPerPacket = 2
+
+// newInterceptors builds the RTP/RTCP interceptors every session uses, in this order from the
+// network up (a packet the app sends passes them top down):
+//
+//   - congestion control (Google's, on transport-wide feedback): it sets the VP8 target of
+//     each session and sees every packet that leaves, re-sends included. It sends at once (no
+//     pacer): the encoder's own rate control keeps the rate smooth;
+//   - transport-wide sequence numbers, for the feedback congestion control reads: below the
+//     NACK responder, so that re-sent packets are numbered too;
+//   - pion's defaults: the NACK responder (which re-sends lost video packets on the RTX stream,
+//     within the congestion controller's target) and generator, RTCP reports, stats, and the
+//     transport-wide feedback the other end's congestion control reads.
+//
+// onBWE gets the bandwidth estimator made for each new peer connection.
+func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.SendSideBWE)) (*interceptor.Registry, error) {
+	reg := &interceptor.Registry{}
+	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitRate),
+			gcc.SendSideBWEMinBitrate(MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
+			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()), gcc.WithLoggerFactory(logs))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("call: congestion control: %w", err)
+	}
+	congestion.OnNewPeerConnection(func(_ string, e cc.BandwidthEstimator) {
+		bwe, _ := e.(*gcc.SendSideBWE)
+		onBWE(bwe)
+	})
+	reg.Add(rtxAwareFactory{congestion})
+	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
+		return nil, fmt.Errorf("call: register transport-wide numbering: %w", err)
+	}
+	// The interceptors log through our logger too: left to themselves they print to stderr
+	// (the TWCC sender's "io: read/write on closed pipe" when a call ends).
+	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg,
+		webrtc.WithInterceptorLoggerFactory(logs),
+		webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(maxNacksPerPacket))); err != nil {
+		return nil, fmt.Errorf("call: register interceptors: %w", err)
+	}
+	return reg, nil
+}
+
+// rtxAwareFactory makes congestion-control interceptors that also know each video stream's
+// RTX stream. pion's estimator registers only a stream's own SSRC with its pacer, which then
+// refuses the NACK responder's re-sends on the RTX SSRC ("unknown ssrc"): no lost packet was
+// ever re-sent.
+type rtxAwareFactory struct{ inner interceptor.Factory }
+
+func (f rtxAwareFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
+	i, err := f.inner.NewInterceptor(id)
+	if err != nil {
+		return nil, err
+	}
+	return rtxAware{i}, nil
+}
+
+type rtxAware struct{ interceptor.Interceptor }
+
+// BindLocalStream binds the stream, and its RTX stream to the same writer.
+func (r rtxAware) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
+	w := r.Interceptor.BindLocalStream(info, writer)
+	if info.SSRCRetransmission != 0 && info.SSRCRetransmission != info.SSRC {
+		rtx := *info
+		rtx.SSRC, rtx.SSRCRetransmission = info.SSRCRetransmission, 0
+		rtx.PayloadType = info.PayloadTypeRetransmission
+		r.Interceptor.BindLocalStream(&rtx, writer)
+	}
+	return w
+}

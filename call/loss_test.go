@@ -1,0 +1,125 @@
+package call
+
+import (
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"bedside/internal/testkit"
+
+	"github.com/pion/transport/v5/vnet"
+	"github.com/stretchr/testify/require"
+)
+
+// lossyNet is pion's virtual network with two hosts, a and b, and a router that drops a share
+// of the packets from a to b once told to. Nothing leaves the process.
+type lossyNet struct {
+	router  *vnet.Router
+	a, b    *vnet.Net
+	mu      sync.Mutex
+	rng     *rand.Rand
+	loss    float64 // share of a→b packets dropped, 0..1
+	dropped atomic.Int64
+	passed  atomic.Int64
+	// By the RTP payload type in the clear header: VP8 packets dropped, RTX packets passed.
+	videoDropped, rtxPassed atomic.Int64
+}
+
+// payloadType is the RTP payload type of a UDP payload, or -1 when it is not RTP (STUN,
+// DTLS, RTCP).
+func payloadType(b []byte) int {
+	if len(b) < 12 || b[0]>>6 != 2 {
+		return -1
+	}
+	pt := int(b[1] & 0x7f)
+	if pt >= 72 && pt <= 76 { // RTCP's 200..204 with the marker bit
+		return -1
+	}
+	return pt
+}
+
+const (
+	lossyA = "192.0.2.10" // documentation addresses, on the virtual network only
+	lossyB = "192.0.2.20"
+)
+
+func newLossyNet(t *testing.T) *lossyNet {
+	t.Helper()
+	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "192.0.2.0/24", LoggerFactory: pionLogger{log: logger(nil)}})
+	require.NoError(t, err)
+	ln := &lossyNet{router: router, rng: rand.New(rand.NewPCG(1, 2))}
+	ln.a, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{lossyA}})
+	require.NoError(t, err)
+	ln.b, err = vnet.NewNet(&vnet.NetConfig{StaticIPs: []string{lossyB}})
+	require.NoError(t, err)
+	require.NoError(t, router.AddNet(ln.a))
+	require.NoError(t, router.AddNet(ln.b))
+	router.AddChunkFilter(func(c vnet.Chunk) bool {
+		src, ok := c.SourceAddr().(*net.UDPAddr)
+		if !ok || !src.IP.Equal(net.ParseIP(lossyA)) {
+			return true
+		}
+		ln.mu.Lock()
+		drop := ln.rng.Float64() < ln.loss
+		ln.mu.Unlock()
+		pt := payloadType(c.UserData())
+		if drop {
+			ln.dropped.Add(1)
+			if pt == VP8PayloadType {
+				ln.videoDropped.Add(1)
+			}
+			return false
+		}
+		ln.passed.Add(1)
+		if pt == RTXPayloadType {
+			ln.rtxPassed.Add(1)
+		}
+		return true
+	})
+	require.NoError(t, router.Start())
+	t.Cleanup(func() { _ = router.Stop() })
+	return ln
+}
+
+func (ln *lossyNet) setLoss(share float64) {
+	ln.mu.Lock()
+	ln.loss = share
+	ln.mu.Unlock()
+}
+
+// Lost video packets are re-sent (RTX) and repair the frames they belong to: with 10 % loss
+// from the sender most frames still decode, not only keyframes; each lost packet is re-sent at
+// most twice.
+func TestSessionResendsLostVideo(t *testing.T) {
+	testkit.NoLeaks(t)
+	ln := newLossyNet(t)
+	apiA, err := NewAPI(APIOptions{Net: ln.a})
+	require.NoError(t, err)
+	apiB, err := NewAPI(APIOptions{Net: ln.b})
+	require.NoError(t, err)
+	la, lb := newTestLocal(t), newTestLocal(t)
+	defer la.Close()
+	defer lb.Close()
+	a, b := newPairOf(t, apiA, apiB, la, lb)
+	defer a.sess.Close()
+	defer b.sess.Close()
+	testkit.Eventually(t, "frames a → b", func() bool { return b.video.n.Load() >= 30 })
+
+	ln.setLoss(0.10)
+	start := b.sess.Stats()
+	testkit.Eventually(t, "20 video packets lost", func() bool { return ln.videoDropped.Load() >= 20 })
+	ln.setLoss(0)
+	time.Sleep(time.Second) // the last re-sends land; what follows counts, it does not time
+	end := b.sess.Stats()
+	lost, resent := ln.videoDropped.Load(), ln.rtxPassed.Load()
+	repaired, gaps := end.RepairedPackets-start.RepairedPackets, end.LossGaps-start.LossGaps
+	t.Logf("a→b: %d packets, %d dropped (%d video), %d re-sent; b: %d frames, %d repaired, %d loss gaps, %d PLIs",
+		ln.passed.Load()+ln.dropped.Load(), ln.dropped.Load(), lost, resent,
+		end.FramesDecoded-start.FramesDecoded, repaired, gaps, end.PLIsSent-start.PLIsSent)
+	require.GreaterOrEqual(t, repaired, uint64(lost)*3/4, "lost video packets were re-sent and used")
+	require.LessOrEqual(t, resent, 3*lost, "re-sends stay near the loss")
+	require.LessOrEqual(t, gaps, uint64(lost)/4, "most losses were repaired before their frame was due")
+}
