@@ -26,6 +26,8 @@ type lossyNet struct {
 	passed  atomic.Int64
 	// By the RTP payload type in the clear header: VP8 packets dropped, RTX packets passed.
 	videoDropped, rtxPassed atomic.Int64
+	// Opus packets sent (dropped or not) and dropped.
+	audioSent, audioDropped atomic.Int64
 }
 
 // payloadType is the RTP payload type of a UDP payload, or -1 when it is not RTP (STUN,
@@ -66,6 +68,12 @@ func newLossyNet(t *testing.T) *lossyNet {
 		drop := ln.rng.Float64() < ln.loss
 		ln.mu.Unlock()
 		pt := payloadType(c.UserData())
+		if pt == OpusPayloadType {
+			ln.audioSent.Add(1)
+			if drop {
+				ln.audioDropped.Add(1)
+			}
+		}
 		if drop {
 			ln.dropped.Add(1)
 			if pt == VP8PayloadType {
@@ -122,4 +130,65 @@ func TestSessionResendsLostVideo(t *testing.T) {
 	require.GreaterOrEqual(t, repaired, uint64(lost)*3/4, "lost video packets were re-sent and used")
 	require.LessOrEqual(t, resent, 3*lost, "re-sends stay near the loss")
 	require.LessOrEqual(t, gaps, uint64(lost)/4, "most losses were repaired before their frame was due")
+}
+
+// Lost audio packets are rebuilt (in-band FEC) or concealed: the listener gets as much sound
+// as was sent, without holes.
+func TestSessionConcealsLostAudio(t *testing.T) {
+	testkit.NoLeaks(t)
+	ln := newLossyNet(t)
+	apiA, err := NewAPI(APIOptions{Net: ln.a})
+	require.NoError(t, err)
+	apiB, err := NewAPI(APIOptions{Net: ln.b})
+	require.NoError(t, err)
+	la, lb := newTestLocal(t), newTestLocal(t)
+	defer la.Close()
+	defer lb.Close()
+	a, b := newPairOf(t, apiA, apiB, la, lb)
+	defer a.sess.Close()
+	defer b.sess.Close()
+	testkit.Eventually(t, "sound a → b", func() bool { return b.audio.samples.Load() >= 48000 })
+
+	ln.setLoss(0.10)
+	start, sentBefore := b.sess.Stats(), ln.audioSent.Load()
+	testkit.Eventually(t, "20 audio packets lost", func() bool { return ln.audioDropped.Load() >= 20 })
+	ln.setLoss(0)
+	sent := ln.audioSent.Load() - sentBefore
+	testkit.Eventually(t, "the sound sent to arrive", func() bool {
+		return b.sess.Stats().AudioSamples-start.AudioSamples >= uint64(sent-2)*960
+	})
+	end := b.sess.Stats()
+	t.Logf("a→b: %d audio packets, %d lost; b: %d samples (%d concealed), %d expected",
+		sent, ln.audioDropped.Load(), end.AudioSamples-start.AudioSamples,
+		end.AudioConcealed-start.AudioConcealed, sent*960)
+	require.GreaterOrEqual(t, end.AudioConcealed-start.AudioConcealed, uint64(18*960), "the lost packets were rebuilt")
+}
+
+func TestAudioGaps(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		seqs          []uint16
+		tss           []uint32
+		lost, samples int
+		ok            bool
+	}{
+		{"in order", []uint16{1, 2}, []uint32{0, 960}, 0, 0, true},
+		{"one lost", []uint16{1, 3}, []uint32{0, 1920}, 1, 960, true},
+		{"three lost", []uint16{1, 5}, []uint32{0, 3840}, 3, 960, true},
+		{"across the wrap", []uint16{65535, 1}, []uint32{4294966336, 960}, 1, 960, true},
+		{"a cut: no concealment", []uint16{1, 100}, []uint32{0, 99 * 960}, 0, 0, true},
+		{"late", []uint16{5, 4}, []uint32{960, 0}, 0, 0, false},
+		{"twice", []uint16{5, 5}, []uint32{960, 960}, 0, 0, false},
+		{"nonsense timestamps", []uint16{1, 3}, []uint32{0, 10}, 0, 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var g audioGaps
+			_, _, ok := g.next(tc.seqs[0], tc.tss[0])
+			require.True(t, ok)
+			lost, samples, ok := g.next(tc.seqs[1], tc.tss[1])
+			require.Equal(t, tc.ok, ok)
+			require.Equal(t, tc.lost, lost)
+			require.Equal(t, tc.samples, samples)
+		})
+	}
 }

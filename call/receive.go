@@ -114,7 +114,10 @@ func (s *Session) frameDecoded(w, h int) {
 	}
 }
 
-// receiveAudio decodes each Opus packet and hands the PCM to the audio sink.
+// receiveAudio decodes each Opus packet and hands the PCM to the audio sink. A packet that
+// never came is rebuilt from the forward error correction the next one carries (Opus in-band
+// FEC), and the packets before it, when several were lost in a row, are concealed by libopus;
+// see audioGaps.
 func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 	dec, err := media.NewOpusDecoder(opusRate, opusChannels)
 	if err != nil {
@@ -124,6 +127,13 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 	}
 	defer dec.Close()
 	pcm := make([]int16, maxOpusSamples*opusChannels)
+	var gaps audioGaps
+	deliver := func(n int) {
+		s.counters.audioSamples.Add(uint64(n))
+		if s.cfg.RemoteAudio != nil && n > 0 {
+			s.cfg.RemoteAudio.Samples(pcm[:n*opusChannels], opusRate, opusChannels)
+		}
+	}
 	for {
 		pkt, _, err := track.ReadRTP()
 		if err != nil {
@@ -133,16 +143,73 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 		if len(pkt.Payload) == 0 {
 			continue // padding-only packet
 		}
+		lost, each, ok := gaps.next(pkt.SequenceNumber, pkt.Timestamp)
+		if !ok {
+			continue // late or repeated: its time has passed
+		}
+		for i := range lost {
+			var n int
+			if i == lost-1 {
+				n, err = dec.DecodeFEC(pkt.Payload, pcm[:each*opusChannels])
+			} else {
+				n, err = dec.Decode(nil, pcm[:each*opusChannels])
+			}
+			if err != nil {
+				s.counters.decodeErrors.Add(1)
+				break
+			}
+			s.counters.audioConcealed.Add(uint64(n))
+			deliver(n)
+		}
 		n, err := dec.Decode(pkt.Payload, pcm)
 		if err != nil {
 			s.counters.decodeErrors.Add(1)
 			continue
 		}
-		s.counters.audioSamples.Add(uint64(n))
-		if s.cfg.RemoteAudio != nil && n > 0 {
-			s.cfg.RemoteAudio.Samples(pcm[:n*opusChannels], opusRate, opusChannels)
-		}
+		deliver(n)
 	}
+}
+
+// Bounds of audio loss recovery.
+const (
+	// maxConcealed is the most packets recovered in one gap: beyond it (a network cut) the
+	// sound simply resumes.
+	maxConcealed = 5
+	// minOpusFrame is the shortest Opus frame (2.5 ms at 48 kHz).
+	minOpusFrame = 120
+)
+
+// audioGaps follows an Opus stream's sequence numbers and timestamps and tells how many
+// packets went missing before each one.
+type audioGaps struct {
+	started bool
+	seq     uint16
+	ts      uint32
+}
+
+// next takes the next packet's sequence number and timestamp. It returns how many packets
+// were lost just before it, to rebuild (at most maxConcealed), and their length in samples
+// per channel; ok is false for a packet older than one already handled.
+func (g *audioGaps) next(seq uint16, ts uint32) (lost, samples int, ok bool) {
+	if !g.started {
+		g.started, g.seq, g.ts = true, seq, ts
+		return 0, 0, true
+	}
+	d := int16(seq - g.seq)
+	if d <= 0 {
+		return 0, 0, false
+	}
+	span := ts - g.ts
+	g.seq, g.ts = seq, ts
+	if d == 1 {
+		return 0, 0, true
+	}
+	missing := int(d) - 1
+	samples = int(span) / int(d)
+	if missing > maxConcealed || samples < minOpusFrame || samples > maxOpusSamples {
+		return 0, 0, true
+	}
+	return missing, samples, true
 }
 
 // drain reads a track it cannot decode until it ends, so that pion's buffers do not fill.

@@ -68,8 +68,11 @@ type Stats struct {
 	// InboundBitrate and OutboundBitrate are bits per second on the wire, all media included.
 	InboundBitrate  float64
 	OutboundBitrate float64
-	// AudioSamples counts decoded remote audio samples, per channel (48 000 a second).
-	AudioSamples uint64
+	// AudioSamples counts decoded remote audio samples, per channel (48 000 a second);
+	// AudioConcealed those of them that stand in for lost packets (rebuilt from in-band FEC, or
+	// concealed).
+	AudioSamples   uint64
+	AudioConcealed uint64
 	// FirstFrameAt is when the first remote frame was decoded; FirstFrameDelay is the time from
 	// applying the remote description (offer or answer) to it. Both zero until then.
 	FirstFrameAt    time.Time
@@ -94,6 +97,7 @@ type Stats struct {
 // counters are the figures the media goroutines update without a lock.
 type counters struct {
 	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
+	audioConcealed                               atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
 	framesLost, padding, repaired                atomic.Uint64
 	width, height, videoTarget                   atomic.Int64
@@ -106,6 +110,7 @@ func (s *Session) Stats() Stats {
 	s.mu.Unlock()
 	st.FramesDecoded = s.counters.frames.Load()
 	st.AudioSamples = s.counters.audioSamples.Load()
+	st.AudioConcealed = s.counters.audioConcealed.Load()
 	st.PLIsSent = s.counters.plisSent.Load()
 	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
 	st.DecodeErrors = s.counters.decodeErrors.Load()
