@@ -165,7 +165,7 @@ func (k *Kiosk) tickInCall(s *inCallScreen) {
 		s.duration.Refresh()
 	}
 	since, any := k.remoteView.SinceLastFrame()
-	stalled := (any && since > stallAfter) || (!any && d > stallAfter)
+	stalled := (any && since > stallAfter) || (!any && d > stallAfter) || k.call.Reconnecting
 	if stalled != s.reconnecting.Visible() {
 		if stalled {
 			s.reconnecting.Show()

@@ -154,6 +154,19 @@ func TestInCallDurationAndReconnectingBanner(t *testing.T) {
 	r.advance(time.Second / 2)
 	assert.False(t, r.shows("Reconnecting…"), "the banner goes when frames come back")
 	r.requireShows("0:04")
+
+	// The engine says the media is lost: the banner shows at once, frames or not, until the
+	// engine says it is back.
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0], Reconnecting: true})
+	r.k.RemoteVideo().Frame(testFrame())
+	r.drain()
+	r.advance(time.Second / 2)
+	r.requireShows("Reconnecting…")
+	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
+	r.k.RemoteVideo().Frame(testFrame())
+	r.drain()
+	r.advance(time.Second / 2)
+	assert.False(t, r.shows("Reconnecting…"))
 }
 
 func TestAutoAnswerCountdownAnswersAfterFiveSeconds(t *testing.T) {

@@ -122,6 +122,8 @@ type CallEvent struct {
 	Reason   Reason  // for Ended and Failed
 	// Muted and CameraOff say what the call sends.
 	Muted, CameraOff bool
+	// Reconnecting says that the call's media is lost and the engine is getting it back.
+	Reconnecting bool
 	// AutoAnswer says that the engine or the server asks for this incoming call to be answered
 	// by itself after the countdown. The nurse panel's setting and -auto-answer also turn it on.
 	AutoAnswer bool

@@ -88,4 +88,8 @@ type CallInfo struct {
 	// the camera on.
 	Muted     bool
 	CameraOff bool
+	// Reconnecting says that the call's media was lost and the phone is getting it back (ICE
+	// restart, the server's connection); the call ends as failed if that takes longer than
+	// Config.OutageLimit.
+	Reconnecting bool
 }

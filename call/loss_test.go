@@ -22,6 +22,7 @@ type lossyNet struct {
 	mu      sync.Mutex
 	rng     *rand.Rand
 	loss    float64 // share of a→b packets dropped, 0..1
+	cut     bool    // drop everything, both ways
 	dropped atomic.Int64
 	passed  atomic.Int64
 	// By the RTP payload type in the clear header: VP8 packets dropped, RTX packets passed.
@@ -60,6 +61,12 @@ func newLossyNet(t *testing.T) *lossyNet {
 	require.NoError(t, router.AddNet(ln.a))
 	require.NoError(t, router.AddNet(ln.b))
 	router.AddChunkFilter(func(c vnet.Chunk) bool {
+		ln.mu.Lock()
+		cut := ln.cut
+		ln.mu.Unlock()
+		if cut {
+			return false
+		}
 		src, ok := c.SourceAddr().(*net.UDPAddr)
 		if !ok || !src.IP.Equal(net.ParseIP(lossyA)) {
 			return true
@@ -90,6 +97,13 @@ func newLossyNet(t *testing.T) *lossyNet {
 	require.NoError(t, router.Start())
 	t.Cleanup(func() { _ = router.Stop() })
 	return ln
+}
+
+// setCut cuts the network (true), or brings it back.
+func (ln *lossyNet) setCut(cut bool) {
+	ln.mu.Lock()
+	ln.cut = cut
+	ln.mu.Unlock()
 }
 
 func (ln *lossyNet) setLoss(share float64) {

@@ -43,10 +43,17 @@ type Config struct {
 	// ICEServers are added to the ones the server hands out.
 	ICEServers []signal.ICEServer
 
-	// DisconnectGrace is how long media may be lost before the call fails (default 5 s);
-	// ConnectTimeout how long from answer to InCall (default 30 s).
+	// DisconnectGrace is how long a call whose other end closed its media waits for the
+	// server's word before it ends as failed (default 5 s); ConnectTimeout how long from
+	// answer to InCall (default 30 s).
 	DisconnectGrace time.Duration
 	ConnectTimeout  time.Duration
+	// OutageLimit is how long a call in progress may go without media (a network cut, a
+	// tablet roaming to another access point) while the phone gets it back before the call
+	// ends as failed (default 60 s). The caller restarts ICE every RestartEvery (default 5 s)
+	// while it lasts.
+	OutageLimit  time.Duration
+	RestartEvery time.Duration
 
 	// Status, for a device, reports its battery (percent, or signal.BatteryUnknown) and app
 	// version; the phone sends them when it connects and every StatusEvery (default 5 min) so
@@ -105,6 +112,12 @@ func New(cfg Config) (*Phone, error) {
 	if cfg.StatusEvery <= 0 {
 		cfg.StatusEvery = 5 * time.Minute
 	}
+	if cfg.OutageLimit <= 0 {
+		cfg.OutageLimit = 60 * time.Second
+	}
+	if cfg.RestartEvery <= 0 {
+		cfg.RestartEvery = 5 * time.Second
+	}
 	if cfg.AfterFunc == nil {
 		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
@@ -123,8 +136,11 @@ func New(cfg Config) (*Phone, error) {
 	}
 	api := cfg.API
 	if api == nil {
+		// ICE gives up on a lost path only after the outage limit: until then a path that
+		// comes back carries the call again by itself, without a restart.
 		if api, err = NewAPI(APIOptions{
 			LoopbackOnly: cfg.LoopbackOnly, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
+			FailedTimeout: cfg.OutageLimit,
 		}); err != nil {
 			return nil, err
 		}

@@ -19,6 +19,7 @@ func (l *loop) handle(m signal.Message) {
 		if m.Type == signal.TypeWelcome {
 			l.connected = true
 			l.queueStatus()
+			l.resume()
 		}
 		l.configSeq++
 		l.dirty = true
@@ -242,6 +243,7 @@ func (l *loop) onPeerState(c *activeCall, s PeerState) {
 			c.grace.Stop() // back within the grace period
 			c.grace = nil
 		}
+		l.recovered(c)
 		if !c.iceUp {
 			c.iceUp = true
 			// A call without video (a browser without a camera) is in call once audio can
@@ -249,10 +251,10 @@ func (l *loop) onPeerState(c *activeCall, s PeerState) {
 			l.after(c, noVideoWait, func(l *loop) { l.onFirstFrame(c) })
 		}
 		l.maybeInCall(c)
-	case PeerDisconnected, PeerClosed:
-		// Lost, or closed by the other end (we close ours only after it stopped being the
-		// call). The server's "ended" usually follows with the true reason; if neither it nor
-		// the media comes back within the grace period, the call failed.
+	case PeerClosed:
+		// Closed by the other end (we close ours only after it stopped being the call). The
+		// server's "ended" usually follows with the true reason; if neither it nor the media
+		// comes back within the grace period, the call failed.
 		if c.grace == nil {
 			c.grace = l.after(c, l.p.cfg.DisconnectGrace, func(l *loop) {
 				c.grace = nil
@@ -261,9 +263,17 @@ func (l *loop) onPeerState(c *activeCall, s PeerState) {
 				}
 			})
 		}
-	case PeerFailed:
-		l.fail(c, errors.New("media connection failed"))
-	case PeerNew, PeerConnecting:
+	case PeerDisconnected, PeerFailed, PeerConnecting:
+		// Connecting again, in call: the other end restarted ICE (its restart offer can come
+		// before this end noticed the loss).
+		if c.info.State != InCall {
+			if s == PeerFailed {
+				l.fail(c, errors.New("media connection failed"))
+			}
+			return // still setting up: the connect timeout covers it
+		}
+		l.outage(c)
+	case PeerNew:
 	}
 }
 

@@ -38,7 +38,9 @@ type activeCall struct {
 	dialed chan dialOutcome
 	origin chan dialOutcome
 	timers []Timer // stopped when the call ends
-	grace  Timer   // disconnect grace, while media is lost
+	grace  Timer   // disconnect grace, once the other end closed its media
+	outage Timer   // the outage limit, while the media is lost
+	retry  Timer   // the next ICE restart, while the media is lost
 }
 
 type dialOutcome struct {
@@ -243,7 +245,9 @@ func (l *loop) fail(c *activeCall, err error) {
 		return
 	}
 	if c.info.ID != "" {
-		l.send(signal.Message{Type: signal.TypeHangup, Call: c.info.ID})
+		// The reason tells the server (and its call log) that the call broke, not that
+		// someone hung up.
+		l.send(signal.Message{Type: signal.TypeHangup, Call: c.info.ID, Reason: signal.ReasonFailed})
 	}
 	l.end(signal.ReasonFailed, err)
 }

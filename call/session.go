@@ -151,6 +151,22 @@ func (s *Session) CreateOffer() (string, error) {
 	return offer.SDP, nil
 }
 
+// RestartICE makes an offer that restarts ICE (new credentials, candidates gathered anew) on
+// the established session, sets it as the local description and returns its SDP; the other
+// end's answer goes to HandleAnswer as usual. The media keys (DTLS) stay: the call goes on,
+// over whatever path the new checks find.
+func (s *Session) RestartICE() (string, error) {
+	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
+	if err != nil {
+		return "", fmt.Errorf("call: create restart offer: %w", err)
+	}
+	if err := s.pc.SetLocalDescription(offer); err != nil {
+		return "", fmt.Errorf("call: set local restart offer: %w", err)
+	}
+	s.counters.iceRestarts.Add(1)
+	return offer.SDP, nil
+}
+
 // HandleOffer applies the other end's offer and returns our answer's SDP (the callee's side).
 func (s *Session) HandleOffer(sdp string) (string, error) {
 	if err := s.setRemote(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {

@@ -89,6 +89,8 @@ type Stats struct {
 	// packets, and Chromium's bandwidth probes, which re-send packets already received (those
 	// are dropped as duplicates).
 	PaddingPackets, RepairedPackets uint64
+	// ICERestarts counts the ICE restarts this end offered.
+	ICERestarts uint64
 	// VideoTarget is the VP8 target that congestion control last set, bits per second; zero
 	// until the first estimate.
 	VideoTarget int
@@ -97,7 +99,7 @@ type Stats struct {
 // counters are the figures the media goroutines update without a lock.
 type counters struct {
 	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
-	audioConcealed                               atomic.Uint64
+	audioConcealed, iceRestarts                  atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
 	framesLost, padding, repaired                atomic.Uint64
 	width, height, videoTarget                   atomic.Int64
@@ -111,6 +113,7 @@ func (s *Session) Stats() Stats {
 	st.FramesDecoded = s.counters.frames.Load()
 	st.AudioSamples = s.counters.audioSamples.Load()
 	st.AudioConcealed = s.counters.audioConcealed.Load()
+	st.ICERestarts = s.counters.iceRestarts.Load()
 	st.PLIsSent = s.counters.plisSent.Load()
 	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
 	st.DecodeErrors = s.counters.decodeErrors.Load()

@@ -194,9 +194,14 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeDecline:
 		return s.hub.act(c, m.Call, evDecline)
 	case signal.TypeHangup:
+		if m.Reason == signal.ReasonFailed {
+			return s.hub.act(c, m.Call, evFail) // the call broke at that end: the log says so
+		}
 		return s.hub.act(c, m.Call, evHangup)
 	case signal.TypeConnected:
 		return s.hub.act(c, m.Call, evConnected)
+	case signal.TypeResume:
+		return s.hub.resume(c, m.Call)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
 		return s.hub.relay(c, m)
 	case signal.TypeStatus:

@@ -27,6 +27,12 @@ type call struct {
 	answered time.Time
 	setupMS  int
 	timer    Timer
+
+	// away is the end whose connection went while the call was connected (its pointer above
+	// is nil), waiting for it to reconnect and resume the call within the outage limit;
+	// sideNone while both ends are here.
+	away      side
+	awayTimer Timer
 }
 
 // sideOf says which end c is of k; sideNone when c is not part of it.
@@ -215,16 +221,70 @@ func (h *hub) leaveCallLocked(c *client, recs *[]store.CallRecord) {
 		k.rung = slices.DeleteFunc(k.rung, func(r *client) bool { return r == c })
 		return
 	}
+	if k.state == stateConnected && k.away == sideNone && !c.stoppedByPolicy() {
+		// The media is peer to peer and may well go on; the end's network may be back in a
+		// moment (a cut, a tablet roaming between access points): hold the call for it.
+		k.away = k.sideOf(c)
+		if k.away == sideCaller {
+			k.caller = nil
+		} else {
+			k.callee = nil
+		}
+		id := k.id
+		k.awayTimer = h.s.cfg.AfterFunc(h.s.cfg.OutageLimit, func() { h.timeout(id, evAwayTimeout) })
+		return
+	}
 	_, reason, _ := step(k.state, evLeave, k.sideOf(c))
 	h.endLocked(k, reason, c, recs)
+}
+
+// resume puts c back into call id, which it was part of when its connection went: the engine
+// sends it after reconnecting (see call.Phone). It fails with ErrNoSuchCall when the call is
+// over or c was not its missing end.
+func (h *hub) resume(c *client, id string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.calls[id]
+	switch {
+	case k != nil && c.call == k:
+		return nil // it never left
+	case k == nil || k.away == sideNone || !k.wasAt(c, k.away):
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
+	case c.call != nil:
+		return fmt.Errorf("%w: in call %s", ErrBusy, c.call.id)
+	}
+	if k.away == sideCaller {
+		k.caller = c
+	} else {
+		k.callee = c
+	}
+	k.away = sideNone
+	k.awayTimer.Stop()
+	c.call = k
+	return nil
+}
+
+// wasAt reports whether c is who stands at side sd of k: the patient's device, or the
+// contact's family page.
+func (k *call) wasAt(c *client, sd side) bool {
+	deviceSide := sideCallee
+	if k.dir == store.FromPatient {
+		deviceSide = sideCaller
+	}
+	if sd == deviceSide {
+		return c.role == signal.RoleDevice && c.id == k.deviceID
+	}
+	return c.role == signal.RoleFamily && c.id == k.contactID
 }
 
 // endLocked ends k for reason: every screen still part of it gets ended (the callee's other
 // screens get "elsewhere" when by declined it), and its log row is queued in recs.
 func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store.CallRecord) {
 	k.state = stateEnded
-	if k.timer != nil {
-		k.timer.Stop()
+	for _, t := range []Timer{k.timer, k.awayTimer} {
+		if t != nil {
+			t.Stop()
+		}
 	}
 	delete(h.calls, k.id)
 	notify := func(c *client, r signal.Reason) {

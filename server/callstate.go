@@ -40,11 +40,13 @@ const (
 	evAccept       callEvent = iota // accept
 	evDecline                       // decline
 	evHangup                        // hangup
+	evFail                          // hangup with reason "failed": that end lost the call (its network)
 	evConnected                     // connected: media flows on one end
 	evRelay                         // offer, answer or candidate
 	evRingTimeout                   // nobody answered in time
 	evMediaTimeout                  // accepted, but media never connected in time
 	evLeave                         // one end's connection went away
+	evAwayTimeout                   // an end whose connection went did not come back in time
 	evShutdown                      // the server is stopping
 )
 
@@ -56,6 +58,8 @@ func (e callEvent) String() string {
 		return "decline"
 	case evHangup:
 		return "hangup"
+	case evFail:
+		return "fail"
 	case evConnected:
 		return "connected"
 	case evRelay:
@@ -66,6 +70,8 @@ func (e callEvent) String() string {
 		return "media-timeout"
 	case evLeave:
 		return "leave"
+	case evAwayTimeout:
+		return "away-timeout"
 	case evShutdown:
 		return "shutdown"
 	}
@@ -90,7 +96,7 @@ func step(s callState, ev callEvent, from side) (callState, signal.Reason, error
 		return s, "", ErrNoSuchCall
 	}
 	switch ev {
-	case evShutdown:
+	case evShutdown, evFail:
 		return stateEnded, signal.ReasonFailed, nil
 	case evLeave:
 		if s == stateRinging && from == sideCaller {
@@ -120,7 +126,7 @@ func step(s callState, ev callEvent, from side) (callState, signal.Reason, error
 			}
 		case evRingTimeout:
 			return stateEnded, signal.ReasonMissed, nil
-		case evMediaTimeout:
+		case evMediaTimeout, evAwayTimeout:
 			return s, "", nil
 		}
 	case stateAccepted:
@@ -131,13 +137,15 @@ func step(s callState, ev callEvent, from side) (callState, signal.Reason, error
 			return s, "", nil
 		case evMediaTimeout:
 			return stateEnded, signal.ReasonFailed, nil
-		case evRingTimeout:
+		case evRingTimeout, evAwayTimeout:
 			return s, "", nil
 		}
 	case stateConnected:
 		switch ev {
 		case evConnected, evRelay, evRingTimeout, evMediaTimeout:
 			return s, "", nil
+		case evAwayTimeout:
+			return stateEnded, signal.ReasonFailed, nil
 		}
 	}
 	return s, "", fmt.Errorf("%w: %s while %s", ErrBadState, ev, s)

@@ -127,6 +127,17 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 	})
 }
 
+// stoppedByPolicy reports whether the server ended c's connection on purpose (revoked,
+// expired, too slow...), as opposed to the network or the client going away.
+func (c *client) stoppedByPolicy() bool {
+	select {
+	case <-c.stopped:
+		return c.stopStatus == websocket.StatusPolicyViolation
+	default:
+		return false
+	}
+}
+
 // enqueue queues data for the writer, or drops the client when its queue is full.
 func (c *client) enqueue(data []byte) {
 	select {

@@ -186,7 +186,7 @@ func TestCallEndings(t *testing.T) {
 	require.Equal(t, signal.ReasonFailed, fam.expect(signal.TypeEnded).Reason)
 	require.Equal(t, signal.ReasonFailed, dev.expect(signal.TypeEnded).Reason)
 
-	// Failed: the tablet vanishes mid-call.
+	// Failed: the tablet vanishes mid-call and does not come back within the outage limit.
 	fam.send(signal.Message{Type: signal.TypeInvite})
 	id = fam.expect(signal.TypeRinging).Call
 	dev.expect(signal.TypeRing)
@@ -195,9 +195,10 @@ func TestCallEndings(t *testing.T) {
 	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
 	dev.sync()
 	dev.c.CloseNow()
-	require.Equal(t, signal.ReasonFailed, fam.expect(signal.TypeEnded).Reason)
 	p = fam.expect(signal.TypePresence)
 	require.False(t, *p.Online)
+	e.clock.Advance(60 * time.Second)
+	require.Equal(t, signal.ReasonFailed, fam.expect(signal.TypeEnded).Reason)
 
 	recs := e.waitCalls(7)
 	var reasons []string

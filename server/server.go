@@ -49,6 +49,9 @@ type Config struct {
 	Rand   io.Reader        // crypto/rand when nil: nonces, call ids, link tokens
 	// AfterFunc schedules the ring and media-setup timeouts; time.AfterFunc when nil.
 	AfterFunc func(d time.Duration, f func()) Timer
+	// OutageLimit is how long a connected call waits for an end whose connection went to
+	// come back and resume it, before it ends as failed; 60 s when zero.
+	OutageLimit time.Duration
 	// RingTimeout is how long a call rings before it is missed; 45 s when zero.
 	RingTimeout time.Duration
 	// ConnectTimeout is how long an accepted call may take to report "connected" before it
@@ -117,6 +120,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.AfterFunc == nil {
 		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+	}
+	if cfg.OutageLimit <= 0 {
+		cfg.OutageLimit = 60 * time.Second
 	}
 	if cfg.RingTimeout <= 0 {
 		cfg.RingTimeout = 45 * time.Second

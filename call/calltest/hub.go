@@ -291,7 +291,10 @@ func (h *Hub) handle(c *hubClient, m signal.Message) {
 			h.endLocked(call.id, signal.ReasonDeclined, "")
 		case signal.TypeHangup:
 			reason := signal.ReasonHangup
-			if !call.accepted {
+			switch {
+			case m.Reason == signal.ReasonFailed:
+				reason = signal.ReasonFailed
+			case !call.accepted:
 				reason = signal.ReasonCancelled
 			}
 			h.endLocked(call.id, reason, "")

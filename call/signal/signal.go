@@ -57,6 +57,7 @@ const (
 	TypeEnded     Type = "ended"     // S→C: the call is over, with a Reason
 	TypeError     Type = "error"     // S→C: a request failed, with a Code
 	TypeStatus    Type = "status"    // C→S, device only: its battery level and app version
+	TypeResume    Type = "resume"    // C→S: after reconnecting, the call this end is still in
 )
 
 // Role is what a client authenticates as.

@@ -36,6 +36,9 @@ func TestDecode(t *testing.T) {
 		{"status empty battery", `{"type":"status","battery":0}`, ""},
 		{"status battery unknown", `{"type":"status","battery":-1,"appVersion":"dev"}`, ""},
 		{"status full", `{"type":"status","battery":100}`, ""},
+		{"hangup", `{"type":"hangup","call":"k1"}`, ""},
+		{"hangup failed", `{"type":"hangup","call":"k1","reason":"failed"}`, ""},
+		{"resume", `{"type":"resume","call":"k1"}`, ""},
 
 		{"not json", `hello`, CodeBadMessage},
 		{"array", `[1,2]`, CodeBadMessage},
@@ -55,6 +58,8 @@ func TestDecode(t *testing.T) {
 		{"presence no online", `{"type":"presence","peer":"device"}`, CodeBadMessage},
 		{"ring no from", `{"type":"ring","call":"k1"}`, CodeBadMessage},
 		{"wrong field type", `{"type":"accept","call":7}`, CodeBadMessage},
+		{"hangup other reason", `{"type":"hangup","call":"k1","reason":"missed"}`, CodeBadMessage},
+		{"resume without call", `{"type":"resume"}`, CodeBadMessage},
 		{"status no battery", `{"type":"status","appVersion":"1.0"}`, CodeBadMessage},
 		{"status battery over 100", `{"type":"status","battery":101}`, CodeBadMessage},
 		{"status battery below -1", `{"type":"status","battery":-2}`, CodeBadMessage},

@@ -22,7 +22,10 @@ func (m *Message) Validate() error {
 		return need(validID(m.Peer) && m.Online != nil, "presence needs a peer and online")
 	case TypeInvite:
 		return need(m.To == "" || validID(m.To), "malformed invite target")
-	case TypeRinging, TypeAccept, TypeAccepted, TypeDecline, TypeConnected, TypeHangup:
+	case TypeHangup:
+		return need(m.Call != "" && (m.Reason == "" || m.Reason == ReasonFailed),
+			"hangup needs a call id, and no reason but failed")
+	case TypeRinging, TypeAccept, TypeAccepted, TypeDecline, TypeConnected, TypeResume:
 		return need(m.Call != "", "%s needs a call id", m.Type)
 	case TypeRing:
 		return need(m.Call != "" && m.From != nil && validID(m.From.ID), "ring needs a call and a caller")

@@ -1,0 +1,98 @@
+package call
+
+import (
+	"context"
+	"crypto/ed25519"
+	"testing"
+	"time"
+
+	"bedside/call/calltest"
+	"bedside/call/signal"
+	"bedside/internal/testkit"
+
+	"github.com/stretchr/testify/require"
+)
+
+// newCutPair starts a hub on loopback and two phones whose media runs on a virtual network
+// that the test can cut: signaling stays up while the media path goes.
+func newCutPair(t *testing.T, outage time.Duration) (hub *calltest.Hub, ln *lossyNet, dev, fam *testPhone) {
+	t.Helper()
+	signer := newTestSigner(t, "tablet-1")
+	hub, err := calltest.NewHub(calltest.HubConfig{
+		Device:    "tablet-1",
+		DeviceKey: signer.key.Public().(ed25519.PublicKey),
+		Family:    map[string]signal.Party{"anna-token": {ID: "anna", Name: "Anna"}},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = hub.Close() })
+	ln = newLossyNet(t)
+	api := func(n *lossyNet, a bool) *API {
+		net := n.b
+		if a {
+			net = n.a
+		}
+		api, err := NewAPI(APIOptions{Net: net, DisconnectedTimeout: time.Second,
+			KeepAlive: 250 * time.Millisecond, FailedTimeout: outage})
+		require.NoError(t, err)
+		return api
+	}
+	la, lb := newTestLocal(t), newTestLocal(t)
+	t.Cleanup(func() {
+		_ = la.Close()
+		_ = lb.Close()
+	})
+	dev = startPhone(t, Config{ServerURL: hub.URL(), Signer: signer, Media: la, API: api(ln, true),
+		OutageLimit: outage, RestartEvery: time.Second})
+	fam = startPhone(t, Config{ServerURL: hub.URL(), FamilyToken: "anna-token", Media: lb, API: api(ln, false),
+		AutoAnswer: true, OutageLimit: outage, RestartEvery: time.Second})
+	t.Cleanup(func() {
+		dev.stop(t)
+		fam.stop(t)
+	})
+	return hub, ln, dev, fam
+}
+
+// A call whose media path is cut for longer than ICE's disconnection timeout says so on both
+// ends ("reconnecting"), the caller restarts ICE, and the call carries on when the path comes
+// back: same call, media flowing again.
+func TestPhoneSurvivesACut(t *testing.T) {
+	_, ln, dev, fam := newCutPair(t, 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id, err := dev.Dial(ctx, "anna")
+	require.NoError(t, err)
+	dev.waitCall(t, id, InCall)
+	fam.waitCall(t, id, InCall)
+
+	ln.setCut(true)
+	for _, p := range []*testPhone{dev, fam} {
+		p.waitSnap(t, "reconnecting", func(s Snapshot) bool { return s.Call.ID == id && s.Call.Reconnecting })
+	}
+	testkit.Eventually(t, "the caller restarting ICE", func() bool { return dev.Stats().ICERestarts > 0 })
+	require.Zero(t, fam.Stats().ICERestarts, "the callee waits for the caller's restart")
+	ln.setCut(false)
+	for _, p := range []*testPhone{dev, fam} {
+		c := p.waitSnap(t, "media back", func(s Snapshot) bool {
+			return s.Call.ID == id && !s.Call.Reconnecting
+		}).Call
+		require.Equal(t, InCall, c.State, "the same call goes on")
+	}
+	frames := fam.Stats().FramesDecoded
+	testkit.Eventually(t, "frames again", func() bool { return fam.Stats().FramesDecoded > frames+30 })
+}
+
+// An outage longer than the limit ends the call as failed, on both ends.
+func TestPhoneOutageLimit(t *testing.T) {
+	_, ln, dev, fam := newCutPair(t, 4*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id, err := dev.Dial(ctx, "anna")
+	require.NoError(t, err)
+	dev.waitCall(t, id, InCall)
+	fam.waitCall(t, id, InCall)
+	ln.setCut(true)
+	// Whichever end gives up first tells the server that the call failed: both ends, and the
+	// server, say "failed", not "hangup".
+	require.Equal(t, signal.ReasonFailed, dev.waitCall(t, id, Failed).Reason)
+	require.Equal(t, signal.ReasonFailed, fam.waitCall(t, id, Failed).Reason)
+}
