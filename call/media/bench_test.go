@@ -56,7 +56,7 @@ func BenchmarkVP8Decode640x480(b *testing.B) {
 	s := newVP8Stream(b, 640, 480)
 	frames := make([][]byte, 90)
 	for i := range frames {
-		frames[i] = s.next(b)
+		frames[i] = s.nextCopy(b)
 	}
 	dec, err := NewVP8Decoder()
 	if err != nil {

@@ -9,8 +9,8 @@ import (
 // return a picture or an error, never crash, and stay usable.
 func FuzzVP8Decode(f *testing.F) {
 	s := newVP8Stream(f, 160, 120)
-	key := s.next(f)
-	inter := s.next(f)
+	key := s.nextCopy(f)
+	inter := s.nextCopy(f)
 	f.Add(key)
 	f.Add(inter)
 	f.Add(key[:len(key)/2])

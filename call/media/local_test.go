@@ -9,10 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -89,11 +85,11 @@ func TestLocalStartClose(t *testing.T) {
 	l.RequestKeyFrame()
 	eventually(t, "a keyframe after RequestKeyFrame", func() bool { return l.Stats().KeyFrames > keys })
 
-	assert.Equal(t, videoBitRate(320, 240), s.VideoBitRate)
+	assert.Equal(t, VideoBitRateFor(320, 240), s.VideoBitRate)
 	l.SetVideoBitRate(200_000)
 	eventually(t, "the new bit rate", func() bool { return l.Stats().VideoBitRate == 200_000 })
 	l.SetVideoBitRate(1)
-	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == 50_000 })
+	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MinVideoBitRate })
 
 	l.SetVideoEnabled(false)
 	l.SetAudioEnabled(false)
@@ -187,11 +183,8 @@ func (s *pausingSource) read() (image.Image, func(), error) {
 func TestCameraOffReleasesSource(t *testing.T) {
 	const w, h, fps = 160, 120, 30
 	src := &pausingSource{tickerVideo: &tickerVideo{pat: newTestPattern(w, h), period: time.Second / fps, done: make(chan struct{})}}
-	tone := &toneAudio{tone: newToneGen(440, audioRate), done: make(chan struct{}),
-		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: 960, Channels: 1, SamplingRate: audioRate})}
-	l, err := newLocal(nil, w, h, fps, src, tone,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	tone := newToneAudio(440)
+	l, err := newLocal(nil, w, h, fps, src, tone)
 	require.NoError(t, err)
 	defer l.Close()
 
@@ -237,11 +230,8 @@ func TestVideoSourceErrors(t *testing.T) {
 	const w, h, fps = 160, 120, 30
 	src := &flakySource{tickerVideo: &tickerVideo{pat: newTestPattern(w, h), period: time.Second / fps, done: make(chan struct{})}}
 	src.failures.Store(3)
-	tone := &toneAudio{tone: newToneGen(440, audioRate), done: make(chan struct{}),
-		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: 960, Channels: 1, SamplingRate: audioRate})}
-	l, err := newLocal(nil, w, h, fps, src, tone,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	tone := newToneAudio(440)
+	l, err := newLocal(nil, w, h, fps, src, tone)
 	require.NoError(t, err)
 	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
