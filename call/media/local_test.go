@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"image"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // eventually polls cond until it holds; the long limit only guards against a hang, it is not a
@@ -32,18 +32,8 @@ func bindBoth(l *Local) {
 	l.audioBound(1)
 }
 
-// settledGoroutines waits for the goroutine count to drop to at most want, and returns it.
-func settledGoroutines(want int) int {
-	n := runtime.NumGoroutine()
-	for i := 0; i < 200 && n > want; i++ {
-		time.Sleep(10 * time.Millisecond)
-		n = runtime.NumGoroutine()
-	}
-	return n
-}
-
 func TestLocalStartClose(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := goleak.IgnoreCurrent()
 	l, err := NewTest(TestOptions{Width: 320, Height: 240})
 	require.NoError(t, err)
 
@@ -102,12 +92,11 @@ func TestLocalStartClose(t *testing.T) {
 	require.NoError(t, l.Close())
 	require.NoError(t, l.Close())
 	assert.ErrorIs(t, l.Start(context.Background()), ErrClosed)
-	after := settledGoroutines(before)
-	assert.LessOrEqual(t, after, before, "Start/Close leaves no goroutine behind")
+	goleak.VerifyNone(t, leaks) // Start/Close leaves no goroutine behind
 }
 
 func TestLocalStopsWithContext(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := goleak.IgnoreCurrent()
 	l, err := NewTest(TestOptions{Width: 160, Height: 120, FPS: 15})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -116,16 +105,16 @@ func TestLocalStopsWithContext(t *testing.T) {
 	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 2 })
 	cancel()
 	// The loops end on their own once ctx is done; Close then only frees.
-	assert.LessOrEqual(t, settledGoroutines(before), before)
+	goleak.VerifyNone(t, leaks)
 	require.NoError(t, l.Close())
 }
 
 func TestLocalCloseWithoutStart(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := goleak.IgnoreCurrent()
 	l, err := NewTest(TestOptions{})
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
-	assert.LessOrEqual(t, settledGoroutines(before), before)
+	goleak.VerifyNone(t, leaks)
 }
 
 func TestLocalStartWithDoneContext(t *testing.T) {
