@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"bedside/call/media"
+
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
@@ -23,12 +25,11 @@ const (
 	opusFmtp        = "minptime=10;useinbandfec=1"
 )
 
-// Bounds of the VP8 target that congestion control sets, bits per second.
+// Bounds of the VP8 target that congestion control sets, bits per second: the encoder's
+// limits, defined once in package media.
 const (
-	MinVideoBitRate = 150_000
-	MaxVideoBitRate = 1_500_000
-	// initialBitRate is where the estimate starts: about the encoder's own start at 640x480.
-	initialBitRate = 1_000_000
+	MinVideoBitRate = media.MinVideoBitRate
+	MaxVideoBitRate = media.MaxVideoBitRate
 	// audioAllowance is the share of the estimate left to Opus and the packet headers.
 	audioAllowance = 50_000
 )
@@ -83,7 +84,7 @@ func NewAPI(opts APIOptions) (*API, error) {
 	// session. It comes before the NACK responder, which then limits re-sends to the target;
 	// it sends at once (no pacer): the encoder's own rate control keeps the rate smooth.
 	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitRate),
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(media.InitialVideoBitRate+audioAllowance),
 			gcc.SendSideBWEMinBitrate(MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()), gcc.WithLoggerFactory(logs))
 	})

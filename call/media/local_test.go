@@ -80,6 +80,8 @@ func TestLocalStartClose(t *testing.T) {
 	eventually(t, "the new bit rate", func() bool { return l.Stats().VideoBitRate == 200_000 })
 	l.SetVideoBitRate(1)
 	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MinVideoBitRate })
+	l.SetVideoBitRate(10_000_000) // the encoder and congestion control share one upper bound
+	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MaxVideoBitRate })
 
 	l.SetVideoEnabled(false)
 	l.SetAudioEnabled(false)

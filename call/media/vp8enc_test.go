@@ -242,3 +242,17 @@ func TestVP8EncoderAppends(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, IsVP8KeyFrame(small), "a dst without room grows")
 }
+
+func TestVideoBitRateFor(t *testing.T) {
+	assert.Equal(t, InitialVideoBitRate, VideoBitRateFor(640, 480))
+	assert.Equal(t, InitialVideoBitRate/4, VideoBitRateFor(320, 240))
+	assert.Equal(t, MinVideoBitRate, VideoBitRateFor(160, 120))
+	assert.Equal(t, MaxVideoBitRate, VideoBitRateFor(1280, 720))
+	for _, bps := range []int{-1, 0, MinVideoBitRate - 1, MaxVideoBitRate + 1, 1 << 40} {
+		got := ClampVideoBitRate(bps)
+		assert.True(t, got >= MinVideoBitRate && got <= MaxVideoBitRate, "%d -> %d", bps, got)
+		enc, err := NewVP8Encoder(VP8EncoderOptions{Width: 64, Height: 48, BitRate: got})
+		require.NoError(t, err, "the encoder takes every clamped rate")
+		require.NoError(t, enc.Close())
+	}
+}
