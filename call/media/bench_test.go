@@ -2,6 +2,8 @@ package media
 
 import (
 	"context"
+	"image"
+	"image/draw"
 	"syscall"
 	"testing"
 	"time"
@@ -73,6 +75,49 @@ func BenchmarkVP8Decode640x480(b *testing.B) {
 	}
 	cpu.stop(b)
 	reportPerFrame(b, time.Since(t0))
+}
+
+// BenchmarkVP8DecodeToScreen measures what a decoded frame costs on its way to the screen:
+// decode, then the kiosk's one copy (conversion to RGBA, as app.copyFrame does). The reference
+// "two-copies" adds the copy the decoder made before it handed out libvpx's own planes.
+func BenchmarkVP8DecodeToScreen(b *testing.B) {
+	s := newVP8Stream(b, 640, 480)
+	frames := make([][]byte, 90)
+	for i := range frames {
+		frames[i] = s.nextCopy(b)
+	}
+	for _, extraCopy := range []bool{false, true} {
+		name := "one-copy"
+		if extraCopy {
+			name = "two-copies"
+		}
+		b.Run(name, func(b *testing.B) {
+			dec, err := NewVP8Decoder()
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer dec.Close()
+			var cp *image.YCbCr
+			rgba := image.NewRGBA(image.Rect(0, 0, 640, 480))
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := startThreadCPU()
+			t0 := time.Now()
+			for i := range b.N {
+				img, err := dec.Decode(frames[i%len(frames)])
+				if err != nil {
+					b.Fatal(err)
+				}
+				if extraCopy {
+					cp = CopyYCbCr(cp, img)
+					img = cp
+				}
+				draw.Draw(rgba, rgba.Rect, img, img.Rect.Min, draw.Src)
+			}
+			cpu.stop(b)
+			reportPerFrame(b, time.Since(t0))
+		})
+	}
 }
 
 // BenchmarkOpusEncode encodes 20 ms frames of the test tone (one frame per iteration).
