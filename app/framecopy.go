@@ -10,6 +10,11 @@ import (
 // that crosses to the UI goroutine must be copied first. Decoded video (*image.YCbCr) is
 // converted to *image.RGBA on the way, on the sender's goroutine: that is the one format the
 // GL painter uploads as it is, so the UI goroutine neither converts nor allocates per frame.
+//
+// For a decoded frame this is the only copy between the decoder and the screen: the call
+// engine hands over libvpx's own frame buffer (media.VP8Decoder), this conversion writes the
+// RGBA the canvas.Image holds, and Fyne uploads that RGBA to a texture as it is (ScaleFastest,
+// no software scaling).
 func copyFrame(dst, src image.Image) image.Image {
 	switch s := src.(type) {
 	case *image.YCbCr:

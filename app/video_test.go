@@ -133,3 +133,29 @@ func TestVideoViewRateAndRide(t *testing.T) {
 	self.Clear()
 	assert.True(t, self.bg.Visible())
 }
+
+// TestCopyFramePaddedYCbCr hands copyFrame a picture laid out like libvpx's frame buffers
+// (rows longer than the picture, planes cut to what the picture needs), which the call engine
+// passes on without copying: the RGBA copy is the picture, pixel for pixel.
+func TestCopyFramePaddedYCbCr(t *testing.T) {
+	const w, h, ys, cs = 10, 6, 48, 32
+	src := &image.YCbCr{
+		Y: make([]byte, (h-1)*ys+w), Cb: make([]byte, (h/2-1)*cs+w/2), Cr: make([]byte, (h/2-1)*cs+w/2),
+		YStride: ys, CStride: cs, SubsampleRatio: image.YCbCrSubsampleRatio420, Rect: image.Rect(0, 0, w, h),
+	}
+	for i := range src.Y {
+		src.Y[i] = byte(16 + i%200)
+	}
+	for i := range src.Cb {
+		src.Cb[i], src.Cr[i] = byte(100+i%50), byte(150-i%50)
+	}
+	got, ok := copyFrame(nil, src).(*image.RGBA)
+	require.True(t, ok)
+	require.Equal(t, image.Rect(0, 0, w, h), got.Rect)
+	for y := range h {
+		for x := range w {
+			want := color.RGBAModel.Convert(src.At(x, y)).(color.RGBA)
+			require.Equal(t, want, got.RGBAAt(x, y), "at %d,%d", x, y)
+		}
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"bedside/call/media"
+
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/transport/v5"
@@ -22,12 +24,11 @@ const (
 	opusFmtp        = "minptime=10;useinbandfec=1"
 )
 
-// Bounds of the VP8 target that congestion control sets, bits per second.
+// Bounds of the VP8 target that congestion control sets, bits per second: the encoder's
+// limits, defined once in package media.
 const (
-	MinVideoBitRate = 150_000
-	MaxVideoBitRate = 1_500_000
-	// initialBitRate is where the estimate starts: about the encoder's own start at 640x480.
-	initialBitRate = 1_000_000
+	MinVideoBitRate = media.MinVideoBitRate
+	MaxVideoBitRate = media.MaxVideoBitRate
 	// audioAllowance is the share of the estimate left to Opus and the packet headers.
 	audioAllowance = 50_000
 )

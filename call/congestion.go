@@ -1,17 +1,19 @@
 package call
 
+import "bedside/call/media"
+
 // minRateStep is the least relative change of the congestion controller's estimate that is
 // passed on to the encoder: reconfiguring libvpx for every small wobble is not worth it.
 const minRateStep = 0.05
 
 // onTargetBitrate gets the congestion controller's estimate of what the path to the other end
 // carries (bits per second, on a pion goroutine) and sets the VP8 target from it, within
-// MinVideoBitRate..MaxVideoBitRate. The Local is shared: with several sessions at once, the
+// media.MinVideoBitRate..media.MaxVideoBitRate. The Local is shared: with several sessions at once, the
 // last estimate wins.
 func (s *Session) onTargetBitrate(bps int) {
-	video := min(max(bps-audioAllowance, MinVideoBitRate), MaxVideoBitRate)
+	video := media.ClampVideoBitRate(bps - audioAllowance)
 	last := int(s.counters.videoTarget.Load())
-	if last != 0 && video != last && video != MinVideoBitRate && video != MaxVideoBitRate &&
+	if last != 0 && video != last && video != media.MinVideoBitRate && video != media.MaxVideoBitRate &&
 		abs(video-last) < int(minRateStep*float64(last)) {
 		return
 	}

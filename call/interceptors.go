@@ -3,6 +3,8 @@ package call
 import (
 	"fmt"
 
+	"bedside/call/media"
+
 	"github.com/pion/interceptor"
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
@@ -33,7 +35,7 @@ const maxNacksPerPacket = 2
 func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.SendSideBWE)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
-		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(initialBitRate),
+		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(media.InitialVideoBitRate+audioAllowance),
 			gcc.SendSideBWEMinBitrate(MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()), gcc.WithLoggerFactory(logs))
 	})

@@ -65,7 +65,7 @@ func audioDevicesChild(t *testing.T) {
 	for samples < 48000/10 { // 100 ms of silence from the null device
 		chunk, err := mic.read()
 		require.NoError(t, err)
-		samples += chunk.ChunkInfo().Len
+		samples += len(chunk)
 	}
 	require.NoError(t, mic.close())
 	_, err = mic.read()

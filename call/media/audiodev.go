@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/gen2brain/malgo"
-	"github.com/pion/mediadevices/pkg/wave"
 )
 
 // realBackends are the miniaudio backends that reach real sound hardware: every backend but
@@ -98,7 +97,7 @@ func (m *micSource) captured(_, in []byte, frames uint32) {
 	}
 }
 
-func (m *micSource) read() (wave.Audio, error) {
+func (m *micSource) read() ([]int16, error) {
 	select { // closed wins over buffered chunks
 	case <-m.done:
 		return nil, io.EOF
@@ -108,7 +107,7 @@ func (m *micSource) read() (wave.Audio, error) {
 	case <-m.done:
 		return nil, io.EOF
 	case pcm := <-m.chunks:
-		return &wave.Int16Interleaved{Data: pcm, Size: wave.ChunkInfo{Len: len(pcm), Channels: 1, SamplingRate: audioRate}}, nil
+		return pcm, nil
 	}
 }
 

@@ -9,11 +9,9 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/pion/mediadevices/pkg/codec"
 	"github.com/pion/mediadevices/pkg/driver"
 	_ "github.com/pion/mediadevices/pkg/driver/camera" // registers the v4l2 cameras
 	"github.com/pion/mediadevices/pkg/frame"
-	"github.com/pion/mediadevices/pkg/io/audio"
 	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/pion/mediadevices/pkg/prop"
 )
@@ -83,9 +81,7 @@ func OpenDevices(opts DeviceOptions) (*Local, error) {
 		return nil, micErr
 	}
 
-	l, err := newLocal(log, w, h, opts.FPS, vsrc, asrc,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, opts.FPS) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	l, err := newLocal(log, w, h, opts.FPS, vsrc, asrc)
 	if err != nil {
 		return nil, err // newLocal closed the sources
 	}
@@ -97,7 +93,8 @@ func OpenDevices(opts DeviceOptions) (*Local, error) {
 	return l, nil
 }
 
-// cameraSource reads a v4l2 camera through mediadevices' driver; the camera paces the frames.
+// cameraSource reads a v4l2 camera through mediadevices' driver, converted to I420 (what the VP8
+// encoder takes); the camera paces the frames.
 // The video loop calls read, pause and resume; close may come from any goroutine.
 type cameraSource struct {
 	d      driver.Driver
@@ -159,7 +156,7 @@ func tryCamera(d driver.Driver, opts DeviceOptions) (*cameraSource, error) {
 		_ = d.Close()
 		return nil, err
 	}
-	return &cameraSource{d: d, name: d.Info().Name, mode: mode, reader: r, open: true}, nil
+	return &cameraSource{d: d, name: d.Info().Name, mode: mode, reader: video.ToI420(r), open: true}, nil
 }
 
 // chooseCameraMode picks the mode closest to the wished size and rate, preferring cheap formats.
@@ -248,7 +245,7 @@ func (c *cameraSource) resume() error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNoCamera, err)
 	}
-	c.reader, c.open = r, true
+	c.reader, c.open = video.ToI420(r), true
 	return nil
 }
 

@@ -15,10 +15,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/io/video"
 )
 
 // SourceFile is the Source of a Local made by NewFile: a picture or a clip from a file.
@@ -113,9 +109,7 @@ func NewFile(path string, opts FileOptions) (*Local, error) {
 	if opts.Silence {
 		asrc, audioName = newSilence(), SourceSilence
 	}
-	l, err := newLocal(opts.Logger, w, h, fps, vsrc, asrc,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	l, err := newLocal(opts.Logger, w, h, fps, vsrc, asrc)
 	if err != nil {
 		return nil, err // newLocal closed the sources
 	}

@@ -16,7 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/io/video"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -62,22 +61,18 @@ func pngFile(t *testing.T, img image.Image) string {
 func encodeDecode(t *testing.T, pics []*image.YCbCr) []*image.YCbCr {
 	t.Helper()
 	w, h := pics[0].Rect.Dx(), pics[0].Rect.Dy()
-	var cur image.Image
-	enc, err := newVP8Encoder(video.ReaderFunc(func() (image.Image, func(), error) {
-		return cur, func() {}, nil
-	}), w, h, 30)
+	enc, err := NewVP8Encoder(VP8EncoderOptions{Width: w, Height: h})
 	require.NoError(t, err)
 	defer enc.Close()
 	dec, err := NewVP8Decoder()
 	require.NoError(t, err)
 	defer dec.Close()
 	var out []*image.YCbCr
+	var data []byte
 	for _, p := range pics {
-		cur = p
-		data, release, err := enc.Read()
+		data, _, err = enc.Encode(data[:0], p, time.Second/30, false)
 		require.NoError(t, err)
 		img, err := dec.Decode(data)
-		release()
 		require.NoError(t, err)
 		out = append(out, CopyYCbCr(nil, img))
 	}

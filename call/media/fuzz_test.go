@@ -2,15 +2,17 @@ package media
 
 import (
 	"errors"
+	"image"
 	"testing"
+	"time"
 )
 
 // FuzzVP8Decode feeds arbitrary frames to a decoder that has seen a valid stream start: it must
 // return a picture or an error, never crash, and stay usable.
 func FuzzVP8Decode(f *testing.F) {
 	s := newVP8Stream(f, 160, 120)
-	key := s.next(f)
-	inter := s.next(f)
+	key := s.nextCopy(f)
+	inter := s.nextCopy(f)
 	f.Add(key)
 	f.Add(inter)
 	f.Add(key[:len(key)/2])
@@ -66,6 +68,68 @@ func FuzzOpusDecode(f *testing.F) {
 		}
 		if n < 0 || n > 960 {
 			t.Fatalf("decoded %d samples into a 960-sample buffer", n)
+		}
+	})
+}
+
+// FuzzVP8EncodeInput hands the encoder pictures with arbitrary rectangles, strides, plane
+// lengths and subsampling: it must encode them or refuse them with ErrBadOptions, never read
+// past a plane (the race detector and the Go runtime would not see libvpx do it, so the
+// checks before libvpx are what this exercises), and stay usable.
+func FuzzVP8EncodeInput(f *testing.F) {
+	f.Add(uint16(0), uint16(0), uint16(64), uint16(48), 64, 32, 64*48, 32*24, 32*24, uint8(image.YCbCrSubsampleRatio420))
+	f.Add(uint16(2), uint16(2), uint16(34), uint16(26), 64, 32, 64*48, 32*24, 32*24, uint8(image.YCbCrSubsampleRatio420))
+	f.Add(uint16(0), uint16(0), uint16(63), uint16(47), 64, 32, 64*48-1, 32*24, 32*24, uint8(image.YCbCrSubsampleRatio420))
+	f.Add(uint16(0), uint16(0), uint16(64), uint16(48), 1<<40, 32, 64*48, 32*24, 32*24, uint8(image.YCbCrSubsampleRatio422))
+	enc, err := NewVP8Encoder(VP8EncoderOptions{Width: 64, Height: 48})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = enc.Close() })
+	good := newTestPattern(64, 48).next()
+	var frame []byte
+	f.Fuzz(func(t *testing.T, x0, y0, w, h uint16, ystride, cstride, ylen, clen, crlen int, ratio uint8) {
+		const maxPlane = 1 << 20 // keep the fuzzer's allocations small
+		if ylen < 0 || clen < 0 || crlen < 0 || ylen > maxPlane || clen > maxPlane || crlen > maxPlane {
+			return
+		}
+		x, y := int(x0%512), int(y0%512)
+		img := &image.YCbCr{
+			Y: make([]byte, ylen), Cb: make([]byte, clen), Cr: make([]byte, crlen),
+			YStride: ystride, CStride: cstride,
+			SubsampleRatio: image.YCbCrSubsampleRatio(ratio % 6),
+			Rect:           image.Rect(x, y, x+int(w%600), y+int(h%600)),
+		}
+		frame, _, err = enc.Encode(frame[:0], img, time.Second/30, false)
+		if err != nil && !errors.Is(err, ErrBadOptions) {
+			t.Fatalf("unexpected error kind: %v", err)
+		}
+		if _, _, err := enc.Encode(frame[:0], good, time.Second/30, false); err != nil {
+			t.Fatalf("encoder unusable after fuzz input: %v", err)
+		}
+	})
+}
+
+// FuzzOpusEncodeInput hands the encoder frames of arbitrary length: only 20 ms is taken.
+func FuzzOpusEncodeInput(f *testing.F) {
+	f.Add(OpusFrameSamples)
+	f.Add(0)
+	f.Add(OpusFrameSamples + 1)
+	enc, err := NewOpusEncoder()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { _ = enc.Close() })
+	f.Fuzz(func(t *testing.T, n int) {
+		if n < 0 || n > 1<<16 {
+			return
+		}
+		out, err := enc.Encode(nil, make([]int16, n))
+		switch {
+		case n == OpusFrameSamples && (err != nil || len(out) == 0):
+			t.Fatalf("a 20 ms frame: %v", err)
+		case n != OpusFrameSamples && !errors.Is(err, ErrBadOptions):
+			t.Fatalf("%d samples: %v", n, err)
 		}
 	})
 }

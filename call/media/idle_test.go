@@ -7,10 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,9 +17,9 @@ type countingAudio struct {
 	reads, pauses, resumes atomic.Int64
 }
 
-func (s *countingAudio) read() (wave.Audio, error) { s.reads.Add(1); return s.toneAudio.read() }
-func (s *countingAudio) pause() error              { s.pauses.Add(1); return s.toneAudio.pause() }
-func (s *countingAudio) resume() error             { s.resumes.Add(1); return nil }
+func (s *countingAudio) read() ([]int16, error) { s.reads.Add(1); return s.toneAudio.read() }
+func (s *countingAudio) pause() error           { s.pauses.Add(1); return s.toneAudio.pause() }
+func (s *countingAudio) resume() error          { s.resumes.Add(1); return nil }
 
 // newCountingLocal is a test Local whose sources count what is asked of them.
 func newCountingLocal(t *testing.T) (*Local, *pausingSource, *countingAudio) {
@@ -31,9 +27,7 @@ func newCountingLocal(t *testing.T) (*Local, *pausingSource, *countingAudio) {
 	const w, h, fps = 160, 120, 30
 	src := &pausingSource{tickerVideo: newTickerVideo(w, h, fps)}
 	tone := &countingAudio{toneAudio: newToneAudio(440)}
-	l, err := newLocal(nil, w, h, fps, src, tone,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	l, err := newLocal(nil, w, h, fps, src, tone)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = l.Close() })
 	return l, src, tone

@@ -11,10 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/pion/webrtc/v4"
 	pmedia "github.com/pion/webrtc/v4/pkg/media"
 )
@@ -46,10 +42,11 @@ type videoSource interface {
 	close() error
 }
 
-// audioSource is where the sound of a Local comes from: read blocks until the next chunk is due.
+// audioSource is where the sound of a Local comes from: read blocks until the next chunk of
+// 48 kHz mono PCM is due, of any length; the chunk is only valid until the next read.
 // read returns io.EOF once close was called.
 type audioSource interface {
-	read() (wave.Audio, error)
+	read() ([]int16, error)
 	close() error
 }
 
@@ -69,10 +66,8 @@ type Local struct {
 	audioTrack *Track
 	vsrc       videoSource
 	asrc       audioSource
-	venc       codec.ReadCloser
-	aenc       codec.ReadCloser
-	keyCtl     codec.KeyFrameController // nil when the encoder cannot force keyframes
-	rateCtl    codec.BitRateController  // nil when the encoder cannot change its bit rate
+	venc       *VP8Encoder
+	aenc       *OpusEncoder
 	fps        int
 	width      int // configured picture size, for black frames before the first picture
 	height     int
@@ -88,9 +83,13 @@ type Local struct {
 	videoPeers atomic.Int64
 	audioPeers atomic.Int64
 
-	// cur is the picture the video encoder reads next; only the video loop touches it.
-	cur   image.Image
+	// Only the video loop touches these.
 	black *image.YCbCr
+	vbuf  []byte // the last VP8 frame, reused
+	// Only the audio loop touches these.
+	pcm  []int16 // the 20 ms frame being filled from the source's chunks
+	rest []int16 // what the last chunk had beyond the frame
+	abuf []byte  // the last Opus packet, reused
 
 	done     chan struct{} // closed by stop
 	stopOnce sync.Once
@@ -124,21 +123,19 @@ func (l *Local) Sources() (video, audio Source) { return l.videoSource, l.audioS
 
 type sinkBox struct{ s VideoSink }
 
-// newLocal wires sources to encoders and tracks. enc builds the encoders from the readers it is
-// given; on error everything built so far is released.
-func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSource,
-	buildVideo func(video.Reader) (codec.ReadCloser, error),
-	buildAudio func(audio.Reader) (codec.ReadCloser, error)) (*Local, error) {
+// newLocal wires sources to our encoders and to the tracks; on error everything built so far,
+// the sources included, is released.
+func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSource) (*Local, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	l := &Local{log: log, vsrc: vsrc, asrc: asrc, fps: fps, width: w, height: h,
-		done: make(chan struct{})}
+		done: make(chan struct{}), pcm: make([]int16, 0, OpusFrameSamples)}
 	l.videoOn.Store(true)
 	l.audioOn.Store(true)
-	l.stats.VideoBitRate = videoBitRate(w, h)
+	l.stats.VideoBitRate = VideoBitRateFor(w, h)
 	fail := func(err error) (*Local, error) {
-		l.release()
+		_ = l.release()
 		return nil, err
 	}
 	vt, err := webrtc.NewTrackLocalStaticSample(
@@ -154,26 +151,11 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 		return fail(fmt.Errorf("media: audio track: %w", err))
 	}
 	l.audioTrack = &Track{TrackLocalStaticSample: at, bound: l.audioBound}
-	// The video encoder reads the picture the loop put in l.cur, so that it never blocks on the
-	// source while holding its own lock (ForceKeyFrame takes the same lock).
-	l.venc, err = buildVideo(video.ReaderFunc(func() (image.Image, func(), error) {
-		if l.cur == nil {
-			return nil, func() {}, io.EOF
-		}
-		return l.cur, func() {}, nil
-	}))
-	if err != nil {
-		return fail(fmt.Errorf("%w: VP8 encoder: %w", ErrEncode, err))
+	if l.venc, err = NewVP8Encoder(VP8EncoderOptions{Width: w, Height: h, FPS: fps}); err != nil {
+		return fail(err)
 	}
-	if kc, ok := l.venc.Controller().(codec.KeyFrameController); ok {
-		l.keyCtl = kc
-	}
-	if rc, ok := l.venc.Controller().(codec.BitRateController); ok {
-		l.rateCtl = rc
-	}
-	l.aenc, err = buildAudio(audio.ReaderFunc(l.readAudio))
-	if err != nil {
-		return fail(fmt.Errorf("%w: Opus encoder: %w", ErrEncode, err))
+	if l.aenc, err = NewOpusEncoder(); err != nil {
+		return fail(err)
 	}
 	return l, nil
 }
@@ -240,11 +222,11 @@ func (l *Local) SetVideoEnabled(on bool) {
 	}
 }
 
-// SetVideoBitRate changes the VP8 target bit rate (bits per second, clamped to 50 kbit/s ..
-// 4 Mbit/s) from the next frame on, for example from a congestion controller's estimate.
-// The default is about 1 Mbit/s at 640x480.
+// SetVideoBitRate changes the VP8 target bit rate (bits per second, brought within
+// MinVideoBitRate..MaxVideoBitRate) from the next frame on, for example from a congestion
+// controller's estimate. The default is VideoBitRateFor the picture size.
 func (l *Local) SetVideoBitRate(bps int) {
-	l.rateReq.Store(int64(min(max(bps, 50_000), 4_000_000)))
+	l.rateReq.Store(int64(ClampVideoBitRate(bps)))
 }
 
 // SetAudioEnabled mutes (false) or unmutes (true) the microphone. While muted, silence is sent.
@@ -343,21 +325,26 @@ func (l *Local) stopped() bool {
 	}
 }
 
-// readAudio is the reader of the Opus encoder: the next chunk of the source, silenced if muted.
-func (l *Local) readAudio() (wave.Audio, func(), error) {
-	chunk, err := l.asrc.read()
-	if err != nil {
-		return nil, func() {}, err
+// readFrame fills l.pcm with the next 20 ms of the source (chunks of any length are cut and
+// joined), silenced if muted.
+func (l *Local) readFrame() error {
+	l.pcm = l.pcm[:0]
+	for len(l.pcm) < OpusFrameSamples {
+		if len(l.rest) == 0 {
+			chunk, err := l.asrc.read()
+			if err != nil {
+				return err
+			}
+			l.rest = chunk
+		}
+		n := min(len(l.rest), OpusFrameSamples-len(l.pcm))
+		l.pcm = append(l.pcm, l.rest[:n]...)
+		l.rest = l.rest[n:]
 	}
 	if !l.audioOn.Load() {
-		switch c := chunk.(type) {
-		case *wave.Int16Interleaved:
-			clear(c.Data)
-		case *wave.Float32Interleaved:
-			clear(c.Data)
-		}
+		clear(l.pcm)
 	}
-	return chunk, func() {}, nil
+	return nil
 }
 
 // audioLoop encodes the audio source (paced by the source) and writes the packets to the track
@@ -393,12 +380,24 @@ func (l *Local) audioLoop() {
 				continue
 			}
 		}
+		if paused {
+			l.rest = nil // the sound of before the pause is stale
+		}
 		paused = false
-		data, release, err := l.aenc.Read()
-		if err != nil {
+		if err := l.readFrame(); err != nil {
 			if l.stopped() || errors.Is(err, io.EOF) {
 				return
 			}
+			l.log.Warn("media: audio source", "err", err)
+			select { // do not spin on a persistent error
+			case <-l.done:
+				return
+			case <-time.After(audioFrame):
+			}
+			continue
+		}
+		data, err := l.aenc.Encode(l.abuf[:0], l.pcm)
+		if err != nil {
 			l.log.Warn("media: Opus encode", "err", err)
 			l.statsMu.Lock()
 			l.stats.AudioEncodeErr++
@@ -410,10 +409,11 @@ func (l *Local) audioLoop() {
 			}
 			continue
 		}
+		l.abuf = data
+		// WriteSample packetizes (copies) the packet before it returns: abuf can be reused.
 		if err := l.audioTrack.WriteSample(pmedia.Sample{Data: data, Duration: audioFrame}); err != nil {
 			l.log.Debug("media: write audio sample", "err", err)
 		}
-		release()
 		l.statsMu.Lock()
 		l.stats.AudioPackets++
 		l.stats.AudioBytes += uint64(len(data))

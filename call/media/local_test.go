@@ -4,17 +4,13 @@ import (
 	"context"
 	"errors"
 	"image"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/wave"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 )
 
 // eventually polls cond until it holds; the long limit only guards against a hang, it is not a
@@ -36,18 +32,8 @@ func bindBoth(l *Local) {
 	l.audioBound(1)
 }
 
-// settledGoroutines waits for the goroutine count to drop to at most want, and returns it.
-func settledGoroutines(want int) int {
-	n := runtime.NumGoroutine()
-	for i := 0; i < 200 && n > want; i++ {
-		time.Sleep(10 * time.Millisecond)
-		n = runtime.NumGoroutine()
-	}
-	return n
-}
-
 func TestLocalStartClose(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := goleak.IgnoreCurrent()
 	l, err := NewTest(TestOptions{Width: 320, Height: 240})
 	require.NoError(t, err)
 
@@ -89,11 +75,13 @@ func TestLocalStartClose(t *testing.T) {
 	l.RequestKeyFrame()
 	eventually(t, "a keyframe after RequestKeyFrame", func() bool { return l.Stats().KeyFrames > keys })
 
-	assert.Equal(t, videoBitRate(320, 240), s.VideoBitRate)
+	assert.Equal(t, VideoBitRateFor(320, 240), s.VideoBitRate)
 	l.SetVideoBitRate(200_000)
 	eventually(t, "the new bit rate", func() bool { return l.Stats().VideoBitRate == 200_000 })
 	l.SetVideoBitRate(1)
-	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == 50_000 })
+	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MinVideoBitRate })
+	l.SetVideoBitRate(10_000_000) // the encoder and congestion control share one upper bound
+	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MaxVideoBitRate })
 
 	l.SetVideoEnabled(false)
 	l.SetAudioEnabled(false)
@@ -106,12 +94,11 @@ func TestLocalStartClose(t *testing.T) {
 	require.NoError(t, l.Close())
 	require.NoError(t, l.Close())
 	assert.ErrorIs(t, l.Start(context.Background()), ErrClosed)
-	after := settledGoroutines(before)
-	assert.LessOrEqual(t, after, before, "Start/Close leaves no goroutine behind")
+	goleak.VerifyNone(t, leaks) // Start/Close leaves no goroutine behind
 }
 
 func TestLocalStopsWithContext(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := goleak.IgnoreCurrent()
 	l, err := NewTest(TestOptions{Width: 160, Height: 120, FPS: 15})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -120,16 +107,16 @@ func TestLocalStopsWithContext(t *testing.T) {
 	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 2 })
 	cancel()
 	// The loops end on their own once ctx is done; Close then only frees.
-	assert.LessOrEqual(t, settledGoroutines(before), before)
+	goleak.VerifyNone(t, leaks)
 	require.NoError(t, l.Close())
 }
 
 func TestLocalCloseWithoutStart(t *testing.T) {
-	before := runtime.NumGoroutine()
+	leaks := goleak.IgnoreCurrent()
 	l, err := NewTest(TestOptions{})
 	require.NoError(t, err)
 	require.NoError(t, l.Close())
-	assert.LessOrEqual(t, settledGoroutines(before), before)
+	goleak.VerifyNone(t, leaks)
 }
 
 func TestLocalStartWithDoneContext(t *testing.T) {
@@ -187,11 +174,8 @@ func (s *pausingSource) read() (image.Image, func(), error) {
 func TestCameraOffReleasesSource(t *testing.T) {
 	const w, h, fps = 160, 120, 30
 	src := &pausingSource{tickerVideo: &tickerVideo{pat: newTestPattern(w, h), period: time.Second / fps, done: make(chan struct{})}}
-	tone := &toneAudio{tone: newToneGen(440, audioRate), done: make(chan struct{}),
-		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: 960, Channels: 1, SamplingRate: audioRate})}
-	l, err := newLocal(nil, w, h, fps, src, tone,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	tone := newToneAudio(440)
+	l, err := newLocal(nil, w, h, fps, src, tone)
 	require.NoError(t, err)
 	defer l.Close()
 
@@ -237,11 +221,8 @@ func TestVideoSourceErrors(t *testing.T) {
 	const w, h, fps = 160, 120, 30
 	src := &flakySource{tickerVideo: &tickerVideo{pat: newTestPattern(w, h), period: time.Second / fps, done: make(chan struct{})}}
 	src.failures.Store(3)
-	tone := &toneAudio{tone: newToneGen(440, audioRate), done: make(chan struct{}),
-		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: 960, Channels: 1, SamplingRate: audioRate})}
-	l, err := newLocal(nil, w, h, fps, src, tone,
-		func(r video.Reader) (codec.ReadCloser, error) { return newVP8Encoder(r, w, h, fps) },
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+	tone := newToneAudio(440)
+	l, err := newLocal(nil, w, h, fps, src, tone)
 	require.NoError(t, err)
 	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))

@@ -3,12 +3,13 @@
 //
 // The outgoing pipeline (one [Local] per device, shared by every peer connection of the device):
 //
-//	source (camera via mediadevices, or the synthetic test pattern/tone)
+//	source (camera via mediadevices' v4l2 driver, microphone via malgo, or the synthetic test
+//	        pattern/tone, or a file)
 //	  │  paced by the source itself (camera) or a ticker (test); late frames are dropped,
 //	  │  never queued, so latency never builds up
 //	  ├─► preview [VideoSink] (camera preview or self-view, raw frames, throttled)
 //	  ▼
-//	encoder (libvpx VP8 realtime / libopus, built with mediadevices' codec builders)
+//	encoder ([VP8Encoder] over libvpx, realtime CBR / [OpusEncoder] over libopus, 20 ms voice)
 //	  ▼
 //	webrtc.TrackLocalStaticSample ("video"/"audio", stream "bedside")
 //	  ▼
@@ -18,19 +19,21 @@
 // bound to it ([Track]), pictures are captured while the video is encoded or a preview is set
 // (SetPreview), and otherwise the camera and the microphone are closed.
 //
+// The encoders and decoders are small cgo wrappers over libvpx and libopus that check sizes
+// before the C library sees them and reuse their buffers. Bit-rate limits are defined once, in
+// bitrate.go ([MinVideoBitRate], [MaxVideoBitRate], [VideoBitRateFor]).
+//
 // The incoming pipeline is driven by the call package: it reassembles RTP into frames and hands
-// them to a [VP8Decoder] or an [OpusDecoder] (small cgo wrappers over libvpx and libopus that reuse
-// their buffers), then hands the decoded picture to a [VideoSink] (the UI) and the decoded PCM to
-// an [AudioSink] such as [Player] (the default output device through malgo).
+// them to a [VP8Decoder] or an [OpusDecoder], then hands the decoded picture to a [VideoSink] (the
+// UI) and the decoded PCM to an [AudioSink] such as [Player] (the default output device through
+// malgo). A decoded picture is libvpx's own frame buffer: the sink's copy (the kiosk converts
+// it to RGBA for the screen) is the only copy between the decoder and the screen.
 //
 // Images handed to a [VideoSink] and PCM handed to an [AudioSink] belong to the caller and may be
 // reused as soon as the call returns: a sink that keeps them must copy them (see [CopyYCbCr]).
 //
 // Building needs cgo with pkg-config, libvpx-dev and libopus-dev (Debian); the binary links
-// libvpx.so.7 and libopus.so.0. mediadevices' Opus encoder ships a static libopus, but the
-// system -lopus comes first on the link line and resolves every opus_ symbol, so one libopus
-// (the system's) serves encoder and decoders; `-tags dynamic` makes that explicit and is not
-// needed. Sound goes through miniaudio (malgo), which loads libasound.so.2 or libpulse.so.0 at
+// libvpx.so.7 and libopus.so.0. Sound goes through miniaudio (malgo), which loads libasound.so.2 or libpulse.so.0 at
 // run time: no audio headers are needed to build. Cameras go through v4l2 (Linux only).
 package media
 
@@ -65,8 +68,10 @@ var (
 
 // VideoSink receives decoded or captured frames. Frame must not block: drop if busy.
 //
-// The image is only valid until Frame returns (the producer reuses its buffers): a sink that
-// hands it to another goroutine must copy it first, for example with [CopyYCbCr].
+// The image is only valid until Frame returns (the producer reuses its buffers; a decoded
+// picture is the decoder's own frame buffer): a sink that hands it to another goroutine must
+// copy it first, for example with [CopyYCbCr], or convert it into its own buffer as the kiosk
+// does. That copy is the only one a decoded frame gets on its way to the screen.
 type VideoSink interface{ Frame(img image.Image) }
 
 // AudioSink receives decoded PCM, interleaved int16. Samples must not block.

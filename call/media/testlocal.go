@@ -6,11 +6,6 @@ import (
 	"log/slog"
 	"sync"
 	"time"
-
-	"github.com/pion/mediadevices/pkg/codec"
-	"github.com/pion/mediadevices/pkg/io/audio"
-	"github.com/pion/mediadevices/pkg/io/video"
-	"github.com/pion/mediadevices/pkg/wave"
 )
 
 // TestOptions configure the synthetic source of NewTest. Zero values take the defaults.
@@ -41,11 +36,7 @@ func NewTest(opts TestOptions) (*Local, error) {
 		return nil, errBadTone(opts.ToneHz)
 	}
 	l, err := newLocal(opts.Logger, opts.Width, opts.Height, opts.FPS,
-		newTickerVideo(opts.Width, opts.Height, opts.FPS), newToneAudio(opts.ToneHz),
-		func(r video.Reader) (codec.ReadCloser, error) {
-			return newVP8Encoder(r, opts.Width, opts.Height, opts.FPS)
-		},
-		func(r audio.Reader) (codec.ReadCloser, error) { return newOpusEncoder(r) })
+		newTickerVideo(opts.Width, opts.Height, opts.FPS), newToneAudio(opts.ToneHz))
 	if err != nil {
 		return nil, err
 	}
@@ -59,7 +50,7 @@ func newTickerVideo(w, h, fps int) *tickerVideo {
 
 func newToneAudio(hz float64) *toneAudio {
 	return &toneAudio{tone: newToneGen(hz, audioRate), done: make(chan struct{}),
-		buf: wave.NewInt16Interleaved(wave.ChunkInfo{Len: audioRate * int(audioFrame) / int(time.Second), Channels: 1, SamplingRate: audioRate})}
+		buf: make([]int16, OpusFrameSamples)}
 }
 
 // newSilence is the tone source at zero amplitude.
@@ -110,13 +101,13 @@ func (s *tickerVideo) close() error {
 // toneAudio paces the tone with a ticker, one 20 ms chunk per tick.
 type toneAudio struct {
 	tone   *toneGen
-	buf    *wave.Int16Interleaved
+	buf    []int16
 	ticker *time.Ticker
 	done   chan struct{}
 	once   sync.Once
 }
 
-func (s *toneAudio) read() (wave.Audio, error) {
+func (s *toneAudio) read() ([]int16, error) {
 	if s.ticker == nil {
 		s.ticker = time.NewTicker(audioFrame)
 	}
@@ -132,7 +123,7 @@ func (s *toneAudio) read() (wave.Audio, error) {
 		return nil, io.EOF
 	case <-s.ticker.C:
 	}
-	s.tone.fill(s.buf.Data, s.buf.Size.Channels)
+	s.tone.fill(s.buf, 1)
 	return s.buf, nil
 }
 

@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"io"
 	"time"
@@ -157,31 +158,18 @@ func (l *Local) sendOff(st *videoState, changed <-chan struct{}) bool {
 // encode previews, encodes and writes one picture captured at now.
 func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	l.showPreview(st, img, now)
-	if bps := l.rateReq.Swap(0); bps != 0 && l.rateCtl != nil {
-		if err := l.rateCtl.SetBitRate(int(bps)); err != nil {
+	if bps := l.rateReq.Swap(0); bps != 0 {
+		if err := l.venc.SetBitRate(int(bps)); err != nil {
 			l.log.Warn("media: set bit rate", "err", err)
-		}
-		l.statsMu.Lock()
-		l.stats.VideoBitRate = int(bps)
-		l.statsMu.Unlock()
-	}
-	if l.keyCtl != nil && l.keyReq.Swap(false) {
-		if err := l.keyCtl.ForceKeyFrame(); err != nil {
-			l.log.Warn("media: force keyframe", "err", err)
+		} else {
+			l.statsMu.Lock()
+			l.stats.VideoBitRate = int(bps)
+			l.statsMu.Unlock()
 		}
 	}
-	l.cur = img
-	t0 := time.Now()
-	data, release, err := l.venc.Read()
-	spent := time.Since(t0)
-	l.cur = nil
-	if err != nil {
-		l.log.Warn("media: VP8 encode", "err", err)
-		l.countVideoDrop()
-		return
-	}
-	defer release()
-	if len(data) == 0 { // the encoder dropped the frame (rate control)
+	yuv, ok := img.(*image.YCbCr)
+	if !ok {
+		l.log.Warn("media: VP8 encode: the source gave a picture that is not YCbCr", "type", fmt.Sprintf("%T", img))
 		l.countVideoDrop()
 		return
 	}
@@ -189,9 +177,27 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	if !st.last.IsZero() {
 		dur = min(max(now.Sub(st.last), time.Millisecond), time.Second)
 	}
+	forceKey := l.keyReq.Swap(false)
+	t0 := time.Now()
+	data, isKey, err := l.venc.Encode(l.vbuf[:0], yuv, dur, forceKey)
+	spent := time.Since(t0)
+	if err != nil {
+		if forceKey {
+			l.keyReq.Store(true) // the next picture then
+		}
+		l.log.Warn("media: VP8 encode", "err", err)
+		l.countVideoDrop()
+		return
+	}
+	l.vbuf = data
+	if len(data) == 0 { // the encoder dropped the frame (rate control)
+		l.countVideoDrop()
+		return
+	}
 	st.last = now
 	b := img.Bounds()
 	st.size = image.Rect(0, 0, b.Dx(), b.Dy())
+	// WriteSample packetizes (copies) the frame before it returns: vbuf can be reused.
 	if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
 		l.log.Debug("media: write video sample", "err", err)
 	}
@@ -199,7 +205,7 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	l.stats.VideoFrames++
 	l.stats.VideoBytes += uint64(len(data))
 	l.stats.EncodeTime += spent
-	if IsVP8KeyFrame(data) {
+	if isKey {
 		l.stats.KeyFrames++
 	}
 	l.stats.Width, l.stats.Height = b.Dx(), b.Dy()

@@ -52,19 +52,8 @@ static int bedside_vp8_decode(vpx_codec_ctx_t *ctx, const unsigned char *data, u
 	return 0;
 }
 
-static void bedside_vp8_copy(const vpx_image_t *img, unsigned char *y, int ystride,
-		unsigned char *cb, unsigned char *cr, int cstride) {
-	unsigned int w = img->d_w, h = img->d_h;
-	unsigned int cw = (w + 1) / 2, ch = (h + 1) / 2;
-	for (unsigned int r = 0; r < h; r++) {
-		memcpy(y + (size_t)r * ystride, img->planes[VPX_PLANE_Y] + (size_t)r * img->stride[VPX_PLANE_Y], w);
-	}
-	for (unsigned int r = 0; r < ch; r++) {
-		memcpy(cb + (size_t)r * cstride, img->planes[VPX_PLANE_U] + (size_t)r * img->stride[VPX_PLANE_U], cw);
-		memcpy(cr + (size_t)r * cstride, img->planes[VPX_PLANE_V] + (size_t)r * img->stride[VPX_PLANE_V], cw);
-	}
-}
-
+static unsigned char *bedside_img_plane(const vpx_image_t *img, int p) { return img->planes[p]; }
+static int bedside_img_stride(const vpx_image_t *img, int p) { return img->stride[p]; }
 static int bedside_img_fmt(const vpx_image_t *img) { return (int)img->fmt; }
 static unsigned int bedside_img_w(const vpx_image_t *img) { return img->d_w; }
 static unsigned int bedside_img_h(const vpx_image_t *img) { return img->d_h; }
@@ -87,12 +76,13 @@ const (
 	MaxVP8FrameSize = 8 << 20 // bytes of one encoded frame
 )
 
-// VP8Decoder decodes VP8 frames with libvpx into a reused I420 picture.
+// VP8Decoder decodes VP8 frames with libvpx. The pictures it returns are libvpx's own frame
+// buffers, not copies: the one copy on the way to the screen is the sink's (see VideoSink).
 // It is safe for concurrent use, but decodes one frame at a time.
 type VP8Decoder struct {
 	mu  sync.Mutex
 	ctx *C.vpx_codec_ctx_t
-	img *image.YCbCr
+	img image.YCbCr // the last picture: it points into libvpx's frame buffer
 }
 
 // NewVP8Decoder returns a single-threaded libvpx VP8 decoder.
@@ -108,8 +98,9 @@ func NewVP8Decoder() (*VP8Decoder, error) {
 // Decode decodes one complete VP8 frame (the reassembled payload of the RTP packets of one
 // picture) and returns the picture, in 4:2:0 with a rectangle starting at (0, 0).
 //
-// The returned image is owned by the decoder and reused: it is overwritten by the next call to
-// Decode, so copy it (CopyYCbCr) before keeping it or handing it to another goroutine.
+// The returned image is libvpx's frame buffer, not a copy: it is only valid until the next
+// call to Decode or Close (libvpx then reuses or frees that memory), so copy it (CopyYCbCr, or
+// the conversion a VideoSink makes) before keeping it or handing it to another goroutine.
 // Decode returns an error wrapping ErrDecode for data the decoder rejects, and ErrNoFrame when
 // the decoder produced no picture; in both cases the decoder remains usable, and decoding
 // resumes cleanly at the next keyframe.
@@ -150,14 +141,23 @@ func (d *VP8Decoder) Decode(frame []byte) (*image.YCbCr, error) {
 	if w <= 0 || h <= 0 || w > MaxVP8Width || h > MaxVP8Height {
 		return nil, fmt.Errorf("%w: VP8: bad picture size %dx%d", ErrDecode, w, h)
 	}
-	if d.img == nil || d.img.Rect.Dx() != w || d.img.Rect.Dy() != h {
-		d.img = image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	ys, cs := int(C.bedside_img_stride(out, C.VPX_PLANE_Y)), int(C.bedside_img_stride(out, C.VPX_PLANE_U))
+	cw, ch := (w+1)/2, (h+1)/2
+	if ys < w || cs < cw || int(C.bedside_img_stride(out, C.VPX_PLANE_V)) != cs {
+		return nil, fmt.Errorf("%w: VP8: unexpected strides %d/%d for %dx%d", ErrDecode, ys, cs, w, h)
 	}
-	img := d.img
-	C.bedside_vp8_copy(out,
-		(*C.uchar)(unsafe.Pointer(&img.Y[0])), C.int(img.YStride),
-		(*C.uchar)(unsafe.Pointer(&img.Cb[0])), (*C.uchar)(unsafe.Pointer(&img.Cr[0])), C.int(img.CStride))
-	return img, nil
+	// Slices over the C planes, exactly as long as the picture needs: Go never frees them, and
+	// they are dropped (d.img is overwritten) before libvpx reuses the memory.
+	d.img = image.YCbCr{
+		Y:              unsafe.Slice((*byte)(C.bedside_img_plane(out, C.VPX_PLANE_Y)), (h-1)*ys+w),
+		Cb:             unsafe.Slice((*byte)(C.bedside_img_plane(out, C.VPX_PLANE_U)), (ch-1)*cs+cw),
+		Cr:             unsafe.Slice((*byte)(C.bedside_img_plane(out, C.VPX_PLANE_V)), (ch-1)*cs+cw),
+		YStride:        ys,
+		CStride:        cs,
+		SubsampleRatio: image.YCbCrSubsampleRatio420,
+		Rect:           image.Rect(0, 0, w, h),
+	}
+	return &d.img, nil
 }
 
 // Close frees the decoder. It is safe to call more than once.
@@ -168,7 +168,7 @@ func (d *VP8Decoder) Close() error {
 		C.bedside_vp8_free(d.ctx)
 		d.ctx = nil
 	}
-	d.img = nil
+	d.img = image.YCbCr{}
 	return nil
 }
 
