@@ -1,0 +1,281 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"bedside/internal/browsertest"
+)
+
+// BenchmarkInCallKioskVsChromium is issue 9's full-screen comparison: the tablet's two ways of
+// being in a call on a 1280×800 screen, each talking to bedside-peer, one after the other so
+// that they never share the two cores:
+//
+//   - kiosk: the kiosk binary, fullscreen on its own Xvfb, paired to a ward, in a call placed
+//     by a bedside-peer holding the family link (640×480 test pattern at 30 fps each way);
+//   - chromium: Chromium in kiosk mode (--kiosk, 1280×800, headless like every test browser)
+//     showing the family page of a ward, in a call with a bedside-peer enrolled as the tablet
+//     (its fake camera at 30 fps, the peer's test pattern at 30 fps);
+//   - fyne-video: internal/fynevideo on its own Xvfb, a bare Fyne window painting a moving
+//     640×480 picture 30 times a second: the floor under any Fyne app painting that video.
+//
+// Each sub-benchmark reports the CPU (% of one core) and resident memory of the measured
+// process(es) (Chromium: all its processes) over the same measureFor window, the frames it
+// received and drew a second, the CPU of the bedside-peer at the other end, and the one-minute
+// load average at the end of the window (the machine may be shared). The parent prints the
+// three side by side. It asserts nothing about speed.
+//
+//	go test -tags no_emoji -run '^$' -bench BenchmarkInCallKioskVsChromium -benchtime 1x .
+func BenchmarkInCallKioskVsChromium(b *testing.B) {
+	kiosk := buildKiosk(b)
+	peer := goBuild(b, "./cmd/bedside-peer", "bedside-peer")
+	floor := goBuild(b, "./internal/fynevideo", "fynevideo")
+	var rows []inCallRow
+	b.Run("kiosk", func(b *testing.B) {
+		for b.Loop() {
+			rows = append(rows, reportRow(b, kioskInCall(b, kiosk, peer)))
+		}
+	})
+	b.Run("chromium", func(b *testing.B) {
+		for b.Loop() {
+			rows = append(rows, reportRow(b, chromiumInCall(b, peer)))
+		}
+	})
+	b.Run("fyne-video", func(b *testing.B) {
+		for b.Loop() {
+			rows = append(rows, reportRow(b, fyneVideoFloor(b, floor)))
+		}
+	})
+	printInCallTable(rows)
+}
+
+// settle is how long a call runs before its measuring window, past the start-up of the
+// encoders' rate control and of the first redraws.
+const settle = 3 * time.Second
+
+// inCallRow is one line of BenchmarkInCallKioskVsChromium's table. A rate that cannot be told
+// is -1.
+type inCallRow struct {
+	name     string
+	cpu      float64 // % of one core over the window
+	rssMB    float64 // at the end of the window, summed over the processes
+	procs    int
+	recvFPS  float64 // frames received (decoded) a second
+	drawnFPS float64 // frames painted a second
+	drawnBy  string  // where drawnFPS comes from
+	sentFPS  float64 // frames sent a second
+	peerCPU  float64 // the bedside-peer at the other end, % of one core (-1: none)
+	load1    float64 // one-minute load average at the end of the window
+}
+
+func reportRow(b *testing.B, r inCallRow) inCallRow {
+	b.ReportMetric(r.cpu, "cpu-%")
+	b.ReportMetric(r.rssMB, "rss-MB")
+	b.ReportMetric(r.drawnFPS, "drawn-fps")
+	b.ReportMetric(r.recvFPS, "recv-fps")
+	b.ReportMetric(r.sentFPS, "sent-fps")
+	if r.peerCPU >= 0 {
+		b.ReportMetric(r.peerCPU, "peer-cpu-%")
+	}
+	b.ReportMetric(r.load1, "load1")
+	return r
+}
+
+// window measures the CPU and memory of the subject and of the peer (nil: none) over the same
+// measureFor, with read called just before and just after it; it returns the window's length.
+func window(subject, peer []int, read func()) (row inCallRow, secs float64) {
+	read()
+	t0, c0, p0 := time.Now(), cpuTicks(subject), cpuTicks(peer)
+	time.Sleep(measureFor)
+	c1, p1 := cpuTicks(subject), cpuTicks(peer)
+	secs = time.Since(t0).Seconds()
+	read()
+	row = inCallRow{cpu: float64(c1-c0) / secs, rssMB: float64(rssKB(subject)) / 1024, procs: len(subject),
+		peerCPU: -1, load1: loadAverage()}
+	if peer != nil {
+		row.peerCPU = float64(p1-p0) / secs // ticks are hundredths of a second: already a percentage
+	}
+	return row, secs
+}
+
+func kioskInCall(b *testing.B, kiosk, peerBin string) inCallRow {
+	display, ward := startXvfb(b), startWard(b)
+	cmd, out := startKiosk(b, kiosk, display, "-server", ward.url, "-data", b.TempDir(),
+		"-media", "test", "-auto-answer", "-pair", ward.demo.PairingCode)
+	waitLog(b, out, `msg="signaling connected"`)
+	// The family's end places the call and hangs up after the window (the kiosk logs its video
+	// figures when the call ends). The kiosk answers after its 5-second countdown.
+	hangupAfter := settle + measureFor + 5*time.Second
+	peer, peerOut := startKiosk(b, peerBin, display, "-server", ward.url, "-family-token", ward.demo.FamilyToken,
+		"-dial", "patient", "-duration", hangupAfter.String(), "-stats-every", "1s")
+	waitPeerVideo(b, peerOut)
+	time.Sleep(settle)
+	var sent [2]float64
+	i := 0
+	row, secs := window([]int{cmd.Process.Pid}, []int{peer.Process.Pid}, func() {
+		sent[i] = logField(lastLine(peerOut, "stats "), "frames") // what the peer decoded of the kiosk's video
+		i++
+	})
+	if strings.Contains(peerOut.String(), "call state=ended") {
+		b.Fatalf("the call ended before the measuring window did:\n%s", peerOut)
+	}
+	row.name, row.sentFPS, row.drawnBy = "kiosk (fullscreen Fyne)", (sent[1]-sent[0])/secs, "whole call, kiosk log"
+	waitLog(b, out, `msg="call video"`)
+	var line string
+	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, `msg="call video"`) {
+			line = l
+		}
+	}
+	b.Log(line)
+	row.drawnFPS, row.recvFPS = logField(line, "drawnFPS"), -1
+	if s, rec := logField(line, "seconds"), logField(line, "received"); s > 0 && rec >= 0 {
+		row.recvFPS = rec / s
+	}
+	return row
+}
+
+// kioskScreen is Chromium as a kiosk on the tablet's 1280×800 screen; its fake camera sends 30
+// frames a second, as the kiosk's test pattern does.
+var kioskScreen = browsertest.Options{Width: 1280, Height: 800,
+	Flags: append([]chromedp.ExecAllocatorOption{chromedp.Flag("kiosk", true)}, sending30.Flags...)}
+
+func chromiumInCall(b *testing.B, peerBin string) inCallRow {
+	display, ward := startXvfb(b), startWard(b)
+	peer, peerOut := startKiosk(b, peerBin, display, "-server", ward.url, "-pair", ward.demo.PairingCode,
+		"-data", b.TempDir(), "-auto-answer", "-stats-every", "1s")
+	waitLog(b, peerOut, "ready device=")
+	ctx := browsertest.Start(b, kioskScreen)
+	browsertest.Do(b, ctx, chromedp.Navigate(ward.demo.FamilyURL))
+	browsertest.Do(b, ctx, chromedp.WaitEnabled(`[data-testid="call"]`))
+	browsertest.Do(b, ctx, chromedp.Click(`[data-testid="call"]`))
+	browsertest.Do(b, ctx, chromedp.WaitVisible(`body[data-state="in-call"]`))
+	waitPeerVideo(b, peerOut)
+	waitUntil(b, "the page decodes the peer's video", func() bool { return pageVideo(b, ctx).Decoded > 30 })
+	time.Sleep(settle)
+	browser := descendants(chromedp.FromContext(ctx).Browser.Process().Pid)
+	var got [2]pageFrames
+	var sent [2]int64
+	i := 0
+	row, secs := window(browser, []int{peer.Process.Pid}, func() {
+		got[i], sent[i] = pageVideo(b, ctx), sentVideo(b, ctx).FramesSent
+		i++
+	})
+	row.name, row.drawnBy = fmt.Sprintf("Chromium --kiosk (%d processes)", len(browser)), "in the window, requestVideoFrameCallback"
+	row.recvFPS = float64(got[1].Decoded-got[0].Decoded) / secs
+	row.drawnFPS = -1
+	if got[0].Presented >= 0 && got[1].Presented >= 0 {
+		row.drawnFPS = float64(got[1].Presented-got[0].Presented) / secs
+	}
+	row.sentFPS = float64(sent[1]-sent[0]) / secs
+	browsertest.Do(b, ctx, chromedp.Click(`[data-testid="hangup"]`))
+	browsertest.Do(b, ctx, chromedp.WaitVisible(`body[data-state="ended"]`))
+	return row
+}
+
+func fyneVideoFloor(b *testing.B, bin string) inCallRow {
+	cmd, out := startKiosk(b, bin, startXvfb(b))
+	waitLog(b, out, "fynevideo started")
+	time.Sleep(settle)
+	var ticks, drawn [2]float64
+	i := 0
+	row, secs := window([]int{cmd.Process.Pid}, nil, func() {
+		line := lastLine(out, "fynevideo t=")
+		ticks[i], drawn[i] = logField(line, "ticks"), logField(line, "drawn")
+		i++
+	})
+	row.name, row.drawnBy = "bare Fyne window (fynevideo)", "in the window, its own count"
+	row.recvFPS = (ticks[1] - ticks[0]) / secs // the frames it was offered
+	row.drawnFPS = (drawn[1] - drawn[0]) / secs
+	row.sentFPS = 0
+	return row
+}
+
+// waitPeerVideo waits until bedside-peer's stats say it decodes the other end's video.
+func waitPeerVideo(b *testing.B, peerOut *lockedBuffer) {
+	b.Helper()
+	waitUntil(b, "bedside-peer decodes video", func() bool {
+		return logField(lastLine(peerOut, "stats "), "frames") > 30
+	})
+}
+
+// lastLine returns the newest complete line of out that starts with prefix, or "".
+func lastLine(out *lockedBuffer, prefix string) string {
+	lines := strings.Split(out.String(), "\n")
+	for i := len(lines) - 2; i >= 0; i-- { // the last element is an unfinished line, or ""
+		if strings.HasPrefix(lines[i], prefix) {
+			return lines[i]
+		}
+	}
+	return ""
+}
+
+// loadAverage returns the one-minute load average, or -1.
+func loadAverage() float64 {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(data))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
+}
+
+// pageFrames is what the family page has received of the peer's video: frames decoded
+// (getStats) and frames its <video> presented for composition (requestVideoFrameCallback's
+// presentedFrames; -1 when no frame came within a second).
+type pageFrames struct {
+	Decoded   int64 `json:"decoded"`
+	Presented int64 `json:"presented"`
+}
+
+func pageVideo(b *testing.B, ctx context.Context) pageFrames {
+	return browsertest.Eval[pageFrames](b, ctx, `(async () => {
+		const out = {decoded: 0, presented: -1};
+		const pc = window.bedside && window.bedside.pc();
+		if (pc) (await pc.getStats()).forEach((s) => {
+			if (s.type === 'inbound-rtp' && s.kind === 'video') out.decoded = s.framesDecoded || 0;
+		});
+		const v = document.getElementById('remote');
+		if (v && v.requestVideoFrameCallback) {
+			out.presented = await new Promise((resolve) => {
+				const t = setTimeout(() => resolve(-1), 1000);
+				v.requestVideoFrameCallback((now, m) => { clearTimeout(t); resolve(m.presentedFrames); });
+			});
+		}
+		return out;
+	})()`)
+}
+
+func printInCallTable(rows []inCallRow) {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "BenchmarkInCallKioskVsChromium: in a call on a 1280x800 screen, each measured alone over %v (2 shared cores):\n", measureFor)
+	fmt.Fprintf(&sb, "  %-34s %6s %7s %8s %8s %8s %8s  %s\n", "", "CPU %", "RSS MB", "recv fps", "drawn fps", "sent fps", "peer CPU", "load1")
+	na := func(v float64) string {
+		if v < 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&sb, "  %-34s %6.1f %7.1f %8s %9s %8s %8s  %.2f\n", r.name, r.cpu, r.rssMB,
+			na(r.recvFPS), na(r.drawnFPS), na(r.sentFPS), na(r.peerCPU), r.load1)
+	}
+	for _, r := range rows {
+		fmt.Fprintf(&sb, "  drawn fps of %s: %s\n", r.name, r.drawnBy)
+	}
+	fmt.Print(sb.String())
+}
