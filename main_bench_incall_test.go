@@ -66,6 +66,7 @@ type inCallRow struct {
 	name     string
 	cpu      float64 // % of one core over the window
 	rssMB    float64 // at the end of the window, summed over the processes
+	pssMB    float64 // the same, shared pages split between the processes that map them
 	procs    int
 	recvFPS  float64 // frames received (decoded) a second
 	drawnFPS float64 // frames painted a second
@@ -75,9 +76,22 @@ type inCallRow struct {
 	load1    float64 // one-minute load average at the end of the window
 }
 
+// cpuPerFrame is the CPU time spent per frame drawn, in milliseconds: the CPU figure made
+// comparable between ends that drew more or fewer frames on a loaded machine.
+func (r inCallRow) cpuPerFrame() float64 {
+	if r.drawnFPS <= 0 {
+		return -1
+	}
+	return 10 * r.cpu / r.drawnFPS // r.cpu % of a second is 10·r.cpu ms
+}
+
 func reportRow(b *testing.B, r inCallRow) inCallRow {
 	b.ReportMetric(r.cpu, "cpu-%")
 	b.ReportMetric(r.rssMB, "rss-MB")
+	b.ReportMetric(r.pssMB, "pss-MB")
+	if r.drawnFPS > 0 {
+		b.ReportMetric(r.cpuPerFrame(), "cpu-ms/drawn-frame")
+	}
 	b.ReportMetric(r.drawnFPS, "drawn-fps")
 	b.ReportMetric(r.recvFPS, "recv-fps")
 	b.ReportMetric(r.sentFPS, "sent-fps")
@@ -97,7 +111,8 @@ func window(subject, peer []int, read func()) (row inCallRow, secs float64) {
 	c1, p1 := cpuTicks(subject), cpuTicks(peer)
 	secs = time.Since(t0).Seconds()
 	read()
-	row = inCallRow{cpu: float64(c1-c0) / secs, rssMB: float64(rssKB(subject)) / 1024, procs: len(subject),
+	row = inCallRow{cpu: float64(c1-c0) / secs, rssMB: float64(rssKB(subject)) / 1024,
+		pssMB: float64(pssKB(subject)) / 1024, procs: len(subject),
 		peerCPU: -1, load1: loadAverage()}
 	if peer != nil {
 		row.peerCPU = float64(p1-p0) / secs // ticks are hundredths of a second: already a percentage
@@ -148,8 +163,9 @@ var kioskScreen = browsertest.Options{Width: 1280, Height: 800,
 	Flags: append([]chromedp.ExecAllocatorOption{chromedp.Flag("kiosk", true)}, sending30.Flags...)}
 
 func chromiumInCall(b *testing.B, peerBin string) inCallRow {
-	display, ward := startXvfb(b), startWard(b)
-	peer, peerOut := startKiosk(b, peerBin, display, "-server", ward.url, "-pair", ward.demo.PairingCode,
+	ward := startWard(b)
+	// Headless, Chromium needs no display; neither does bedside-peer.
+	peer, peerOut := startKiosk(b, peerBin, "", "-server", ward.url, "-pair", ward.demo.PairingCode,
 		"-data", b.TempDir(), "-auto-answer", "-stats-every", "1s")
 	waitLog(b, peerOut, "ready device=")
 	ctx := browsertest.Start(b, kioskScreen)
@@ -217,6 +233,25 @@ func lastLine(out *lockedBuffer, prefix string) string {
 	return ""
 }
 
+// pssKB sums the proportional set sizes of pids (/proc/PID/smaps_rollup): pages shared between
+// them (Chromium's processes share most of theirs) are counted once in all.
+func pssKB(pids []int) int64 {
+	var sum int64
+	for _, pid := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if v, ok := strings.CutPrefix(line, "Pss:"); ok {
+				kb, _ := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+				sum += kb
+			}
+		}
+	}
+	return sum
+}
+
 // loadAverage returns the one-minute load average, or -1.
 func loadAverage() float64 {
 	data, err := os.ReadFile("/proc/loadavg")
@@ -263,7 +298,8 @@ func pageVideo(b *testing.B, ctx context.Context) pageFrames {
 func printInCallTable(rows []inCallRow) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "BenchmarkInCallKioskVsChromium: in a call on a 1280x800 screen, each measured alone over %v (2 shared cores):\n", measureFor)
-	fmt.Fprintf(&sb, "  %-34s %6s %7s %8s %8s %8s %8s  %s\n", "", "CPU %", "RSS MB", "recv fps", "drawn fps", "sent fps", "peer CPU", "load1")
+	fmt.Fprintf(&sb, "  %-34s %6s %7s %7s %8s %9s %8s %9s %8s  %s\n", "", "CPU %", "RSS MB", "PSS MB",
+		"recv fps", "drawn fps", "sent fps", "ms/drawn", "peer CPU", "load1")
 	na := func(v float64) string {
 		if v < 0 {
 			return "-"
@@ -271,11 +307,14 @@ func printInCallTable(rows []inCallRow) {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	for _, r := range rows {
-		fmt.Fprintf(&sb, "  %-34s %6.1f %7.1f %8s %9s %8s %8s  %.2f\n", r.name, r.cpu, r.rssMB,
-			na(r.recvFPS), na(r.drawnFPS), na(r.sentFPS), na(r.peerCPU), r.load1)
+		fmt.Fprintf(&sb, "  %-34s %6.1f %7.1f %7.1f %8s %9s %8s %9s %8s  %.2f\n", r.name, r.cpu, r.rssMB, r.pssMB,
+			na(r.recvFPS), na(r.drawnFPS), na(r.sentFPS), na(r.cpuPerFrame()), na(r.peerCPU), r.load1)
 	}
 	for _, r := range rows {
 		fmt.Fprintf(&sb, "  drawn fps of %s: %s\n", r.name, r.drawnBy)
 	}
+	sb.WriteString("  ms/drawn is CPU time per frame drawn; peer CPU is the bedside-peer at the other end; load1 is\n" +
+		"  the one-minute load average at the end of the window. Chromium runs headless (every test browser\n" +
+		"  does): it composites each frame but does not put it on an X display, which the kiosk does.\n")
 	fmt.Print(sb.String())
 }
