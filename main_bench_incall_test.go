@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -68,12 +70,14 @@ type inCallRow struct {
 	rssMB    float64 // at the end of the window, summed over the processes
 	pssMB    float64 // the same, shared pages split between the processes that map them
 	procs    int
-	recvFPS  float64 // frames received (decoded) a second
-	drawnFPS float64 // frames painted a second
-	drawnBy  string  // where drawnFPS comes from
-	sentFPS  float64 // frames sent a second
-	peerCPU  float64 // the bedside-peer at the other end, % of one core (-1: none)
-	load1    float64 // one-minute load average at the end of the window
+	recvFPS  float64            // frames received (decoded) a second
+	drawnFPS float64            // frames painted a second
+	drawnBy  string             // where drawnFPS comes from
+	sentFPS  float64            // frames sent a second
+	peerCPU  float64            // the bedside-peer at the other end, % of one core (-1: none)
+	load1    float64            // one-minute load average at the end of the window
+	machine  float64            // the whole machine's busy CPU over the window, % of one core (2 cores: 200)
+	threads  map[string]float64 // the subject's CPU by thread name, % of one core
 }
 
 // cpuPerFrame is the CPU time spent per frame drawn, in milliseconds: the CPU figure made
@@ -99,6 +103,7 @@ func reportRow(b *testing.B, r inCallRow) inCallRow {
 		b.ReportMetric(r.peerCPU, "peer-cpu-%")
 	}
 	b.ReportMetric(r.load1, "load1")
+	b.ReportMetric(r.machine, "machine-cpu-%")
 	return r
 }
 
@@ -106,14 +111,17 @@ func reportRow(b *testing.B, r inCallRow) inCallRow {
 // measureFor, with read called just before and just after it; it returns the window's length.
 func window(subject, peer []int, read func()) (row inCallRow, secs float64) {
 	read()
-	t0, c0, p0 := time.Now(), cpuTicks(subject), cpuTicks(peer)
+	t0, c0, p0, m0, th0 := time.Now(), cpuTicks(subject), cpuTicks(peer), machineBusyTicks(), threadTicks(subject)
 	time.Sleep(measureFor)
-	c1, p1 := cpuTicks(subject), cpuTicks(peer)
+	c1, p1, m1, th1 := cpuTicks(subject), cpuTicks(peer), machineBusyTicks(), threadTicks(subject)
 	secs = time.Since(t0).Seconds()
 	read()
 	row = inCallRow{cpu: float64(c1-c0) / secs, rssMB: float64(rssKB(subject)) / 1024,
 		pssMB: float64(pssKB(subject)) / 1024, procs: len(subject),
-		peerCPU: -1, load1: loadAverage()}
+		peerCPU: -1, load1: loadAverage(), machine: float64(m1-m0) / secs, threads: map[string]float64{}}
+	for name, t := range th1 {
+		row.threads[name] = float64(t-th0[name]) / secs
+	}
 	if peer != nil {
 		row.peerCPU = float64(p1-p0) / secs // ticks are hundredths of a second: already a percentage
 	}
@@ -135,7 +143,9 @@ func kioskInCall(b *testing.B, kiosk, peerBin string) inCallRow {
 	var sent [2]float64
 	i := 0
 	row, secs := window([]int{cmd.Process.Pid}, []int{peer.Process.Pid}, func() {
-		sent[i] = logField(lastLine(peerOut, "stats "), "frames") // what the peer decoded of the kiosk's video
+		line := lastLine(peerOut, "stats ")
+		b.Logf("family's bedside-peer: %s", line)
+		sent[i] = logField(line, "frames") // what the peer decoded of the kiosk's video
 		i++
 	})
 	if strings.Contains(peerOut.String(), "call state=ended") {
@@ -145,6 +155,9 @@ func kioskInCall(b *testing.B, kiosk, peerBin string) inCallRow {
 	waitLog(b, out, `msg="call video"`)
 	var line string
 	for _, l := range strings.Split(out.String(), "\n") {
+		if strings.Contains(l, `msg="remote video ended"`) {
+			b.Log(l) // the engine's side: frames decoded, lost, repaired
+		}
 		if strings.Contains(l, `msg="call video"`) {
 			line = l
 		}
@@ -182,6 +195,7 @@ func chromiumInCall(b *testing.B, peerBin string) inCallRow {
 	i := 0
 	row, secs := window(browser, []int{peer.Process.Pid}, func() {
 		got[i], sent[i] = pageVideo(b, ctx), sentVideo(b, ctx).FramesSent
+		b.Logf("tablet's bedside-peer: %s", lastLine(peerOut, "stats "))
 		i++
 	})
 	row.name, row.drawnBy = fmt.Sprintf("Chromium --kiosk (%d processes)", len(browser)), "in the window, requestVideoFrameCallback"
@@ -252,6 +266,59 @@ func pssKB(pids []int) int64 {
 	return sum
 }
 
+// threadTicks sums the CPU time of the threads of pids by thread name (/proc/PID/task/TID), a
+// trailing number made "N" so that pools add up: the kiosk's Go threads carry the binary's name,
+// Mesa's software rasterizer threads are llvmpipe-N, Chromium's are named for their job. A
+// thread that ends within the window takes its time with it.
+func threadTicks(pids []int) map[string]int64 {
+	sum := map[string]int64{}
+	for _, pid := range pids {
+		stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/[0-9]*/stat", pid))
+		for _, path := range stats {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				continue
+			}
+			s := string(data)
+			open, closing := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+			if open < 0 || closing < open {
+				continue
+			}
+			fields := strings.Fields(s[closing+1:])
+			if len(fields) < 13 {
+				continue
+			}
+			name := strings.TrimRight(s[open+1:closing], "0123456789")
+			if name != s[open+1:closing] {
+				name += "N"
+			}
+			u, _ := strconv.ParseInt(fields[11], 10, 64)
+			k, _ := strconv.ParseInt(fields[12], 10, 64)
+			sum[name] += u + k
+		}
+	}
+	return sum
+}
+
+// machineBusyTicks is the CPU time every core of the machine spent busy so far (/proc/stat:
+// user, nice, system, irq and softirq; not idle, iowait or steal), in USER_HZ ticks.
+func machineBusyTicks() int64 {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var busy int64
+	for _, i := range []int{1, 2, 3, 6, 7} {
+		if i < len(f) {
+			v, _ := strconv.ParseInt(f[i], 10, 64)
+			busy += v
+		}
+	}
+	return busy
+}
+
 // loadAverage returns the one-minute load average, or -1.
 func loadAverage() float64 {
 	data, err := os.ReadFile("/proc/loadavg")
@@ -295,11 +362,28 @@ func pageVideo(b *testing.B, ctx context.Context) pageFrames {
 	})()`)
 }
 
+// topThreads lists the n busiest thread names of threads with their CPU.
+func topThreads(threads map[string]float64, n int) string {
+	names := make([]string, 0, len(threads))
+	for name := range threads {
+		names = append(names, name)
+	}
+	sort.Slice(names, func(i, j int) bool { return threads[names[i]] > threads[names[j]] })
+	var sb strings.Builder
+	for i, name := range names {
+		if i == n || threads[name] < 0.5 {
+			break
+		}
+		fmt.Fprintf(&sb, " %s %.1f;", name, threads[name])
+	}
+	return sb.String()
+}
+
 func printInCallTable(rows []inCallRow) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "BenchmarkInCallKioskVsChromium: in a call on a 1280x800 screen, each measured alone over %v (2 shared cores):\n", measureFor)
-	fmt.Fprintf(&sb, "  %-34s %6s %7s %7s %8s %9s %8s %9s %8s  %s\n", "", "CPU %", "RSS MB", "PSS MB",
-		"recv fps", "drawn fps", "sent fps", "ms/drawn", "peer CPU", "load1")
+	fmt.Fprintf(&sb, "  %-34s %6s %7s %7s %8s %9s %8s %9s %8s %11s  %s\n", "", "CPU %", "RSS MB", "PSS MB",
+		"recv fps", "drawn fps", "sent fps", "ms/drawn", "peer CPU", "machine CPU", "load1")
 	na := func(v float64) string {
 		if v < 0 {
 			return "-"
@@ -307,14 +391,19 @@ func printInCallTable(rows []inCallRow) {
 		return strconv.FormatFloat(v, 'f', 1, 64)
 	}
 	for _, r := range rows {
-		fmt.Fprintf(&sb, "  %-34s %6.1f %7.1f %7.1f %8s %9s %8s %9s %8s  %.2f\n", r.name, r.cpu, r.rssMB, r.pssMB,
-			na(r.recvFPS), na(r.drawnFPS), na(r.sentFPS), na(r.cpuPerFrame()), na(r.peerCPU), r.load1)
+		fmt.Fprintf(&sb, "  %-34s %6.1f %7.1f %7.1f %8s %9s %8s %9s %8s %11.1f  %.2f\n", r.name, r.cpu, r.rssMB, r.pssMB,
+			na(r.recvFPS), na(r.drawnFPS), na(r.sentFPS), na(r.cpuPerFrame()), na(r.peerCPU), r.machine, r.load1)
 	}
 	for _, r := range rows {
 		fmt.Fprintf(&sb, "  drawn fps of %s: %s\n", r.name, r.drawnBy)
 	}
-	sb.WriteString("  ms/drawn is CPU time per frame drawn; peer CPU is the bedside-peer at the other end; load1 is\n" +
-		"  the one-minute load average at the end of the window. Chromium runs headless (every test browser\n" +
-		"  does): it composites each frame but does not put it on an X display, which the kiosk does.\n")
+	for _, r := range rows {
+		fmt.Fprintf(&sb, "  CPU %% by thread of %s:%s\n", r.name, topThreads(r.threads, 8))
+	}
+	sb.WriteString("  ms/drawn is CPU time per frame drawn; peer CPU is the bedside-peer at the other end; machine CPU\n" +
+		"  is every process's over the window (of 200 on 2 cores); load1 is the one-minute load average at its end.\n" +
+		"  With the machine near 200 the figures are squeezed: fewer frames, less CPU. Chromium runs headless\n" +
+		"  (every test browser does): it composites each frame but does not put it on an X display, which the\n" +
+		"  kiosk does; on Xvfb the Fyne windows' GL is Mesa's software renderer (llvmpipe threads).\n")
 	fmt.Print(sb.String())
 }
