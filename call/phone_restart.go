@@ -74,6 +74,13 @@ func (l *loop) resume() {
 	if c == nil || c.info.ID == "" || c.info.State != InCall {
 		return
 	}
-	l.send(signal.Message{Type: signal.TypeResume, Call: c.info.ID})
+	m := signal.Message{Type: signal.TypeResume, Call: c.info.ID, Side: signal.SideCallee}
+	if c.info.Direction == Outgoing {
+		m.Side = signal.SideCaller
+	}
+	if l.p.cfg.Signer != nil {
+		m.To = c.info.Party.ID // the contact at the other end
+	}
+	l.send(m)
 	l.restartICE(c)
 }

@@ -159,3 +159,44 @@ func callLog(t *testing.T, w *ward, n int) []store.CallRecord {
 	require.Len(t, rows, n, "exactly one row per call")
 	return rows
 }
+
+// The server stops in the middle of a call and starts again: the call's media goes on peer to
+// peer meanwhile, both engines reconnect and resume the call with the new server, which takes
+// it back; the call ends normally later with exactly one log row, "hangup". No "busy" ghost:
+// the next call goes through.
+func TestGoCallSurvivesServerRestart(t *testing.T) {
+	w := newWard(t)
+	tab := newTablet(t, w, autoAnswer)
+	fam := newFamily(t, w)
+	ctx := context.Background()
+
+	callID := fam.dial(t, "")
+	tab.waitMedia(t, "the tablet", 30)
+	fam.waitMedia(t, "the family", 30)
+	eventually(t, "both ends are in the call", func() bool {
+		return tab.phone.State() == call.InCall && fam.phone.State() == call.InCall
+	})
+
+	w.stop()
+	eventually(t, "both phones notice the server is gone", func() bool {
+		return !tab.phone.Connected() && !fam.phone.Connected()
+	})
+	frames := fam.frames.Load()
+	eventually(t, "media without a server", func() bool { return fam.frames.Load() > frames+30 })
+	w.startAgain()
+	eventually(t, "both phones reconnect", func() bool {
+		return tab.phone.Connected() && fam.phone.Connected()
+	})
+	require.Equal(t, call.InCall, tab.phone.State())
+	require.Equal(t, callID, tab.last().ID)
+	require.Equal(t, call.InCall, fam.phone.State())
+
+	require.NoError(t, fam.phone.Hangup(ctx))
+	waitIdle(t, tab, fam)
+	assertEnded(t, signal.ReasonHangup, tab, fam)
+	rows := callLog(t, w, 1)
+	assert.Equal(t, string(signal.ReasonHangup), rows[0].Reason)
+
+	fam.dial(t, "")
+	eventually(t, "the next call", func() bool { return tab.phone.State() == call.InCall })
+}

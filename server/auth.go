@@ -201,7 +201,17 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeConnected:
 		return s.hub.act(c, m.Call, evConnected)
 	case signal.TypeResume:
-		return s.hub.resume(c, m.Call)
+		// Who may be in a call with whom is checked as for an invite, in case the server
+		// lost the call and takes it back from this end.
+		inv, err := s.checkInvite(ctx, c, m.To)
+		if err != nil {
+			return err
+		}
+		sd := sideCaller
+		if m.Side == signal.SideCallee {
+			sd = sideCallee
+		}
+		return s.hub.resume(c, m.Call, sd, inv)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
 		return s.hub.relay(c, m)
 	case signal.TypeStatus:

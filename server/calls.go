@@ -18,6 +18,7 @@ type call struct {
 	patientID string
 	contactID string
 	deviceID  string
+	bedID     string // of a call taken back after a restart by its family end
 
 	caller *client   // the screen that invited
 	callee *client   // the screen that answered; nil until accepted
@@ -239,19 +240,30 @@ func (h *hub) leaveCallLocked(c *client, recs *[]store.CallRecord) {
 }
 
 // resume puts c back into call id, which it was part of when its connection went: the engine
-// sends it after reconnecting (see call.Phone). It fails with ErrNoSuchCall when the call is
-// over or c was not its missing end.
-func (h *hub) resume(c *client, id string) error {
+// sends it after reconnecting (see call.Phone). A call this server does not know (it
+// restarted) is taken back from the first end that resumes it, as inv says (checked against
+// the store by the caller), and waits for the other end for the outage limit. It fails with
+// ErrNoSuchCall when the call is known but c was not its missing end.
+func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.closed {
+		return ErrShuttingDown
+	}
 	k := h.calls[id]
 	switch {
 	case k != nil && c.call == k:
 		return nil // it never left
-	case k == nil || k.away == sideNone || !k.wasAt(c, k.away):
-		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	case c.call != nil:
 		return fmt.Errorf("%w: in call %s", ErrBusy, c.call.id)
+	case k == nil:
+		if _, over := h.overSet[id]; over {
+			return fmt.Errorf("%w: %s is over", ErrNoSuchCall, id)
+		}
+		h.adoptLocked(c, id, sd, inv)
+		return nil
+	case k.away != sd || !k.wasAt(c, k.away):
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	}
 	if k.away == sideCaller {
 		k.caller = c
@@ -264,6 +276,32 @@ func (h *hub) resume(c *client, id string) error {
 	return nil
 }
 
+// adoptLocked takes back a call in progress that this server does not know, from its end c
+// at side sd: the media went on peer to peer while the server restarted. The other end has
+// the outage limit to resume it too. Its log row starts now: when it started is lost.
+func (h *hub) adoptLocked(c *client, id string, sd side, inv invitation) {
+	now := h.s.cfg.Now()
+	device := c.role == signal.RoleDevice
+	dir := store.FromFamily
+	if device == (sd == sideCaller) {
+		dir = store.FromPatient
+	}
+	k := &call{id: id, state: stateConnected, dir: dir, patientID: inv.patientID,
+		contactID: inv.contactID, bedID: c.bedID, started: now, answered: now, setupMS: -1}
+	if device {
+		k.deviceID = c.id
+	}
+	if sd == sideCaller {
+		k.caller, k.away = c, sideCallee
+	} else {
+		k.callee, k.away = c, sideCaller
+	}
+	k.awayTimer = h.s.cfg.AfterFunc(h.s.cfg.OutageLimit, func() { h.timeout(id, evAwayTimeout) })
+	h.calls[id] = k
+	c.call = k
+	h.s.log.Info("call taken back after a restart", "call", id)
+}
+
 // wasAt reports whether c is who stands at side sd of k: the patient's device, or the
 // contact's family page.
 func (k *call) wasAt(c *client, sd side) bool {
@@ -272,7 +310,17 @@ func (k *call) wasAt(c *client, sd side) bool {
 		deviceSide = sideCaller
 	}
 	if sd == deviceSide {
-		return c.role == signal.RoleDevice && c.id == k.deviceID
+		if c.role != signal.RoleDevice {
+			return false
+		}
+		if k.deviceID == "" { // taken back from the family's end: the bed's tablet
+			if c.bedID != k.bedID {
+				return false
+			}
+			k.deviceID = c.id
+			return true
+		}
+		return c.id == k.deviceID
 	}
 	return c.role == signal.RoleFamily && c.id == k.contactID
 }
@@ -287,6 +335,12 @@ func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store
 		}
 	}
 	delete(h.calls, k.id)
+	h.overSet[k.id] = struct{}{}
+	h.over = append(h.over, k.id)
+	if len(h.over) > maxOver {
+		delete(h.overSet, h.over[0])
+		h.over = h.over[1:]
+	}
 	notify := func(c *client, r signal.Reason) {
 		if c == nil {
 			return

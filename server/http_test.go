@@ -158,8 +158,9 @@ func TestRestartKeepsEverything(t *testing.T) {
 	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
 	fam.expect(signal.TypeAccepted)
 
-	// Closing the server tells clients and ends the call (logged as failed).
+	// Closing the server ends the call still being set up (logged as failed) and tells clients.
 	e.restart()
+	fam.expect(signal.TypeEnded)
 	fam.expectError(signal.CodeShuttingDown)
 	fam.expectClosed()
 	dev.expectClosed()

@@ -21,7 +21,14 @@ type hub struct {
 	contacts    map[string]map[*client]struct{} // contact id → its family connections
 	bedFamilies map[string]map[*client]struct{} // bed id → family connections of its patient
 	calls       map[string]*call
+	// over remembers the ids of the calls that ended lately, oldest first, so that a late
+	// resume of one is refused instead of taken for a call lost in a restart.
+	over    []string
+	overSet map[string]struct{}
 }
+
+// maxOver bounds hub.over.
+const maxOver = 4096
 
 func newHub(s *Server) *hub {
 	return &hub{
@@ -31,6 +38,7 @@ func newHub(s *Server) *hub {
 		contacts:    make(map[string]map[*client]struct{}),
 		bedFamilies: make(map[string]map[*client]struct{}),
 		calls:       make(map[string]*call),
+		overSet:     make(map[string]struct{}),
 	}
 }
 
@@ -147,13 +155,30 @@ func (h *hub) removeLocked(c *client, quiet bool, recs *[]store.CallRecord) {
 	}
 }
 
-// close ends whatever calls remain and refuses new clients.
+// close refuses new clients. Calls still being set up end as failed (their ends cannot finish
+// setting them up without a server); connected calls are forgotten without ending: their
+// media is peer to peer and goes on, and their ends resume them with the next server (this
+// one restarted, or another), which writes their log rows when they end.
 func (h *hub) close() {
 	var recs []store.CallRecord
 	h.mu.Lock()
 	h.closed = true
-	for _, k := range h.calls {
-		h.endLocked(k, signal.ReasonFailed, nil, &recs)
+	for id, k := range h.calls {
+		if k.state != stateConnected {
+			h.endLocked(k, signal.ReasonFailed, nil, &recs)
+			continue
+		}
+		for _, t := range []Timer{k.timer, k.awayTimer} {
+			if t != nil {
+				t.Stop()
+			}
+		}
+		for _, c := range []*client{k.caller, k.callee} {
+			if c != nil && c.call == k {
+				c.call = nil // its leaving must not end the call
+			}
+		}
+		delete(h.calls, id)
 	}
 	h.mu.Unlock()
 	h.logCalls(recs)

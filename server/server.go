@@ -175,7 +175,10 @@ func (s *Server) Close() {
 		clients = append(clients, c)
 	}
 	s.mu.Unlock()
-	// Everyone hears of the shutdown before anyone's call ends for it.
+	// The connected calls are forgotten first, not ended: their media goes on, and their ends
+	// resume them with the next server; their connections going must not end them. Calls
+	// still being set up end as failed.
+	s.hub.close()
 	for _, c := range clients {
 		c.sendError("", ErrShuttingDown)
 	}
@@ -183,7 +186,6 @@ func (s *Server) Close() {
 		c.stop(websocket.StatusGoingAway, string(signal.CodeShuttingDown), false)
 	}
 	s.wg.Wait()
-	s.hub.close()
 }
 
 // addClient registers c so that Close reaches it; it fails when the server is closing or

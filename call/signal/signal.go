@@ -134,7 +134,21 @@ type Message struct {
 	// version the server knows.
 	Battery    *int   `json:"battery,omitempty"`
 	AppVersion string `json:"appVersion,omitempty"`
+
+	// resume: which end of the call the sender is (SideCaller or SideCallee), and, from a
+	// device, the contact at the other end in To. A server that lost the call (it restarted)
+	// takes it back from them.
+	Side Side `json:"side,omitempty"`
 }
+
+// Side is an end of a call: the one that placed it, or the one that answered.
+type Side string
+
+// The sides of a call.
+const (
+	SideCaller Side = "caller"
+	SideCallee Side = "callee"
+)
 
 // BatteryUnknown is the Battery of a device that cannot read its charge.
 const BatteryUnknown = -1

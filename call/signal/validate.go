@@ -25,7 +25,10 @@ func (m *Message) Validate() error {
 	case TypeHangup:
 		return need(m.Call != "" && (m.Reason == "" || m.Reason == ReasonFailed),
 			"hangup needs a call id, and no reason but failed")
-	case TypeRinging, TypeAccept, TypeAccepted, TypeDecline, TypeConnected, TypeResume:
+	case TypeResume:
+		return need(m.Call != "" && (m.Side == SideCaller || m.Side == SideCallee) && (m.To == "" || validID(m.To)),
+			"resume needs a call id and a side (caller or callee)")
+	case TypeRinging, TypeAccept, TypeAccepted, TypeDecline, TypeConnected:
 		return need(m.Call != "", "%s needs a call id", m.Type)
 	case TypeRing:
 		return need(m.Call != "" && m.From != nil && validID(m.From.ID), "ring needs a call and a caller")
