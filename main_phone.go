@@ -319,7 +319,8 @@ func (a *phoneAdapter) changes(ctx context.Context, prev, s call.Snapshot) []app
 		}
 		outs = append(outs, app.CallEvent{State: c.State, Incoming: c.Direction == call.Incoming,
 			Peer: peer, Reason: app.Reason(c.Reason), AutoAnswer: c.Party.AutoAnswer,
-			Muted: c.Muted, CameraOff: c.CameraOff, Reconnecting: c.Reconnecting})
+			Muted: c.Muted, CameraOff: c.CameraOff, Reconnecting: c.Reconnecting,
+			SoundOnly: c.VideoPaused || c.TheirVideoStopped})
 	}
 	return outs
 }

@@ -24,6 +24,7 @@ type inCallScreen struct {
 	duration     *canvas.Text
 	status       *fitText // "Connecting…" over the video until media flows
 	reconnecting fyne.CanvasObject
+	soundOnly    fyne.CanvasObject // a weak link: sound only
 	mute, camera *BigButton
 	hangup       *BigButton
 	selfBox      fyne.CanvasObject
@@ -81,6 +82,8 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	s.status = newFitText(tr.T("incall.connecting"), sizeTitle, sizeBody, colForeground, true, fyne.TextAlignCenter)
 	s.reconnecting = banner(tr.T("incall.reconnecting"))
 	s.reconnecting.Hide()
+	s.soundOnly = banner(tr.T("incall.soundonly"))
+	s.soundOnly.Hide()
 
 	// The buttons' blocks of colour are painted by the control bar (see controlBar).
 	s.mute = NewBigButton(tr.T("incall.mute"), icon("mic"), colSurface, nil)
@@ -128,7 +131,7 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 	top := container.NewStack(shade, container.NewPadded(container.NewBorder(nil, nil, nil, s.duration, s.name)))
 	bar := newControlBar(s.mute, s.camera, s.hangup)
 	video := newClipBox(k.remoteView)
-	content := container.New(&inCallLayout{}, video, top, s.selfBox, s.reconnecting, s.status, bar)
+	content := container.New(&inCallLayout{}, video, top, s.selfBox, container.NewStack(s.reconnecting, s.soundOnly), s.status, bar)
 	k.ui = uiRefs{incall: s}
 	rec0, drawn0 := k.remoteView.Stats()
 	k.show(screenInCall, content, func() {
@@ -165,12 +168,21 @@ func (k *Kiosk) tickInCall(s *inCallScreen) {
 		s.duration.Refresh()
 	}
 	since, any := k.remoteView.SinceLastFrame()
-	stalled := (any && since > stallAfter) || (!any && d > stallAfter) || k.call.Reconnecting
-	if stalled != s.reconnecting.Visible() {
-		if stalled {
-			s.reconnecting.Show()
-		} else {
-			s.reconnecting.Hide()
+	stalled := (any && since > stallAfter) || (!any && d > stallAfter)
+	// The engine knows best: a lost link is "reconnecting", a thin one "sound only"; a
+	// picture that stalled without word from it is taken for a lost link.
+	reconnecting := k.call.Reconnecting || (stalled && !k.call.SoundOnly)
+	soundOnly := k.call.SoundOnly && !k.call.Reconnecting
+	for _, b := range []struct {
+		o    fyne.CanvasObject
+		show bool
+	}{{s.reconnecting, reconnecting}, {s.soundOnly, soundOnly}} {
+		if b.show != b.o.Visible() {
+			if b.show {
+				b.o.Show()
+			} else {
+				b.o.Hide()
+			}
 		}
 	}
 }

@@ -124,6 +124,9 @@ type CallEvent struct {
 	Muted, CameraOff bool
 	// Reconnecting says that the call's media is lost and the engine is getting it back.
 	Reconnecting bool
+	// SoundOnly says that the link is too thin for pictures: this end's video is paused, or
+	// the other end's stopped while its sound goes on.
+	SoundOnly bool
 	// AutoAnswer says that the engine or the server asks for this incoming call to be answered
 	// by itself after the countdown. The nurse panel's setting and -auto-answer also turn it on.
 	AutoAnswer bool

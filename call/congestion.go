@@ -7,21 +7,17 @@ import "bedside/call/media"
 const minRateStep = 0.05
 
 // onTargetBitrate gets the congestion controller's estimate of what the path to the other end
-// carries (bits per second, on a pion goroutine) and sets the VP8 target from it, within
-// media.MinVideoBitRate..media.MaxVideoBitRate. The Local is shared: with several sessions at once, the
-// last estimate wins.
+// carries (bits per second, sound included, on a pion goroutine) and hands it to the Local,
+// which steps its video down and up a ladder to suit it (media.VideoStep). Small wobbles are
+// not passed on. The Local is shared: with several sessions at once, the last estimate wins.
 func (s *Session) onTargetBitrate(bps int) {
-	video := media.ClampVideoBitRate(bps - audioAllowance)
-	last := int(s.counters.videoTarget.Load())
-	if last != 0 && video != last && video != media.MinVideoBitRate && video != media.MaxVideoBitRate &&
-		abs(video-last) < int(minRateStep*float64(last)) {
+	last := int(s.counters.linkRate.Load())
+	if last != 0 && abs(bps-last) < int(minRateStep*float64(last)) {
 		return
 	}
-	if video == last {
-		return
-	}
-	s.counters.videoTarget.Store(int64(video))
-	s.cfg.Local.SetVideoBitRate(video)
+	s.counters.linkRate.Store(int64(bps))
+	s.counters.videoTarget.Store(int64(media.ClampVideoBitRate(bps - audioAllowance)))
+	s.cfg.Local.SetLinkRate(bps)
 }
 
 func abs(x int) int {

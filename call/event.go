@@ -92,4 +92,10 @@ type CallInfo struct {
 	// restart, the server's connection); the call ends as failed if that takes longer than
 	// Config.OutageLimit.
 	Reconnecting bool
+	// VideoPaused says that this end sends no picture, only sound: the link is too thin for
+	// both (it comes back when the link recovers). TheirVideoStopped says that no picture came
+	// from the other end for a while although its sound does (its link is thin, or its camera
+	// stalled).
+	VideoPaused       bool
+	TheirVideoStopped bool
 }

@@ -36,7 +36,7 @@ func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.Se
 	reg := &interceptor.Registry{}
 	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(media.InitialVideoBitRate+audioAllowance),
-			gcc.SendSideBWEMinBitrate(MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
+			gcc.SendSideBWEMinBitrate(media.MinVideoBitRate), gcc.SendSideBWEMaxBitrate(MaxVideoBitRate+audioAllowance),
 			gcc.SendSideBWEPacer(gcc.NewNoOpPacer()), gcc.WithLoggerFactory(logs))
 	})
 	if err != nil {

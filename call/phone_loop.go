@@ -41,6 +41,9 @@ type activeCall struct {
 	grace  Timer   // disconnect grace, once the other end closed its media
 	outage Timer   // the outage limit, while the media is lost
 	retry  Timer   // the next ICE restart, while the media is lost
+	// What came from the other end at the last checkMedia, and when it last grew.
+	frames, samples     uint64
+	framesAt, samplesAt time.Time
 }
 
 type dialOutcome struct {
@@ -60,9 +63,13 @@ func (l *loop) run(ctx context.Context) {
 		defer t.Stop()
 		tick = t.C
 	}
+	mediaTick := time.NewTicker(time.Second)
+	defer mediaTick.Stop()
 	in := p.client.Inbound()
 	for in != nil {
 		select {
+		case now := <-mediaTick.C:
+			l.checkMedia(now)
 		case m, ok := <-in:
 			switch {
 			case !ok:
@@ -266,4 +273,33 @@ func (l *loop) forget(id string) {
 // isOver reports whether call id ended here lately.
 func (l *loop) isOver(id string) bool {
 	return id != "" && slices.Contains(l.over, id)
+}
+
+// theirVideoGone is how long no picture may come while sound does before a call says so.
+const theirVideoGone = 2 * time.Second
+
+// checkMedia, once a second, updates what the call's snapshot says of the media: whether this
+// end's video is paused for a thin link, and whether the other end's picture stopped while its
+// sound goes on.
+func (l *loop) checkMedia(now time.Time) {
+	c := l.call
+	if c == nil || c.sess == nil || c.info.State != InCall {
+		return
+	}
+	paused := false
+	if local := l.p.cfg.Media; local != nil {
+		paused = local.Stats().Step.Paused
+	}
+	st := c.sess.Stats()
+	if st.FramesDecoded != c.frames || c.framesAt.IsZero() {
+		c.frames, c.framesAt = st.FramesDecoded, now
+	}
+	if st.AudioSamples != c.samples || c.samplesAt.IsZero() {
+		c.samples, c.samplesAt = st.AudioSamples, now
+	}
+	stopped := now.Sub(c.framesAt) >= theirVideoGone && now.Sub(c.samplesAt) < theirVideoGone
+	if paused != c.info.VideoPaused || stopped != c.info.TheirVideoStopped {
+		c.info.VideoPaused, c.info.TheirVideoStopped = paused, stopped
+		l.dirty = true
+	}
 }

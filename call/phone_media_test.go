@@ -199,3 +199,39 @@ func (m *manualTimers) fire(d time.Duration) {
 		}
 	}
 }
+
+// Once a second the call's snapshot says whether the other end's picture stopped while its
+// sound goes on.
+func TestCheckMediaSaysWhatFlows(t *testing.T) {
+	local := newTestLocal(t)
+	defer local.Close()
+	p := &Phone{cfg: Config{Media: local}}
+	l := newLoop(p)
+	sess := &Session{}
+	c := &activeCall{info: CallInfo{ID: "k1", State: InCall}, sess: sess}
+	l.call = c
+	t0 := time.Unix(1000, 0)
+	sess.counters.frames.Store(10)
+	sess.counters.audioSamples.Store(48000)
+	l.checkMedia(t0)
+	require.False(t, c.info.TheirVideoStopped)
+
+	// Sound keeps coming, pictures do not.
+	for i := 1; i <= 3; i++ {
+		sess.counters.audioSamples.Add(48000)
+		l.checkMedia(t0.Add(time.Duration(i) * time.Second))
+	}
+	require.True(t, c.info.TheirVideoStopped)
+	require.True(t, l.dirty)
+
+	// Pictures again.
+	sess.counters.frames.Add(30)
+	sess.counters.audioSamples.Add(48000)
+	l.checkMedia(t0.Add(4 * time.Second))
+	require.False(t, c.info.TheirVideoStopped)
+
+	// Nothing at all for a while is not "their video stopped": that is a lost connection.
+	l.checkMedia(t0.Add(10 * time.Second))
+	require.False(t, c.info.TheirVideoStopped)
+	require.False(t, c.info.VideoPaused, "our video goes (media's TestLocalFollowsTheLink pauses it)")
+}

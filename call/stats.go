@@ -102,7 +102,7 @@ type counters struct {
 	audioConcealed, iceRestarts                  atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
 	framesLost, padding, repaired                atomic.Uint64
-	width, height, videoTarget                   atomic.Int64
+	width, height, videoTarget, linkRate         atomic.Int64
 }
 
 // Stats returns a snapshot of the session's figures.

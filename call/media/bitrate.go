@@ -3,9 +3,11 @@ package media
 // Bit-rate limits of the outgoing video, bits per second: the one definition that the VP8
 // encoder, Local.SetVideoBitRate and the call's congestion control all use.
 const (
-	// MinVideoBitRate is the lowest VP8 target: below it a 640x480 picture turns to mush,
-	// and the next step on a shrinking link is a smaller picture or audio only.
-	MinVideoBitRate = 150_000
+	// MinVideoBitRate is the lowest VP8 target, for the smallest picture of the adaptation
+	// ladder (160x120 at 10 fps, see adapt.go); a 640x480 picture needs about 150 kbit/s not
+	// to turn to mush. Congestion control may estimate down to it, and below
+	// AudioOnlyBitRate the video pauses.
+	MinVideoBitRate = 30_000
 	// MaxVideoBitRate is the highest VP8 target: plenty for a face at 640x480, and what a
 	// shared hospital Wi-Fi can give to each of several calls.
 	MaxVideoBitRate = 1_500_000

@@ -75,6 +75,7 @@ type Local struct {
 
 	keyReq   atomic.Bool
 	rateReq  atomic.Int64 // bit rate asked by SetVideoBitRate, applied by the video loop; 0: none
+	linkReq  atomic.Int64 // link estimate given to SetLinkRate, applied by the video loop; 0: none
 	videoOn  atomic.Bool
 	audioOn  atomic.Bool
 	preview  atomic.Pointer[sinkBox] // SetPreview: keeps the capture on
@@ -84,8 +85,12 @@ type Local struct {
 	audioPeers atomic.Int64
 
 	// Only the video loop touches these.
-	black *image.YCbCr
-	vbuf  []byte // the last VP8 frame, reused
+	adapter videoAdapter
+	link    int          // the last link estimate, bits per second; 0 before the first
+	step    VideoStep    // how the video is sent now (see adapt.go)
+	small   *image.YCbCr // the picture shrunk for the current step, reused
+	black   *image.YCbCr
+	vbuf    []byte // the last VP8 frame, reused
 	// Only the audio loop touches these.
 	pcm  []int16 // the 20 ms frame being filled from the source's chunks
 	rest []int16 // what the last chunk had beyond the frame
@@ -134,6 +139,9 @@ func newLocal(log *slog.Logger, w, h, fps int, vsrc videoSource, asrc audioSourc
 	l.videoOn.Store(true)
 	l.audioOn.Store(true)
 	l.stats.VideoBitRate = VideoBitRateFor(w, h)
+	l.adapter = videoAdapter{captureFPS: fps}
+	l.step = VideoStep{Scale: 1, FPS: fps}
+	l.stats.Step = l.step
 	fail := func(err error) (*Local, error) {
 		_ = l.release()
 		return nil, err
@@ -227,6 +235,14 @@ func (l *Local) SetVideoEnabled(on bool) {
 // controller's estimate. The default is VideoBitRateFor the picture size.
 func (l *Local) SetVideoBitRate(bps int) {
 	l.rateReq.Store(int64(ClampVideoBitRate(bps)))
+}
+
+// SetLinkRate gives the Local the latest estimate of what the link to the other end carries,
+// sound included (bits per second, from congestion control). The video follows it down a
+// ladder of steps (bit rate, then frame rate, then picture size, and below AudioOnlyBitRate no
+// video at all) at once, and back up when a better estimate lasts; LocalStats says the step.
+func (l *Local) SetLinkRate(bps int) {
+	l.linkReq.Store(int64(max(bps, 1)))
 }
 
 // SetAudioEnabled mutes (false) or unmutes (true) the microphone. While muted, silence is sent.

@@ -106,6 +106,9 @@ type LocalStats struct {
 	Width, Height  int           // size of the last encoded frame
 	VideoBitRate   int           // VP8 target, bits per second
 	VideoCaptured  uint64        // pictures read from the source (encoded, previewed or both)
+	// Step is how the video is sent on the link as estimated now (SetLinkRate): full size and
+	// rate until the link shrinks; Paused when only the sound goes through.
+	Step VideoStep
 	// VideoPeers and AudioPeers are the peer connections sending each track now: a track is
 	// encoded only while its count is above zero.
 	VideoPeers, AudioPeers int

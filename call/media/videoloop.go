@@ -155,9 +155,49 @@ func (l *Local) sendOff(st *videoState, changed <-chan struct{}) bool {
 	return true
 }
 
-// encode previews, encodes and writes one picture captured at now.
+// adapt applies the latest link estimate (SetLinkRate) at each picture: the step to send with,
+// and its bit rate. The estimate is applied again at every picture, so that a better one that
+// lasts steps the video back up even when it does not change.
+func (l *Local) adapt(now time.Time) {
+	if bps := l.linkReq.Swap(0); bps != 0 {
+		l.link = int(bps)
+	}
+	if l.link == 0 {
+		return
+	}
+	bps := l.link
+	prev := l.step
+	l.step = l.adapter.update(bps, now)
+	if l.step.BitRate != 0 && l.step.BitRate != prev.BitRate {
+		l.rateReq.Store(int64(ClampVideoBitRate(l.step.BitRate)))
+	}
+	if l.step.Scale != prev.Scale || l.step.FPS != prev.FPS || l.step.Paused != prev.Paused {
+		l.log.Info("media: video step", "scale", l.step.Scale, "fps", l.step.FPS, "paused", l.step.Paused,
+			"link_bps", bps)
+		if prev.Paused {
+			l.RequestKeyFrame() // the far end has nothing to start from
+		}
+	}
+	l.statsMu.Lock()
+	l.stats.Step = l.step
+	l.statsMu.Unlock()
+}
+
+// encode previews, encodes and writes one picture captured at now, as the current step says:
+// no picture while paused, fewer pictures a second, a smaller picture.
 func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	l.showPreview(st, img, now)
+	l.adapt(now)
+	if l.step.Paused && l.videoOn.Load() {
+		return // the link carries the sound only
+	}
+	if l.step.FPS < l.fps && !st.last.IsZero() && now.Sub(st.last) < time.Second/time.Duration(l.step.FPS)-time.Millisecond {
+		return // fewer frames a second: skip this one
+	}
+	if yuv, ok := img.(*image.YCbCr); ok && l.step.Scale > 1 {
+		l.small = downscale(l.small, yuv, l.step.Scale)
+		img = l.small
+	}
 	if bps := l.rateReq.Swap(0); bps != 0 {
 		if err := l.venc.SetBitRate(int(bps)); err != nil {
 			l.log.Warn("media: set bit rate", "err", err)

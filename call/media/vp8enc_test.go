@@ -142,12 +142,13 @@ func TestVP8EncoderBitRateChange(t *testing.T) {
 		return total
 	}
 	high := bytesPerSecond()
-	require.NoError(t, enc.SetBitRate(MinVideoBitRate))
-	assert.Equal(t, MinVideoBitRate, enc.BitRate())
+	const lowRate = 150_000
+	require.NoError(t, enc.SetBitRate(lowRate))
+	assert.Equal(t, lowRate, enc.BitRate())
 	low := bytesPerSecond()
-	t.Logf("%d kbit/s at the highest target, %d kbit/s at the lowest", high*8/1000, low*8/1000)
+	t.Logf("%d kbit/s at the highest target, %d kbit/s at 150", high*8/1000, low*8/1000)
 	assert.Greater(t, high, 4*low, "the lower target shows in the output")
-	assert.Less(t, low*8, 2*MinVideoBitRate, "about the lowest target")
+	assert.Less(t, low*8, 2*lowRate, "about the lower target")
 }
 
 // TestVP8EncoderRefusesBadOptions checks that options out of range are refused before libvpx
@@ -246,7 +247,8 @@ func TestVP8EncoderAppends(t *testing.T) {
 func TestVideoBitRateFor(t *testing.T) {
 	assert.Equal(t, InitialVideoBitRate, VideoBitRateFor(640, 480))
 	assert.Equal(t, InitialVideoBitRate/4, VideoBitRateFor(320, 240))
-	assert.Equal(t, MinVideoBitRate, VideoBitRateFor(160, 120))
+	assert.Equal(t, InitialVideoBitRate/16, VideoBitRateFor(160, 120))
+	assert.Equal(t, MinVideoBitRate, VideoBitRateFor(64, 48))
 	assert.Equal(t, MaxVideoBitRate, VideoBitRateFor(1280, 720))
 	for _, bps := range []int{-1, 0, MinVideoBitRate - 1, MaxVideoBitRate + 1, 1 << 40} {
 		got := ClampVideoBitRate(bps)
