@@ -184,6 +184,11 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeHello:
 		return fmt.Errorf("%w: already authenticated", ErrBadState)
 	case signal.TypeInvite:
+		// Checked first: an invite over the limit costs no store read and rings no one.
+		if !s.inviteLimit.allow(string(c.role) + ":" + c.id) {
+			s.log.Warn("invite rate limited", "role", c.role, "id", c.id, "ip", c.ip)
+			return ErrTooManyCalls
+		}
 		inv, err := s.checkInvite(ctx, c, m.To)
 		if err != nil {
 			return err

@@ -77,6 +77,10 @@ type Config struct {
 	// Reports in between are not lost: the latest is written with the next one allowed, or
 	// when the device disconnects.
 	DeviceStatus RateLimit
+	// Invites limits the calls one person places: per contact (all of a contact's family
+	// pages together) and per tablet; default 3/min, burst 6. An invite over it is answered
+	// with rate-limited and neither rings anyone nor writes a call-log row.
+	Invites RateLimit
 	// MaxConnsPerIP caps the WebSocket connections open from one address; 500 when zero.
 	MaxConnsPerIP int
 }
@@ -92,6 +96,7 @@ type Server struct {
 	helloLimit  *limiter
 	enrollLimit *limiter
 	statusLimit *limiter // keyed by device id
+	inviteLimit *limiter // keyed by role and contact or device id
 	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
 
 	mu      sync.Mutex
@@ -145,6 +150,7 @@ func New(cfg Config) (*Server, error) {
 		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
 		statusLimit: newLimiter(cfg.DeviceStatus, RateLimit{PerMinute: 1, Burst: 1}, cfg.Now),
+		inviteLimit: newLimiter(cfg.Invites, RateLimit{PerMinute: 3, Burst: 6}, cfg.Now),
 	}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
