@@ -47,11 +47,12 @@ type client struct {
 	cancelRead context.CancelFunc
 
 	// Set by the loop before join, read-only afterwards.
-	role      signal.Role
-	id        string // device id or contact id
-	bedID     string
-	tokenHash []byte // a family client's link token hash, to re-check the link
-	wardID    string // a device's ward
+	role        signal.Role
+	id          string // device id or contact id
+	bedID       string
+	tokenHash   []byte    // a family client's link token hash, to re-check the link
+	linkExpires time.Time // when a family client's link expires; zero: never
+	wardID      string    // a device's ward
 
 	// Owned by the loop (and run, after it): a status report the rate limit held back.
 	pendingStatus *deviceStatus
@@ -273,9 +274,14 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 	hello := time.NewTimer(c.s.cfg.HelloTimeout)
 	defer hello.Stop()
 	authed := false
+	var linkEnded chan struct{} // closed when a family page's link expires
 	for {
 		select {
 		case <-c.stopped:
+			return
+		case <-linkEnded:
+			c.s.log.Info("family link expired while connected", "contact", c.id, "ip", c.ip)
+			c.fail("", ErrLinkExpired)
 			return
 		case <-hello.C:
 			if !authed {
@@ -311,6 +317,12 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 				}
 				authed = true
 				hello.Stop()
+				if !c.linkExpires.IsZero() {
+					ch := make(chan struct{})
+					linkEnded = ch
+					t := c.s.cfg.AfterFunc(c.linkExpires.Sub(c.s.cfg.Now()), func() { close(ch) })
+					defer t.Stop()
+				}
 				continue
 			}
 			if err := c.s.handle(ctx, c, m); err != nil {

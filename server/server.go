@@ -70,8 +70,12 @@ type Config struct {
 	// answer 404 when nil.
 	Web fs.FS
 
-	LinkLookups  RateLimit // family hellos per address; default 30/min, burst 20
-	FailedHellos RateLimit // failed hellos per address; default 10/min, burst 10
+	// LinkLookups is ignored: family hellos with a working link are never refused, and
+	// failed ones count in FailedHellos. Kept so that configurations that set it build.
+	LinkLookups RateLimit
+	// FailedHellos limits the failed hellos per address; default 10/min, burst 10. Past it a
+	// failed hello is answered rate-limited; a good one still passes.
+	FailedHellos RateLimit
 	Enrollments  RateLimit // enrollment attempts per address; default 10/min, burst 5
 	// DeviceStatus limits the status reports written per device; default 1/min, burst 1.
 	// Reports in between are not lost: the latest is written with the next one allowed, or
@@ -92,7 +96,6 @@ type Server struct {
 	log *slog.Logger
 	hub *hub
 
-	linkLimit   *limiter
 	helloLimit  *limiter
 	enrollLimit *limiter
 	statusLimit *limiter // keyed by device id
@@ -146,7 +149,6 @@ func New(cfg Config) (*Server, error) {
 		log:         cfg.Logger,
 		clients:     make(map[*client]struct{}),
 		perIP:       make(map[string]int),
-		linkLimit:   newLimiter(cfg.LinkLookups, RateLimit{PerMinute: 30, Burst: 20}, cfg.Now),
 		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
 		statusLimit: newLimiter(cfg.DeviceStatus, RateLimit{PerMinute: 1, Burst: 1}, cfg.Now),
