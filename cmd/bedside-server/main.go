@@ -222,19 +222,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/console/", con.Handler())
 	mux.Handle("/", srv.Handler())
-	hs := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	// Header and body deadlines, and connection caps per address and in all: a client that
+	// trickles its requests, or opens hundreds, does not take the server from everyone else.
+	limits := server.HTTPLimits{Logger: logger}
+	hs := server.NewHTTPServer(mux, limits)
+	limited := server.LimitListener(ln, limits)
 	serveErr := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
-			serveErr <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
+			serveErr <- hs.ServeTLS(limited, o.tlsCert, o.tlsKey)
 		} else {
-			serveErr <- hs.Serve(ln)
+			serveErr <- hs.Serve(limited)
 		}
 	}()
 	logger.Info("serving", "addr", ln.Addr().String(), "url", baseURL)
