@@ -87,6 +87,11 @@ type Config struct {
 	Invites RateLimit
 	// MaxConnsPerIP caps the WebSocket connections open from one address; 500 when zero.
 	MaxConnsPerIP int
+	// Retention is how long a discharged admission's personal data (its contacts, links,
+	// photos and the patient's name) is kept; 30 days when zero. Purge runs a minute after
+	// New and then every PurgeEvery (1 h when zero).
+	Retention  time.Duration
+	PurgeEvery time.Duration
 }
 
 // Server is the ward server. Create it with New, serve Handler, and Close it before closing
@@ -102,11 +107,12 @@ type Server struct {
 	inviteLimit *limiter // keyed by role and contact or device id
 	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
 
-	mu      sync.Mutex
-	closing bool
-	clients map[*client]struct{}
-	perIP   map[string]int // open connections per remote address
-	wg      sync.WaitGroup // one per connection
+	mu         sync.Mutex
+	closing    bool
+	purgeTimer Timer
+	clients    map[*client]struct{}
+	perIP      map[string]int // open connections per remote address
+	wg         sync.WaitGroup // one per connection
 }
 
 // New returns a Server for cfg.
@@ -144,6 +150,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 25 * time.Second
 	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
+	}
+	if cfg.PurgeEvery <= 0 {
+		cfg.PurgeEvery = time.Hour
+	}
 	s := &Server{
 		cfg:         cfg,
 		log:         cfg.Logger,
@@ -164,6 +176,7 @@ func New(cfg Config) (*Server, error) {
 		s.origins = []string{u.Host}
 	}
 	s.hub = newHub(s)
+	s.schedulePurge(time.Minute)
 	return s, nil
 }
 
@@ -172,6 +185,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closing = true
+	s.purgeTimer.Stop()
 	clients := make([]*client, 0, len(s.clients))
 	for c := range s.clients {
 		clients = append(clients, c)
