@@ -309,3 +309,16 @@ func TestPhotoDecodeMemory(t *testing.T) {
 		require.InDelta(t, 0xc0, b>>8, 3)
 	}
 }
+
+// TestConsolePhotoAfterDischarge: the ward's staff see a contact's photo while the patient is
+// admitted, and no longer once discharged.
+func TestConsolePhotoAfterDischarge(t *testing.T) {
+	e, b, contactID := photoEnv(t)
+	r := b.uploadPhoto(contactID, "a.png", "image/png", testPNG(t, 60, 60))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, http.StatusOK, b.get("/console/contacts/"+contactID+"/photo").status)
+	k, err := e.st.Contact(e.ctx, contactID)
+	require.NoError(t, err)
+	require.NoError(t, e.st.Discharge(e.ctx, k.PatientID, e.clock.Now()))
+	require.Equal(t, http.StatusNotFound, b.get("/console/contacts/"+contactID+"/photo").status)
+}
