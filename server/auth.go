@@ -194,9 +194,13 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeInvite:
 		// Checked first: an invite over the limit costs no store read and rings no one.
 		if !s.inviteLimit.allow(string(c.role) + ":" + c.id) {
-			s.log.Warn("invite rate limited", "role", c.role, "id", c.id, "ip", c.ip)
+			if !c.invitesRefused { // one line per run of refusals: a flood does not flood the log
+				s.log.Warn("invite rate limited", "role", c.role, "id", c.id, "ip", c.ip)
+			}
+			c.invitesRefused = true
 			return ErrTooManyCalls
 		}
+		c.invitesRefused = false
 		inv, err := s.checkInvite(ctx, c, m.To)
 		if err != nil {
 			return err

@@ -56,6 +56,8 @@ type client struct {
 
 	// Owned by the loop (and run, after it): a status report the rate limit held back.
 	pendingStatus *deviceStatus
+	// Owned by the loop: the last invite was refused by the call limit.
+	invitesRefused bool
 
 	// Guarded by hub.mu.
 	joined bool

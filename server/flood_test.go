@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ func TestRingFlood(t *testing.T) {
 	t.Logf("ring flood: %d invites, %d rings reached the tablet, %d call-log rows", attempts, rings, len(e.waitCalls(rang)))
 	require.Equal(t, 6, rang, "invites that rang out of %d", attempts)
 	require.Equal(t, rang, rings)
+	require.Equal(t, 1, strings.Count(e.logs.String(), "invite rate limited"), "one log line for the run of refusals")
 
 	// Another page of the same contact shares the limit.
 	other := e.family(e.demo.FamilyToken)
