@@ -277,6 +277,12 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 	defer hello.Stop()
 	authed := false
 	var linkEnded chan struct{} // closed when a family page's link expires
+	var linkTimer Timer
+	defer func() {
+		if linkTimer != nil {
+			linkTimer.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-c.stopped:
@@ -322,8 +328,7 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 				if !c.linkExpires.IsZero() {
 					ch := make(chan struct{})
 					linkEnded = ch
-					t := c.s.cfg.AfterFunc(c.linkExpires.Sub(c.s.cfg.Now()), func() { close(ch) })
-					defer t.Stop()
+					linkTimer = c.s.cfg.AfterFunc(c.linkExpires.Sub(c.s.cfg.Now()), func() { close(ch) })
 				}
 				continue
 			}

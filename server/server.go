@@ -112,7 +112,7 @@ type Server struct {
 	purgeTimer Timer
 	clients    map[*client]struct{}
 	perIP      map[string]int // open connections per remote address
-	wg         sync.WaitGroup // one per connection
+	wg         sync.WaitGroup // one per connection, and one for a retention purge under way
 }
 
 // New returns a Server for cfg.
