@@ -84,11 +84,11 @@ func (t *throttle) failed(pair string) {
 	p.failures++
 	p.last = now
 	if n := p.failures - freeFailures; n > 0 {
-		d := t.max
-		if n < 30 && t.base<<(n-1) < t.max {
-			d = t.base << (n - 1)
+		d := t.base
+		for i := 1; i < n && d < t.max; i++ {
+			d *= 2
 		}
-		p.next = now.Add(d)
+		p.next = now.Add(min(d, t.max))
 	}
 }
 
@@ -125,7 +125,8 @@ func (c *Console) deviceCookie(s store.Staff) *http.Cookie {
 }
 
 // knownDevice reports whether r comes from a browser that logged in as s before (within
-// DeviceTTL, and since the account's last password change), and which one.
+// DeviceTTL, and since the account's last password change), and which one: a prefix of its
+// cookie's signature, so that each known browser has its own delays.
 func (c *Console) knownDevice(r *http.Request, s store.Staff) (string, bool) {
 	ck, err := r.Cookie(deviceCookiePrefix + s.ID)
 	if err != nil || len(ck.Value) > 100 {
@@ -147,5 +148,5 @@ func (c *Console) knownDevice(r *http.Request, s store.Staff) (string, bool) {
 	if age < -time.Minute || age > c.cfg.DeviceTTL {
 		return "", false
 	}
-	return ts, true
+	return sig[:16], true // names this browser's cookie among the account's devices
 }
