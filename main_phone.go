@@ -65,7 +65,7 @@ func (w *wiring) startPhone() {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	a := &phoneAdapter{p: p, local: local, store: w.store, http: httpClient, server: server,
+	a := &phoneAdapter{p: p, local: local, store: w.store, http: httpClient, server: server, signer: w.id,
 		log: w.log, events: make(chan app.Event, 64), refresh: make(chan signal.Config, 1)}
 	if w.pins != nil {
 		a.onConfig = func(cfg signal.Config) { w.pins.SetWard(cfg.NursePINHash) }
@@ -207,6 +207,7 @@ type phoneAdapter struct {
 	store  *provisioning.DeviceStore
 	http   *http.Client
 	server string
+	signer provisioning.PhotoSigner // the tablet's identity: photo requests are signed
 	log    interface {
 		Warn(string, ...any)
 		Info(string, ...any)
@@ -357,7 +358,7 @@ func (a *phoneAdapter) cacheConfig(ctx context.Context, cfg signal.Config) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := a.store.FetchPhotos(ctx, a.http, a.server, cfg); err != nil {
+	if err := a.store.FetchPhotos(ctx, a.http, a.server, a.signer, cfg); err != nil {
 		a.log.Warn("some contact photos could not be fetched", "err", err)
 	}
 	_ = a.store.PrunePhotos(cfg)

@@ -67,11 +67,12 @@ func withPages(pattern string, h http.Handler) wardOption {
 	return func(o *wardOptions) { o.pages = append(o.pages, route{pattern, h}) }
 }
 
-// unlimited lifts the rate limits on family links and enrollments, for benchmarks that use them
-// by the dozen.
+// unlimited lifts the rate limits on family links, enrollments and calls, for benchmarks that
+// use them by the dozen.
 func unlimited(c *server.Config) {
 	c.LinkLookups = server.RateLimit{PerMinute: -1}
 	c.Enrollments = server.RateLimit{PerMinute: -1}
+	c.Invites = server.RateLimit{PerMinute: -1}
 }
 
 // newWard starts a ward server changed by opts; it stops with the test.

@@ -3,6 +3,7 @@ package provisioning
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,8 +14,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"bedside/call/signal"
 )
@@ -28,6 +31,31 @@ const (
 
 // PhotosPath is the ward server's path prefix of contact photos: GET PhotosPath + hash.
 const PhotosPath = "/api/photos/"
+
+// PhotoAuthScheme is the Authorization scheme of a tablet fetching a contact photo: the
+// header is "Bedside-Device <device id>.<unix seconds>.<base64url signature>", the ed25519
+// signature of PhotoAuthPayload with the tablet's enrolled key. The ward server serves a
+// photo only to someone allowed to see its patient.
+const PhotoAuthScheme = "Bedside-Device"
+
+// PhotoAuthPayload is what a tablet signs to fetch photo hash at unix time ts.
+func PhotoAuthPayload(deviceID, hash string, ts int64) []byte {
+	return []byte("bedside-photo|" + deviceID + "|" + hash + "|" + strconv.FormatInt(ts, 10))
+}
+
+// PhotoSigner signs photo requests: the tablet's Identity.
+type PhotoSigner interface {
+	DeviceID() string
+	Sign(msg []byte) []byte
+}
+
+// PhotoAuthorization is the Authorization header of signer's request for photo hash at now.
+func PhotoAuthorization(signer PhotoSigner, hash string, now time.Time) string {
+	ts := now.Unix()
+	sig := signer.Sign(PhotoAuthPayload(signer.DeviceID(), hash, ts))
+	return PhotoAuthScheme + " " + signer.DeviceID() + "." + strconv.FormatInt(ts, 10) + "." +
+		base64.RawURLEncoding.EncodeToString(sig)
+}
 
 // MaxPhotoSize is the largest photo the device caches.
 const MaxPhotoSize = 4 << 20
@@ -250,9 +278,10 @@ func (s *DeviceStore) PrunePhotos(cfg signal.Config) error {
 }
 
 // FetchPhotos downloads the photos of cfg's contacts that are not cached yet from the server
-// at serverURL (GET PhotosPath + hash) with client (see NewHTTPClient), verifies and caches
-// them. It tries every photo and returns the joined errors of those that failed.
-func (s *DeviceStore) FetchPhotos(ctx context.Context, client *http.Client, serverURL string, cfg signal.Config) error {
+// at serverURL (GET PhotosPath + hash) with client (see NewHTTPClient), each request signed by
+// signer (the tablet's Identity; nil sends none), verifies and caches them. It tries every
+// photo and returns the joined errors of those that failed.
+func (s *DeviceStore) FetchPhotos(ctx context.Context, client *http.Client, serverURL string, signer PhotoSigner, cfg signal.Config) error {
 	var errs []error
 	for _, c := range cfg.Contacts {
 		if c.Photo == "" {
@@ -261,7 +290,7 @@ func (s *DeviceStore) FetchPhotos(ctx context.Context, client *http.Client, serv
 		if _, err := s.Photo(c.Photo); err == nil {
 			continue
 		}
-		if err := s.fetchPhoto(ctx, client, serverURL, c.Photo); err != nil {
+		if err := s.fetchPhoto(ctx, client, serverURL, signer, c.Photo); err != nil {
 			s.log.Warn("fetch photo", "hash", c.Photo, "err", err)
 			errs = append(errs, err)
 		}
@@ -272,7 +301,7 @@ func (s *DeviceStore) FetchPhotos(ctx context.Context, client *http.Client, serv
 	return errors.Join(errs...)
 }
 
-func (s *DeviceStore) fetchPhoto(ctx context.Context, client *http.Client, serverURL, hash string) error {
+func (s *DeviceStore) fetchPhoto(ctx context.Context, client *http.Client, serverURL string, signer PhotoSigner, hash string) error {
 	if !validPhotoHash(hash) {
 		return ErrPhotoHash
 	}
@@ -280,6 +309,9 @@ func (s *DeviceStore) fetchPhoto(ctx context.Context, client *http.Client, serve
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrBadServerURL, err)
+	}
+	if signer != nil {
+		req.Header.Set("Authorization", PhotoAuthorization(signer, hash, time.Now()))
 	}
 	resp, err := client.Do(req)
 	if err != nil {

@@ -150,7 +150,7 @@ func TestDeviceStoreFetchPhotos(t *testing.T) {
 	s, _ := newTestStore(t)
 
 	cfg := testConfig()
-	err = s.FetchPhotos(context.Background(), client, srv.URL, cfg)
+	err = s.FetchPhotos(context.Background(), client, srv.URL, nil, cfg)
 	assert.ErrorIs(t, err, ErrPhotoHash, "the server sent the wrong bytes for Paolo")
 	got, err := s.Photo(PhotoHash(photoGiulia))
 	require.NoError(t, err)
@@ -161,13 +161,13 @@ func TestDeviceStoreFetchPhotos(t *testing.T) {
 	// Cached photos are not fetched again.
 	photos[PhotoHash(photoPaolo)] = photoPaolo
 	before := hits.Load()
-	require.NoError(t, s.FetchPhotos(context.Background(), client, srv.URL, cfg))
+	require.NoError(t, s.FetchPhotos(context.Background(), client, srv.URL, nil, cfg))
 	assert.Equal(t, before+1, hits.Load())
-	require.NoError(t, s.FetchPhotos(context.Background(), client, srv.URL, cfg))
+	require.NoError(t, s.FetchPhotos(context.Background(), client, srv.URL, nil, cfg))
 	assert.Equal(t, before+1, hits.Load())
 
 	cfg.Contacts = append(cfg.Contacts, signal.Contact{Party: signal.Party{ID: "c3", Name: "X"}, Photo: strings.Repeat("0", 64)})
-	assert.ErrorIs(t, s.FetchPhotos(context.Background(), client, srv.URL, cfg), ErrServer)
+	assert.ErrorIs(t, s.FetchPhotos(context.Background(), client, srv.URL, nil, cfg), ErrServer)
 }
 
 func TestDeviceStoreWipe(t *testing.T) {

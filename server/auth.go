@@ -7,33 +7,31 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"time"
 
 	"bedside/call/signal"
 	"bedside/server/store"
 )
 
 // authenticate checks a hello and, when it is good, sets c's identity and joins it to the hub
-// (which sends welcome). A failed attempt counts against the client's address.
+// (which sends welcome). A failed attempt counts against the client's address; once the
+// address has failed too often, its failed attempts are answered rate-limited (the page backs
+// off), but a good credential from it is still taken: a tablet or a family behind the same
+// NAT as someone guessing is not refused. An unknown link answers as a revoked one does.
 func (s *Server) authenticate(ctx context.Context, c *client, m signal.Message, nonce string) error {
-	if s.helloLimit.exhausted(c.ip) {
-		return ErrRateLimited
-	}
 	var cfg *signal.Config
 	var err error
 	switch m.Role {
 	case signal.RoleDevice:
 		cfg, err = s.helloDevice(ctx, c, m, nonce)
 	case signal.RoleFamily:
-		if !s.linkLimit.allow(c.ip) {
-			return ErrRateLimited
-		}
 		cfg, err = s.helloFamily(ctx, c, m.Token)
 	default:
 		err = fmt.Errorf("%w: staff sign-in is not available here", ErrForbidden)
 	}
 	if err != nil {
-		if !errors.Is(err, ErrRateLimited) && codeOf(err) != signal.CodeInternal {
-			s.helloLimit.allow(c.ip)
+		if codeOf(err) != signal.CodeInternal && !s.helloLimit.allow(c.ip) {
+			return fmt.Errorf("%w: too many failed hellos (%v)", ErrRateLimited, codeOf(err))
 		}
 		return err
 	}
@@ -118,48 +116,58 @@ func hashToken(token string) []byte {
 	return h[:]
 }
 
+// familyAccess is what a working family link gives access to.
+type familyAccess struct {
+	expires time.Time // when the link expires; zero: never
+	contact store.Contact
+	patient store.Patient
+}
+
 // familyLink checks a family link (by its token hash) and returns its contact and patient.
-func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (store.Contact, store.Patient, error) {
+// An unknown link answers as a revoked one does: the answer does not tell whether a token
+// ever existed.
+func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (familyAccess, error) {
 	st := s.cfg.Store
 	l, err := st.LinkByToken(ctx, tokenHash)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: unknown link", ErrUnauthorized)
+		return familyAccess{}, fmt.Errorf("%w: unknown link", ErrLinkRevoked)
 	} else if err != nil {
-		return store.Contact{}, store.Patient{}, err
+		return familyAccess{}, err
 	}
 	if !l.Revoked.IsZero() {
-		return store.Contact{}, store.Patient{}, ErrLinkRevoked
+		return familyAccess{}, ErrLinkRevoked
 	}
 	if !l.Expires.IsZero() && !s.cfg.Now().Before(l.Expires) {
-		return store.Contact{}, store.Patient{}, ErrLinkExpired
+		return familyAccess{}, ErrLinkExpired
 	}
 	k, err := st.Contact(ctx, l.ContactID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: contact removed", ErrLinkRevoked)
+		return familyAccess{}, fmt.Errorf("%w: contact removed", ErrLinkRevoked)
 	} else if err != nil {
-		return store.Contact{}, store.Patient{}, err
+		return familyAccess{}, err
 	}
 	p, err := st.Patient(ctx, k.PatientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: patient removed", ErrLinkRevoked)
+		return familyAccess{}, fmt.Errorf("%w: patient removed", ErrLinkRevoked)
 	} else if err != nil {
-		return store.Contact{}, store.Patient{}, err
+		return familyAccess{}, err
 	}
 	if !p.Discharged.IsZero() {
-		return store.Contact{}, store.Patient{}, fmt.Errorf("%w: patient discharged", ErrLinkRevoked)
+		return familyAccess{}, fmt.Errorf("%w: patient discharged", ErrLinkRevoked)
 	}
-	return k, p, nil
+	return familyAccess{expires: l.Expires, contact: k, patient: p}, nil
 }
 
 // helloFamily checks a family link token and builds the page's configuration.
 func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*signal.Config, error) {
 	th := hashToken(token)
-	k, p, err := s.familyLink(ctx, th)
+	a, err := s.familyLink(ctx, th)
 	if err != nil {
 		return nil, err
 	}
+	k, p := a.contact, a.patient
 	cfg := familyConfig(k, p)
-	c.role, c.id, c.bedID, c.tokenHash = signal.RoleFamily, k.ID, p.BedID, th
+	c.role, c.id, c.bedID, c.tokenHash, c.linkExpires = signal.RoleFamily, k.ID, p.BedID, th, a.expires
 	return cfg, nil
 }
 
@@ -184,6 +192,15 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeHello:
 		return fmt.Errorf("%w: already authenticated", ErrBadState)
 	case signal.TypeInvite:
+		// Checked first: an invite over the limit costs no store read and rings no one.
+		if !s.inviteLimit.allow(string(c.role) + ":" + c.id) {
+			if !c.invitesRefused { // one line per run of refusals: a flood does not flood the log
+				s.log.Warn("invite rate limited", "role", c.role, "id", c.id, "ip", c.ip)
+			}
+			c.invitesRefused = true
+			return ErrTooManyCalls
+		}
+		c.invitesRefused = false
 		inv, err := s.checkInvite(ctx, c, m.To)
 		if err != nil {
 			return err
@@ -225,10 +242,11 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 func (s *Server) checkInvite(ctx context.Context, c *client, to string) (invitation, error) {
 	st := s.cfg.Store
 	if c.role == signal.RoleFamily {
-		k, p, err := s.familyLink(ctx, c.tokenHash)
+		a, err := s.familyLink(ctx, c.tokenHash)
 		if err != nil {
 			return invitation{}, err
 		}
+		k, p := a.contact, a.patient
 		return invitation{dir: store.FromFamily, patientID: p.ID, contactID: k.ID,
 			from: signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation, AutoAnswer: k.AutoAnswer && p.AutoAnswer}}, nil
 	}

@@ -121,7 +121,8 @@ func TestBadInput(t *testing.T) {
 	t.Run("unknown link", func(t *testing.T) {
 		w := e.dial()
 		w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: "not-a-real-token"})
-		w.expectError(signal.CodeUnauthorized)
+		// The same answer as a revoked link's: it does not tell whether the token existed.
+		w.expectError(signal.CodeLinkRevoked)
 		w.expectClosed()
 	})
 	t.Run("staff", func(t *testing.T) {
@@ -222,30 +223,61 @@ func TestRevokedDevice(t *testing.T) {
 	w.expectClosed()
 }
 
+// TestFailedHellosAreRateLimited: an address that fails hello after hello is answered
+// rate-limited, but a good credential from the same address (a tablet and a family page
+// behind the guesser's NAT) still gets in; with time the bucket refills.
 func TestFailedHellosAreRateLimited(t *testing.T) {
 	e := newEnv(t, func(c *server.Config) { c.FailedHellos = server.RateLimit{PerMinute: 1, Burst: 3} })
-	for range 3 {
+	d := e.enroll(e.demo.PairingCode)
+	_, wrongKey, err := ed25519.GenerateKey(rand.Reader)
+	require.NoError(t, err)
+	badDevice := func() *ws {
 		w := e.dial()
-		w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: "guess"})
-		w.expectError(signal.CodeUnauthorized)
+		w.send(w.deviceHello(device{id: d.id, key: wrongKey}))
+		return w
 	}
-	// Even the right token is refused now, from this address.
+	for range 3 {
+		badDevice().expectError(signal.CodeUnauthorized)
+	}
+	for range 7 { // ten bad device hellos in all
+		w := badDevice()
+		w.expectError(signal.CodeRateLimited)
+		w.expectClosed()
+	}
 	w := e.dial()
-	w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: e.demo.FamilyToken})
+	w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: "guess"})
 	w.expectError(signal.CodeRateLimited)
-	w.expectClosed()
+
+	// The good tablet and family page at the same address are not refused.
+	dev := e.device(d)
+	e.family(e.demo.FamilyToken)
+	dev.expect(signal.TypePresence)
+
 	// The bucket refills with time.
 	e.clock.Advance(time.Minute)
-	e.family(e.demo.FamilyToken)
+	w = e.dial()
+	w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: "guess"})
+	w.expectError(signal.CodeLinkRevoked)
 }
 
-func TestLinkLookupsAreRateLimited(t *testing.T) {
-	e := newEnv(t, func(c *server.Config) { c.LinkLookups = server.RateLimit{PerMinute: 1, Burst: 2} })
-	e.family(e.demo.FamilyToken)
-	e.family(e.demo.FamilyToken)
-	w := e.dial()
-	w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: e.demo.FamilyToken})
-	w.expectError(signal.CodeRateLimited)
+// TestRevokedLinkAnswersAsUnknown: a revoked link's hello gets the same answer as a token
+// that never existed.
+func TestRevokedLinkAnswersAsUnknown(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	links, err := e.st.Links(ctx, e.demo.ContactID)
+	require.NoError(t, err)
+	for _, l := range links {
+		require.NoError(t, e.st.RevokeLink(ctx, l.ID, e.clock.Now()))
+	}
+	answer := func(token string) signal.Message {
+		w := e.dial()
+		w.send(signal.Message{Type: signal.TypeHello, Role: signal.RoleFamily, Token: token})
+		m := w.expect(signal.TypeError)
+		w.expectClosed()
+		return m
+	}
+	require.Equal(t, answer("AAAAAAAAAAAAAAAAAAAAAA"), answer(e.demo.FamilyToken))
 }
 
 func TestConnectionsPerAddressAreCapped(t *testing.T) {

@@ -141,7 +141,7 @@ func writeFrame(tb testing.TB, w io.Writer, data []byte) {
 // BenchmarkCallSetup measures whole call cycles between a connected tablet and family page:
 // invite → ring → accept → accepted → hangup → ended on both ends, call-log row included.
 func BenchmarkCallSetup(b *testing.B) {
-	e := newEnv(b, nil)
+	e := newEnv(b, func(c *server.Config) { c.Invites = server.RateLimit{PerMinute: -1} })
 	dev := e.device(e.enroll(e.demo.PairingCode))
 	fam := e.family(e.demo.FamilyToken)
 	dev.expect(signal.TypePresence)

@@ -47,14 +47,17 @@ type client struct {
 	cancelRead context.CancelFunc
 
 	// Set by the loop before join, read-only afterwards.
-	role      signal.Role
-	id        string // device id or contact id
-	bedID     string
-	tokenHash []byte // a family client's link token hash, to re-check the link
-	wardID    string // a device's ward
+	role        signal.Role
+	id          string // device id or contact id
+	bedID       string
+	tokenHash   []byte    // a family client's link token hash, to re-check the link
+	linkExpires time.Time // when a family client's link expires; zero: never
+	wardID      string    // a device's ward
 
 	// Owned by the loop (and run, after it): a status report the rate limit held back.
 	pendingStatus *deviceStatus
+	// Owned by the loop: the last invite was refused by the call limit.
+	invitesRefused bool
 
 	// Guarded by hub.mu.
 	joined bool
@@ -284,9 +287,20 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 	hello := time.NewTimer(c.s.cfg.HelloTimeout)
 	defer hello.Stop()
 	authed := false
+	var linkEnded chan struct{} // closed when a family page's link expires
+	var linkTimer Timer
+	defer func() {
+		if linkTimer != nil {
+			linkTimer.Stop()
+		}
+	}()
 	for {
 		select {
 		case <-c.stopped:
+			return
+		case <-linkEnded:
+			c.s.log.Info("family link expired while connected", "contact", c.id, "ip", c.ip)
+			c.fail("", ErrLinkExpired)
 			return
 		case <-hello.C:
 			if !authed {
@@ -322,6 +336,11 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 				}
 				authed = true
 				hello.Stop()
+				if !c.linkExpires.IsZero() {
+					ch := make(chan struct{})
+					linkEnded = ch
+					linkTimer = c.s.cfg.AfterFunc(c.linkExpires.Sub(c.s.cfg.Now()), func() { close(ch) })
+				}
 				continue
 			}
 			if err := c.s.handle(ctx, c, m); err != nil {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"bedside/call/signal"
@@ -25,6 +26,8 @@ var (
 	ErrBusy          = errors.New("server: busy")
 	ErrNoPatient     = errors.New("server: no patient in the bed")
 	ErrRateLimited   = errors.New("server: rate limited")
+	// ErrTooManyCalls is an invite over the caller's limit (Config.Invites).
+	ErrTooManyCalls  = fmt.Errorf("%w: too many calls", ErrRateLimited)
 	ErrShuttingDown  = errors.New("server: shutting down")
 	ErrTooSlow       = errors.New("server: client too slow")
 	ErrEnrollInvalid = errors.New("server: no such enrollment")
@@ -117,6 +120,9 @@ func protocolError(err error) *signal.Error {
 		return se
 	}
 	msg := publicMessage(code)
+	if errors.Is(err, ErrTooManyCalls) {
+		msg = "too many calls in a short time; wait a minute before calling again"
+	}
 	return &signal.Error{Code: code, Message: msg}
 }
 

@@ -197,34 +197,6 @@ func (s *Server) serveEnroll(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, resp)
 }
 
-// servePhoto serves a contact photo by its content hash.
-func (s *Server) servePhoto(w http.ResponseWriter, r *http.Request) {
-	hash := r.PathValue("hash")
-	if !isHexHash(hash) {
-		httpError(w, ErrNotFound)
-		return
-	}
-	ct, data, err := s.cfg.Store.Photo(r.Context(), hash)
-	if errors.Is(err, store.ErrNotFound) {
-		err = ErrNotFound
-	}
-	if err != nil {
-		httpError(w, err)
-		return
-	}
-	if !strings.HasPrefix(ct, "image/") {
-		ct = "application/octet-stream"
-	}
-	w.Header().Set("Content-Type", ct)
-	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
-	w.Header().Set("ETag", `"`+hash+`"`)
-	if r.Header.Get("If-None-Match") == `"`+hash+`"` {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	_, _ = w.Write(data)
-}
-
 func isHexHash(s string) bool {
 	if len(s) != 64 {
 		return false

@@ -94,22 +94,36 @@ func TestEnrollRateLimited(t *testing.T) {
 func TestPhotos(t *testing.T) {
 	e := newEnv(t, nil)
 	data := []byte("\x89PNG\r\n\x1a\nfake photo bytes")
-	sum := sha256.Sum256(data)
-	hash := hex.EncodeToString(sum[:])
-	require.NoError(t, e.st.PutPhoto(context.Background(), hash, "image/png", data))
+	hash := e.contactPhoto(data)
 
-	resp, body := get(t, e.http.URL+"/api/photos/"+hash)
+	auth := "Bearer " + e.demo.FamilyToken
+	resp, body := get(t, e.http.URL+"/api/photos/"+hash, "Authorization", auth)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, data, body)
 	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	require.Contains(t, resp.Header.Get("Cache-Control"), "immutable")
-	resp, _ = get(t, e.http.URL+"/api/photos/"+hash, "If-None-Match", `"`+hash+`"`)
+	require.Contains(t, resp.Header.Get("Cache-Control"), "private")
+	resp, _ = get(t, e.http.URL+"/api/photos/"+hash, "If-None-Match", `"`+hash+`"`, "Authorization", auth)
 	require.Equal(t, http.StatusNotModified, resp.StatusCode)
 
-	resp, body = get(t, e.http.URL+"/api/photos/"+strings.Repeat("0", 64))
+	resp, body = get(t, e.http.URL+"/api/photos/"+strings.Repeat("0", 64), "Authorization", auth)
 	requireHTTPError(t, resp, body, http.StatusNotFound, "not-found")
 	resp, body = get(t, e.http.URL+"/api/photos/..%2f..%2fetc")
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, string(body))
+}
+
+// contactPhoto stores data as the demo contact's photo and returns its hash.
+func (e *env) contactPhoto(data []byte) string {
+	e.t.Helper()
+	ctx := context.Background()
+	sum := sha256.Sum256(data)
+	hash := hex.EncodeToString(sum[:])
+	require.NoError(e.t, e.st.PutPhoto(ctx, hash, "image/png", data))
+	k, err := e.st.Contact(ctx, e.demo.ContactID)
+	require.NoError(e.t, err)
+	k.PhotoHash = hash
+	require.NoError(e.t, e.st.UpdateContact(ctx, k))
+	return hash
 }
 
 func TestPagesAndHeaders(t *testing.T) {

@@ -49,13 +49,11 @@ func (s *Server) refreshDevice(ctx context.Context, c *client) error {
 }
 
 func (s *Server) refreshFamily(ctx context.Context, c *client) error {
-	k, p, err := s.familyLink(ctx, c.tokenHash)
+	a, err := s.familyLink(ctx, c.tokenHash)
+	k, p := a.contact, a.patient
 	switch {
 	case errors.Is(err, ErrLinkRevoked), errors.Is(err, ErrLinkExpired):
 		c.fail("", err)
-		return nil
-	case errors.Is(err, ErrUnauthorized):
-		c.fail("", ErrLinkRevoked) // the link is gone altogether
 		return nil
 	case err != nil:
 		return fmt.Errorf("server: refresh family page: %w", err)

@@ -73,15 +73,28 @@ type Config struct {
 	// answer 404 when nil.
 	Web fs.FS
 
-	LinkLookups  RateLimit // family hellos per address; default 30/min, burst 20
-	FailedHellos RateLimit // failed hellos per address; default 10/min, burst 10
+	// LinkLookups is ignored: family hellos with a working link are never refused, and
+	// failed ones count in FailedHellos. Kept so that configurations that set it build.
+	LinkLookups RateLimit
+	// FailedHellos limits the failed hellos per address; default 10/min, burst 10. Past it a
+	// failed hello is answered rate-limited; a good one still passes.
+	FailedHellos RateLimit
 	Enrollments  RateLimit // enrollment attempts per address; default 10/min, burst 5
 	// DeviceStatus limits the status reports written per device; default 1/min, burst 1.
 	// Reports in between are not lost: the latest is written with the next one allowed, or
 	// when the device disconnects.
 	DeviceStatus RateLimit
+	// Invites limits the calls one person places: per contact (all of a contact's family
+	// pages together) and per tablet; default 3/min, burst 6. An invite over it is answered
+	// with rate-limited and neither rings anyone nor writes a call-log row.
+	Invites RateLimit
 	// MaxConnsPerIP caps the WebSocket connections open from one address; 500 when zero.
 	MaxConnsPerIP int
+	// Retention is how long a discharged admission's personal data (its contacts, links,
+	// photos and the patient's name) is kept; 30 days when zero. Purge runs a minute after
+	// New and then every PurgeEvery (1 h when zero).
+	Retention  time.Duration
+	PurgeEvery time.Duration
 }
 
 // Server is the ward server. Create it with New, serve Handler, and Close it before closing
@@ -91,17 +104,18 @@ type Server struct {
 	log *slog.Logger
 	hub *hub
 
-	linkLimit   *limiter
 	helloLimit  *limiter
 	enrollLimit *limiter
 	statusLimit *limiter // keyed by device id
+	inviteLimit *limiter // keyed by role and contact or device id
 	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
 
-	mu      sync.Mutex
-	closing bool
-	clients map[*client]struct{}
-	perIP   map[string]int // open connections per remote address
-	wg      sync.WaitGroup // one per connection
+	mu         sync.Mutex
+	closing    bool
+	purgeTimer Timer
+	clients    map[*client]struct{}
+	perIP      map[string]int // open connections per remote address
+	wg         sync.WaitGroup // one per connection, and one for a retention purge under way
 }
 
 // New returns a Server for cfg.
@@ -142,15 +156,21 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 25 * time.Second
 	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 30 * 24 * time.Hour
+	}
+	if cfg.PurgeEvery <= 0 {
+		cfg.PurgeEvery = time.Hour
+	}
 	s := &Server{
 		cfg:         cfg,
 		log:         cfg.Logger,
 		clients:     make(map[*client]struct{}),
 		perIP:       make(map[string]int),
-		linkLimit:   newLimiter(cfg.LinkLookups, RateLimit{PerMinute: 30, Burst: 20}, cfg.Now),
 		helloLimit:  newLimiter(cfg.FailedHellos, RateLimit{PerMinute: 10, Burst: 10}, cfg.Now),
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
 		statusLimit: newLimiter(cfg.DeviceStatus, RateLimit{PerMinute: 1, Burst: 1}, cfg.Now),
+		inviteLimit: newLimiter(cfg.Invites, RateLimit{PerMinute: 3, Burst: 6}, cfg.Now),
 	}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
@@ -162,6 +182,7 @@ func New(cfg Config) (*Server, error) {
 		s.origins = []string{u.Host}
 	}
 	s.hub = newHub(s)
+	s.schedulePurge(time.Minute)
 	return s, nil
 }
 
@@ -170,6 +191,7 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closing = true
+	s.purgeTimer.Stop()
 	clients := make([]*client, 0, len(s.clients))
 	for c := range s.clients {
 		clients = append(clients, c)

@@ -64,6 +64,8 @@ type options struct {
 	addAdmin string
 	turn     string
 	turnIP   string
+	// retentionDays is how long a discharged patient's personal data is kept.
+	retentionDays int
 }
 
 // demoAdmin is the console account that -demo creates when it is missing.
@@ -82,6 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&o.turn, "turn", "", "UDP address for the embedded TURN relay, e.g. :3478 (off when empty)")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
+	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	if err := fl.Parse(args); err != nil {
 		return o, err
@@ -91,6 +94,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return o, errors.New("-tls-cert and -tls-key go together")
+	}
+	if o.retentionDays < 1 || o.retentionDays > 3650 {
+		return o, fmt.Errorf("-retention-days %d: want 1 to 3650", o.retentionDays)
 	}
 	return o, nil
 }
@@ -189,7 +195,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		defer relay.Close()
 	}
-	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay})
+	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay,
+		Retention: time.Duration(o.retentionDays) * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
@@ -222,19 +229,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/console/", con.Handler())
 	mux.Handle("/", srv.Handler())
-	hs := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
+	// Header and body deadlines, and connection caps per address and in all: a client that
+	// trickles its requests, or opens hundreds, does not take the server from everyone else.
+	limits := server.HTTPLimits{Logger: logger}
+	hs := server.NewHTTPServer(mux, limits)
+	limited := server.LimitListener(ln, limits)
 	serveErr := make(chan error, 1)
 	go func() {
 		if o.tlsCert != "" {
-			serveErr <- hs.ServeTLS(ln, o.tlsCert, o.tlsKey)
+			serveErr <- hs.ServeTLS(limited, o.tlsCert, o.tlsKey)
 		} else {
-			serveErr <- hs.Serve(ln)
+			serveErr <- hs.Serve(limited)
 		}
 	}()
 	logger.Info("serving", "addr", ln.Addr().String(), "url", baseURL)

@@ -141,6 +141,10 @@ func TestRunBadFlags(t *testing.T) {
 	require.Error(t, run(ctx, []string{"-log-level", "loud", "-data", t.TempDir()}, io.Discard, io.Discard))
 	require.Error(t, run(ctx, []string{"-addr", "256.0.0.1:99999", "-data", t.TempDir()}, io.Discard, io.Discard))
 	require.Error(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-turn", "127.0.0.1:0", "-turn-ip", "ward.example", "-data", t.TempDir()}, io.Discard, io.Discard))
+	require.Error(t, run(ctx, []string{"-retention-days", "0", "-data", t.TempDir()}, io.Discard, io.Discard))
+	o, err := parseFlags([]string{"-retention-days", "7"}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, 7, o.retentionDays)
 }
 
 func read(t *testing.T, ctx context.Context, c *websocket.Conn) signal.Message {

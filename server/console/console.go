@@ -8,8 +8,9 @@
 //
 // Security: passwords are argon2id hashes; a session is a random cookie token stored as its
 // SHA-256 (HttpOnly, SameSite=Strict, Secure on TLS); every state-changing request carries
-// the session's CSRF token; logins are rate limited per address and an account is locked for
-// a while after repeated failures; a nurse sees and changes only her wards, an admin all of
+// the session's CSRF token; logins are throttled per name and address, per name and per
+// address, but never locked, and a browser the account logged in from before passes the
+// name's and the address's limits (throttle.go); a nurse sees and changes only her wards, an admin all of
 // them; every staff action goes to the audit log, which names ids, never people.
 //
 // The console talks to the live side of the server (who is online, pushing configuration,
@@ -88,14 +89,24 @@ type Config struct {
 	// its Server, Token, Ward and Bed are ignored.
 	Pairing provisioning.Payload
 
-	SessionTTL  time.Duration // 12 h when zero
-	EnrollTTL   time.Duration // life of an enrollment QR code or approval; 15 min when zero
-	LinkTTL     time.Duration // default life of a family link; 14 days when zero
-	MaxFailures int           // failed logins before a lockout; 5 when zero
-	Lockout     time.Duration // how long a lockout lasts; 15 min when zero
-	// Logins limits login attempts per address; default 10 a minute, burst 10.
+	SessionTTL time.Duration // 12 h when zero
+	EnrollTTL  time.Duration // life of an enrollment QR code or approval; 15 min when zero
+	LinkTTL    time.Duration // default life of a family link; 14 days when zero
+	// Logins limits login attempts per address from browsers that are not a known device of
+	// the name; default 10 a minute, burst 10.
 	LoginsPerMinute float64
 	LoginBurst      int
+	// LoginDelay is the first delay a name and address pair waits after its first three
+	// failures; it doubles with each further failure up to MaxLoginDelay. 1 s and 15 min when
+	// zero. No account is ever locked.
+	LoginDelay    time.Duration
+	MaxLoginDelay time.Duration
+	// NameFailures is how many failed logins a name may have an hour from browsers that are
+	// not its known devices, all addresses together; 20 when zero.
+	NameFailures int
+	// DeviceTTL is how long a browser stays a known device of an account after logging in
+	// (its device cookie); 180 days when zero.
+	DeviceTTL time.Duration
 	// OfflineAlarm is how long a paired tablet may be offline before it is flagged; 10 min
 	// when zero.
 	OfflineAlarm time.Duration
@@ -108,6 +119,7 @@ type Console struct {
 	hub      Hub
 	pages    map[string]*template.Template
 	logins   *limiter
+	throttle *throttle
 	dummyPwd []byte // a password hash checked for unknown names, so they take as long
 
 	photoMu sync.Mutex // one photo decoded at a time: decoding takes memory
@@ -136,10 +148,12 @@ func New(cfg Config) (*Console, error) {
 	defaults(&cfg.SessionTTL, 12*time.Hour)
 	defaults(&cfg.EnrollTTL, 15*time.Minute)
 	defaults(&cfg.LinkTTL, 14*24*time.Hour)
-	defaults(&cfg.Lockout, 15*time.Minute)
+	defaults(&cfg.LoginDelay, time.Second)
+	defaults(&cfg.MaxLoginDelay, 15*time.Minute)
+	defaults(&cfg.DeviceTTL, 180*24*time.Hour)
 	defaults(&cfg.OfflineAlarm, 10*time.Minute)
-	if cfg.MaxFailures <= 0 {
-		cfg.MaxFailures = 5
+	if cfg.NameFailures <= 0 {
+		cfg.NameFailures = 20
 	}
 	if cfg.LoginsPerMinute <= 0 {
 		cfg.LoginsPerMinute = 10
@@ -161,6 +175,7 @@ func New(cfg Config) (*Console, error) {
 		hub:      cfg.Hub,
 		pages:    pages,
 		logins:   newLimiter(cfg.LoginsPerMinute, cfg.LoginBurst, cfg.Now),
+		throttle: newThrottle(cfg.LoginDelay, cfg.MaxLoginDelay, cfg.NameFailures, cfg.NameFailures, cfg.Now),
 		dummyPwd: dummy,
 	}, nil
 }

@@ -233,9 +233,9 @@ func (c *Console) serveUpdateContact(w http.ResponseWriter, r *http.Request, u *
 
 func (c *Console) serveContactPhoto(w http.ResponseWriter, r *http.Request, u *user) {
 	ctx := r.Context()
-	_, k, err := c.contactFor(ctx, u, r.PathValue("contact"))
-	if err == nil && k.PhotoHash == "" {
-		err = ErrNotFound
+	pl, k, err := c.contactFor(ctx, u, r.PathValue("contact"))
+	if err == nil && (k.PhotoHash == "" || !pl.Patient.Discharged.IsZero()) {
+		err = ErrNotFound // a discharged patient's photos are shown to no one
 	}
 	var ct string
 	var data []byte

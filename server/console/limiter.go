@@ -49,6 +49,17 @@ func (l *limiter) allow(key string) bool {
 	return true
 }
 
+// exhausted reports whether key has no token left, without taking one.
+func (l *limiter) exhausted(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		return false
+	}
+	return min(l.burst, b.tokens+l.now().Sub(b.last).Minutes()*l.perMinute) < 1
+}
+
 // sweepLocked forgets the buckets that have refilled.
 func (l *limiter) sweepLocked(now time.Time) {
 	for k, b := range l.buckets {

@@ -125,8 +125,15 @@ func TestSessionCookieAndHashes(t *testing.T) {
 			resp.Body.Close()
 			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 			cookies := resp.Cookies()
-			require.Len(t, cookies, 1)
+			require.Len(t, cookies, 2, "the session, and the device cookie of a known browser")
+			for _, ck := range cookies {
+				assert.True(t, ck.HttpOnly, ck.Name)
+				assert.Equal(t, http.SameSiteStrictMode, ck.SameSite, ck.Name)
+				assert.Equal(t, secure, ck.Secure, ck.Name)
+				assert.Equal(t, "/console/", ck.Path, ck.Name)
+			}
 			ck := cookies[0]
+			require.Equal(t, "bedside_console", ck.Name)
 			assert.True(t, ck.HttpOnly)
 			assert.Equal(t, http.SameSiteStrictMode, ck.SameSite)
 			assert.Equal(t, secure, ck.Secure)

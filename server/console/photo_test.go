@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -245,4 +246,79 @@ func BenchmarkProcessPhoto(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// allocated runs f and returns the bytes it allocated (garbage included).
+func allocated(f func()) uint64 {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestPhotoDecodeMemory: the largest photo the console accepted, a 24-megapixel 16-bit PNG,
+// took 370 MB to process. Its decoded size is now estimated from the header first: it is
+// refused before decoding, and the largest photos still accepted take less than 160 MB.
+func TestPhotoDecodeMemory(t *testing.T) {
+	pngOf := func(img image.Image) []byte {
+		var buf bytes.Buffer
+		require.NoError(t, (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img))
+		return buf.Bytes()
+	}
+	big16 := image.NewNRGBA64(image.Rect(0, 0, 6000, 4000))
+	for i := range big16.Pix {
+		big16.Pix[i] = 0x80
+	}
+	data := pngOf(big16)
+	big16 = nil
+	var err error
+	n := allocated(func() { _, _, err = console.ProcessPhoto(data, "big.png", "image/png") })
+	require.ErrorIs(t, err, console.ErrPhotoPixels)
+	t.Logf("24 MP 16-bit PNG: refused, %d MB allocated", n>>20)
+	require.Less(t, n, uint64(16<<20))
+
+	for _, img := range []image.Image{
+		image.NewNRGBA64(image.Rect(0, 0, 4000, 4000)), // 16 MP, 16-bit: the largest of its kind
+		image.NewNRGBA(image.Rect(0, 0, 6000, 4000)),   // 24 MP, 8-bit
+	} {
+		switch m := img.(type) {
+		case *image.NRGBA64:
+			for i := range m.Pix {
+				m.Pix[i] = 0x80
+			}
+		case *image.NRGBA:
+			for i := range m.Pix {
+				m.Pix[i] = 0x80
+			}
+		}
+		data := pngOf(img)
+		img = nil
+		var out []byte
+		n := allocated(func() { out, _, err = console.ProcessPhoto(data, "big.png", "image/png") })
+		require.NoError(t, err)
+		t.Logf("accepted PNG of %d bytes: %d MB allocated", len(data), n>>20)
+		require.Less(t, n, uint64(160<<20))
+		small, err := jpeg.Decode(bytes.NewReader(out))
+		require.NoError(t, err)
+		r, g, b, _ := small.At(10, 10).RGBA()
+		// Half-transparent mid grey over white.
+		require.InDelta(t, 0xc0, r>>8, 3)
+		require.InDelta(t, 0xc0, g>>8, 3)
+		require.InDelta(t, 0xc0, b>>8, 3)
+	}
+}
+
+// TestConsolePhotoAfterDischarge: the ward's staff see a contact's photo while the patient is
+// admitted, and no longer once discharged.
+func TestConsolePhotoAfterDischarge(t *testing.T) {
+	e, b, contactID := photoEnv(t)
+	r := b.uploadPhoto(contactID, "a.png", "image/png", testPNG(t, 60, 60))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	require.Equal(t, http.StatusOK, b.get("/console/contacts/"+contactID+"/photo").status)
+	k, err := e.st.Contact(e.ctx, contactID)
+	require.NoError(t, err)
+	require.NoError(t, e.st.Discharge(e.ctx, k.PatientID, e.clock.Now()))
+	require.Equal(t, http.StatusNotFound, b.get("/console/contacts/"+contactID+"/photo").status)
 }

@@ -211,13 +211,8 @@ func (c *Console) serveLogin(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, nil, v, ErrCSRF)
 		return
 	}
-	if !c.logins.allow(remoteIP(r)) {
-		c.log.Warn("login rate limited", "ip", remoteIP(r))
-		c.fail(w, r, nil, v, ErrRateLimited)
-		return
-	}
 	ctx := r.Context()
-	s, err := c.login(ctx, r.PostForm.Get("name"), r.PostForm.Get("password"))
+	s, err := c.login(ctx, r, r.PostForm.Get("name"), r.PostForm.Get("password"))
 	if err != nil {
 		c.fail(w, r, nil, v, err)
 		return
@@ -240,54 +235,70 @@ func (c *Console) serveLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/console/",
 		MaxAge: int(c.cfg.SessionTTL.Seconds()), HttpOnly: true, Secure: c.cfg.Secure, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, c.deviceCookie(s))
 	c.audit(ctx, &user{Staff: s}, "login", "")
 	c.log.Info("staff logged in", "staff", s.ID, "ip", remoteIP(r))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// login checks a name and password, counting failures and locking the account for
-// cfg.Lockout after cfg.MaxFailures of them in a row. A locked account is refused without
-// looking at the password.
-func (c *Console) login(ctx context.Context, name, pw string) (store.Staff, error) {
+// login checks a name and password within the login throttle (see throttle.go). A known name
+// and an unknown one take the same steps: a store look-up, a password hash, an audit entry
+// for a failure, and the same answer.
+func (c *Console) login(ctx context.Context, r *http.Request, name, pw string) (store.Staff, error) {
 	if name == "" || len(name) > 64 || pw == "" || len(pw) > 256 {
 		return store.Staff{}, ErrLoginFailed
 	}
 	st := c.cfg.Store
 	s, err := st.StaffByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		_, _ = checkPassword(c.dummyPwd, pw) // take as long as for a real account
-		return store.Staff{}, ErrLoginFailed
-	} else if err != nil {
+	found := err == nil
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return store.Staff{}, err
 	}
-	now := c.cfg.Now()
-	if now.Before(s.LockedUntil) {
-		c.audit(ctx, &user{Staff: s}, "login-locked", "")
-		return store.Staff{}, ErrLocked
+	ip, key := remoteIP(r), strings.ToLower(name)
+	pair := key + "|ip|" + ip
+	dev, known := "", false
+	if found {
+		dev, known = c.knownDevice(r, s)
 	}
-	ok, err := checkPassword(s.PasswordHash, pw)
-	if err != nil {
+	if known {
+		pair = key + "|dev|" + dev
+	}
+	if d := c.throttle.wait(pair); d > 0 {
+		c.log.Warn("login delayed after failures", "ip", ip, "known_device", known, "wait", d.Round(time.Second))
+		return store.Staff{}, ErrRateLimited
+	}
+	if !known {
+		if c.throttle.names.exhausted(key) {
+			c.log.Warn("login refused: too many failures for the name", "ip", ip)
+			return store.Staff{}, ErrRateLimited
+		}
+		if !c.logins.allow(ip) {
+			c.log.Warn("login rate limited", "ip", ip)
+			return store.Staff{}, ErrRateLimited
+		}
+	}
+	hash := c.dummyPwd // an unknown name takes as long as a real one
+	if found {
+		hash = s.PasswordHash
+	}
+	ok, err := checkPassword(hash, pw)
+	if err != nil && found {
 		c.log.Error("password hash", "staff", s.ID, "err", err)
 	}
-	if !ok {
-		s.FailedLogins++
-		locked := s.FailedLogins >= c.cfg.MaxFailures
-		if locked {
-			s.FailedLogins = 0
-			s.LockedUntil = now.Add(c.cfg.Lockout)
+	if !found || !ok {
+		c.throttle.failed(pair)
+		if !known {
+			c.throttle.names.allow(key)
 		}
-		if err := st.UpdateStaff(ctx, s); err != nil {
-			return store.Staff{}, err
+		var who *user
+		if found {
+			who = &user{Staff: s}
 		}
-		c.audit(ctx, &user{Staff: s}, "login-failed", "")
-		if locked {
-			c.audit(ctx, &user{Staff: s}, "lockout", "")
-			c.log.Warn("account locked after failed logins", "staff", s.ID)
-			return store.Staff{}, ErrLocked
-		}
+		c.audit(ctx, who, "login-failed", "")
 		return store.Staff{}, ErrLoginFailed
 	}
-	if s.FailedLogins != 0 || !s.LockedUntil.IsZero() {
+	c.throttle.succeeded(pair)
+	if s.FailedLogins != 0 || !s.LockedUntil.IsZero() { // left by the lockouts of old versions
 		s.FailedLogins = 0
 		s.LockedUntil = time.Time{}
 		if err := st.UpdateStaff(ctx, s); err != nil {

@@ -57,28 +57,60 @@ func (s *SQLite) Contacts(ctx context.Context, patientID string) ([]Contact, err
 	return cs, nil
 }
 
-// UpdateContact changes everything but the id and the patient.
+// UpdateContact changes everything but the id and the patient. A photo it replaces is
+// deleted when no other contact shows it.
 func (s *SQLite) UpdateContact(ctx context.Context, c Contact) error {
 	if strings.TrimSpace(c.Name) == "" {
 		return fmt.Errorf("update contact %s: empty name: %w", c.ID, ErrInvalid)
 	}
-	res, err := s.write.ExecContext(ctx, `UPDATE contacts
-		SET name = ?, relation = ?, language = ?, auto_answer = ?, photo_hash = ? WHERE id = ?`,
-		c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash, c.ID)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var old string
+		if err := tx.QueryRowContext(ctx, `SELECT photo_hash FROM contacts WHERE id = ?`, c.ID).Scan(&old); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE contacts
+			SET name = ?, relation = ?, language = ?, auto_answer = ?, photo_hash = ? WHERE id = ?`,
+			c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash, c.ID); err != nil {
+			return mapErr(err)
+		}
+		if old != c.PhotoHash {
+			return deletePhotoIfUnused(ctx, tx, old)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("update contact %s: %w", c.ID, mapErr(err))
+		return fmt.Errorf("update contact %s: %w", c.ID, err)
 	}
-	return affected(res, "update contact "+c.ID)
+	return nil
 }
 
-// DeleteContact removes the contact and its links (so its family links stop working at once);
-// call-log rows that name it stay.
+// DeleteContact removes the contact, its links (so its family links stop working at once) and
+// its photo when no other contact shows it; call-log rows that name it stay.
 func (s *SQLite) DeleteContact(ctx context.Context, id string) error {
-	res, err := s.write.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var photo string
+		if err := tx.QueryRowContext(ctx, `SELECT photo_hash FROM contacts WHERE id = ?`, id).Scan(&photo); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE id = ?`, id); err != nil {
+			return mapErr(err)
+		}
+		return deletePhotoIfUnused(ctx, tx, photo)
+	})
 	if err != nil {
-		return fmt.Errorf("delete contact %s: %w", id, mapErr(err))
+		return fmt.Errorf("delete contact %s: %w", id, err)
 	}
-	return affected(res, "delete contact "+id)
+	return nil
+}
+
+// deletePhotoIfUnused deletes photo hash (none when empty) unless a contact shows it.
+func deletePhotoIfUnused(ctx context.Context, tx *sql.Tx, hash string) error {
+	if hash == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM photos WHERE hash = ?
+		AND NOT EXISTS (SELECT 1 FROM contacts WHERE photo_hash = ?)`, hash, hash)
+	return mapErr(err)
 }
 
 func scanContact(r scanner) (Contact, error) {

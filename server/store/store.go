@@ -227,6 +227,13 @@ type Store interface {
 
 	PutPhoto(ctx context.Context, hash string, contentType string, data []byte) error
 	Photo(ctx context.Context, hash string) (contentType string, data []byte, err error)
+	// PhotoPatients returns the patients one of whose contacts shows the photo: who may see it.
+	PhotoPatients(ctx context.Context, hash string) ([]Patient, error)
+
+	// Purge deletes the personal data of admissions discharged before dischargedBefore
+	// (contacts, links, photos, names) and keeps what statistics need; photos no contact
+	// shows, stored before orphansBefore, go too. Idempotent.
+	Purge(ctx context.Context, dischargedBefore, orphansBefore time.Time) (PurgeStats, error)
 
 	LogCall(ctx context.Context, c CallRecord) (CallRecord, error)
 	Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) // newest first
