@@ -39,7 +39,7 @@ func BenchmarkIdleConnections(b *testing.B) {
 		c.PingInterval = time.Hour
 		c.MaxConnsPerIP = n + 10
 	})
-	addr := strings.TrimPrefix(e.http.URL, "http://")
+	addr := strings.TrimPrefix(e.url, "http://")
 	for b.Loop() {
 		runtime.GC()
 		heap0, rss0 := memory()

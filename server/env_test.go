@@ -7,13 +7,9 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"io/fs"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,10 +17,10 @@ import (
 	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
-	"bedside/assets"
 	"bedside/call/signal"
 	"bedside/server"
 	"bedside/server/store"
+	"bedside/server/wardtest"
 )
 
 // wait bounds every blocking step of a test, so a broken server fails a test instead of
@@ -94,87 +90,46 @@ func (c *clock) Advance(d time.Duration) {
 	}
 }
 
-// env is a running server on a real SQLite file and a real listener.
+// env is a running ward server (wardtest: a real SQLite file, a real loopback listener, the
+// demo ward) on a manual clock.
 type env struct {
 	t     testing.TB
-	dir   string
+	w     *wardtest.Ward
 	clock *clock
+	url   string // http://127.0.0.1:port
 	st    *store.SQLite
 	srv   *server.Server
-	http  *httptest.Server
 	demo  server.DemoInfo
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *wardtest.Logs
 }
 
 // newEnv starts a server with a seeded demo ward. tweak may adjust the config.
 func newEnv(t testing.TB, tweak func(*server.Config)) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), clock: newClock(), logs: &syncBuffer{}}
-	e.start(tweak)
-	info, err := server.SeedDemo(context.Background(), e.st, server.DemoOptions{BaseURL: e.http.URL, Now: e.clock.Now})
-	require.NoError(t, err)
-	e.demo = info
-	t.Cleanup(e.stop)
+	e := &env{t: t, clock: newClock()}
+	e.w = wardtest.Start(t, wardtest.Options{
+		Now:       e.clock.Now,
+		AfterFunc: e.clock.AfterFunc,
+		Config: func(cfg *server.Config) {
+			cfg.ICEServers = []signal.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}}
+			if tweak != nil {
+				tweak(cfg)
+			}
+		},
+	})
+	e.url, e.demo, e.logs = e.w.URL, e.w.Demo, e.w.Logs
+	e.st, e.srv = e.w.Store, e.w.Srv
 	return e
 }
 
-func (e *env) start(tweak func(*server.Config)) {
-	t := e.t
-	st, err := store.Open(context.Background(), filepath.Join(e.dir, "bedside.db"), store.Options{Now: e.clock.Now})
-	require.NoError(t, err)
-	web, err := fs.Sub(assets.Web, "web")
-	require.NoError(t, err)
-	cfg := server.Config{
-		Store:      st,
-		Logger:     slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:        e.clock.Now,
-		AfterFunc:  e.clock.AfterFunc,
-		Web:        web,
-		ICEServers: []signal.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}},
-	}
-	if tweak != nil {
-		tweak(&cfg)
-	}
-	srv, err := server.New(cfg)
-	require.NoError(t, err)
-	e.st, e.srv = st, srv
-	e.http = httptest.NewServer(srv.Handler())
-}
-
-func (e *env) stop() {
-	if e.srv == nil {
-		return
-	}
-	e.srv.Close()
-	e.http.Close()
-	require.NoError(e.t, e.st.Close())
-	e.srv = nil
-}
-
-// restart closes the server and store and reopens the same file on a new listener.
+// restart closes the server and store and starts them again on the same file and address.
 func (e *env) restart() {
-	e.stop()
-	e.start(nil)
+	e.w.Stop()
+	e.w.StartAgain()
+	e.st, e.srv = e.w.Store, e.w.Srv
 }
 
-func (e *env) wsURL() string { return "ws" + strings.TrimPrefix(e.http.URL, "http") + "/ws" }
+func (e *env) wsURL() string { return e.w.WSURL() }
 
 // device is an enrolled tablet's identity.
 type device struct {
@@ -200,7 +155,7 @@ func (e *env) post(path string, v any) (*http.Response, []byte) {
 	e.t.Helper()
 	data, err := json.Marshal(v)
 	require.NoError(e.t, err)
-	resp, err := http.Post(e.http.URL+path, "application/json", bytes.NewReader(data))
+	resp, err := http.Post(e.url+path, "application/json", bytes.NewReader(data))
 	require.NoError(e.t, err)
 	defer resp.Body.Close()
 	var buf bytes.Buffer

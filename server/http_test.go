@@ -97,18 +97,18 @@ func TestPhotos(t *testing.T) {
 	hash := e.contactPhoto(data)
 
 	auth := "Bearer " + e.demo.FamilyToken
-	resp, body := get(t, e.http.URL+"/api/photos/"+hash, "Authorization", auth)
+	resp, body := get(t, e.url+"/api/photos/"+hash, "Authorization", auth)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, data, body)
 	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	require.Contains(t, resp.Header.Get("Cache-Control"), "immutable")
 	require.Contains(t, resp.Header.Get("Cache-Control"), "private")
-	resp, _ = get(t, e.http.URL+"/api/photos/"+hash, "If-None-Match", `"`+hash+`"`, "Authorization", auth)
+	resp, _ = get(t, e.url+"/api/photos/"+hash, "If-None-Match", `"`+hash+`"`, "Authorization", auth)
 	require.Equal(t, http.StatusNotModified, resp.StatusCode)
 
-	resp, body = get(t, e.http.URL+"/api/photos/"+strings.Repeat("0", 64), "Authorization", auth)
+	resp, body = get(t, e.url+"/api/photos/"+strings.Repeat("0", 64), "Authorization", auth)
 	requireHTTPError(t, resp, body, http.StatusNotFound, "not-found")
-	resp, body = get(t, e.http.URL+"/api/photos/..%2f..%2fetc")
+	resp, body = get(t, e.url+"/api/photos/..%2f..%2fetc")
 	require.Equal(t, http.StatusNotFound, resp.StatusCode, string(body))
 }
 
@@ -139,21 +139,21 @@ func TestPagesAndHeaders(t *testing.T) {
 	require.Equal(t, "no-referrer", h.Get("Referrer-Policy"))
 	require.Equal(t, "camera=(self), microphone=(self)", h.Get("Permissions-Policy"))
 
-	resp, body = get(t, e.http.URL+"/static/family.js")
+	resp, body = get(t, e.url+"/static/family.js")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Contains(t, resp.Header.Get("Content-Type"), "javascript")
 	require.NotEmpty(t, body)
 	require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
 
 	for _, p := range []string{"/static/nope.js", "/static/..%2fweb.go", "/static/", "/nothing"} {
-		resp, _ = get(t, e.http.URL+p)
+		resp, _ = get(t, e.url+p)
 		require.Equal(t, http.StatusNotFound, resp.StatusCode, p)
 		require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"), p)
 	}
-	resp, body = get(t, e.http.URL+"/healthz")
+	resp, body = get(t, e.url+"/healthz")
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "ok\n", string(body))
-	resp, _ = http.Post(e.http.URL+"/healthz", "text/plain", nil)
+	resp, _ = http.Post(e.url+"/healthz", "text/plain", nil)
 	require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
 
 	// The request log shows the family page's path without its token.
@@ -194,7 +194,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	require.Len(t, e.waitCalls(2), 2)
 
 	// Seeding again reuses the demo ward and issues fresh secrets.
-	info, err := server.SeedDemo(context.Background(), e.st, server.DemoOptions{BaseURL: e.http.URL, Now: e.clock.Now})
+	info, err := server.SeedDemo(context.Background(), e.st, server.DemoOptions{BaseURL: e.url, Now: e.clock.Now})
 	require.NoError(t, err)
 	require.Equal(t, e.demo.PatientID, info.PatientID)
 	require.Equal(t, e.demo.ContactID, info.ContactID)

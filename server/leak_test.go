@@ -4,43 +4,33 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
+	"bedside/internal/testkit"
 	"bedside/server"
 )
 
-// TestNoGoroutinesLeft: after calls, drops and Close, every connection's goroutines are gone.
+// TestNoGoroutinesLeft: after calls, drops and Close, every connection's goroutines are gone
+// (goleak names any that is left).
 func TestNoGoroutinesLeft(t *testing.T) {
-	before := runtime.NumGoroutine()
-	func() {
-		e := newEnv(t, nil)
-		dev := e.device(e.enroll(e.demo.PairingCode))
-		fam := e.family(e.demo.FamilyToken)
-		e.dial() // never says hello
-		fam.send(signal.Message{Type: signal.TypeInvite})
-		id := fam.expect(signal.TypeRinging).Call
-		dev.expect(signal.TypeRing)
-		dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
-		fam.expect(signal.TypeAccepted)
-		dev.c.CloseNow()
-		fam.expect(signal.TypeEnded)
-		e.stop()
-		fam.c.CloseNow()
-	}()
-	deadline := time.Now().Add(wait)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
-	}
+	testkit.NoLeaks(t)
+	e := newEnv(t, nil)
+	dev := e.device(e.enroll(e.demo.PairingCode))
+	fam := e.family(e.demo.FamilyToken)
+	e.dial() // never says hello
+	fam.send(signal.Message{Type: signal.TypeInvite})
+	id := fam.expect(signal.TypeRinging).Call
+	dev.expect(signal.TypeRing)
+	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
+	fam.expect(signal.TypeAccepted)
+	dev.c.CloseNow()
+	fam.expect(signal.TypeEnded)
+	e.w.Stop()
+	fam.c.CloseNow()
 }
 
 // FuzzEnroll posts arbitrary bodies to the enrollment endpoint: every answer is a 2xx or a

@@ -27,7 +27,7 @@ func TestPhotoAccess(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	hash := e.contactPhoto([]byte("\x89PNG\r\n\x1a\nAnna's photo"))
-	url := e.http.URL + provisioning.PhotosPath + hash
+	url := e.url + provisioning.PhotosPath + hash
 	tablet := signer{e.enroll(e.demo.PairingCode)}
 	_, _, otherToken := e.otherPatient()
 	_, code2, err := server.NewEnrollment(ctx, e.st, e.demo.WardID, "", time.Hour, server.EnrollmentOptions{Now: e.clock.Now})
@@ -70,8 +70,8 @@ func TestKioskFetchesPhotos(t *testing.T) {
 	client, err := provisioning.NewHTTPClient(provisioning.ClientConfig{})
 	require.NoError(t, err)
 	cfg := signal.Config{Contacts: []signal.Contact{{Party: signal.Party{ID: e.demo.ContactID, Name: "Anna"}, Photo: hash}}}
-	require.Error(t, ds.FetchPhotos(ctx, client, e.http.URL, nil, cfg), "unsigned")
-	require.NoError(t, ds.FetchPhotos(ctx, client, e.http.URL, tablet, cfg))
+	require.Error(t, ds.FetchPhotos(ctx, client, e.url, nil, cfg), "unsigned")
+	require.NoError(t, ds.FetchPhotos(ctx, client, e.url, tablet, cfg))
 	got, err := ds.Photo(hash)
 	require.NoError(t, err)
 	require.Equal(t, "\x89PNG\r\n\x1a\nAnna's photo", string(got))

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bedside/internal/testkit"
 	"image"
 	"testing"
 	"time"
@@ -101,17 +102,17 @@ func TestLocalFollowsTheLink(t *testing.T) {
 	require.NoError(t, l.Start(t.Context()))
 	defer l.Close()
 	bindBoth(l)
-	eventually(t, "full-size frames", func() bool { return l.Stats().Width == 640 })
+	testkit.Eventually(t, "full-size frames", func() bool { return l.Stats().Width == 640 })
 
 	l.SetLinkRate(200_000)
-	eventually(t, "a smaller picture", func() bool { s := l.Stats(); return s.Width == 320 && s.Step.Scale == 2 })
+	testkit.Eventually(t, "a smaller picture", func() bool { s := l.Stats(); return s.Width == 320 && s.Step.Scale == 2 })
 
 	l.SetLinkRate(60_000)
-	eventually(t, "video paused", func() bool { return l.Stats().Step.Paused })
+	testkit.Eventually(t, "video paused", func() bool { return l.Stats().Step.Paused })
 	frames, packets := l.Stats().VideoFrames, l.Stats().AudioPackets
-	eventually(t, "a second of sound", func() bool { return l.Stats().AudioPackets > packets+50 })
+	testkit.Eventually(t, "a second of sound", func() bool { return l.Stats().AudioPackets > packets+50 })
 	assert.LessOrEqual(t, l.Stats().VideoFrames, frames+1, "no video while paused")
 
 	l.SetLinkRate(2_000_000) // one step up after stepUpAfter of a better link
-	eventually(t, "video back", func() bool { s := l.Stats(); return !s.Step.Paused && s.VideoFrames > frames+5 })
+	testkit.Eventually(t, "video back", func() bool { s := l.Stats(); return !s.Step.Paused && s.VideoFrames > frames+5 })
 }

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"errors"
 	"net"
@@ -178,11 +179,11 @@ func TestLocalFeedsSeveralPeers(t *testing.T) {
 
 	first, firstPC := connect(t, api, l)
 	require.NoError(t, l.Start(context.Background()))
-	eventually(t, "the first peer decodes", func() bool {
+	testkit.Eventually(t, "the first peer decodes", func() bool {
 		return first.frames.Load() >= 10 && first.loudPackets.Load() >= 10
 	})
 	second, secondPC := connect(t, api, l)
-	eventually(t, "the second peer decodes too", func() bool {
+	testkit.Eventually(t, "the second peer decodes too", func() bool {
 		return second.frames.Load() >= 10 && second.loudPackets.Load() >= 10
 	})
 	for _, r := range []*receiver{first, second} {
@@ -198,7 +199,7 @@ func TestLocalFeedsSeveralPeers(t *testing.T) {
 	assert.Equal(t, 2, s.VideoPeers)
 	assert.Equal(t, 2, s.AudioPeers)
 	require.NoError(t, firstPC.Close())
-	eventually(t, "one peer left", func() bool { s := l.Stats(); return s.VideoPeers == 1 && s.AudioPeers == 1 })
+	testkit.Eventually(t, "one peer left", func() bool { s := l.Stats(); return s.VideoPeers == 1 && s.AudioPeers == 1 })
 	require.NoError(t, secondPC.Close())
-	eventually(t, "no peer left", func() bool { s := l.Stats(); return s.VideoPeers == 0 && s.AudioPeers == 0 })
+	testkit.Eventually(t, "no peer left", func() bool { s := l.Stats(); return s.VideoPeers == 0 && s.AudioPeers == 0 })
 }

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"image"
 	"sync/atomic"
@@ -39,7 +40,7 @@ func newCountingLocal(t *testing.T) (*Local, *pausingSource, *countingAudio) {
 func TestIdleLocalDoesNothing(t *testing.T) {
 	l, cam, mic := newCountingLocal(t)
 	require.NoError(t, l.Start(context.Background()))
-	eventually(t, "the camera and the microphone closed", func() bool {
+	testkit.Eventually(t, "the camera and the microphone closed", func() bool {
 		return cam.paused.Load() && mic.pauses.Load() == 1
 	})
 	time.Sleep(300 * time.Millisecond) // ten frames' time: none may be made
@@ -58,11 +59,11 @@ func TestIdleLocalDoesNothing(t *testing.T) {
 func TestBindingStartsAndStopsEncoding(t *testing.T) {
 	l, cam, mic := newCountingLocal(t)
 	require.NoError(t, l.Start(context.Background()))
-	eventually(t, "idle", func() bool { return cam.paused.Load() && mic.pauses.Load() == 1 })
+	testkit.Eventually(t, "idle", func() bool { return cam.paused.Load() && mic.pauses.Load() == 1 })
 
 	l.videoBound(1)
 	l.audioBound(1)
-	eventually(t, "frames and packets", func() bool {
+	testkit.Eventually(t, "frames and packets", func() bool {
 		s := l.Stats()
 		return s.VideoFrames >= 3 && s.AudioPackets >= 3
 	})
@@ -74,14 +75,14 @@ func TestBindingStartsAndStopsEncoding(t *testing.T) {
 
 	keys := s.KeyFrames
 	l.videoBound(1) // a second peer
-	eventually(t, "a keyframe for the second peer", func() bool { return l.Stats().KeyFrames > keys })
+	testkit.Eventually(t, "a keyframe for the second peer", func() bool { return l.Stats().KeyFrames > keys })
 	l.videoBound(-1)
 	frames := l.Stats().VideoFrames
-	eventually(t, "still encoding for the first peer", func() bool { return l.Stats().VideoFrames > frames+2 })
+	testkit.Eventually(t, "still encoding for the first peer", func() bool { return l.Stats().VideoFrames > frames+2 })
 
 	l.videoBound(-1)
 	l.audioBound(-1)
-	eventually(t, "the camera and the microphone closed", func() bool {
+	testkit.Eventually(t, "the camera and the microphone closed", func() bool {
 		return cam.pauses.Load() == 2 && mic.pauses.Load() == 2
 	})
 	// The loops are waiting: the counters stand still.
@@ -106,7 +107,7 @@ func TestPreviewWithoutPeer(t *testing.T) {
 		previews.Add(1)
 		size.Store(img.Bounds())
 	}))
-	eventually(t, "previews", func() bool { return previews.Load() >= 3 })
+	testkit.Eventually(t, "previews", func() bool { return previews.Load() >= 3 })
 	s := l.Stats()
 	assert.Positive(t, s.VideoCaptured)
 	assert.Zero(t, s.VideoFrames, "nothing encoded")
@@ -115,7 +116,7 @@ func TestPreviewWithoutPeer(t *testing.T) {
 	assert.Zero(t, mic.reads.Load(), "the microphone stays closed")
 
 	l.SetPreview(nil)
-	eventually(t, "the camera closed", func() bool { return cam.paused.Load() })
+	testkit.Eventually(t, "the camera closed", func() bool { return cam.paused.Load() })
 	n := l.Stats().VideoCaptured
 	time.Sleep(200 * time.Millisecond)
 	assert.Equal(t, n, l.Stats().VideoCaptured, "no capture once the preview is gone")
@@ -128,13 +129,13 @@ func TestSelfViewOnlyInCall(t *testing.T) {
 	var views atomic.Int64
 	l.SetSelfView(VideoSinkFunc(func(image.Image) { views.Add(1) }))
 	require.NoError(t, l.Start(context.Background()))
-	eventually(t, "idle", func() bool { return cam.paused.Load() })
+	testkit.Eventually(t, "idle", func() bool { return cam.paused.Load() })
 	assert.Zero(t, l.Stats().VideoCaptured)
 
 	l.videoBound(1)
-	eventually(t, "the self-view in the call", func() bool { return views.Load() >= 3 })
+	testkit.Eventually(t, "the self-view in the call", func() bool { return views.Load() >= 3 })
 	l.videoBound(-1)
-	eventually(t, "the camera closed after the call", func() bool { return cam.pauses.Load() == 2 })
+	testkit.Eventually(t, "the camera closed after the call", func() bool { return cam.pauses.Load() == 2 })
 	n := views.Load()
 	time.Sleep(200 * time.Millisecond)
 	assert.Equal(t, n, views.Load())

@@ -1,6 +1,7 @@
 package media
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"errors"
 	"image"
@@ -12,19 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
-
-// eventually polls cond until it holds; the long limit only guards against a hang, it is not a
-// timing assertion.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
 
 // bindBoth does what a peer connection adding both tracks does once it sends them.
 func bindBoth(l *Local) {
@@ -58,7 +46,7 @@ func TestLocalStartClose(t *testing.T) {
 	require.NoError(t, l.Start(context.Background()))
 	assert.ErrorIs(t, l.Start(context.Background()), ErrStarted)
 
-	eventually(t, "frames and packets", func() bool {
+	testkit.Eventually(t, "frames and packets", func() bool {
 		s := l.Stats()
 		return s.VideoFrames >= 5 && s.AudioPackets >= 5 && previews.Load() >= 2
 	})
@@ -73,20 +61,20 @@ func TestLocalStartClose(t *testing.T) {
 
 	keys := s.KeyFrames
 	l.RequestKeyFrame()
-	eventually(t, "a keyframe after RequestKeyFrame", func() bool { return l.Stats().KeyFrames > keys })
+	testkit.Eventually(t, "a keyframe after RequestKeyFrame", func() bool { return l.Stats().KeyFrames > keys })
 
 	assert.Equal(t, VideoBitRateFor(320, 240), s.VideoBitRate)
 	l.SetVideoBitRate(200_000)
-	eventually(t, "the new bit rate", func() bool { return l.Stats().VideoBitRate == 200_000 })
+	testkit.Eventually(t, "the new bit rate", func() bool { return l.Stats().VideoBitRate == 200_000 })
 	l.SetVideoBitRate(1)
-	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MinVideoBitRate })
+	testkit.Eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MinVideoBitRate })
 	l.SetVideoBitRate(10_000_000) // the encoder and congestion control share one upper bound
-	eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MaxVideoBitRate })
+	testkit.Eventually(t, "the bit rate clamped", func() bool { return l.Stats().VideoBitRate == MaxVideoBitRate })
 
 	l.SetVideoEnabled(false)
 	l.SetAudioEnabled(false)
 	frames := l.Stats().VideoFrames
-	eventually(t, "black frames while the camera is off", func() bool { return l.Stats().VideoFrames > frames+1 })
+	testkit.Eventually(t, "black frames while the camera is off", func() bool { return l.Stats().VideoFrames > frames+1 })
 	l.SetVideoEnabled(true)
 	l.SetAudioEnabled(true)
 	l.SetPreview(nil)
@@ -104,7 +92,7 @@ func TestLocalStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	bindBoth(l)
 	require.NoError(t, l.Start(ctx))
-	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 2 })
+	testkit.Eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 2 })
 	cancel()
 	// The loops end on their own once ctx is done; Close then only frees.
 	goleak.VerifyNone(t, leaks)
@@ -186,21 +174,21 @@ func TestCameraOffReleasesSource(t *testing.T) {
 	}))
 	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
-	eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 3 })
+	testkit.Eventually(t, "frames", func() bool { return l.Stats().VideoFrames >= 3 })
 
 	l.SetVideoEnabled(false)
-	eventually(t, "the source paused", func() bool { return src.pauses.Load() == 1 })
+	testkit.Eventually(t, "the source paused", func() bool { return src.pauses.Load() == 1 })
 	frames := l.Stats().VideoFrames
-	eventually(t, "black frames while off", func() bool { return l.Stats().VideoFrames >= frames+2 && black.Load() })
+	testkit.Eventually(t, "black frames while off", func() bool { return l.Stats().VideoFrames >= frames+2 && black.Load() })
 	assert.Equal(t, int64(0), src.readsPaused.Load(), "a paused source is not read")
 
 	keys := l.Stats().KeyFrames
 	dropped := l.Stats().VideoDropped
 	src.resumeFails.Store(2)
 	l.SetVideoEnabled(true)
-	eventually(t, "the source resumed after two failures", func() bool { return src.resumes.Load() == 3 })
+	testkit.Eventually(t, "the source resumed after two failures", func() bool { return src.resumes.Load() == 3 })
 	assert.Equal(t, dropped+2, l.Stats().VideoDropped)
-	eventually(t, "a keyframe and the picture again", func() bool { return l.Stats().KeyFrames > keys && !black.Load() })
+	testkit.Eventually(t, "a keyframe and the picture again", func() bool { return l.Stats().KeyFrames > keys && !black.Load() })
 	assert.Equal(t, int64(1), src.pauses.Load())
 }
 
@@ -226,7 +214,7 @@ func TestVideoSourceErrors(t *testing.T) {
 	require.NoError(t, err)
 	bindBoth(l)
 	require.NoError(t, l.Start(context.Background()))
-	eventually(t, "the picture after the errors", func() bool { return l.Stats().VideoFrames >= 8 })
+	testkit.Eventually(t, "the picture after the errors", func() bool { return l.Stats().VideoFrames >= 8 })
 	s := l.Stats()
 	assert.Equal(t, uint64(3), s.VideoDropped)
 	assert.Equal(t, w, s.Width)
