@@ -106,6 +106,28 @@ func (ln *lossyNet) setCut(cut bool) {
 	ln.mu.Unlock()
 }
 
+// newLossyPair is a call between two sessions, a and b, on a new lossyNet; everything closes
+// when the test ends.
+func newLossyPair(t *testing.T) (ln *lossyNet, a, b *peer) {
+	t.Helper()
+	ln = newLossyNet(t)
+	apiA, err := NewAPI(APIOptions{Net: ln.a})
+	require.NoError(t, err)
+	apiB, err := NewAPI(APIOptions{Net: ln.b})
+	require.NoError(t, err)
+	la, lb := newTestLocal(t), newTestLocal(t)
+	t.Cleanup(func() {
+		_ = la.Close()
+		_ = lb.Close()
+	})
+	a, b = newPairOf(t, apiA, apiB, la, lb)
+	t.Cleanup(func() {
+		_ = a.sess.Close()
+		_ = b.sess.Close()
+	})
+	return ln, a, b
+}
+
 func (ln *lossyNet) setLoss(share float64) {
 	ln.mu.Lock()
 	ln.loss = share
@@ -117,17 +139,7 @@ func (ln *lossyNet) setLoss(share float64) {
 // most twice.
 func TestSessionResendsLostVideo(t *testing.T) {
 	testkit.NoLeaks(t)
-	ln := newLossyNet(t)
-	apiA, err := NewAPI(APIOptions{Net: ln.a})
-	require.NoError(t, err)
-	apiB, err := NewAPI(APIOptions{Net: ln.b})
-	require.NoError(t, err)
-	la, lb := newTestLocal(t), newTestLocal(t)
-	defer la.Close()
-	defer lb.Close()
-	a, b := newPairOf(t, apiA, apiB, la, lb)
-	defer a.sess.Close()
-	defer b.sess.Close()
+	ln, _, b := newLossyPair(t)
 	testkit.Eventually(t, "frames a → b", func() bool { return b.video.n.Load() >= 30 })
 
 	ln.setLoss(0.10)
@@ -150,17 +162,7 @@ func TestSessionResendsLostVideo(t *testing.T) {
 // as was sent, without holes.
 func TestSessionConcealsLostAudio(t *testing.T) {
 	testkit.NoLeaks(t)
-	ln := newLossyNet(t)
-	apiA, err := NewAPI(APIOptions{Net: ln.a})
-	require.NoError(t, err)
-	apiB, err := NewAPI(APIOptions{Net: ln.b})
-	require.NoError(t, err)
-	la, lb := newTestLocal(t), newTestLocal(t)
-	defer la.Close()
-	defer lb.Close()
-	a, b := newPairOf(t, apiA, apiB, la, lb)
-	defer a.sess.Close()
-	defer b.sess.Close()
+	ln, _, b := newLossyPair(t)
 	testkit.Eventually(t, "sound a → b", func() bool { return b.audio.samples.Load() >= 48000 })
 
 	ln.setLoss(0.10)

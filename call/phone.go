@@ -323,7 +323,7 @@ func (p *Phone) Hangup(ctx context.Context) error {
 // SetMuted mutes or unmutes the current call's microphone; SetCameraOn turns its camera on or
 // off. They return at once; the next snapshot says what the call sends. Without a call they do
 // nothing: every call starts with both on.
-func (p *Phone) SetMuted(muted bool) { p.post(func(l *loop) { l.setMuted(muted) }) }
+func (p *Phone) SetMuted(muted bool) { p.post(func(l *loop) { l.setSwitch(mutedSwitch, muted) }) }
 
 // SetCameraOn turns the current call's camera on or off; see SetMuted.
-func (p *Phone) SetCameraOn(on bool) { p.post(func(l *loop) { l.setCameraOff(!on) }) }
+func (p *Phone) SetCameraOn(on bool) { p.post(func(l *loop) { l.setSwitch(cameraOffSwitch, !on) }) }

@@ -186,25 +186,20 @@ func (l *loop) applyMedia() {
 	local.SetVideoEnabled(!off)
 }
 
-func (l *loop) setMuted(muted bool) {
+// setSwitch sets one of the call's switches (its Muted or CameraOff, picked by which) to on
+// and applies it to the Local; without a call it does nothing.
+func (l *loop) setSwitch(which func(*CallInfo) *bool, on bool) {
 	c := l.call
-	if c == nil || c.info.Muted == muted {
+	if c == nil || *which(&c.info) == on {
 		return
 	}
-	c.info.Muted = muted
+	*which(&c.info) = on
 	l.dirty = true
 	l.applyMedia()
 }
 
-func (l *loop) setCameraOff(off bool) {
-	c := l.call
-	if c == nil || c.info.CameraOff == off {
-		return
-	}
-	c.info.CameraOff = off
-	l.dirty = true
-	l.applyMedia()
-}
+func mutedSwitch(c *CallInfo) *bool     { return &c.Muted }
+func cameraOffSwitch(c *CallInfo) *bool { return &c.CameraOff }
 
 // end ends the current call with reason: it stops its timers, answers a pending Dial, keeps
 // its final state for the snapshot and closes its session in the background (Run waits).

@@ -19,12 +19,7 @@ func TestDeviceResumesACallAfterReconnecting(t *testing.T) {
 	dev := e.device(d)
 	fam := e.family(e.demo.FamilyToken)
 	dev.expect(signal.TypePresence)
-	fam.send(signal.Message{Type: signal.TypeInvite})
-	id := fam.expect(signal.TypeRinging).Call
-	dev.expect(signal.TypeRing)
-	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
-	fam.expect(signal.TypeAccepted)
-	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	id := connectedCall(fam, dev)
 	dev.sync()
 
 	// The tablet's old connection is replaced by a new one (its new address): the call is
@@ -57,12 +52,7 @@ func TestHangupFailedIsLoggedAsFailed(t *testing.T) {
 	dev := e.device(e.enroll(e.demo.PairingCode))
 	fam := e.family(e.demo.FamilyToken)
 	dev.expect(signal.TypePresence)
-	fam.send(signal.Message{Type: signal.TypeInvite})
-	id := fam.expect(signal.TypeRinging).Call
-	dev.expect(signal.TypeRing)
-	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
-	fam.expect(signal.TypeAccepted)
-	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	id := connectedCall(fam, dev)
 	fam.send(signal.Message{Type: signal.TypeHangup, Call: id, Reason: signal.ReasonFailed})
 	require.Equal(t, signal.ReasonFailed, dev.expect(signal.TypeEnded).Reason)
 	require.Equal(t, "failed", e.waitCalls(1)[0].Reason)
@@ -77,12 +67,7 @@ func TestCallTakenBackAfterRestart(t *testing.T) {
 	dev := e.device(d)
 	fam := e.family(e.demo.FamilyToken)
 	dev.expect(signal.TypePresence)
-	fam.send(signal.Message{Type: signal.TypeInvite})
-	id := fam.expect(signal.TypeRinging).Call
-	dev.expect(signal.TypeRing)
-	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
-	fam.expect(signal.TypeAccepted)
-	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	id := connectedCall(fam, dev)
 	dev.sync()
 
 	e.restart()
@@ -112,4 +97,15 @@ func TestCallTakenBackAloneFails(t *testing.T) {
 	e.clock.Advance(61 * time.Second)
 	require.Equal(t, signal.ReasonFailed, fam.expect(signal.TypeEnded).Reason)
 	require.Equal(t, "failed", e.waitCalls(1)[0].Reason)
+}
+
+// connectedCall has fam call dev, dev answer and report media flowing, and returns the call id.
+func connectedCall(fam, dev *ws) string {
+	fam.send(signal.Message{Type: signal.TypeInvite})
+	id := fam.expect(signal.TypeRinging).Call
+	dev.expect(signal.TypeRing)
+	dev.send(signal.Message{Type: signal.TypeAccept, Call: id})
+	fam.expect(signal.TypeAccepted)
+	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	return id
 }
