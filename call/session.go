@@ -205,6 +205,10 @@ func (s *Session) setRemote(desc webrtc.SessionDescription) error {
 	return nil
 }
 
+// maxPendingCandidates bounds the candidates kept until the remote description comes: a real
+// end has a handful (one per interface and transport), a flood is refused.
+const maxPendingCandidates = 64
+
 // AddCandidate adds a candidate from the other end. Candidates that arrive before the remote
 // description are queued and added once it is set. An empty candidate (end of candidates) is
 // ignored.
@@ -219,6 +223,10 @@ func (s *Session) AddCandidate(c signal.Candidate) error {
 		return ErrClosed
 	}
 	if !s.remoteSet {
+		if len(s.pending) >= maxPendingCandidates {
+			s.mu.Unlock()
+			return fmt.Errorf("%w: more than %d candidates before the description", ErrRemoteSDP, maxPendingCandidates)
+		}
 		s.pending = append(s.pending, init)
 		s.mu.Unlock()
 		return nil

@@ -258,3 +258,16 @@ func TestAPIOffersFeedback(t *testing.T) {
 	_, err = NewAPI(APIOptions{PortMin: 5000})
 	require.ErrorIs(t, err, ErrConfig)
 }
+
+// A flood of candidates before the remote description is refused past a bound instead of
+// kept without end.
+func TestSessionBoundsEarlyCandidates(t *testing.T) {
+	s, err := NewSession(SessionConfig{API: newTestAPI(t)})
+	require.NoError(t, err)
+	defer s.Close()
+	c := signal.Candidate{Candidate: "candidate:1 1 udp 1 127.0.0.1 9 typ host"}
+	for range maxPendingCandidates {
+		require.NoError(t, s.AddCandidate(c))
+	}
+	require.ErrorIs(t, s.AddCandidate(c), ErrRemoteSDP)
+}
