@@ -5,7 +5,6 @@ import (
 	"errors"
 	"image"
 
-	"bedside/call"
 	"bedside/provisioning"
 )
 
@@ -95,18 +94,37 @@ type VideoSink interface {
 // Event is something the call engine reports: a CallEvent, a ConfigEvent or a ConnEvent.
 type Event interface{ isEvent() }
 
-// State is the state of the current call: the call engine's own states, with their names.
-type State = call.State
+// State is the state of the current call, as the kiosk shows it. The adapter that makes the
+// call engine a Phone maps the engine's states to these (package app builds no media code).
+type State int
 
 // The call states.
 const (
-	Idle       = call.Idle       // no call
-	Ringing    = call.Ringing    // an incoming call rings, or an outgoing one rings the other end
-	Connecting = call.Connecting // answered; media is being set up
-	InCall     = call.InCall     // media flows
-	Ended      = call.Ended      // over; Reason says why
-	Failed     = call.Failed     // could not be set up, or broke
+	Idle       State = iota // no call
+	Ringing                 // an incoming call rings, or an outgoing one rings the other end
+	Connecting              // answered; media is being set up
+	InCall                  // media flows
+	Ended                   // over; Reason says why
+	Failed                  // could not be set up, or broke
 )
+
+func (s State) String() string {
+	switch s {
+	case Idle:
+		return "idle"
+	case Ringing:
+		return "ringing"
+	case Connecting:
+		return "connecting"
+	case InCall:
+		return "in-call"
+	case Ended:
+		return "ended"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
 
 // Reason says why a call ended. Its values are the signaling protocol's end reasons
 // ("hangup", "declined", "cancelled", "missed", "failed", "offline", "busy", "elsewhere").

@@ -97,6 +97,25 @@ func (a *phoneAdapter) photosCached() {
 	}
 }
 
+// appState is the kiosk's name for the engine's call state.
+func appState(s call.State) app.State {
+	switch s {
+	case call.Idle:
+		return app.Idle
+	case call.Ringing:
+		return app.Ringing
+	case call.Connecting:
+		return app.Connecting
+	case call.InCall:
+		return app.InCall
+	case call.Ended:
+		return app.Ended
+	case call.Failed:
+		return app.Failed
+	}
+	return app.Failed // a state this kiosk does not know: the call is not usable
+}
+
 // translate turns the engine's events into the kiosk's until the engine stops.
 func (a *phoneAdapter) translate(ctx context.Context) {
 	defer close(a.events)
@@ -128,7 +147,7 @@ func (a *phoneAdapter) translate(ctx context.Context) {
 					peer.Online, peer.Photo = c.Online, photo(a.store, c.Photo)
 				}
 			}
-			out = app.CallEvent{State: ev.State, Incoming: ev.Direction == call.Incoming,
+			out = app.CallEvent{State: appState(ev.State), Incoming: ev.Direction == call.Incoming,
 				Peer: peer, Reason: app.Reason(ev.Reason), AutoAnswer: ev.Party.AutoAnswer}
 		case call.EventConfig, call.EventPresence:
 			a.mu.Lock()

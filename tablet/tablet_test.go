@@ -122,3 +122,10 @@ func writePNG(t *testing.T, path string, img image.Image) {
 	require.NoError(t, png.Encode(f, img))
 	require.NoError(t, f.Close())
 }
+
+func TestAppStateNamesTheEngines(t *testing.T) {
+	for s := call.Idle; s <= call.Failed; s++ {
+		assert.Equal(t, s.String(), appState(s).String())
+	}
+	assert.Equal(t, app.Failed, appState(call.State(99)))
+}
