@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -72,7 +73,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.media, "media", "camera", "camera|test|file:PATH: real camera and microphone, the synthetic source, or a PNG, JPEG or Y4M file as the camera")
 	fs.BoolVar(&o.autoAnswer, "auto-answer", false, "answer every incoming call after the 5-second countdown")
 	fs.BoolVar(&o.windowed, "windowed", false, "run in a normal window, not locked fullscreen (development)")
-	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set the nurse PIN, 4 to 12 digits (kept hashed in the app's preferences)")
+	fs.StringVar(&o.nursePIN, "nurse-pin", "", "set a local nurse PIN, 6 to 12 digits (kept argon2id-hashed in the app's preferences); the ward's PIN, once it arrives, wins")
 	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
 	fs.StringVar(&o.demoLang, "demo-lang", "en", "the demo patient's language (en or it)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
@@ -152,7 +153,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	pins, err := provisioning.NewNursePIN(a.Preferences(), o.nursePIN, log)
+	pins, err := provisioning.NewNursePIN(a.Preferences(), o.nursePIN, rand.Reader, log)
 	if err != nil {
 		return err
 	}
@@ -191,7 +192,7 @@ func run(args []string) error {
 		Camera:          tablet.Camera(hasCamera, local),
 		Audio:           sp,
 		Logger:          log,
-		CheckPIN:        pins.Check,
+		NursePIN:        pins,
 		Paired:          paired,
 		Kiosk:           !o.windowed,
 		ForceAutoAnswer: o.autoAnswer,

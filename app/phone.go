@@ -61,6 +61,16 @@ var (
 	ErrPairBusy     = errors.New("app: too many pairing attempts") // the server asks to wait
 )
 
+// NursePIN is the PIN that opens the nurse panel.
+type NursePIN interface {
+	// Known reports whether a PIN is set. Until one is (the ward's arrives with the
+	// configuration), the panel stays locked and says why. It must return at once.
+	Known() bool
+	// Check reports whether pin is the PIN. It may be slow (a memory-hard hash): the kiosk
+	// calls it off the UI goroutine, one attempt at a time.
+	Check(pin string) bool
+}
+
 // Camera is the tablet's camera as the setup screen needs it, to show and scan enrollment QR
 // codes.
 type Camera interface {

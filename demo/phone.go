@@ -97,3 +97,9 @@ func (pairer) PairPayload(ctx context.Context, _ provisioning.Payload) (app.Pair
 func (p pairer) PairingRequest(code string) (string, error) {
 	return provisioning.PairingRequestURL(p.server, code, "SHA256:demo"), nil
 }
+
+// pin is the demo's nurse PIN: DemoPIN.
+type pin struct{}
+
+func (pin) Known() bool           { return true }
+func (pin) Check(pin string) bool { return pin == DemoPIN }
