@@ -291,6 +291,7 @@ func (k *Kiosk) handle(ev Event) {
 		case k.current == screenSetup && (k.ui.setup == nil || !k.ui.setup.done):
 			k.showHome() // (a tablet that just paired says so for a moment first)
 		case k.current == screenPIN && k.ui.pin != nil && k.ui.pin.locked && k.pinKnown():
+			k.log.Info("nurse PIN known: the PIN pad replaces the locked panel")
 			k.showPIN() // the ward's PIN came with this configuration: the pad, at last
 		}
 	case ConnEvent:
