@@ -148,6 +148,7 @@ func New(cfg Config) (*Kiosk, error) {
 	if k.do == nil {
 		k.do = fyne.Do
 	}
+	k.pin.restore(k.prefs, k.clock.Now())
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	cfg.App.Settings().SetTheme(NewTheme())
 	if k.win == nil {

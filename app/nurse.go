@@ -128,6 +128,7 @@ func (k *Kiosk) tryPIN(p *pinScreen) {
 // pinChecked records a checked attempt and shows its outcome when p is still on screen.
 func (k *Kiosk) pinChecked(p *pinScreen, right bool) {
 	wait := k.pin.record(k.clock.Now(), right)
+	k.pin.save(k.prefs)
 	shown := k.current == screenPIN && k.ui.pin == p
 	if right {
 		if shown {

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 	"github.com/stretchr/testify/assert"
@@ -105,4 +106,33 @@ func TestSlowPINCheck(t *testing.T) {
 	r.pin.Release()
 	r.drain()
 	require.Equal(t, "home", r.k.Screen())
+}
+
+// TestPINRateLimitSurvivesARestart: restarting the kiosk (a power cycle) buys no new free
+// attempts: the lock and the count of wrong PINs are kept in the app's preferences.
+func TestPINRateLimitSurvivesARestart(t *testing.T) {
+	var a fyne.App
+	r := newRig(t, func(c *app.Config) { a = c.App })
+	r.k.RequestNurse()
+	r.typePIN("111111")
+	r.typePIN("222222")
+	r.typePIN("333333")
+	r.requireShows("Try again in 5 seconds")
+	r.k.Close()
+
+	again := newRig(t, func(c *app.Config) { c.App = a })
+	again.k.RequestNurse()
+	again.requireShows("Try again in 5 seconds")
+	again.advance(5 * time.Second)
+	again.typePIN("444444")
+	again.requireShows("Try again in 10 seconds") // the fourth wrong PIN, not the first
+	again.advance(10 * time.Second)
+	again.typePIN("2580")
+	require.Equal(t, "nurse", again.k.Screen())
+
+	// A right PIN resets the count, for the next start too.
+	third := newRig(t, func(c *app.Config) { c.App = a })
+	third.k.RequestNurse()
+	third.typePIN("111111")
+	third.requireShows("Wrong PIN.")
 }

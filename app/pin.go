@@ -3,6 +3,8 @@ package app
 import (
 	"math"
 	"time"
+
+	"fyne.io/fyne/v2"
 )
 
 // pinGate rate-limits nurse PIN attempts: the first freeAttempts wrong PINs cost nothing; each
@@ -20,6 +22,35 @@ const (
 	pinMaxDelay     = 5 * time.Minute
 	pinMaxLen       = 12
 )
+
+// Preference keys that keep the gate across restarts, so that restarting the tablet does not
+// buy new free attempts.
+const (
+	prefPINFailures    = "pinFailures"
+	prefPINLockedUntil = "pinLockedUntil" // Unix seconds
+)
+
+// restore takes the gate as saved. A lock that would last longer than pinMaxDelay from now (the
+// clock went back) lasts pinMaxDelay.
+func (g *pinGate) restore(prefs fyne.Preferences, now time.Time) {
+	g.failures = max(prefs.Int(prefPINFailures), 0)
+	if until := prefs.Int(prefPINLockedUntil); until > 0 {
+		g.lockedUntil = time.Unix(int64(until), 0)
+		if g.lockedUntil.Sub(now) > pinMaxDelay {
+			g.lockedUntil = now.Add(pinMaxDelay)
+		}
+	}
+}
+
+// save keeps the gate.
+func (g *pinGate) save(prefs fyne.Preferences) {
+	prefs.SetInt(prefPINFailures, g.failures)
+	until := 0
+	if !g.lockedUntil.IsZero() {
+		until = int(math.Ceil(float64(g.lockedUntil.UnixMilli()) / 1000))
+	}
+	prefs.SetInt(prefPINLockedUntil, until)
+}
 
 // wait returns how long the gate stays locked at now (0 when open).
 func (g *pinGate) wait(now time.Time) time.Duration {
