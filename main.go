@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -154,6 +155,12 @@ func run(args []string) error {
 		return err
 	}
 	pins, err := provisioning.NewNursePIN(a.Preferences(), o.nursePIN, rand.Reader, log)
+	if errors.Is(err, provisioning.ErrNursePIN) {
+		// A kiosk service restarts whatever stops it: refusing to start would leave the bed
+		// without calls. The PIN stays as it was, and the log says why.
+		log.Error("-nurse-pin refused: a nurse PIN has 6 to 12 digits; the nurse PIN stays as it was")
+		pins, err = provisioning.NewNursePIN(a.Preferences(), "", rand.Reader, log)
+	}
 	if err != nil {
 		return err
 	}
