@@ -126,6 +126,7 @@ func (c *configCache) keep(cfg signal.Config) (next cacheJob, stopped bool) {
 		c.cfg.Logger.Warn("cannot cache the configuration", "err", err)
 	}
 	if !c.missingPhotos(cfg) {
+		c.prune(cfg)
 		return cacheJob{}, false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), photoFetchLimit)
@@ -142,7 +143,7 @@ func (c *configCache) keep(cfg signal.Config) (next cacheJob, stopped bool) {
 			if err != nil {
 				c.cfg.Logger.Warn("some contact photos could not be fetched", "err", err)
 			}
-			_ = c.cfg.Store.PrunePhotos(cfg)
+			c.prune(cfg)
 			if c.cfg.OnPhotos != nil {
 				c.cfg.OnPhotos()
 			}
@@ -154,6 +155,13 @@ func (c *configCache) keep(cfg signal.Config) (next cacheJob, stopped bool) {
 			stopped, quit = true, nil
 			cancel()
 		}
+	}
+}
+
+// prune removes the photos of contacts cfg no longer has.
+func (c *configCache) prune(cfg signal.Config) {
+	if err := c.cfg.Store.PrunePhotos(cfg); err != nil {
+		c.cfg.Logger.Warn("cannot remove unused contact photos", "err", err)
 	}
 }
 

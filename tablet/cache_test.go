@@ -133,6 +133,29 @@ func TestCacheKeepsConfigAndPhotos(t *testing.T) {
 	assert.Equal(t, "Maria", cfg.Patient)
 }
 
+// TestRemovedContactsPhotoGoes: a contact removed from the patient's list takes their photo
+// off the device with the next configuration, also when no other photo is missing (before,
+// unused photos were pruned only after a download).
+func TestRemovedContactsPhotoGoes(t *testing.T) {
+	h := newHeldPhotos(t)
+	c, store := newTestCache(t, h, nil)
+	require.NoError(t, store.PutPhoto(h.hash, h.photo))
+	cfg := h.patient("Maria")
+	c.Put(cfg)
+	cfg.Contacts = nil // the nurse removed Anna
+	c.Put(cfg)
+	deadline := time.Now().Add(guard)
+	for {
+		if _, err := store.Photo(h.hash); err != nil {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the removed contact's photo stays")
+		time.Sleep(10 * time.Millisecond)
+	}
+	c.Stop()
+	assert.Empty(t, traces(t, store.Dir(), "Anna", h.hash))
+}
+
 // TestDischargeWhileAPhotoDownloads: the patient's photo is still downloading when the
 // discharge arrives. Once the cache is done, nothing of the patient is on the device, and the
 // photo that arrives late is not written either. (Before the cache was one worker, the download
