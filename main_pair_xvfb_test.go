@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/app/apptest"
+	"bedside/demo"
 	"bedside/internal/browsertest"
 	"bedside/provisioning"
 	"bedside/server"
@@ -160,7 +161,7 @@ func writePNG(t *testing.T, path string, img image.Image) {
 func portraitPNG(t *testing.T) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, portrait(0.3, color.NRGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff})))
+	require.NoError(t, png.Encode(&buf, demo.Portrait(0.3, color.NRGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff})))
 	return buf.Bytes()
 }
 

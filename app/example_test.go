@@ -20,7 +20,7 @@ func ExampleNew() {
 		Phone:    phone,
 		Pairer:   &apptest.Pairer{},
 		Paired:   true,
-		CheckPIN: func(pin string) bool { return pin == "2580" },
+		NursePIN: apptest.NewPIN("2580"),
 		Patient: app.Patient{Name: "Maria", Language: "it", Contacts: []app.Contact{
 			{ID: "c1", Name: "Anna", Relation: "figlia", Online: true},
 		}},

@@ -24,6 +24,7 @@ type rig struct {
 	pair  *apptest.Pairer
 	clock *apptest.Clock
 	audio *apptest.Audio
+	pin   *apptest.PIN
 	uiq   chan func()
 }
 
@@ -41,12 +42,12 @@ func newRig(t *testing.T, opts ...rigOpt) *rig {
 	t.Helper()
 	a := test.NewTempApp(t)
 	r := &rig{t: t, phone: apptest.NewPhone(), clock: apptest.NewClock(testNow),
-		audio: &apptest.Audio{}, uiq: make(chan func(), 256),
+		audio: &apptest.Audio{}, pin: apptest.NewPIN("2580"), uiq: make(chan func(), 256),
 		pair: &apptest.Pairer{Codes: map[string]error{
 			"ABCD2345": nil, "EXPD2345": app.ErrPairExpired, "USED2345": app.ErrPairUsed}}}
 	cfg := app.Config{
 		App: a, Phone: r.phone, Pairer: r.pair, Audio: r.audio, Clock: r.clock,
-		CheckPIN: func(pin string) bool { return pin == "2580" },
+		NursePIN: r.pin,
 		Paired:   true,
 		Patient:  app.Patient{Name: "Maria", Language: "en", Ward: "Ward 3", Bed: "12", Contacts: family},
 		Do:       func(f func()) { r.uiq <- f },

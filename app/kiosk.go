@@ -25,8 +25,9 @@ type Config struct {
 	Clock  Clock // nil: the system clock
 	Logger *slog.Logger
 
-	// CheckPIN reports whether pin is the nurse PIN. Nil refuses every PIN.
-	CheckPIN func(pin string) bool
+	// NursePIN opens the nurse panel. Nil, or one that is not Known, keeps the panel locked
+	// with a message saying why.
+	NursePIN NursePIN
 	// Paired starts on the home screen instead of setup.
 	Paired bool
 	// Kiosk makes the window fullscreen and locks it: closing, Alt-F4 and Escape only ask for
@@ -122,7 +123,8 @@ type Kiosk struct {
 	remoteView, selfView *VideoView
 	remoteSink, selfSink switchSink
 
-	pin pinGate
+	pin         pinGate
+	pinChecking bool // a typed PIN is being checked off the UI goroutine
 
 	// Kept for tests and screenshots: the widgets of the current screen.
 	ui uiRefs
@@ -146,6 +148,7 @@ func New(cfg Config) (*Kiosk, error) {
 	if k.do == nil {
 		k.do = fyne.Do
 	}
+	k.pin.restore(k.prefs, k.clock.Now())
 	k.ctx, k.cancel = context.WithCancel(context.Background())
 	cfg.App.Settings().SetTheme(NewTheme())
 	if k.win == nil {
@@ -288,6 +291,9 @@ func (k *Kiosk) handle(ev Event) {
 			k.showHome()
 		case k.current == screenSetup && (k.ui.setup == nil || !k.ui.setup.done):
 			k.showHome() // (a tablet that just paired says so for a moment first)
+		case k.current == screenPIN && k.ui.pin != nil && k.ui.pin.locked && k.pinKnown():
+			k.log.Info("nurse PIN known: the PIN pad replaces the locked panel")
+			k.showPIN() // the ward's PIN came with this configuration: the pad, at last
 		}
 	case ConnEvent:
 		k.online = ev.Online

@@ -302,8 +302,17 @@ func TestEveryScreenFitsSmallTablets(t *testing.T) {
 		e := r.entry()
 		test.Type(e, "2580")
 		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+		r.pinChecked()
 		require.Equal(t, "nurse", r.k.Screen())
 		check("nurse")
+		back := map[string]string{"en": "Back", "it": "Indietro"}[lang]
+		r.tap(back)
+		r.pin.Set("") // the panel locked: no PIN yet
+		r.k.RequestNurse()
+		require.Equal(t, "pin", r.k.Screen())
+		check("pin/locked")
+		r.pin.Set("2580")
+		r.tap(back)
 	}
 }
 

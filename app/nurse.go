@@ -11,8 +11,10 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// pinScreen asks for the nurse PIN on a big digit keypad.
+// pinScreen asks for the nurse PIN on a big digit keypad, or says that the panel is locked
+// because the tablet has no PIN yet.
 type pinScreen struct {
+	locked bool // no PIN yet: a message and Back, no keypad
 	entry  *widget.Entry
 	open   *BigButton
 	back   *BigButton
@@ -41,24 +43,42 @@ type confirmBox struct {
 func (k *Kiosk) showPIN() {
 	tr := k.tr
 	p := &pinScreen{}
-	p.entry = widget.NewPasswordEntry()
-	p.entry.SetPlaceHolder(tr.T("nurse.pin"))
-	p.status = canvas.NewText("", colPrimary)
-	p.status.TextSize = sizeBody
-	p.status.TextStyle = fyne.TextStyle{Bold: true}
-	p.status.Alignment = fyne.TextAlignCenter
-	p.open = NewBigButton(tr.T("nurse.open"), nil, colAnswer, func() { k.tryPIN(p) })
 	p.back = NewBigButton(tr.T("nurse.back"), nil, colSurface, func() { k.showHomeOrSetup() })
-	p.open.Compact, p.back.Compact = true, true
-	p.entry.OnSubmitted = func(string) { k.tryPIN(p) }
+	p.back.Compact = true
+	var content fyne.CanvasObject
+	if !k.pinKnown() {
+		// No PIN yet (no default either): the panel stays locked, and the screen says why and
+		// what opens it. Pairing does not need the panel: the setup screen does it.
+		p.locked = true
+		msg := widget.NewLabel(tr.T("nurse.nopin"))
+		msg.Wrapping = fyne.TextWrapWord
+		msg.Alignment = fyne.TextAlignCenter
+		msg.TextStyle = fyne.TextStyle{Bold: true}
+		lock := widget.NewIcon(icon("settings"))
+		content = container.NewCenter(sized(container.NewVBox(sized(lock, 96, 96), msg, p.back), 560, 0))
+		k.ui = uiRefs{pin: p}
+		k.log.Info("nurse panel locked: no nurse PIN yet")
+	} else {
+		p.entry = widget.NewPasswordEntry()
+		p.entry.SetPlaceHolder(tr.T("nurse.pin"))
+		p.status = canvas.NewText("", colPrimary)
+		p.status.TextSize = sizeBody
+		p.status.TextStyle = fyne.TextStyle{Bold: true}
+		p.status.Alignment = fyne.TextAlignCenter
+		p.open = NewBigButton(tr.T("nurse.open"), nil, colAnswer, func() { k.tryPIN(p) })
+		p.open.Compact = true
+		p.entry.OnSubmitted = func(string) { k.tryPIN(p) }
 
-	keys := newKeypad("123456789"+string(backspaceKey)+"0", 3, p.entry, pinMaxLen, p.open)
-	top := container.NewVBox(p.entry, p.status)
-	pad := container.NewBorder(top, p.back, nil, nil, keys)
-	content := container.NewCenter(sized(pad, 440, 0))
-	k.ui = uiRefs{pin: p}
-	if w := k.pin.wait(k.clock.Now()); w > 0 {
-		k.showPINWait(p, w)
+		keys := newKeypad("123456789"+string(backspaceKey)+"0", 3, p.entry, pinMaxLen, p.open)
+		top := container.NewVBox(p.entry, p.status)
+		pad := container.NewBorder(top, p.back, nil, nil, keys)
+		content = container.NewCenter(sized(pad, 440, 0))
+		k.ui = uiRefs{pin: p}
+		if k.pinChecking {
+			k.setStatus(p.status, k.tr.T("nurse.checking"))
+		} else if w := k.pin.wait(k.clock.Now()); w > 0 {
+			k.showPINWait(p, w)
+		}
 	}
 	idle := k.clock.AfterFunc(nurseIdleTimeout, func() {
 		k.do(func() {
@@ -68,19 +88,59 @@ func (k *Kiosk) showPIN() {
 		})
 	})
 	k.show(screenPIN, padded(content), func() { idle.Stop() })
-	k.focus(p.entry)
+	if p.entry != nil {
+		k.focus(p.entry)
+	}
 }
 
+// pinKnown reports whether the nurse panel has a PIN to open with.
+func (k *Kiosk) pinKnown() bool { return k.cfg.NursePIN != nil && k.cfg.NursePIN.Known() }
+
+// tryPIN checks the typed PIN off the UI goroutine (the hash is slow on purpose), one attempt
+// at a time; the gate counts every attempt, also one whose screen was left meanwhile.
 func (k *Kiosk) tryPIN(p *pinScreen) {
 	pin := p.entry.Text
 	p.entry.SetText("")
-	ok, wait := k.pin.try(k.clock.Now(), pin, k.cfg.CheckPIN)
-	if ok {
-		k.log.Info("nurse panel opened")
-		k.showNurse()
+	if k.pinChecking {
+		return
+	}
+	now := k.clock.Now()
+	if w := k.pin.wait(now); w > 0 {
+		k.showPINWait(p, w)
+		return
+	}
+	if pin == "" || len(pin) > pinMaxLen || !k.pinKnown() {
+		k.pinChecked(p, false)
+		return
+	}
+	k.pinChecking = true
+	k.setStatus(p.status, k.tr.T("nurse.checking"))
+	check := k.cfg.NursePIN
+	go func() {
+		right := check.Check(pin)
+		k.do(func() {
+			k.pinChecking = false
+			k.pinChecked(p, right)
+		})
+	}()
+}
+
+// pinChecked records a checked attempt and shows its outcome when p is still on screen.
+func (k *Kiosk) pinChecked(p *pinScreen, right bool) {
+	wait := k.pin.record(k.clock.Now(), right)
+	k.pin.save(k.prefs)
+	shown := k.current == screenPIN && k.ui.pin == p
+	if right {
+		if shown {
+			k.log.Info("nurse panel opened")
+			k.showNurse()
+		}
 		return
 	}
 	k.log.Warn("wrong nurse PIN", "wait", wait)
+	if !shown {
+		return
+	}
 	if wait > 0 {
 		k.showPINWait(p, wait)
 		return

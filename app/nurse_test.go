@@ -19,6 +19,13 @@ func (r *rig) typePIN(pin string) {
 		r.tap(string(d))
 	}
 	r.tap("Open")
+	r.pinChecked()
+}
+
+// pinChecked waits until the kiosk has the answer of the PIN check it runs off the UI goroutine.
+func (r *rig) pinChecked() {
+	r.t.Helper()
+	r.waitFor("the PIN checked", func() bool { return !r.shows("Checking…") && !r.shows("Verifica…") })
 }
 
 func (r *rig) openNurse() {
@@ -102,6 +109,7 @@ func TestPINTypedOnKeyboard(t *testing.T) {
 	e := r.entry()
 	test.Type(e, "2580")
 	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	r.pinChecked()
 	require.Equal(t, "nurse", r.k.Screen())
 }
 

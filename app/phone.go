@@ -5,7 +5,6 @@ import (
 	"errors"
 	"image"
 
-	"bedside/call"
 	"bedside/provisioning"
 )
 
@@ -64,6 +63,16 @@ var (
 	ErrPairBusy     = errors.New("app: too many pairing attempts") // the server asks to wait
 )
 
+// NursePIN is the PIN that opens the nurse panel.
+type NursePIN interface {
+	// Known reports whether a PIN is set. Until one is (the ward's arrives with the
+	// configuration), the panel stays locked and says why. It must return at once.
+	Known() bool
+	// Check reports whether pin is the PIN. It may be slow (a memory-hard hash): the kiosk
+	// calls it off the UI goroutine, one attempt at a time.
+	Check(pin string) bool
+}
+
 // Camera is the tablet's camera as the setup screen needs it, to show and scan enrollment QR
 // codes.
 type Camera interface {
@@ -97,18 +106,37 @@ type VideoSink interface {
 // Event is something the call engine reports: a CallEvent, a ConfigEvent or a ConnEvent.
 type Event interface{ isEvent() }
 
-// State is the state of the current call: the call engine's own states, with their names.
-type State = call.State
+// State is the state of the current call, as the kiosk shows it. The adapter that makes the
+// call engine a Phone maps the engine's states to these (package app builds no media code).
+type State int
 
 // The call states.
 const (
-	Idle       = call.Idle       // no call
-	Ringing    = call.Ringing    // an incoming call rings, or an outgoing one rings the other end
-	Connecting = call.Connecting // answered; media is being set up
-	InCall     = call.InCall     // media flows
-	Ended      = call.Ended      // over; Reason says why
-	Failed     = call.Failed     // could not be set up, or broke
+	Idle       State = iota // no call
+	Ringing                 // an incoming call rings, or an outgoing one rings the other end
+	Connecting              // answered; media is being set up
+	InCall                  // media flows
+	Ended                   // over; Reason says why
+	Failed                  // could not be set up, or broke
 )
+
+func (s State) String() string {
+	switch s {
+	case Idle:
+		return "idle"
+	case Ringing:
+		return "ringing"
+	case Connecting:
+		return "connecting"
+	case InCall:
+		return "in-call"
+	case Ended:
+		return "ended"
+	case Failed:
+		return "failed"
+	}
+	return "unknown"
+}
 
 // Reason says why a call ended. Its values are the signaling protocol's end reasons
 // ("hangup", "declined", "cancelled", "missed", "failed", "offline", "busy", "elsewhere").

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"bedside/call/signal"
+	"bedside/provisioning"
 	"bedside/server"
 )
 
@@ -117,6 +118,7 @@ func requireNoPIN(t *testing.T, raw []byte, hash []byte) {
 	require.NotContains(t, string(raw), "nursePinHash")
 	require.NotContains(t, string(raw), string(hash))
 	require.False(t, strings.Contains(string(raw), "$2a$"), "no bcrypt hash at all: %s", raw)
+	require.False(t, strings.Contains(string(raw), "$argon2id$"), "no PIN hash at all: %s", raw)
 }
 
 func TestDemoNursePIN(t *testing.T) {
@@ -125,7 +127,9 @@ func TestDemoNursePIN(t *testing.T) {
 	require.Equal(t, server.DemoNursePIN, e.demo.NursePIN)
 	w, err := e.st.Ward(ctx, e.demo.WardID)
 	require.NoError(t, err)
-	require.NoError(t, bcrypt.CompareHashAndPassword(w.NursePINHash, []byte(server.DemoNursePIN)))
+	ok, err := provisioning.CheckNursePIN(string(w.NursePINHash), server.DemoNursePIN)
+	require.NoError(t, err)
+	require.True(t, ok, "the demo's PIN, under the tablets' hash")
 
 	// Seeding again keeps a PIN that a nurse chose.
 	hash, err := bcrypt.GenerateFromPassword([]byte("97531"), bcrypt.MinCost)

@@ -8,8 +8,6 @@ import (
 	"io"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"bedside/provisioning"
 	"bedside/server/store"
 )
@@ -22,7 +20,7 @@ const (
 	DemoContact  = "Anna"
 	DemoRelation = "Daughter"
 	// DemoNursePIN unlocks the demo ward's tablets' staff screens until a nurse sets another.
-	DemoNursePIN = "1234"
+	DemoNursePIN = "123456"
 )
 
 // DemoOptions are the optional inputs of SeedDemo.
@@ -131,19 +129,19 @@ func demoWard(ctx context.Context, st store.Store) (store.Ward, error) {
 }
 
 // demoPIN gives the demo ward the PIN DemoNursePIN when it has none, and returns the ward's PIN
-// when it is still that one. The demo PIN is public, so its hash has bcrypt's lowest cost.
+// when it is still that one. Its hash is the tablets' kind (provisioning.HashNursePIN).
 func demoPIN(ctx context.Context, st store.Store, ward store.Ward) (string, error) {
 	if len(ward.NursePINHash) == 0 {
-		hash, err := bcrypt.GenerateFromPassword([]byte(DemoNursePIN), bcrypt.MinCost)
+		hash, err := provisioning.HashNursePIN(DemoNursePIN, rand.Reader)
 		if err != nil {
 			return "", fmt.Errorf("server: seed demo PIN: %w", err)
 		}
-		if err := st.SetNursePIN(ctx, ward.ID, hash); err != nil {
+		if err := st.SetNursePIN(ctx, ward.ID, []byte(hash)); err != nil {
 			return "", fmt.Errorf("server: seed demo PIN: %w", err)
 		}
 		return DemoNursePIN, nil
 	}
-	if bcrypt.CompareHashAndPassword(ward.NursePINHash, []byte(DemoNursePIN)) == nil {
+	if ok, err := provisioning.CheckNursePIN(string(ward.NursePINHash), DemoNursePIN); err == nil && ok {
 		return DemoNursePIN, nil
 	}
 	return "", nil

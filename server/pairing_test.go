@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
-	"golang.org/x/crypto/bcrypt"
 
 	"bedside/assets"
 	"bedside/call/signal"
@@ -219,17 +218,21 @@ func TestConsoleDrivesTablets(t *testing.T) {
 	b := e.console(t)
 	d := e.enroll(e.demo.PairingCode)
 	dev := e.device(d)
-	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(dev.cfg.NursePINHash), []byte(server.DemoNursePIN)), "the demo's PIN")
+	ok, err := provisioning.CheckNursePIN(dev.cfg.NursePINHash, server.DemoNursePIN)
+	require.NoError(t, err)
+	require.True(t, ok, "the demo's PIN")
 	fam := e.family(e.demo.FamilyToken)
 	dev.expect(signal.TypePresence)
 
-	code, body := b.do("POST", "/console/wards/"+e.demo.WardID+"/pin", url.Values{"pin": {"8642"}, "repeat": {"8642"}})
+	code, body := b.do("POST", "/console/wards/"+e.demo.WardID+"/pin", url.Values{"pin": {"864200"}, "repeat": {"864200"}})
 	require.Equal(t, http.StatusSeeOther, code, body)
 	cfg := dev.expect(signal.TypeConfig).Config
-	require.NoError(t, bcrypt.CompareHashAndPassword([]byte(cfg.NursePINHash), []byte("8642")))
+	ok, err = provisioning.CheckNursePIN(cfg.NursePINHash, "864200")
+	require.NoError(t, err)
+	require.True(t, ok, "the PIN the console set")
 	require.Equal(t, server.DemoPatient, cfg.Patient, "the rest of the configuration comes along")
 	fam.sync() // nothing for the family page before the barrier's answer
-	require.NotContains(t, e.logs.String(), "8642")
+	require.NotContains(t, e.logs.String(), "864200")
 
 	// A reported status shows in the console's tablet list.
 	dev.send(status(64, "2.3.1"))

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/provisioning"
+	"bedside/server"
 	"bedside/server/store"
 )
 
@@ -109,7 +110,7 @@ func TestDemoTabletPIN(t *testing.T) {
 	defer st.Close()
 	var out bytes.Buffer
 	require.NoError(t, demoLines(ctx, st, "http://127.0.0.1:1", nil, &out))
-	require.Contains(t, out.String(), "\ntablet PIN: 1234\n")
+	require.Contains(t, out.String(), "\ntablet PIN: "+server.DemoNursePIN+"\n")
 
 	// Once a nurse has set the ward's own PIN, the demo neither prints nor resets it.
 	wards, err := st.Wards(ctx)

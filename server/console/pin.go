@@ -1,34 +1,15 @@
 package console
 
 import (
+	"crypto/rand"
 	"net/http"
 
-	"golang.org/x/crypto/bcrypt"
+	"bedside/provisioning"
 )
 
-// The ward's nurse PIN unlocks its tablets' staff screens. Tablets get only its bcrypt hash
-// (in their configuration) and check a typed PIN against it offline.
-const (
-	minPIN = 4
-	maxPIN = 12
-	// pinCost is the bcrypt cost of a nurse PIN hash: a tablet checks a typed PIN against it
-	// in well under a second. (A short PIN has little entropy whatever the cost; the hash
-	// only keeps it out of plain sight on the tablet.)
-	pinCost = bcrypt.DefaultCost
-)
-
-// validPIN reports whether pin is 4 to 12 ASCII digits.
-func validPIN(pin string) bool {
-	if len(pin) < minPIN || len(pin) > maxPIN {
-		return false
-	}
-	for i := 0; i < len(pin); i++ {
-		if pin[i] < '0' || pin[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// The ward's nurse PIN unlocks its tablets' staff screens: 6 to 12 digits
+// (provisioning.ValidNursePIN). Tablets get only its argon2id hash (provisioning.HashNursePIN,
+// in their configuration) and check a typed PIN against it offline.
 
 // serveNursePIN sets the ward's nurse PIN (an admin, or a nurse of the ward) and pushes its
 // hash to the ward's tablets at once. The PIN itself is never stored, logged or echoed back.
@@ -41,19 +22,19 @@ func (c *Console) serveNursePIN(w http.ResponseWriter, r *http.Request, u *user)
 	}
 	pin := r.PostForm.Get("pin")
 	switch {
-	case !validPIN(pin):
+	case provisioning.ValidNursePIN(pin) != nil:
 		c.renderWard(w, r, u, wd.ID, nil, bad("pin"))
 		return
 	case r.PostForm.Get("repeat") != pin:
 		c.renderWard(w, r, u, wd.ID, nil, bad("pinsdiffer"))
 		return
 	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pin), pinCost)
+	hash, err := provisioning.HashNursePIN(pin, rand.Reader)
 	if err != nil {
 		c.fail(w, r, u, nil, err)
 		return
 	}
-	if err := c.cfg.Store.SetNursePIN(ctx, wd.ID, hash); err != nil {
+	if err := c.cfg.Store.SetNursePIN(ctx, wd.ID, []byte(hash)); err != nil {
 		c.fail(w, r, u, nil, notFound(err))
 		return
 	}

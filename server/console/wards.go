@@ -182,7 +182,7 @@ type wardData struct {
 	Ward    store.Ward
 	Beds    []bedRow
 	Tablets []tabletRow
-	PINSet  bool // the ward has a nurse PIN
+	PINSet  bool // the ward has a nurse PIN its tablets accept (an older server's bcrypt is not)
 }
 
 func (c *Console) serveWard(w http.ResponseWriter, r *http.Request, u *user) {
@@ -201,7 +201,7 @@ func (c *Console) renderWard(w http.ResponseWriter, r *http.Request, u *user, wa
 		c.fail(w, r, u, nil, err)
 		return
 	}
-	data := wardData{Ward: wd, PINSet: len(wd.NursePINHash) > 0}
+	data := wardData{Ward: wd, PINSet: provisioning.IsNursePINHash(string(wd.NursePINHash))}
 	if data.Beds, err = c.bedRows(ctx, beds); err != nil {
 		c.fail(w, r, u, nil, err)
 		return

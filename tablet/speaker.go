@@ -1,4 +1,4 @@
-package main
+package tablet
 
 import (
 	"context"
@@ -9,11 +9,11 @@ import (
 	"bedside/call/media"
 )
 
-// speaker is the kiosk's app.Audio and the call's audio output, on one media.Player (one
+// Speaker is the kiosk's app.Audio and the call's audio output, on one media.Player (one
 // output device): the call's voice on the player's default stream, and the ringtone and
 // countdown ticks on a stream of their own (so the two mix), paced in real time in 20 ms
 // chunks (the player keeps only a short jitter buffer); everything is scaled by the volume.
-type speaker struct {
+type Speaker struct {
 	log *slog.Logger
 
 	mu     sync.Mutex
@@ -24,8 +24,9 @@ type speaker struct {
 	buf    []int16
 }
 
-func newSpeaker(log *slog.Logger) *speaker {
-	s := &speaker{log: log, volume: 0.8}
+// NewSpeaker opens the default output device; without one the Speaker is silent.
+func NewSpeaker(log *slog.Logger) *Speaker {
+	s := &Speaker{log: log, volume: 0.8}
 	p, err := media.NewPlayerLogger(log)
 	if err != nil {
 		log.Warn("no audio output: the kiosk is silent", "err", err)
@@ -37,7 +38,7 @@ func newSpeaker(log *slog.Logger) *speaker {
 }
 
 // Play implements app.Audio.
-func (s *speaker) Play(pcm []int16, rate int, loop bool) {
+func (s *Speaker) Play(pcm []int16, rate int, loop bool) {
 	s.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -49,7 +50,7 @@ func (s *speaker) Play(pcm []int16, rate int, loop bool) {
 	go s.feed(ctx, pcm, rate, loop)
 }
 
-func (s *speaker) feed(ctx context.Context, pcm []int16, rate int, loop bool) {
+func (s *Speaker) feed(ctx context.Context, pcm []int16, rate int, loop bool) {
 	chunk := rate / 50 // 20 ms
 	t := time.NewTicker(20 * time.Millisecond)
 	defer t.Stop()
@@ -81,7 +82,7 @@ func (s *speaker) feed(ctx context.Context, pcm []int16, rate int, loop bool) {
 }
 
 // Stop implements app.Audio.
-func (s *speaker) Stop() {
+func (s *Speaker) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cancel != nil {
@@ -91,14 +92,14 @@ func (s *speaker) Stop() {
 }
 
 // SetVolume implements app.Audio.
-func (s *speaker) SetVolume(v float64) {
+func (s *Speaker) SetVolume(v float64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.volume = max(0, min(v, 1))
 }
 
-// callSink is the call's audio output: the player, at the kiosk's volume.
-func (s *speaker) callSink() media.AudioSink {
+// CallSink is the call's audio output: the player, at the kiosk's volume.
+func (s *Speaker) CallSink() media.AudioSink {
 	return media.AudioSinkFunc(func(pcm []int16, rate, channels int) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -117,7 +118,7 @@ func (s *speaker) callSink() media.AudioSink {
 }
 
 // Close releases the output device.
-func (s *speaker) Close() {
+func (s *Speaker) Close() {
 	s.Stop()
 	s.mu.Lock()
 	defer s.mu.Unlock()

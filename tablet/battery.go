@@ -1,4 +1,4 @@
-package main
+package tablet
 
 import (
 	"os"
@@ -10,20 +10,20 @@ import (
 	"bedside/call/signal"
 )
 
-// powerSupplyDir is where Linux lists the power supplies.
-const powerSupplyDir = "/sys/class/power_supply"
+// PowerSupplyDir is where Linux lists the power supplies.
+const PowerSupplyDir = "/sys/class/power_supply"
 
-// deviceStatus returns the call engine's Config.Status: the tablet's battery charge, read from
-// the power supplies under dir at each call, and the kiosk's version.
-func deviceStatus(dir string) func() (int, string) {
-	return func() (int, string) { return batteryPercent(dir), version }
+// Status returns the call engine's Config.Status: the tablet's battery charge, read from the
+// power supplies under dir at each call, and the kiosk's version.
+func Status(dir, version string) func() (int, string) {
+	return func() (int, string) { return BatteryPercent(dir), version }
 }
 
-// batteryPercent returns the charge, 0 to 100, of the first supply under dir (by name) whose
+// BatteryPercent returns the charge, 0 to 100, of the first supply under dir (by name) whose
 // type is Battery and whose capacity reads as a number, or signal.BatteryUnknown when there is
 // none (a mains-powered screen, or a system that does not say). A peripheral's battery (scope
 // Device, e.g. a wireless keyboard's) is not the tablet's.
-func batteryPercent(dir string) int {
+func BatteryPercent(dir string) int {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return signal.BatteryUnknown

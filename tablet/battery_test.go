@@ -1,4 +1,4 @@
-package main
+package tablet_test
 
 import (
 	"os"
@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
+	"bedside/tablet"
 )
 
 // supply writes a fake /sys/class/power_supply entry; an empty capacity writes none.
@@ -24,27 +25,27 @@ func supply(t *testing.T, dir, name, typ, capacity string) {
 
 func TestBatteryPercent(t *testing.T) {
 	dir := t.TempDir()
-	assert.Equal(t, signal.BatteryUnknown, batteryPercent(filepath.Join(dir, "missing")), "no power_supply dir")
-	assert.Equal(t, signal.BatteryUnknown, batteryPercent(dir), "no supplies")
+	assert.Equal(t, signal.BatteryUnknown, tablet.BatteryPercent(filepath.Join(dir, "missing")), "no power_supply dir")
+	assert.Equal(t, signal.BatteryUnknown, tablet.BatteryPercent(dir), "no supplies")
 
 	supply(t, dir, "AC", "Mains", "")
 	supply(t, dir, "hidpp_battery_0", "Battery", "30") // a wireless mouse's
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "hidpp_battery_0", "scope"), []byte("Device\n"), 0o644))
-	assert.Equal(t, signal.BatteryUnknown, batteryPercent(dir), "a peripheral's battery is not the tablet's")
+	assert.Equal(t, signal.BatteryUnknown, tablet.BatteryPercent(dir), "a peripheral's battery is not the tablet's")
 
 	supply(t, dir, "CMB1", "Battery", "90") // listed after BAT0
-	assert.Equal(t, 90, batteryPercent(dir))
+	assert.Equal(t, 90, tablet.BatteryPercent(dir))
 
 	supply(t, dir, "BAT0", "Battery", "57")
-	assert.Equal(t, 57, batteryPercent(dir), "the first battery by name")
+	assert.Equal(t, 57, tablet.BatteryPercent(dir), "the first battery by name")
 
 	supply(t, dir, "BAT0", "Battery", "garbage")
-	assert.Equal(t, 90, batteryPercent(dir), "an unreadable capacity is skipped")
+	assert.Equal(t, 90, tablet.BatteryPercent(dir), "an unreadable capacity is skipped")
 
 	supply(t, dir, "BAT0", "Battery", "104")
-	assert.Equal(t, 100, batteryPercent(dir), "clamped")
+	assert.Equal(t, 100, tablet.BatteryPercent(dir), "clamped")
 
-	battery, v := deviceStatus(dir)()
+	battery, v := tablet.Status(dir, "1.2.3")()
 	assert.Equal(t, 100, battery)
-	assert.Equal(t, version, v)
+	assert.Equal(t, "1.2.3", v)
 }

@@ -1,4 +1,8 @@
-package main
+// Package demo shows the kiosk's screens with made-up family and calls, without a server: for
+// trying the screens and for screenshots (bedside -demo). Its phone plays along with what the
+// patient does (a dialled call is answered), its pairer pairs the typed code ABCD2345, and the
+// nurse PIN is DemoPIN.
+package demo
 
 import (
 	"context"
@@ -12,33 +16,42 @@ import (
 	"fyne.io/fyne/v2"
 
 	"bedside/app"
-	"bedside/app/apptest"
+	"bedside/tablet"
 )
 
-// runDemo shows the kiosk with made-up family and calls, without a server: for trying the
-// screens, and for screenshots. The fake phone plays along (dialled calls are answered).
-// The nurse PIN is the default one.
-func runDemo(a fyne.App, o options, log *slog.Logger) error {
-	phone := apptest.NewPhone()
-	phone.Echo = true
+// DemoPIN opens the demo's nurse panel. The demo has no ward to send one.
+const DemoPIN = "2580"
+
+// Options say what the demo shows.
+type Options struct {
+	// Screen is the screen it starts on: home, incoming, auto, in-call, outgoing or setup.
+	Screen string
+	// Lang is the demo patient's language, en or it.
+	Lang string
+	// Media is the -media flag: file:PATH shows that picture on the setup screen's camera.
+	Media      string
+	Windowed   bool
+	AutoAnswer bool
+}
+
+// Run shows the kiosk with made-up data until its window closes.
+func Run(a fyne.App, o Options, log *slog.Logger) error {
+	phone := newPhone()
 	family := []app.Contact{
-		{ID: "anna", Name: "Anna", Relation: "Daughter", Online: true, Photo: portrait(0.58, color.NRGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff})},
+		{ID: "anna", Name: "Anna", Relation: "Daughter", Online: true, Photo: Portrait(0.58, color.NRGBA{R: 0x6a, G: 0x3d, B: 0x9a, A: 0xff})},
 		{ID: "marco", Name: "Marco", Relation: "Son", Online: true},
-		{ID: "giulia", Name: "Giulia", Relation: "Granddaughter", Online: false, Photo: portrait(0.12, color.NRGBA{R: 0x1e, G: 0x88, B: 0xe5, A: 0xff})},
+		{ID: "giulia", Name: "Giulia", Relation: "Granddaughter", Online: false, Photo: Portrait(0.12, color.NRGBA{R: 0x1e, G: 0x88, B: 0xe5, A: 0xff})},
 		{ID: "paolo", Name: "Paolo Bianchi", Relation: "Brother", Online: true},
 	}
-	if o.demoLang == "it" {
+	if o.Lang == "it" {
 		for i, rel := range []string{"Figlia", "Figlio", "Nipote", "Fratello"} {
 			family[i].Relation = rel
 		}
 	}
-	patient := app.Patient{Name: "Maria", Language: o.demoLang, Ward: "Ward 3", Bed: "12", Contacts: family}
-	// A scanned code "pairs" slowly in the demo, so that the scan screen can be seen at work.
-	pairer := &apptest.Pairer{Codes: map[string]error{"ABCD2345": nil}, Server: "https://ward3.example:8443",
-		Delay: time.Hour}
+	patient := app.Patient{Name: "Maria", Language: o.Lang, Ward: "Ward 3", Bed: "12", Contacts: family}
 	var cam app.Camera
-	if strings.HasPrefix(o.media, "file:") { // -demo setup -media file:PATH shows the scan screen
-		local, has, err := openMedia(o.media, log)
+	if strings.HasPrefix(o.Media, "file:") { // -demo setup -media file:PATH shows the scan screen
+		local, has, err := tablet.OpenMedia(o.Media, log)
 		if err != nil {
 			return err
 		}
@@ -46,39 +59,44 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 		if err := local.Start(context.Background()); err != nil {
 			return err
 		}
-		cam = camera(has, local)
+		cam = tablet.Camera(has, local)
 	}
+	sp := tablet.NewSpeaker(log)
+	defer sp.Close()
 	k, err := app.New(app.Config{
-		App: a, Phone: phone, Pairer: pairer, Camera: cam, Logger: log, Paired: o.demo != "setup",
-		Kiosk: !o.windowed, ForceAutoAnswer: o.autoAnswer, Patient: patient,
-		Audio:    newSpeaker(log),
-		CheckPIN: func(p string) bool { return p == defaultNursePIN },
+		App: a, Phone: phone, Pairer: pairer{server: "https://ward3.example:8443"}, Camera: cam, Logger: log,
+		Paired: o.Screen != "setup", Kiosk: !o.Windowed, ForceAutoAnswer: o.AutoAnswer, Patient: patient,
+		Audio: sp, NursePIN: pin{},
 	})
 	if err != nil {
 		return err
 	}
-	phone.SetPeer(family[0])
+	phone.setPeer(family[0])
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go fakeVideo(ctx, k.RemoteVideo(), k.InCall, 640, 480, 30, 0)
 	go fakeVideo(ctx, k.SelfView(), k.InCall, 320, 240, 15, 1)
 	go func() {
-		time.Sleep(700 * time.Millisecond)
-		if o.demo == "setup" {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(700 * time.Millisecond):
+		}
+		if o.Screen == "setup" {
 			return
 		}
-		phone.Send(app.ConfigEvent{Patient: patient})
-		switch o.demo {
+		phone.send(app.ConfigEvent{Patient: patient})
+		switch o.Screen {
 		case "incoming":
-			phone.Send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+			phone.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
 		case "auto":
-			phone.Send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0], AutoAnswer: true})
+			phone.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0], AutoAnswer: true})
 		case "in-call":
-			phone.Send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
-			phone.Send(app.CallEvent{State: app.Connecting, Incoming: true, Peer: family[0]})
-			phone.Send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
+			phone.send(app.CallEvent{State: app.Ringing, Incoming: true, Peer: family[0]})
+			phone.send(app.CallEvent{State: app.Connecting, Incoming: true, Peer: family[0]})
+			phone.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
 		case "outgoing":
-			phone.Send(app.CallEvent{State: app.Ringing, Peer: family[1]})
+			phone.send(app.CallEvent{State: app.Ringing, Peer: family[1]})
 		}
 	}()
 	k.Window().ShowAndRun()
@@ -86,8 +104,8 @@ func runDemo(a fyne.App, o options, log *slog.Logger) error {
 	return nil
 }
 
-// portrait draws a stand-in photo: a head and shoulders on a soft background.
-func portrait(hue float64, shirt color.NRGBA) image.Image {
+// Portrait draws a stand-in photo: a head and shoulders on a soft background.
+func Portrait(hue float64, shirt color.NRGBA) image.Image {
 	const n = 256
 	img := image.NewNRGBA(image.Rect(0, 0, n, n))
 	bg1 := hsv(hue, 0.35, 0.85)
