@@ -31,12 +31,13 @@ const app = {
   online: false, // the tablet is connected
   conn: 'connecting', // the signaling connection: connecting, open, retrying, restarting, fatal
   state: 'idle',
-  call: null, // {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected, session, from, startedAt, weak}
+  // call is the call under way: {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected,
+  // session, from, startedAt, weak, muted, cameraOff}. Mute and camera belong to the call: every
+  // call starts with both on.
+  call: null,
   cancelNext: false, // the user cancelled before the server named the call
   local: null, // the camera and microphone
   problem: '', // dictionary key of a camera/microphone problem
-  muted: false,
-  cameraOff: false,
   notice: null, // {keys}: a passing word on the home screen
   opening: false, // asking for the camera and microphone
   message: null, // {kind, title, text, time, action}: the full-screen message
@@ -367,6 +368,7 @@ function finishCall(reason) {
   stopRinging();
   if (c.session) c.session.close();
   ui.remote.srcObject = null;
+  applyMediaToggles(); // the next call starts with the microphone and camera on
   clearInterval(tickTimer);
   wakeLock.release();
   const m = endedMessage(c, reason);
@@ -415,10 +417,13 @@ function stopMedia() {
   ui.self.srcObject = null;
 }
 
+// applyMediaToggles makes the tracks send what the call's buttons say; between calls
+// everything is on.
 function applyMediaToggles() {
   if (!app.local) return;
-  app.local.getAudioTracks().forEach((tr) => (tr.enabled = !app.muted));
-  app.local.getVideoTracks().forEach((tr) => (tr.enabled = !app.cameraOff));
+  const c = app.call;
+  app.local.getAudioTracks().forEach((tr) => (tr.enabled = !(c && c.muted)));
+  app.local.getVideoTracks().forEach((tr) => (tr.enabled = !(c && c.cameraOff)));
 }
 
 // ---- wiring ----
@@ -428,12 +433,14 @@ ui.answer.addEventListener('click', answerCall);
 ui.decline.addEventListener('click', declineCall);
 ui.hangup.addEventListener('click', () => hangupCall(''));
 ui.mute.addEventListener('click', () => {
-  app.muted = !app.muted;
+  if (!app.call) return;
+  app.call.muted = !app.call.muted;
   applyMediaToggles();
   update();
 });
 ui.camera.addEventListener('click', () => {
-  app.cameraOff = !app.cameraOff;
+  if (!app.call) return;
+  app.call.cameraOff = !app.call.cameraOff;
   applyMediaToggles();
   update();
 });

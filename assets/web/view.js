@@ -109,18 +109,20 @@ export function render(app, t, notifier) {
 
   // The stage: preview at home, full screen while calling and in a call.
   const hasVideo = !!(app.local && app.local.getVideoTracks().length);
-  show(ui.noCamera, !hasVideo || app.cameraOff);
+  const muted = !!(c && c.muted);
+  const cameraOff = !!(c && c.cameraOff);
+  show(ui.noCamera, !hasVideo || cameraOff);
   ui.stage.classList.toggle('empty', !hasVideo && !app.opening);
   let camText = 'cameraIsOff';
   if (app.opening && !app.local) camText = 'cameraStarting';
   else if (!hasVideo) camText = 'cameraBlocked';
   setText(ui.noCameraText, t(camText));
   ui.noCamera.classList.toggle('starting', camText === 'cameraStarting');
-  ui.mute.setAttribute('aria-pressed', String(app.muted));
-  setText(ui.muteLabel, t(app.muted ? 'unmute' : 'mute'));
-  ui.camera.setAttribute('aria-pressed', String(app.cameraOff));
+  ui.mute.setAttribute('aria-pressed', String(muted));
+  setText(ui.muteLabel, t(muted ? 'unmute' : 'mute'));
+  ui.camera.setAttribute('aria-pressed', String(cameraOff));
   ui.camera.disabled = !hasVideo;
-  setText(ui.cameraLabel, t(app.cameraOff ? 'cameraOn' : 'cameraOff'));
+  setText(ui.cameraLabel, t(cameraOff ? 'cameraOn' : 'cameraOff'));
   const connected = c && c.phase === 'connected';
   setText(ui.hangupLabel, t(c && c.dir === 'out' && !connected ? 'cancel' : 'hangup'));
   setText(ui.stageTitle, connected || (c && c.dir === 'in') ? name : t('calling', { name }));
