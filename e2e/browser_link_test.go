@@ -65,20 +65,6 @@ func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
 	screenshot(t, ctx, "family-link-revoked-it")
 }
 
-// A family member who blocked the camera and microphone is told how to allow them, with a
-// button to try again; the page stays usable.
-func TestBrowserCameraDenied(t *testing.T) {
-	w := newWard(t)
-	ctx := newBrowser(t, denyMedia)
-	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
-	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#notice-action`)))
-	assert.Equal(t, "idle", pageState(t, ctx))
-	assert.Contains(t, eval[string](t, ctx, `document.getElementById('notice-text').textContent`),
-		"Your camera and microphone are blocked, so Maria can’t see or hear you.")
-	assert.Equal(t, "Try again", eval[string](t, ctx, `document.getElementById('notice-action').textContent`))
-	screenshot(t, ctx, "family-camera-denied")
-}
-
 // Every control has a name a screen reader can say, the page says its language, and status
 // changes are announced.
 func TestBrowserPageAccessible(t *testing.T) {

@@ -45,6 +45,10 @@ type Options struct {
 	FakeVideo string
 	// DenyMedia makes the fake permission prompt refuse the camera and the microphone.
 	DenyMedia bool
+	// Permissions, when set, replace the fake prompt (which grants or, with DenyMedia, refuses
+	// everything) with one setting per permission: e.g. {"camera": "denied", "microphone":
+	// "granted"}.
+	Permissions map[string]string
 	// LogConsole prints the page's console also when the test passes.
 	LogConsole bool
 	// Flags are more command-line flags, applied after the usual ones (the same flag given
@@ -82,6 +86,9 @@ func Flags(dataDir string, o Options) []chromedp.ExecAllocatorOption {
 	if o.DenyMedia {
 		f = append(f, chromedp.Flag("use-fake-ui-for-media-stream", "deny"))
 	}
+	if len(o.Permissions) > 0 {
+		f = append(f, chromedp.Flag("use-fake-ui-for-media-stream", false))
+	}
 	if o.Lang != "" {
 		f = append(f, chromedp.Flag("accept-lang", o.Lang), chromedp.Flag("lang", o.Lang))
 	}
@@ -109,6 +116,9 @@ func Start(tb testing.TB, o Options) context.Context {
 	// The first step starts the browser: it must carry no deadline, which would end the browser.
 	if err := chromedp.Do(ctx, emulate(o)); err != nil {
 		tb.Fatalf("browsertest: starting %s: %v", Path, err)
+	}
+	for name, setting := range o.Permissions {
+		SetPermission(tb, ctx, name, setting)
 	}
 	watchUntilCleanup(tb, ctx, o)
 	return ctx
