@@ -218,7 +218,9 @@ func TestBrowserMuteIsPerCall(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#message-action`)))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")), chromedp.Click(testID("call")))
 	waitState(t, ctx, "in-call")
-	eventually(t, "the page sends its tracks", func() bool { return eval[int](t, ctx, `window.bedside.pc().getSenders().filter((s) => s.track).length`) == 2 })
+	eventually(t, "the page sends its tracks", func() bool {
+		return eval[int](t, ctx, `window.bedside.pc().getSenders().filter((s) => s.track).length`) == 2
+	})
 	assert.True(t, sending("audio"), "the microphone is on in the next call")
 	assert.True(t, sending("video"), "the camera is on in the next call")
 	assert.Equal(t, "Mute", label("mute-label"))
