@@ -1,4 +1,4 @@
-// Package browsertest starts Debian's Chromium for tests and drives it with chromedp.
+// Package browsertest starts Debian's Chromium and Firefox ESR for tests and drives them.
 //
 // Every browser it starts is headless, with the flags every Bedside test browser needs (no
 // sandbox, no GPU, no QUIC, no first-run pages, no background networking, component updates or
@@ -10,6 +10,13 @@
 //	ctx := browsertest.Start(t, browsertest.Options{Lang: "it-IT,it", Width: 390, Height: 844, Mobile: true})
 //	browsertest.Do(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#call")))
 //	title := browsertest.Eval[string](t, ctx, `document.title`)
+//
+// StartFirefox starts Debian's Firefox ESR the same way (headless, a fresh profile, a fake
+// camera and microphone) and drives it over WebDriver BiDi, which Firefox speaks itself, on a
+// WebSocket to the port it picked on 127.0.0.1. Both browsers are a Tab (ChromiumTab wraps a
+// Chromium), so one test drives either: navigate, evaluate, preload a script, resize, click
+// with the mouse, screenshot, set a permission. Axe runs axe-core (from npm, installed by
+// scripts/deps.sh into .cache/npm) on a Tab's page.
 //
 // It is test support: only _test.go files import it (package e2e, the root package's kiosk
 // tests). It knows nothing of Bedside's pages.
