@@ -21,6 +21,9 @@ const watchMediaJS = `(() => {
   const orig = md.getUserMedia.bind(md);
   md.getUserMedia = async (c) => {
     asked++;
+    // A test that cannot make this browser refuse (Firefox's WebDriver BiDi sets no camera
+    // permission) says so here, and the page gets what a refusing browser gives.
+    if (sessionStorage.getItem('__deny')) throw new DOMException('Permission denied', 'NotAllowedError');
     const s = await orig(c);
     tracks.push(...s.getTracks());
     return s;

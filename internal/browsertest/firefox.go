@@ -244,14 +244,24 @@ func (f *Firefox) event(method string, params json.RawMessage) {
 		return
 	}
 	var e struct {
-		Type  string `json:"type"`
-		Level string `json:"level"`
-		Text  string `json:"text"`
+		Type       string `json:"type"`
+		Level      string `json:"level"`
+		Text       string `json:"text"`
+		StackTrace struct {
+			CallFrames []struct {
+				URL          string `json:"url"`
+				FunctionName string `json:"functionName"`
+				LineNumber   int    `json:"lineNumber"`
+			} `json:"callFrames"`
+		} `json:"stackTrace"`
 	}
 	if json.Unmarshal(params, &e) != nil {
 		return
 	}
 	line := e.Level + ": " + e.Text
+	for _, f := range e.StackTrace.CallFrames {
+		line += fmt.Sprintf("\n\tat %s (%s:%d)", f.FunctionName, f.URL, f.LineNumber+1)
+	}
 	f.console = append(f.console, line)
 	if e.Type == "javascript" && e.Level == "error" {
 		f.errors = append(f.errors, line)
