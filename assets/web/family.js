@@ -19,6 +19,7 @@ const ENDED_MS = 5000; // how long "call ended" stays before the home screen
 const SERVER_SLACK_MS = 15000; // beyond the server's own timeouts, before the page gives up
 const CONNECT_MS = 45000; // from answer to media flowing
 const PREVIEW_MS = 60000; // how long a preview the person asked for stays on
+const BACK_ONLINE_MS = 120000; // how long "the tablet is back online" stays: news, then stale
 
 const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
 let lang = pickLanguage(languages);
@@ -59,6 +60,7 @@ const app = {
 let endTimer = 0;
 let tickTimer = 0;
 let previewTimer = 0;
+let noticeTimer = 0;
 let mediaSeq = 0; // counts openings and closings: an opening that was overtaken is dropped
 
 const update = () => render(app, t, notifier);
@@ -149,6 +151,11 @@ function setOnline(online) {
   app.online = online;
   if (online) {
     app.notice = { keys: ['backOnline'] };
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => {
+      if (app.notice && app.notice.keys[0] === 'backOnline') app.notice = null;
+      update();
+    }, BACK_ONLINE_MS);
     announce(t('backOnline', { name: app.name() }));
     if (document.hidden) notifier.show(t('call', { name: app.name() }), t('backOnline', { name: app.name() }));
   } else if (app.notice && app.notice.keys[0] === 'backOnline') {
@@ -312,6 +319,7 @@ function onRing(m) {
   clearTimeout(endTimer);
   app.message = null;
   app.blocked = null;
+  app.notice = null; // what the home screen said before this call is old news after it
   stopPreview();
   app.call = { id: m.call, dir: 'in', phase: 'ringing', from: m.from, muted: false, cameraOff: false };
   guard(app.call, ringSeconds() * 1000 + SERVER_SLACK_MS, 'missed');

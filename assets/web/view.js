@@ -74,6 +74,9 @@ export function clock(seconds) {
   return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
 
+// callNow are the notices that invite a call.
+const callNow = new Set(['backOnline', 'missedText']);
+
 // notices lists what the home screen must tell the user right now, most important first.
 function notices(app, t, name) {
   const list = [];
@@ -81,7 +84,12 @@ function notices(app, t, name) {
   if (app.conn === 'restarting') list.push({ text: t('serverRestarting') });
   else if (app.conn === 'retrying') list.push({ text: t('connectionLost') });
   else if (app.conn === 'open' && !app.online) list.push({ text: t('offline', { name }) });
-  if (app.notice) list.push({ text: app.notice.keys.map((k) => t(k, { name })).join('\n'), good: app.notice.keys[0] === 'backOnline' });
+  if (app.notice) {
+    // While the tablet cannot be called, nothing may say "call now".
+    const callable = app.conn === 'open' && app.online;
+    const keys = app.notice.keys.filter((k) => callable || !callNow.has(k));
+    if (keys.length) list.push({ text: keys.map((k) => t(k, { name })).join('\n'), good: keys[0] === 'backOnline' });
+  }
   return list;
 }
 
