@@ -22,7 +22,7 @@ import (
 // what it decodes of the other end, and keeps its call events.
 type peer struct {
 	phone  *call.Phone
-	stop   func() // disconnects the phone and waits for it; the test's end does it too
+	stop   func()       // disconnects the phone and waits for it; the test's end does it too
 	frames atomic.Int64 // decoded video frames
 	audio  atomic.Int64 // decoded audio samples, per channel
 
