@@ -74,6 +74,12 @@ function announce(text) {
   ui.announce.textContent = text;
 }
 
+// focusHome puts the keyboard back on the Call button, or on the heading while Call waits.
+function focusHome() {
+  if (ui.call.disabled) ui.heading.focus();
+  else ui.call.focus();
+}
+
 const sig = new Signaling({
   url: (location.protocol === 'https:' ? 'wss:' : 'ws:') + '//' + location.host + '/ws',
   token: tokenFromPath(),
@@ -275,7 +281,7 @@ function showBlocked(forCall) {
 function goHome() {
   app.blocked = null;
   setState('idle');
-  ui.call.focus();
+  focusHome();
 }
 
 // guard ends call c with reason if it is still in the same phase after ms: the server answers
@@ -401,6 +407,7 @@ function onMediaState(c, state) {
       sig.send({ type: 'connected', call: c.id });
       tickTimer = setInterval(update, 1000);
       wakeLock.keep();
+      announce(t('inCallWith', { name: app.name() }));
       setState('in-call');
     }
   } else if (state === 'disconnected') {
@@ -436,7 +443,7 @@ function finishCall(reason) {
   const m = endedMessage(c, reason);
   if (!m) {
     setState('idle');
-    ui.call.focus();
+    focusHome();
     return;
   }
   app.message = m;
@@ -454,7 +461,7 @@ function backHome() {
   app.message = null;
   app.notice = m && m.keep && m.title !== 'offlineTitle' ? { keys: [m.title, m.text] } : app.notice;
   setState('idle');
-  ui.call.focus();
+  focusHome();
 }
 
 // ---- camera, microphone, screen ----

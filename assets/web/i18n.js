@@ -25,6 +25,7 @@ const en = {
   cameraOff: 'Stop video',
   cameraOn: 'Start video',
   duration: 'Call time {time}',
+  inCallWith: 'In a call with {name}',
 
   isCalling: '{name} is calling',
   ringSub: 'Video call from the hospital',
@@ -129,6 +130,7 @@ const it = {
   cameraOff: 'Spegni video',
   cameraOn: 'Accendi video',
   duration: 'Durata {time}',
+  inCallWith: 'In chiamata con {name}',
 
   isCalling: '{name} ti sta chiamando',
   ringSub: 'Videochiamata dall’ospedale',

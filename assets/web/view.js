@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 
 export const ui = {
   body: document.body,
+  home: $('home'),
   announce: $('announce'),
   greeting: $('greeting'),
   heading: $('heading'),
@@ -93,11 +94,27 @@ function notices(app, t, name) {
   return list;
 }
 
+// layers says which part of the page each state shows on top; the rest is inert (neither
+// focusable nor read) while it shows.
+const layers = { ringing: 'ring', ended: 'message', error: 'message', blocked: 'blocked', calling: 'stage', 'in-call': 'stage' };
+
+// trapFocus makes everything but the layer that state shows inert, so that the keyboard and
+// screen readers stay inside an overlay. The live region is never inert.
+function trapFocus(state) {
+  const top = ui[layers[state] || 'home'];
+  for (const el of [...ui.body.children, ...ui.home.children]) {
+    if (el === ui.announce || el.tagName === 'SCRIPT') continue;
+    const inert = !(el.contains(top) || top.contains(el));
+    if (el.inert !== inert) el.inert = inert;
+  }
+}
+
 // render shows app (the controller's state) with the words of t.
 export function render(app, t, notifier) {
   const name = app.name();
   const c = app.call;
   ui.body.dataset.state = app.state;
+  trapFocus(app.state);
   ui.body.dataset.conn = app.conn;
   document.title = t('pageTitle', { name });
 

@@ -24,6 +24,9 @@ package browsertest
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -56,6 +59,9 @@ type Options struct {
 	// everything) with one setting per permission: e.g. {"camera": "denied", "microphone":
 	// "granted"}.
 	Permissions map[string]string
+	// FontSize is the browser's default font size in CSS pixels, as a person who wants larger
+	// text sets it in the browser's settings; Chromium's 16 when zero.
+	FontSize int
 	// LogConsole prints the page's console also when the test passes.
 	LogConsole bool
 	// Flags are more command-line flags, applied after the usual ones (the same flag given
@@ -113,7 +119,11 @@ type optionsKey struct{}
 func Start(tb testing.TB, o Options) context.Context {
 	tb.Helper()
 	o = o.withDefaults()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Flags(tb.TempDir(), o)...)
+	dir := tb.TempDir()
+	if o.FontSize > 0 {
+		writeFontSize(tb, dir, o.FontSize)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Flags(dir, o)...)
 	ctx, cancel := chromedp.NewContext(actx)
 	tb.Cleanup(func() {
 		cancel()
@@ -129,6 +139,19 @@ func Start(tb testing.TB, o Options) context.Context {
 	}
 	watchUntilCleanup(tb, ctx, o)
 	return ctx
+}
+
+// writeFontSize sets the default font size in the profile in dir, where Chromium's settings
+// page keeps it.
+func writeFontSize(tb testing.TB, dir string, px int) {
+	tb.Helper()
+	prefs := fmt.Sprintf(`{"webkit": {"webprefs": {"default_font_size": %d}}}`, px)
+	if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o755); err != nil {
+		tb.Fatalf("browsertest: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+		tb.Fatalf("browsertest: %v", err)
+	}
 }
 
 // NewTab opens another tab in the browser of ctx, with the same screen, its console watched.
