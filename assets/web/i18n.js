@@ -102,8 +102,10 @@ const en = {
 
   expiredTitle: 'This link has expired',
   expiredText: 'Please ask the ward for a new one.',
-  revokedTitle: 'This link no longer works.',
-  revokedText: 'Please ask the ward for a new one.',
+  revokedTitle: 'This link no longer works',
+  revokedText: 'A link stops working when the ward sends a new one, or when the patient goes home. If your family member is still in hospital, the ward can send you a new link.',
+  deadTitle: '{title} · Bedside',
+  visiting: 'Visiting hours: {hours}',
 };
 
 const it = {
@@ -205,8 +207,10 @@ const it = {
 
   expiredTitle: 'Questo link è scaduto',
   expiredText: 'Chiedi al reparto un nuovo link.',
-  revokedTitle: 'Questo link non funziona più.',
-  revokedText: 'Chiedi al reparto un nuovo link.',
+  revokedTitle: 'Questo link non funziona più',
+  revokedText: 'Un link smette di funzionare quando il reparto ne manda uno nuovo, o quando il paziente torna a casa. Se il tuo familiare è ancora in ospedale, il reparto può mandarti un nuovo link.',
+  deadTitle: '{title} · Bedside',
+  visiting: 'Orari di visita: {hours}',
 };
 
 export const dictionaries = { en, it };

@@ -11,6 +11,7 @@ export const ui = {
   announce: $('announce'),
   greeting: $('greeting'),
   heading: $('heading'),
+  visiting: $('visiting'),
   stage: $('stage'),
   remote: $('remote'),
   self: $('self'),
@@ -116,11 +117,15 @@ export function render(app, t, notifier) {
   ui.body.dataset.state = app.state;
   trapFocus(app.state);
   ui.body.dataset.conn = app.conn;
-  document.title = t('pageTitle', { name });
+  // A dead link's tab says so, not "Call your family member".
+  document.title = app.state === 'error' && app.message ? t('deadTitle', { title: t(app.message.title) }) : t('pageTitle', { name });
 
   const selfName = app.config && app.config.self && app.config.self.name;
   setText(ui.greeting, selfName ? t('greeting', { self: selfName }) : '');
   setText(ui.heading, t('heading', { name }));
+  const hours = app.config && app.config.visitingHours;
+  show(ui.visiting, !!hours);
+  setText(ui.visiting, hours ? t('visiting', { hours }) : '');
   setText(ui.callLabel, t('call', { name }));
   setText(ui.selfLabel, t('selfLabel'));
   setText(ui.footnote, t('footnote'));
