@@ -87,6 +87,8 @@ func TestConsoleWholeStay(t *testing.T) {
 		chromedp.WaitVisible(css("#contact-title")),
 		chromedp.WaitVisible(css("#contact-photo-img")))
 	assert.Equal(t, "Anna", text(t, ctx, "#contact-title"))
+	// Added to be called: her family link is on the page already.
+	assert.True(t, strings.HasPrefix(eval[string](t, ctx, `document.getElementById('link-url').value`), w.url+"/j/"))
 	assert.Equal(t, 512, eval[int](t, ctx, `new Promise(r => { const i = document.getElementById('contact-photo-img'); i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth); })`))
 
 	// Its family link, in a second browser context: the family page opens.

@@ -111,6 +111,8 @@ type Console struct {
 	dummyPwd []byte // a password hash checked for unknown names, so they take as long
 
 	photoMu sync.Mutex // one photo decoded at a time: decoding takes memory
+
+	fresh *freshLinks // family links just made, shown again on reload
 }
 
 // New returns a Console for cfg.
@@ -156,6 +158,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	return &Console{
+		fresh:    newFreshLinks(cfg.Now),
 		cfg:      cfg,
 		log:      cfg.Logger,
 		hub:      cfg.Hub,
