@@ -97,6 +97,11 @@ func TestConsoleWholeStay(t *testing.T) {
 	require.True(t, strings.HasPrefix(link, w.url+"/j/"), link)
 	assert.Contains(t, eval[string](t, ctx, `document.getElementById('link-message').value`), "Hello Anna")
 	pageShot(t, ctx, "console-contact-link")
+	// "Copied" shows beside the button that copied, in a status region.
+	do(t, ctx, chromedp.Click(css(`[data-copy="link-url"]`)), chromedp.WaitVisible(css(`[data-copied-for="link-url"]`)))
+	eventually(t, "Copied beside the link's button", func() bool { return text(t, ctx, `[data-copied-for="link-url"]`) == "Copied" })
+	assert.Equal(t, "", text(t, ctx, `[data-copied-for="link-message"]`))
+	assert.Equal(t, "status", eval[string](t, ctx, `document.querySelector('[data-copied-for="link-url"]').getAttribute('role')`))
 	fam := newBrowser(t) // a browser of its own: nothing shared with the nurse's
 	do(t, fam, chromedp.Navigate(link), chromedp.WaitVisible(css(`body[data-conn="open"]`)))
 	waitState(t, fam, "idle")

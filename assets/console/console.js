@@ -36,9 +36,11 @@ document.addEventListener('click', async (ev) => {
     src.select();
     try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
   }
-  const done = document.querySelector('[data-copied]');
+  // "Copied" beside the button that copied, in a status region that screen readers read.
+  const done = document.querySelector('[data-copied-for="' + el.dataset.copy + '"]');
   if (ok && done) {
-    done.hidden = false;
-    setTimeout(() => { done.hidden = true; }, 2500);
+    done.textContent = el.dataset.copiedText || '';
+    clearTimeout(done.timer);
+    done.timer = setTimeout(() => { done.textContent = ''; }, 4000);
   }
 });
