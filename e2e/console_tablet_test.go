@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
+	"bedside/internal/browsertest"
 	"bedside/server/store"
 )
 
@@ -42,6 +43,9 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	assert.Contains(t, text(t, b, "#tablets tbody tr"), "online")
 	assert.Contains(t, text(t, b, "#tablets tbody tr"), "1.2.3")
 	pageShot(t, b, "console-tablet-online")
+	for _, v := range browsertest.Axe(t, browsertest.TabOf(t, b)) {
+		t.Errorf("the ward page: axe: %s", v)
+	}
 
 	// Discharge: the tablet's fresh configuration has no patient, which makes it wipe.
 	do(t, b, chromedp.Navigate(w.url+"/console/beds/"+bed.ID), chromedp.WaitVisible(css("#discharge")),

@@ -78,6 +78,12 @@ func ChromiumTab(tb testing.TB, o Options) *Chromium {
 	return &Chromium{tb: tb, ctx: Start(tb, o), mobile: o.Mobile}
 }
 
+// TabOf is the Tab of a tab that Start or NewTab opened.
+func TabOf(tb testing.TB, ctx context.Context) *Chromium {
+	o, _ := ctx.Value(optionsKey{}).(Options)
+	return &Chromium{tb: tb, ctx: ctx, mobile: o.Mobile}
+}
+
 // Context is the chromedp context of the tab, for what Tab does not offer.
 func (c *Chromium) Context() context.Context { return c.ctx }
 

@@ -83,7 +83,7 @@ var messages = map[string]map[string]string{
 		"title.bed": "Bed", "title.discharge": "Discharge", "title.contact": "Family contact", "title.audit": "Audit log",
 		"time.today": "today %s",
 		"lang.en":    "English", "lang.it": "Italian",
-		"common.done": "Done", "common.save": "Save", "common.cancel": "Cancel", "common.copy": "Copy", "common.copied": "Copied",
+		"common.done": "Done", "common.save": "Save", "common.cancel": "Cancel", "common.copy": "Copy", "common.copied": "Copied", "audit.removed": "removed since", "tablet.actions": "Actions",
 
 		"login.title": "Nurse console", "login.hint": "Log in with your ward account.",
 		"login.name": "Name", "login.password": "Password", "login.submit": "Log in",
@@ -212,7 +212,7 @@ var messages = map[string]map[string]string{
 		"title.bed": "Letto", "title.discharge": "Dimissione", "title.contact": "Familiare", "title.audit": "Registro attività",
 		"time.today": "oggi %s",
 		"lang.en":    "Inglese", "lang.it": "Italiano",
-		"common.done": "Fatto", "common.save": "Salva", "common.cancel": "Annulla", "common.copy": "Copia", "common.copied": "Copiato",
+		"common.done": "Fatto", "common.save": "Salva", "common.cancel": "Annulla", "common.copy": "Copia", "common.copied": "Copiato", "audit.removed": "poi eliminato", "tablet.actions": "Azioni",
 
 		"login.title": "Console infermieri", "login.hint": "Accedi con l'account del tuo reparto.",
 		"login.name": "Nome", "login.password": "Password", "login.submit": "Accedi",
