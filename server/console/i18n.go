@@ -171,7 +171,7 @@ var messages = map[string]map[string]string{
 
 		"ok.loggedout": "You are logged out.", "ok.password": "Password changed. Log in with the new one.",
 		"ok.ward": "Ward created.", "ok.bed": "Bed added.", "ok.admitted": "Patient admitted.", "ok.saved": "Saved.",
-		"ok.transferred": "Patient moved.", "ok.discharged": "Patient discharged. The tablet is being wiped.",
+		"ok.transferred": "Patient moved.", "ok.discharged": "Patient discharged. The tablet is being wiped.", "ok.dischargednotablet": "Patient discharged. The bed has no tablet.", "ok.dischargedoffline": "Patient discharged. The tablet is offline: it will be wiped as soon as it connects.", "wipe.pending": "The tablet has not connected since the discharge: it still holds the patient's photos and contacts. Reload this page to check again.", "wipe.done": "The tablet connected at %s and was wiped.",
 		"ok.contact": "Contact added.", "ok.revoked": "Tablet revoked.", "ok.linkrevoked": "Link stopped.",
 		"ok.contactdeleted": "Contact removed.",
 
@@ -300,7 +300,7 @@ var messages = map[string]map[string]string{
 
 		"ok.loggedout": "Sei uscito.", "ok.password": "Password cambiata. Accedi con quella nuova.",
 		"ok.ward": "Reparto creato.", "ok.bed": "Letto aggiunto.", "ok.admitted": "Paziente ricoverato.", "ok.saved": "Salvato.",
-		"ok.transferred": "Paziente spostato.", "ok.discharged": "Paziente dimesso. Il tablet viene cancellato.",
+		"ok.transferred": "Paziente spostato.", "ok.discharged": "Paziente dimesso. Il tablet viene cancellato.", "ok.dischargednotablet": "Paziente dimesso. Il letto non ha un tablet.", "ok.dischargedoffline": "Paziente dimesso. Il tablet non è connesso: verrà cancellato appena si connette.", "wipe.pending": "Il tablet non si è connesso dopo la dimissione: contiene ancora foto e familiari del paziente. Ricarica la pagina per controllare di nuovo.", "wipe.done": "Il tablet si è connesso alle %s ed è stato cancellato.",
 		"ok.contact": "Familiare aggiunto.", "ok.revoked": "Tablet revocato.", "ok.linkrevoked": "Link fermato.",
 		"ok.contactdeleted": "Familiare rimosso.",
 
