@@ -34,9 +34,14 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#enroll")),
 		chromedp.SetValue(css(`#enroll select[name="bed"]`), bed.ID),
 		chromedp.Click(css("#enroll button")), chromedp.WaitVisible(css("#enroll-code")))
+	assert.Equal(t, "Waiting for the tablet to pair…", text(t, b, "#pair-status"))
 	tab, cfg := connectBareTablet(t, w.url, text(t, b, "#enroll-code"))
 	assert.Equal(t, "Maria", cfg.Patient)
 	assert.Equal(t, "12", cfg.Bed)
+	// The page with the code notices, by itself, that the tablet paired.
+	eventually(t, "the enroll page says the tablet paired", func() bool {
+		return eval[string](t, b, `document.getElementById('pair-status').textContent`) == "Paired: Tab A9 is now the tablet of Bed 12."
+	})
 
 	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#tablets")))
 	assert.Contains(t, text(t, b, "#tablets tbody tr"), "Tab A9")

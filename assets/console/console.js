@@ -44,3 +44,28 @@ document.addEventListener('click', async (ev) => {
     done.timer = setTimeout(() => { done.textContent = ''; }, 4000);
   }
 });
+
+// The enroll page says when the tablet has paired, without a reload: it asks every few
+// seconds while its code is shown.
+(() => {
+  const status = document.querySelector('[data-watch-pairing]');
+  if (!status || !window.fetch) return;
+  status.textContent = status.dataset.waiting || '';
+  const ask = async () => {
+    try {
+      const r = await fetch(status.dataset.watchPairing, { credentials: 'same-origin', cache: 'no-store' });
+      if (r.ok) {
+        const a = await r.json();
+        if (a.paired) {
+          status.textContent = a.text;
+          status.className = 'note ok';
+          return;
+        }
+      }
+    } catch (e) {
+      // Offline for a moment: ask again.
+    }
+    setTimeout(ask, 3000);
+  };
+  setTimeout(ask, 2000);
+})();

@@ -200,6 +200,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /console/wards/{ward}", c.authed(c.serveWard))
 	mux.HandleFunc("POST /console/wards/{ward}/beds", c.authed(c.serveCreateBed))
 	mux.HandleFunc("POST /console/wards/{ward}/enroll", c.authed(c.serveEnroll))
+	mux.HandleFunc("GET /console/wards/{ward}/paired", c.authed(c.servePaired))
 	mux.HandleFunc("POST /console/wards/{ward}/pin", c.authed(c.serveNursePIN))
 	mux.HandleFunc("POST /console/devices/{device}/revoke", c.authed(c.serveRevokeDevice))
 	mux.HandleFunc("GET "+provisioning.ConsolePairPath, c.authed(c.servePairPage))

@@ -83,7 +83,7 @@ var messages = map[string]map[string]string{
 		"title.bed": "Bed", "title.discharge": "Discharge", "title.contact": "Family contact", "title.audit": "Audit log",
 		"time.today": "today %s",
 		"lang.en":    "English", "lang.it": "Italian",
-		"common.done": "Done", "common.save": "Save", "common.cancel": "Cancel", "common.copy": "Copy", "common.copied": "Copied", "audit.removed": "removed since", "tablet.actions": "Actions",
+		"common.done": "Done", "common.save": "Save", "common.cancel": "Cancel", "common.copy": "Copy", "common.copied": "Copied", "enroll.paired": "Paired: %s is now a tablet of %s.", "enroll.pairedbed": "Paired: %s is now the tablet of %s.", "enroll.waiting": "Waiting for the tablet to pair…", "err.since": "That pairing check has no time.", "audit.removed": "removed since", "tablet.actions": "Actions",
 
 		"login.title": "Nurse console", "login.hint": "Log in with your ward account.",
 		"login.name": "Name", "login.password": "Password", "login.submit": "Log in",
@@ -212,7 +212,7 @@ var messages = map[string]map[string]string{
 		"title.bed": "Letto", "title.discharge": "Dimissione", "title.contact": "Familiare", "title.audit": "Registro attività",
 		"time.today": "oggi %s",
 		"lang.en":    "Inglese", "lang.it": "Italiano",
-		"common.done": "Fatto", "common.save": "Salva", "common.cancel": "Annulla", "common.copy": "Copia", "common.copied": "Copiato", "audit.removed": "poi eliminato", "tablet.actions": "Azioni",
+		"common.done": "Fatto", "common.save": "Salva", "common.cancel": "Annulla", "common.copy": "Copia", "common.copied": "Copiato", "enroll.paired": "Associato: %s ora è un tablet di %s.", "enroll.pairedbed": "Associato: %s ora è il tablet del %s.", "enroll.waiting": "In attesa che il tablet si associ…", "err.since": "Quella verifica di associazione non ha un orario.", "audit.removed": "poi eliminato", "tablet.actions": "Azioni",
 
 		"login.title": "Console infermieri", "login.hint": "Accedi con l'account del tuo reparto.",
 		"login.name": "Nome", "login.password": "Password", "login.submit": "Accedi",
