@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -48,7 +49,14 @@ func TestFamilyPageTour(t *testing.T) {
 	k.Name = longContact
 	require.NoError(t, w.st.UpdateContact(ctx, k))
 	tab := newTablet(t, w)
-	bogus := server.FamilyURL(w.url, "AAAAAAAAAAAAAAAAAAAAAA")
+	dead := deadEnds{
+		bogus:   server.FamilyURL(w.url, "AAAAAAAAAAAAAAAAAAAAAA"),
+		offline: w.addBed(t, "14").familyURL, // a bed whose tablet never connected
+	}
+	token, err := server.NewFamilyLink(ctx, w.st, w.demo.ContactID, time.Hour,
+		server.LinkOptions{Now: func() time.Time { return time.Now().Add(-48 * time.Hour) }})
+	require.NoError(t, err)
+	dead.expired = server.FamilyURL(w.url, token)
 
 	browsers := []struct {
 		name  string
@@ -68,13 +76,17 @@ func TestFamilyPageTour(t *testing.T) {
 			page.Preload(langJS)
 			page.Preload(watchMediaJS)
 			for _, lang := range []string{"en", "it"} {
-				tourFamilyPage(t, w, tab, page, lang, bogus)
+				tourFamilyPage(t, w, tab, page, lang, dead)
 			}
 		})
 	}
 }
 
-func tourFamilyPage(t *testing.T, w *ward, tab *peer, page browsertest.Tab, lang, bogus string) {
+// deadEnds are the family links that cannot call: one that never was, an expired one, and one
+// whose tablet is offline.
+type deadEnds struct{ bogus, expired, offline string }
+
+func tourFamilyPage(t *testing.T, w *ward, tab *peer, page browsertest.Tab, lang string, dead deadEnds) {
 	waitFor := func(what, js string) {
 		t.Helper()
 		eventually(t, page.Name()+" "+lang+": "+what, func() bool { return browsertest.EvalAs[bool](t, page, js) })
@@ -160,10 +172,16 @@ func tourFamilyPage(t *testing.T, w *ward, tab *peer, page browsertest.Tab, lang
 	waitState("idle")
 	deny(false)
 
-	// A link that never was.
-	page.Navigate(bogus)
+	// The tablet offline, a link that never was, an expired link.
+	page.Navigate(dead.offline)
+	waitFor("the tablet offline", `document.body.dataset.conn === 'open' && !document.getElementById('notice').hidden`)
+	checkScreens(t, page, lang+"-offline", "#home", "#call")
+	page.Navigate(dead.bogus)
 	waitState("error")
 	checkScreens(t, page, lang+"-bad-link", "#message")
+	page.Navigate(dead.expired)
+	waitState("error")
+	checkScreens(t, page, lang+"-expired-link", "#message")
 }
 
 func mustJSON(v any) []byte {
