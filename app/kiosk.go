@@ -366,6 +366,7 @@ func (k *Kiosk) awake(on bool) {
 // lock makes the window a kiosk: fullscreen, and closing or Escape only ask for the PIN.
 func (k *Kiosk) lock() {
 	if !k.cfg.Kiosk {
+		k.win.Resize(WindowedSize) // a window the home screen fits (its content's minimum does not)
 		return
 	}
 	k.win.SetFullScreen(true)

@@ -47,7 +47,7 @@ type setupScreen struct {
 	// modeShow
 	code     string
 	qr       *canvas.Image
-	codeText *canvas.Text
+	codeText *fitText
 }
 
 // showSetup shows the setup screen in its first mode: scanning when the tablet has a camera,
@@ -97,8 +97,8 @@ func (k *Kiosk) showSetupMode(mode setupMode) {
 	if mode != modeType {
 		add("setup.type.button", modeType)
 	}
-	header := container.NewBorder(nil, nil, nil, container.NewHBox(switches...), title)
-	content := container.NewBorder(header, nil, nil, nil, body)
+	// The buttons to the other modes go beside the title, or under it on a screen held upright.
+	content := container.New(setupLayout{}, title, container.NewHBox(switches...), body)
 	k.ui = uiRefs{setup: s}
 	k.show(screenSetup, padded(content), cancel)
 	// Started after show, which stopped the previous screen's camera and timers.
@@ -153,6 +153,7 @@ func (k *Kiosk) typeBody(s *setupScreen) fyne.CanvasObject {
 
 	codeRow := container.NewBorder(nil, nil, nil, container.NewHBox(clear, s.pair), s.entry)
 	keys := newKeypad(provisioning.CodeAlphabet+string(backspaceKey), 11, s.entry, provisioning.CodeLen)
+	keys.(*fyne.Container).Layout = &keyGrid{cols: 11, minCols: 6}
 	top := container.NewVBox(howto, codeRow, s.line)
 	return container.NewBorder(top, nil, nil, nil, keys)
 }
@@ -245,28 +246,3 @@ func (k *Kiosk) setStatus(t *canvas.Text, s string) {
 	t.Text = s
 	t.Refresh()
 }
-
-// sideBySide lays out a picture on the left and words on the right, the picture taking the
-// larger share.
-func sideBySide(picture, words fyne.CanvasObject) fyne.CanvasObject {
-	return container.New(&splitLayout{frac: 0.58}, picture, words)
-}
-
-// splitLayout puts its first object in the left frac of the width and the second in the rest.
-type splitLayout struct{ frac float32 }
-
-func (l *splitLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	gap := float32(24)
-	left := (size.Width - gap) * l.frac
-	objs[0].Move(fyne.NewPos(0, 0))
-	objs[0].Resize(fyne.NewSize(left, size.Height))
-	objs[1].Move(fyne.NewPos(left+gap, 0))
-	objs[1].Resize(fyne.NewSize(size.Width-left-gap, size.Height))
-}
-
-func (l *splitLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	a, b := objs[0].MinSize(), objs[1].MinSize()
-	return fyne.NewSize(a.Width+b.Width+24, fyne.Max(a.Height, b.Height))
-}
-
-var _ fyne.Layout = (*splitLayout)(nil)

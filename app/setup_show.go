@@ -28,10 +28,8 @@ func (k *Kiosk) showBody(s *setupScreen) fyne.CanvasObject {
 	s.qr.SetMinSize(fyne.NewSize(240, 240))
 	howto := widget.NewLabel(tr.T("setup.show.howto"))
 	howto.Wrapping = fyne.TextWrapWord
-	code := canvas.NewText("", colPrimary)
-	code.TextSize = 72
-	code.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
-	code.Alignment = fyne.TextAlignCenter
+	code := newFitText("", 72, 32, colPrimary, true, fyne.TextAlignCenter)
+	code.Monospace = true
 	s.codeText = code
 	words := container.NewVBox(howto, code, s.status)
 	return sideBySide(s.qr, container.NewVScroll(words))
@@ -65,8 +63,7 @@ func (k *Kiosk) newPairingRequest(s *setupScreen) {
 	s.code = code
 	s.qr.Image = img
 	s.qr.Refresh()
-	s.codeText.Text = code[:4] + "-" + code[4:]
-	s.codeText.Refresh()
+	s.codeText.SetText(code[:4] + "-" + code[4:])
 	s.status.SetText(tr.T("setup.show.waiting"))
 }
 

@@ -20,6 +20,7 @@ type fitText struct {
 	MinTextSize float32 // smallest size before shortening
 	Color       color.Color
 	Bold        bool
+	Monospace   bool
 	Alignment   fyne.TextAlign
 
 	text *canvas.Text
@@ -50,7 +51,7 @@ type fitTextRenderer struct{ t *fitText }
 func (r *fitTextRenderer) apply() {
 	c := r.t.text
 	c.Color = r.t.Color
-	c.TextStyle = fyne.TextStyle{Bold: r.t.Bold}
+	c.TextStyle = fyne.TextStyle{Bold: r.t.Bold, Monospace: r.t.Monospace}
 	c.Alignment = r.t.Alignment
 }
 
@@ -67,7 +68,7 @@ func (r *fitTextRenderer) Layout(s fyne.Size) {
 func (r *fitTextRenderer) MinSize() fyne.Size {
 	probe := canvas.NewText(r.t.Text, nil)
 	probe.TextSize = r.t.TextSize
-	probe.TextStyle = fyne.TextStyle{Bold: r.t.Bold}
+	probe.TextStyle = fyne.TextStyle{Bold: r.t.Bold, Monospace: r.t.Monospace}
 	m := probe.MinSize()
 	return fyne.NewSize(fyne.Min(m.Width, 120), m.Height)
 }

@@ -192,3 +192,39 @@ func TestBrowserAnsweredElsewhere(t *testing.T) {
 	do(t, first, chromedp.Click(testID("hangup")))
 	waitState(t, first, "ended")
 }
+
+// Mute and camera belong to one call: a family member who muted and stopped the camera in one
+// call starts the next with both on, and the buttons say what is sent.
+func TestBrowserMuteIsPerCall(t *testing.T) {
+	w := newWard(t)
+	newTablet(t, w, autoAnswer)
+	ctx := newBrowser(t)
+	sending := func(kind string) bool {
+		return eval[bool](t, ctx, `window.bedside.pc().getSenders().some((s) => s.track && s.track.kind === '`+kind+`' && s.track.enabled)`)
+	}
+	label := func(id string) string { return eval[string](t, ctx, `document.getElementById('`+id+`').textContent`) }
+	pressed := func(id string) string {
+		return eval[string](t, ctx, `document.getElementById('`+id+`').getAttribute('aria-pressed')`)
+	}
+
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
+	do(t, ctx, chromedp.Click(testID("call")))
+	waitState(t, ctx, "in-call")
+	do(t, ctx, chromedp.Click(testID("mute")), chromedp.Click(testID("camera")))
+	require.False(t, sending("audio"))
+	require.False(t, sending("video"))
+	do(t, ctx, chromedp.Click(testID("hangup")))
+	waitState(t, ctx, "ended")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#message-action`)))
+	do(t, ctx, chromedp.WaitEnabled(testID("call")), chromedp.Click(testID("call")))
+	waitState(t, ctx, "in-call")
+	eventually(t, "the page sends its tracks", func() bool {
+		return eval[int](t, ctx, `window.bedside.pc().getSenders().filter((s) => s.track).length`) == 2
+	})
+	assert.True(t, sending("audio"), "the microphone is on in the next call")
+	assert.True(t, sending("video"), "the camera is on in the next call")
+	assert.Equal(t, "Mute", label("mute-label"))
+	assert.Equal(t, "Stop video", label("camera-label"))
+	assert.Equal(t, "false", pressed("mute"))
+	assert.Equal(t, "false", pressed("camera"))
+}

@@ -39,7 +39,8 @@ func TestBrowserUnknownLink(t *testing.T) {
 	ctx := newBrowser(t)
 	do(t, ctx, chromedp.Navigate(server.FamilyURL(w.url, "AAAAAAAAAAAAAAAAAAAAAA")))
 	waitState(t, ctx, "error")
-	assert.Equal(t, "This link no longer works.", messageTitle(t, ctx))
+	assert.Equal(t, "This link no longer works", messageTitle(t, ctx))
+	assert.Equal(t, "This link no longer works · Bedside", eval[string](t, ctx, `document.title`), "the tab says so too")
 }
 
 // Discharging the patient ends the open page's link at once: it shows the revoked message
@@ -61,22 +62,10 @@ func TestBrowserLinkRevokedWhileOpen(t *testing.T) {
 	require.NoError(t, w.st.Discharge(bg, w.demo.PatientID, time.Now()))
 	require.NoError(t, w.srv.Refresh(bg, w.demo.BedID))
 	waitState(t, ctx, "error")
-	assert.Equal(t, "Questo link non funziona più.", messageTitle(t, ctx))
+	assert.Equal(t, "Questo link non funziona più", messageTitle(t, ctx))
+	// A family whose patient went home is not sent to the ward for a new link.
+	assert.Contains(t, eval[string](t, ctx, `document.getElementById('message-text').textContent`), "quando il paziente torna a casa")
 	screenshot(t, ctx, "family-link-revoked-it")
-}
-
-// A family member who blocked the camera and microphone is told how to allow them, with a
-// button to try again; the page stays usable.
-func TestBrowserCameraDenied(t *testing.T) {
-	w := newWard(t)
-	ctx := newBrowser(t, denyMedia)
-	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
-	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#notice-action`)))
-	assert.Equal(t, "idle", pageState(t, ctx))
-	assert.Contains(t, eval[string](t, ctx, `document.getElementById('notice-text').textContent`),
-		"Your camera and microphone are blocked, so Maria can’t see or hear you.")
-	assert.Equal(t, "Try again", eval[string](t, ctx, `document.getElementById('notice-action').textContent`))
-	screenshot(t, ctx, "family-camera-denied")
 }
 
 // Every control has a name a screen reader can say, the page says its language, and status
@@ -96,4 +85,21 @@ func TestBrowserPageAccessible(t *testing.T) {
 	// The tablet is offline: that was announced.
 	assert.Contains(t, eval[string](t, ctx, `document.getElementById('announce').textContent`), "Maria’s tablet is offline")
 	assert.Equal(t, "Call Maria · Bedside", eval[string](t, ctx, `document.title`))
+}
+
+// The visiting hours the ward set are on the page, and follow a change at once.
+func TestBrowserVisitingHours(t *testing.T) {
+	w := newWard(t)
+	ctx := newBrowser(t)
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
+	assert.False(t, eval[bool](t, ctx, `!!document.getElementById('visiting').offsetParent`), "no line while any time is fine")
+
+	bg := context.Background()
+	p, err := w.st.Patient(bg, w.demo.PatientID)
+	require.NoError(t, err)
+	p.VisitingHours = "10:00-12:00, 16:00-19:30"
+	require.NoError(t, w.st.UpdatePatient(bg, p))
+	require.NoError(t, w.srv.Refresh(bg, w.demo.BedID))
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#visiting`)))
+	assert.Equal(t, "Visiting hours: 10:00-12:00, 16:00-19:30", text(t, ctx, "#visiting"))
 }

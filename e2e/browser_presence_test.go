@@ -68,3 +68,40 @@ func TestBrowserMissedCall(t *testing.T) {
 	waitState(t, ctx, "idle")
 	assert.Equal(t, "You missed a call from Maria\nYou can call back now.", noticeText(t, ctx))
 }
+
+// The home screen's notices are never stale nor contradictory: "back online" goes once a call
+// came and went, and "you can call back now" is not said while the tablet is offline.
+func TestBrowserNoStaleNotices(t *testing.T) {
+	w := newWard(t, withConfig(func(c *server.Config) { c.RingTimeout = 2 * time.Second }))
+	ctx := newBrowser(t)
+	do(t, ctx, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)))
+	tab := newTablet(t, w)
+	do(t, ctx, chromedp.WaitEnabled(testID("call")))
+	assert.Equal(t, "Maria’s tablet is back online. You can call now.", noticeText(t, ctx))
+
+	// A call from the tablet, answered and ended there.
+	tab.waitOnline(t, w.demo.ContactID)
+	tab.dial(t, w.demo.ContactID)
+	waitState(t, ctx, "ringing")
+	do(t, ctx, chromedp.Click(testID("answer")))
+	waitState(t, ctx, "in-call")
+	guard, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	assert.NoError(t, tab.phone.Hangup(guard))
+	waitState(t, ctx, "ended")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#message-action`)))
+	waitState(t, ctx, "idle")
+	assert.Equal(t, "", noticeText(t, ctx), "no news from before the call")
+
+	// A missed call, then the tablet goes offline.
+	waitIdle(t, tab)
+	tab.dial(t, w.demo.ContactID)
+	waitState(t, ctx, "ringing")
+	waitState(t, ctx, "ended")
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#message-action`)))
+	waitState(t, ctx, "idle")
+	assert.Equal(t, "You missed a call from Maria\nYou can call back now.", noticeText(t, ctx))
+	tab.stop()
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#call:disabled`)))
+	assert.Equal(t, "Maria’s tablet is offline right now; we’ll tell you when it’s back.\nYou missed a call from Maria", noticeText(t, ctx))
+}

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
+	"bedside/internal/browsertest"
 	"bedside/server/store"
 )
 
@@ -33,15 +34,23 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#enroll")),
 		chromedp.SetValue(css(`#enroll select[name="bed"]`), bed.ID),
 		chromedp.Click(css("#enroll button")), chromedp.WaitVisible(css("#enroll-code")))
+	assert.Equal(t, "Waiting for the tablet to pair…", text(t, b, "#pair-status"))
 	tab, cfg := connectBareTablet(t, w.url, text(t, b, "#enroll-code"))
 	assert.Equal(t, "Maria", cfg.Patient)
 	assert.Equal(t, "12", cfg.Bed)
+	// The page with the code notices, by itself, that the tablet paired.
+	eventually(t, "the enroll page says the tablet paired", func() bool {
+		return eval[string](t, b, `document.getElementById('pair-status').textContent`) == "Paired: Tab A9 is now the tablet of Bed 12."
+	})
 
 	do(t, b, chromedp.Navigate(w.url+"/console/wards/"+ward.ID), chromedp.WaitVisible(css("#tablets")))
 	assert.Contains(t, text(t, b, "#tablets tbody tr"), "Tab A9")
 	assert.Contains(t, text(t, b, "#tablets tbody tr"), "online")
 	assert.Contains(t, text(t, b, "#tablets tbody tr"), "1.2.3")
 	pageShot(t, b, "console-tablet-online")
+	for _, v := range browsertest.Axe(t, browsertest.TabOf(t, b)) {
+		t.Errorf("the ward page: axe: %s", v)
+	}
 
 	// Discharge: the tablet's fresh configuration has no patient, which makes it wipe.
 	do(t, b, chromedp.Navigate(w.url+"/console/beds/"+bed.ID), chromedp.WaitVisible(css("#discharge")),

@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"bedside/internal/browsertest"
 )
 
 // consolePhoto writes a JPEG family photo to a file and returns its path.
@@ -87,22 +89,34 @@ func TestConsoleWholeStay(t *testing.T) {
 		chromedp.WaitVisible(css("#contact-title")),
 		chromedp.WaitVisible(css("#contact-photo-img")))
 	assert.Equal(t, "Anna", text(t, ctx, "#contact-title"))
+	// Added to be called: her family link is on the page already.
+	assert.True(t, strings.HasPrefix(eval[string](t, ctx, `document.getElementById('link-url').value`), w.url+"/j/"))
 	assert.Equal(t, 512, eval[int](t, ctx, `new Promise(r => { const i = document.getElementById('contact-photo-img'); i.complete ? r(i.naturalWidth) : i.onload = () => r(i.naturalWidth); })`))
 
 	// Its family link, in a second browser context: the family page opens.
-	do(t, ctx, chromedp.Click(css("#new-link-button")), chromedp.WaitVisible(css("#link-url")))
 	link := eval[string](t, ctx, `document.getElementById('link-url').value`)
 	require.True(t, strings.HasPrefix(link, w.url+"/j/"), link)
 	assert.Contains(t, eval[string](t, ctx, `document.getElementById('link-message').value`), "Hello Anna")
 	pageShot(t, ctx, "console-contact-link")
+	// "Copied" shows beside the button that copied, in a status region.
+	do(t, ctx, chromedp.Click(css(`[data-copy="link-url"]`)))
+	copied := func(id string) string {
+		return eval[string](t, ctx, `document.querySelector('[data-copied-for="`+id+`"]').textContent`)
+	}
+	eventually(t, "Copied beside the link's button", func() bool { return copied("link-url") == "Copied" })
+	assert.Equal(t, "", copied("link-message"))
+	assert.Equal(t, "status", eval[string](t, ctx, `document.querySelector('[data-copied-for="link-url"]').getAttribute('role')`))
 	fam := newBrowser(t) // a browser of its own: nothing shared with the nurse's
 	do(t, fam, chromedp.Navigate(link), chromedp.WaitVisible(css(`body[data-conn="open"]`)))
 	waitState(t, fam, "idle")
 
 	// Revoke it: the open page is told at once, and the link refuses a fresh visit.
 	eval[bool](t, ctx, `(window.confirm = () => true, true)`)
-	do(t, ctx, chromedp.Click(css("[data-revoke-link]")), chromedp.WaitVisible(css("#ok")))
-	assert.Equal(t, "Link stopped.", text(t, ctx, "#ok"))
+	do(t, ctx, chromedp.Click(css("[data-revoke-link]")))
+	// The page before had its own #ok ("Contact added."): wait for the next page's.
+	eventually(t, "Link stopped.", func() bool {
+		return eval[string](t, ctx, `(document.getElementById('ok') || {}).textContent || ''`) == "Link stopped."
+	})
 	assert.Equal(t, "revoked", eval[string](t, ctx, `document.querySelector('[data-link-state]').dataset.linkState`))
 	waitState(t, fam, "error")
 	do(t, fam, chromedp.Navigate(link))
@@ -137,6 +151,13 @@ func TestConsoleWholeStay(t *testing.T) {
 		assert.Contains(t, audit, s)
 	}
 	pageShot(t, ctx, "console-audit")
+	// Names, not ids.
+	assert.Contains(t, audit, "Anna")
+	assert.Contains(t, audit, "Maria")
+	assert.NotRegexp(t, `[0-9a-f]{16}`, audit, "a raw id in the audit log")
+	for _, v := range browsertest.Axe(t, browsertest.TabOf(t, ctx)) {
+		t.Errorf("the audit page: axe: %s", v)
+	}
 
 	// An account for a nurse of the ward, with a one-time password.
 	do(t, ctx, chromedp.Navigate(w.url+"/console/staff"), chromedp.WaitVisible(css("#add-staff")),

@@ -22,6 +22,7 @@ import (
 // what it decodes of the other end, and keeps its call events.
 type peer struct {
 	phone  *call.Phone
+	stop   func()       // disconnects the phone and waits for it; the test's end does it too
 	frames atomic.Int64 // decoded video frames
 	audio  atomic.Int64 // decoded audio samples, per channel
 
@@ -73,11 +74,12 @@ func startPeer(tb testing.TB, w *ward, cfg call.Config, opts []peerOption) *peer
 	ran := make(chan error, 1)
 	go func() { ran <- p.phone.Run(ctx) }()
 	go p.track()
-	tb.Cleanup(func() {
+	p.stop = sync.OnceFunc(func() {
 		cancel()
 		require.NoError(tb, <-ran)
 		require.NoError(tb, local.Close())
 	})
+	tb.Cleanup(p.stop)
 	eventually(tb, "the phone connects to the server", p.phone.Connected)
 	return p
 }

@@ -36,9 +36,36 @@ document.addEventListener('click', async (ev) => {
     src.select();
     try { ok = document.execCommand('copy'); } catch (e2) { ok = false; }
   }
-  const done = document.querySelector('[data-copied]');
+  // "Copied" beside the button that copied, in a status region that screen readers read.
+  const done = document.querySelector('[data-copied-for="' + el.dataset.copy + '"]');
   if (ok && done) {
-    done.hidden = false;
-    setTimeout(() => { done.hidden = true; }, 2500);
+    done.textContent = el.dataset.copiedText || '';
+    clearTimeout(done.timer);
+    done.timer = setTimeout(() => { done.textContent = ''; }, 4000);
   }
 });
+
+// The enroll page says when the tablet has paired, without a reload: it asks every few
+// seconds while its code is shown.
+(() => {
+  const status = document.querySelector('[data-watch-pairing]');
+  if (!status || !window.fetch) return;
+  status.textContent = status.dataset.waiting || '';
+  const ask = async () => {
+    try {
+      const r = await fetch(status.dataset.watchPairing, { credentials: 'same-origin', cache: 'no-store' });
+      if (r.ok) {
+        const a = await r.json();
+        if (a.paired) {
+          status.textContent = a.text;
+          status.className = 'note ok';
+          return;
+        }
+      }
+    } catch (e) {
+      // Offline for a moment: ask again.
+    }
+    setTimeout(ask, 3000);
+  };
+  setTimeout(ask, 2000);
+})();

@@ -2,11 +2,15 @@
 //
 // <body data-state> is one of idle, calling (placing a call, or answering one until media
 // flows), ringing (the tablet is calling), in-call, ended (a call just ended; back to idle after
-// a few seconds) and error (the link no longer works). window.bedside lets tests reach the
+// a few seconds), blocked (the camera or microphone cannot be had: what to do, and a way to call
+// all the same) and error (the link no longer works). window.bedside lets tests reach the
 // RTCPeerConnection for getStats().
+//
+// The camera and microphone are on only while a call is placed or under way, and for a preview
+// the person asked for (which stops by itself): never while the page merely waits.
 
 import { pickLanguage, translator } from './i18n.js';
-import { Buzzer, getLocalMedia, Notifier, Sounds, WakeLock } from './media.js';
+import { blocking, Buzzer, getLocalMedia, Notifier, Sounds, WakeLock } from './media.js';
 import { CallSession } from './session.js';
 import { Signaling, tokenFromPath } from './signaling.js';
 import { endedMessage, render, ui } from './view.js';
@@ -14,6 +18,8 @@ import { endedMessage, render, ui } from './view.js';
 const ENDED_MS = 5000; // how long "call ended" stays before the home screen
 const SERVER_SLACK_MS = 15000; // beyond the server's own timeouts, before the page gives up
 const CONNECT_MS = 45000; // from answer to media flowing
+const PREVIEW_MS = 60000; // how long a preview the person asked for stays on
+const BACK_ONLINE_MS = 120000; // how long "the tablet is back online" stays: news, then stale
 
 const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
 let lang = pickLanguage(languages);
@@ -31,12 +37,15 @@ const app = {
   online: false, // the tablet is connected
   conn: 'connecting', // the signaling connection: connecting, open, retrying, restarting, fatal
   state: 'idle',
-  call: null, // {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected, session, from, startedAt, weak}
+  // call is the call under way: {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected,
+  // session, from, startedAt, weak, muted, cameraOff}. Mute and camera belong to the call: every
+  // call starts with both on.
+  call: null,
   cancelNext: false, // the user cancelled before the server named the call
-  local: null, // the camera and microphone
-  problem: '', // dictionary key of a camera/microphone problem
-  muted: false,
-  cameraOff: false,
+  local: null, // the camera and microphone, while a call or a preview needs them
+  problem: '', // dictionary key of what the last opening of the camera/microphone lacked
+  preview: false, // the person asked to see their camera before calling
+  blocked: null, // {problem, forCall, audio}: what the blocked screen says
   notice: null, // {keys}: a passing word on the home screen
   opening: false, // asking for the camera and microphone
   message: null, // {kind, title, text, time, action}: the full-screen message
@@ -50,6 +59,9 @@ const app = {
 
 let endTimer = 0;
 let tickTimer = 0;
+let previewTimer = 0;
+let noticeTimer = 0;
+let mediaSeq = 0; // counts openings and closings: an opening that was overtaken is dropped
 
 const update = () => render(app, t, notifier);
 
@@ -60,6 +72,12 @@ function setState(state) {
 
 function announce(text) {
   ui.announce.textContent = text;
+}
+
+// focusHome puts the keyboard back on the Call button, or on the heading while Call waits.
+function focusHome() {
+  if (ui.call.disabled) ui.heading.focus();
+  else ui.call.focus();
 }
 
 const sig = new Signaling({
@@ -139,6 +157,11 @@ function setOnline(online) {
   app.online = online;
   if (online) {
     app.notice = { keys: ['backOnline'] };
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => {
+      if (app.notice && app.notice.keys[0] === 'backOnline') app.notice = null;
+      update();
+    }, BACK_ONLINE_MS);
     announce(t('backOnline', { name: app.name() }));
     if (document.hidden) notifier.show(t('call', { name: app.name() }), t('backOnline', { name: app.name() }));
   } else if (app.notice && app.notice.keys[0] === 'backOnline') {
@@ -206,19 +229,59 @@ function showFatal(code) {
 
 // ---- placing a call ----
 
-async function placeCall() {
+// callable reports whether the Call button can place a call now.
+function callable() {
+  return app.conn === 'open' && app.online && (app.state === 'idle' || app.state === 'blocked') && !app.call;
+}
+
+// placeCall places a call. mode '' sends camera and microphone, 'audio' the microphone alone,
+// 'none' nothing (the family still sees and hears the patient).
+async function placeCall(mode = '') {
   sounds.unlock();
-  if (app.state !== 'idle' || app.call || ui.call.disabled) return;
+  if (!callable()) {
+    if (app.state === 'blocked') goHome();
+    return;
+  }
   app.notice = null;
-  if (!app.local) await openMedia();
-  if (!app.local || app.state !== 'idle' || app.call) return;
-  app.call = { id: '', dir: 'out', phase: 'inviting' };
+  app.blocked = null;
+  const c = { id: '', dir: 'out', phase: 'media', muted: false, cameraOff: false };
+  app.call = c;
   setState('calling');
+  ui.hangup.focus();
+  announce(t('calling', { name: app.name() }));
+  if (mode === 'none') stopMedia();
+  else if (!app.local || (mode === '' && !app.local.getVideoTracks().length)) await openMedia({ video: mode === '' });
+  if (app.call !== c) return; // cancelled while the browser asked
+  if (mode !== 'none' && blocking.has(app.problem)) {
+    app.call = null;
+    showBlocked(true);
+    return;
+  }
+  c.phase = 'inviting';
+  update();
   if (!sig.send({ type: 'invite' })) {
     finishCall('failed');
     return;
   }
   guard(app.call, SERVER_SLACK_MS, 'failed');
+}
+
+// showBlocked shows what keeps the camera or microphone from the call (forCall) or the
+// preview, what to do about it, and, for a call, a way to call all the same.
+function showBlocked(forCall) {
+  const audio = !!(app.local && app.local.getAudioTracks().length);
+  app.blocked = { problem: app.problem, forCall, audio };
+  app.preview = false;
+  stopMedia();
+  setState('blocked');
+  announce(t(app.problem + 'Title'));
+  ui.blockedTitle.focus();
+}
+
+function goHome() {
+  app.blocked = null;
+  setState('idle');
+  focusHome();
 }
 
 // guard ends call c with reason if it is still in the same phase after ms: the server answers
@@ -261,7 +324,10 @@ function onRing(m) {
   }
   clearTimeout(endTimer);
   app.message = null;
-  app.call = { id: m.call, dir: 'in', phase: 'ringing', from: m.from };
+  app.blocked = null;
+  app.notice = null; // what the home screen said before this call is old news after it
+  stopPreview();
+  app.call = { id: m.call, dir: 'in', phase: 'ringing', from: m.from, muted: false, cameraOff: false };
   guard(app.call, ringSeconds() * 1000 + SERVER_SLACK_MS, 'missed');
   const caller = (m.from && m.from.name) || app.name();
   setState('ringing');
@@ -284,7 +350,10 @@ async function answerCall() {
   stopRinging();
   c.phase = 'connecting';
   setState('calling');
-  if (!app.local) await openMedia(); // without a camera the family still sees and hears the patient
+  ui.hangup.focus();
+  // Whatever the browser gives, the call is answered: the family still sees and hears the
+  // patient, and the screen says what the patient gets of them.
+  if (!app.local) await openMedia();
   if (app.call !== c) return;
   startSession(() => Promise.resolve());
   sig.send({ type: 'accept', call: c.id });
@@ -338,6 +407,7 @@ function onMediaState(c, state) {
       sig.send({ type: 'connected', call: c.id });
       tickTimer = setInterval(update, 1000);
       wakeLock.keep();
+      announce(t('inCallWith', { name: app.name() }));
       setState('in-call');
     }
   } else if (state === 'disconnected') {
@@ -354,7 +424,7 @@ function hangupCall(reason) {
   const c = app.call;
   if (!c) return;
   if (c.id) sig.send({ type: 'hangup', call: c.id });
-  else app.cancelNext = true;
+  else if (c.phase !== 'media') app.cancelNext = true; // the invite went; its call id has not come yet
   finishCall(reason || (c.phase === 'connected' ? 'hangup' : ''));
 }
 
@@ -367,16 +437,19 @@ function finishCall(reason) {
   stopRinging();
   if (c.session) c.session.close();
   ui.remote.srcObject = null;
+  stopMedia(); // no camera or microphone between calls; the next call starts with both on
   clearInterval(tickTimer);
   wakeLock.release();
   const m = endedMessage(c, reason);
   if (!m) {
     setState('idle');
+    focusHome();
     return;
   }
   app.message = m;
   announce(t(m.title, { name: app.name() }));
   setState('ended');
+  ui.messageAction.focus();
   clearTimeout(endTimer);
   endTimer = setTimeout(backHome, ENDED_MS);
 }
@@ -388,20 +461,27 @@ function backHome() {
   app.message = null;
   app.notice = m && m.keep && m.title !== 'offlineTitle' ? { keys: [m.title, m.text] } : app.notice;
   setState('idle');
-  ui.call.focus();
+  focusHome();
 }
 
 // ---- camera, microphone, screen ----
 
-async function openMedia() {
+// openMedia opens the camera and microphone (want as getLocalMedia's) and shows the camera.
+async function openMedia(want) {
+  stopMedia();
+  const seq = mediaSeq;
   app.opening = true;
   update();
-  const { stream, problem } = await getLocalMedia();
+  const { stream, problem } = await getLocalMedia(want);
+  if (seq !== mediaSeq) {
+    // Stopped (a cancel, a hang-up) while the browser asked: let nothing stay on.
+    if (stream) stream.getTracks().forEach((tr) => tr.stop());
+    return;
+  }
   app.opening = false;
   app.problem = problem;
+  app.local = stream;
   if (stream) {
-    stopMedia();
-    app.local = stream;
     applyMediaToggles();
     ui.self.srcObject = stream;
     ui.self.play().catch(() => {});
@@ -409,35 +489,80 @@ async function openMedia() {
   update();
 }
 
+// stopMedia turns the camera and microphone off, and drops an opening under way.
 function stopMedia() {
+  mediaSeq++;
+  app.opening = false;
   if (app.local) app.local.getTracks().forEach((tr) => tr.stop());
   app.local = null;
   ui.self.srcObject = null;
 }
 
+// togglePreview shows the camera at home, for a while, when the person asks; or stops it.
+async function togglePreview() {
+  if (app.preview || app.opening) {
+    stopPreview();
+    ui.preview.focus();
+    return;
+  }
+  if (app.state !== 'idle' || app.call) return;
+  app.preview = true;
+  await openMedia();
+  if (!app.preview || app.call) return;
+  if (blocking.has(app.problem)) {
+    showBlocked(false);
+    return;
+  }
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(stopPreview, PREVIEW_MS);
+}
+
+function stopPreview() {
+  clearTimeout(previewTimer);
+  if (!app.preview) return;
+  app.preview = false;
+  if (!app.call) stopMedia();
+  update();
+}
+
+// applyMediaToggles makes the tracks send what the call's buttons say; between calls
+// everything is on.
 function applyMediaToggles() {
   if (!app.local) return;
-  app.local.getAudioTracks().forEach((tr) => (tr.enabled = !app.muted));
-  app.local.getVideoTracks().forEach((tr) => (tr.enabled = !app.cameraOff));
+  const c = app.call;
+  app.local.getAudioTracks().forEach((tr) => (tr.enabled = !(c && c.muted)));
+  app.local.getVideoTracks().forEach((tr) => (tr.enabled = !(c && c.cameraOff)));
 }
 
 // ---- wiring ----
 
-ui.call.addEventListener('click', placeCall);
+ui.call.addEventListener('click', () => placeCall(''));
 ui.answer.addEventListener('click', answerCall);
 ui.decline.addEventListener('click', declineCall);
 ui.hangup.addEventListener('click', () => hangupCall(''));
 ui.mute.addEventListener('click', () => {
-  app.muted = !app.muted;
+  if (!app.call) return;
+  app.call.muted = !app.call.muted;
   applyMediaToggles();
   update();
 });
 ui.camera.addEventListener('click', () => {
-  app.cameraOff = !app.cameraOff;
+  if (!app.call) return;
+  app.call.cameraOff = !app.call.cameraOff;
   applyMediaToggles();
   update();
 });
-ui.noticeAction.addEventListener('click', openMedia);
+ui.preview.addEventListener('click', togglePreview);
+ui.blockedRetry.addEventListener('click', () => {
+  if (app.blocked && app.blocked.forCall) placeCall('');
+  else {
+    app.blocked = null;
+    setState('idle');
+    togglePreview();
+  }
+});
+ui.blockedAnyway.addEventListener('click', () => placeCall(app.blocked && app.blocked.audio ? 'audio' : 'none'));
+ui.blockedBack.addEventListener('click', goHome);
 ui.messageAction.addEventListener('click', backHome);
 ui.notify.addEventListener('click', async () => {
   if (await notifier.ask()) announce(t('notifyOn', { name: app.name() }));
@@ -446,6 +571,7 @@ ui.notify.addEventListener('click', async () => {
 for (const ev of ['pointerdown', 'keydown']) addEventListener(ev, () => sounds.unlock(), { passive: true });
 document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'visible' && app.state === 'in-call') wakeLock.keep();
+  if (document.visibilityState === 'hidden') stopPreview();
 });
 
 window.bedside = {
@@ -464,5 +590,4 @@ if (typeof RTCPeerConnection === 'undefined') {
   sounds.unlock(); // audible at once where the browser allows it; otherwise at the first touch
   update();
   sig.start();
-  openMedia();
 }

@@ -10,7 +10,6 @@ const en = {
   selfLabel: 'This is you',
   cameraIsOff: 'Your camera is off',
   cameraStarting: 'Starting your camera…',
-  cameraBlocked: 'No camera',
   footnote: 'Video calls are private and are never recorded.',
   noscript: 'This page needs JavaScript to make video calls.',
 
@@ -26,6 +25,7 @@ const en = {
   cameraOff: 'Stop video',
   cameraOn: 'Start video',
   duration: 'Call time {time}',
+  inCallWith: 'In a call with {name}',
 
   isCalling: '{name} is calling',
   ringSub: 'Video call from the hospital',
@@ -45,13 +45,40 @@ const en = {
   tryAgain: 'Try again',
   ok: 'OK',
 
-  cameraDenied: 'Your camera and microphone are blocked, so {name} can’t see or hear you. ' +
-    'To allow them, tap the camera or lock icon next to the web address, choose “Allow”, then tap Try again.',
-  cameraMissing: 'We couldn’t find a microphone on this device. Please connect one, or open this link on a phone.',
-  cameraBusy: 'Your camera is being used by another app. Please close that app, then tap Try again.',
-  audioOnly: 'We couldn’t find a camera: {name} will hear you but won’t see you.',
-  insecure: 'The camera only works when this page is opened from its full https:// link. Please open the link you were sent again.',
+  previewOn: 'Check my camera',
+  previewOff: 'Turn my camera off',
+  cameraIdle: 'Your camera is off. It turns on when you call.',
+
+  // What stops a call until the person chooses: a title, what it means, what to do.
+  cameraDeniedTitle: 'Your camera is blocked',
+  cameraDeniedText: '{name} won’t see you. You can call with sound only, or allow the camera.',
+  mediaDeniedTitle: 'Your camera and microphone are blocked',
+  mediaDeniedText: '{name} won’t see or hear you. You can still call to see and hear {name}, or allow them.',
+  stepsDenied_chrome: 'To allow them in Chrome: tap the icon left of the web address (a lock or sliders), then Permissions, turn on Camera and Microphone, then tap Try again.',
+  stepsDenied_firefox: 'To allow them in Firefox: tap the crossed-out camera or the lock in the address bar, remove “Blocked” next to Camera and Microphone, then tap Try again.',
+  stepsDenied_safari: 'To allow them in Safari: tap “aA” (or the icon) in the address bar, then Website Settings, set Camera and Microphone to Allow, then tap Try again.',
+  stepsDenied_samsung: 'To allow them in Samsung Internet: tap the lock next to the web address, then Permissions, allow Camera and Microphone, then tap Try again.',
+  cameraBusyTitle: 'Another app is using your camera',
+  cameraBusyText: '{name} won’t see you. You can call with sound only.',
+  micBusyTitle: 'Another app is using your microphone',
+  micBusyText: '{name} won’t hear you. You can still call to see and hear {name}.',
+  stepsBusy: 'Close the other app (another video call, or the camera), then tap Try again.',
+  mediaMissingTitle: 'We couldn’t find a microphone or a camera',
+  mediaMissingText: '{name} won’t see or hear you. You can still call to see and hear {name}.',
+  stepsMissing: 'Connect a headset or a camera, or open this link on a phone, then tap Try again.',
+  insecureTitle: 'The camera can’t be used from this address',
+  insecureText: 'The camera only works when this page is opened from its full https:// link.',
+  stepsInsecure: 'Please open the link you were sent again.',
+  unsupportedTitle: 'This browser can’t make video calls',
+  unsupportedText: '{name} won’t see or hear you from this browser.',
   unsupported: 'This browser can’t make video calls. Please open the link in an up-to-date Chrome, Firefox, Safari or Edge.',
+  callSoundOnly: 'Call with sound only',
+  callWithout: 'Call without camera or microphone',
+  back: 'Back',
+  // What the patient gets of you in a call, when not everything.
+  noteNoVideo: '{name} can hear you but can’t see you',
+  noteNoAudio: '{name} can see you but can’t hear you',
+  noteNothing: '{name} can’t see or hear you',
 
   endedTitle: 'Call ended',
   endedText: 'You talked for {time}. Thank you for calling.',
@@ -75,8 +102,10 @@ const en = {
 
   expiredTitle: 'This link has expired',
   expiredText: 'Please ask the ward for a new one.',
-  revokedTitle: 'This link no longer works.',
-  revokedText: 'Please ask the ward for a new one.',
+  revokedTitle: 'This link no longer works',
+  revokedText: 'A link stops working when the ward sends a new one, or when the patient goes home. If your family member is still in hospital, the ward can send you a new link.',
+  deadTitle: '{title} · Bedside',
+  visiting: 'Visiting hours: {hours}',
 };
 
 const it = {
@@ -88,7 +117,6 @@ const it = {
   selfLabel: 'Questo sei tu',
   cameraIsOff: 'La tua fotocamera è spenta',
   cameraStarting: 'Avvio della fotocamera…',
-  cameraBlocked: 'Nessuna fotocamera',
   footnote: 'Le videochiamate sono private e non vengono mai registrate.',
   noscript: 'Questa pagina ha bisogno di JavaScript per fare videochiamate.',
 
@@ -104,6 +132,7 @@ const it = {
   cameraOff: 'Spegni video',
   cameraOn: 'Accendi video',
   duration: 'Durata {time}',
+  inCallWith: 'In chiamata con {name}',
 
   isCalling: '{name} ti sta chiamando',
   ringSub: 'Videochiamata dall’ospedale',
@@ -123,13 +152,38 @@ const it = {
   tryAgain: 'Riprova',
   ok: 'OK',
 
-  cameraDenied: 'Fotocamera e microfono sono bloccati, quindi {name} non può vederti né sentirti. ' +
-    'Per consentirli, tocca l’icona della fotocamera o del lucchetto accanto all’indirizzo, scegli “Consenti”, poi tocca Riprova.',
-  cameraMissing: 'Non troviamo un microfono su questo dispositivo. Collegane uno, oppure apri questo link da un telefono.',
-  cameraBusy: 'La fotocamera è usata da un’altra app. Chiudi quell’app, poi tocca Riprova.',
-  audioOnly: 'Non troviamo una fotocamera: {name} ti sentirà ma non ti vedrà.',
-  insecure: 'La fotocamera funziona solo se la pagina è aperta dal link completo https://. Apri di nuovo il link che hai ricevuto.',
+  previewOn: 'Prova la fotocamera',
+  previewOff: 'Spegni la fotocamera',
+  cameraIdle: 'La fotocamera è spenta. Si accende quando chiami.',
+
+  cameraDeniedTitle: 'La fotocamera è bloccata',
+  cameraDeniedText: '{name} non ti vedrà. Puoi chiamare solo con l’audio, oppure consentire la fotocamera.',
+  mediaDeniedTitle: 'Fotocamera e microfono sono bloccati',
+  mediaDeniedText: '{name} non ti vedrà né ti sentirà. Puoi comunque chiamare per vedere e sentire {name}, oppure consentirli.',
+  stepsDenied_chrome: 'Per consentirli in Chrome: tocca l’icona a sinistra dell’indirizzo (un lucchetto o dei cursori), poi Autorizzazioni, attiva Fotocamera e Microfono, poi tocca Riprova.',
+  stepsDenied_firefox: 'Per consentirli in Firefox: tocca la fotocamera barrata o il lucchetto nella barra dell’indirizzo, togli “Bloccato” accanto a Fotocamera e Microfono, poi tocca Riprova.',
+  stepsDenied_safari: 'Per consentirli in Safari: tocca “aA” (o l’icona) nella barra dell’indirizzo, poi Impostazioni sito web, imposta Fotocamera e Microfono su Consenti, poi tocca Riprova.',
+  stepsDenied_samsung: 'Per consentirli in Samsung Internet: tocca il lucchetto accanto all’indirizzo, poi Autorizzazioni, consenti Fotocamera e Microfono, poi tocca Riprova.',
+  cameraBusyTitle: 'Un’altra app sta usando la fotocamera',
+  cameraBusyText: '{name} non ti vedrà. Puoi chiamare solo con l’audio.',
+  micBusyTitle: 'Un’altra app sta usando il microfono',
+  micBusyText: '{name} non ti sentirà. Puoi comunque chiamare per vedere e sentire {name}.',
+  stepsBusy: 'Chiudi l’altra app (un’altra videochiamata, o la fotocamera), poi tocca Riprova.',
+  mediaMissingTitle: 'Non troviamo né un microfono né una fotocamera',
+  mediaMissingText: '{name} non ti vedrà né ti sentirà. Puoi comunque chiamare per vedere e sentire {name}.',
+  stepsMissing: 'Collega delle cuffie con microfono o una fotocamera, oppure apri questo link da un telefono, poi tocca Riprova.',
+  insecureTitle: 'Da questo indirizzo la fotocamera non si può usare',
+  insecureText: 'La fotocamera funziona solo se la pagina è aperta dal link completo https://.',
+  stepsInsecure: 'Apri di nuovo il link che hai ricevuto.',
+  unsupportedTitle: 'Questo browser non può fare videochiamate',
+  unsupportedText: 'Da questo browser {name} non ti vedrà né ti sentirà.',
   unsupported: 'Questo browser non può fare videochiamate. Apri il link con una versione aggiornata di Chrome, Firefox, Safari o Edge.',
+  callSoundOnly: 'Chiama solo con l’audio',
+  callWithout: 'Chiama senza fotocamera né microfono',
+  back: 'Indietro',
+  noteNoVideo: '{name} ti sente ma non ti vede',
+  noteNoAudio: '{name} ti vede ma non ti sente',
+  noteNothing: '{name} non ti vede e non ti sente',
 
   endedTitle: 'Chiamata terminata',
   endedText: 'Avete parlato per {time}. Grazie per aver chiamato.',
@@ -153,8 +207,10 @@ const it = {
 
   expiredTitle: 'Questo link è scaduto',
   expiredText: 'Chiedi al reparto un nuovo link.',
-  revokedTitle: 'Questo link non funziona più.',
-  revokedText: 'Chiedi al reparto un nuovo link.',
+  revokedTitle: 'Questo link non funziona più',
+  revokedText: 'Un link smette di funzionare quando il reparto ne manda uno nuovo, o quando il paziente torna a casa. Se il tuo familiare è ancora in ospedale, il reparto può mandarti un nuovo link.',
+  deadTitle: '{title} · Bedside',
+  visiting: 'Orari di visita: {hours}',
 };
 
 export const dictionaries = { en, it };

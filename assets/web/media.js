@@ -3,32 +3,65 @@
 const VIDEO = { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 }, frameRate: { ideal: 30 } };
 const AUDIO = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
-// getLocalMedia opens the camera and microphone. It resolves to {stream, problem} where
-// problem is '' or the dictionary key of what to tell the user: 'audioOnly' (no camera found,
-// the call still works), or 'cameraDenied', 'cameraMissing', 'cameraBusy', 'insecure' (stream is
-// null).
-export async function getLocalMedia() {
+// errorKind sorts a getUserMedia error: 'denied' (the person or the browser blocked it),
+// 'busy' (another app holds the device) or 'missing' (no such device, or none that fits).
+function errorKind(e) {
+  const name = e && e.name;
+  if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') return 'denied';
+  if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') return 'busy';
+  return 'missing';
+}
+
+function ask(constraints) {
+  return navigator.mediaDevices.getUserMedia(constraints).then(
+    (stream) => ({ stream, error: '' }),
+    (e) => ({ stream: null, error: errorKind(e) }),
+  );
+}
+
+// getLocalMedia opens the camera and the microphone, or only the microphone when want.video is
+// false. It resolves to {stream, problem}: problem is '' when everything asked for is there,
+// else the dictionary key of what is wrong:
+//   - 'audioOnly': there is no camera; stream has the microphone (worth calling with);
+//   - 'micMissing': there is no microphone; stream has the camera (worth calling with);
+//   - 'cameraDenied', 'cameraBusy': the camera is blocked or held by another app; stream has
+//     the microphone;
+//   - 'mediaDenied', 'micBusy', 'mediaMissing': nothing can be sent; stream is null;
+//   - 'insecure', 'unsupported': the browser offers no camera here; stream is null.
+export async function getLocalMedia(want = { video: true }) {
   if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
     return { stream: null, problem: window.isSecureContext ? 'unsupported' : 'insecure' };
   }
-  try {
-    return { stream: await navigator.mediaDevices.getUserMedia({ video: VIDEO, audio: AUDIO }), problem: '' };
-  } catch (e) {
-    const name = e && e.name;
-    if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') {
-      return { stream: null, problem: 'cameraDenied' };
-    }
-    if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') {
-      return { stream: null, problem: 'cameraBusy' };
-    }
+  if (!want.video) {
+    const mic = await ask({ audio: AUDIO });
+    return { stream: mic.stream, problem: mic.stream ? '' : { denied: 'mediaDenied', busy: 'micBusy' }[mic.error] || 'mediaMissing' };
   }
-  // No camera (or none that fits): a call with the microphone alone is still worth making.
-  try {
-    return { stream: await navigator.mediaDevices.getUserMedia({ audio: AUDIO }), problem: 'audioOnly' };
-  } catch (e) {
-    const denied = e && (e.name === 'NotAllowedError' || e.name === 'SecurityError');
-    return { stream: null, problem: denied ? 'cameraDenied' : 'cameraMissing' };
+  const both = await ask({ video: VIDEO, audio: AUDIO });
+  if (both.stream) return { stream: both.stream, problem: '' };
+  // Which of the two is the trouble? The microphone alone tells.
+  const mic = await ask({ audio: AUDIO });
+  if (mic.stream) {
+    return { stream: mic.stream, problem: { denied: 'cameraDenied', busy: 'cameraBusy' }[both.error] || 'audioOnly' };
   }
+  if (mic.error === 'missing') {
+    const cam = await ask({ video: VIDEO });
+    if (cam.stream) return { stream: cam.stream, problem: 'micMissing' };
+  }
+  const error = both.error === 'denied' ? 'denied' : mic.error;
+  return { stream: null, problem: { denied: 'mediaDenied', busy: 'micBusy' }[error] || 'mediaMissing' };
+}
+
+// blocking lists the problems that stop a call until the person chooses what to do; the others
+// still let the patient see or hear them.
+export const blocking = new Set(['cameraDenied', 'cameraBusy', 'mediaDenied', 'micBusy', 'mediaMissing', 'insecure', 'unsupported']);
+
+// browserName names the browser, for instructions that differ between them: 'firefox',
+// 'samsung', 'safari' or 'chrome' (Chrome, Edge and the rest of Chromium's family).
+export function browserName(ua = navigator.userAgent) {
+  if (/Firefox\/|FxiOS/.test(ua)) return 'firefox';
+  if (/SamsungBrowser/.test(ua)) return 'samsung';
+  if (/iPhone|iPad|iPod/.test(ua) || (/Safari\//.test(ua) && !/Chrom(e|ium)\//.test(ua))) return 'safari';
+  return 'chrome';
 }
 
 // Sounds makes the ring tone and the ringback with WebAudio, so the page needs no sound files.

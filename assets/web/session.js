@@ -15,6 +15,23 @@ function preferVP8(transceiver) {
   }
 }
 
+// keepResolution asks the browser to send the camera's full picture from the start and to
+// lower the frame rate, not the size, while the connection's bit rate is still being found:
+// Firefox otherwise sends the tablet a small picture (480x360, or 320x240 on a slow link) for
+// its first seconds, which the tablet's screen shows blurred.
+async function keepResolution(sender) {
+  if (!sender || !sender.track || sender.track.kind !== 'video' || !sender.getParameters) return;
+  try {
+    const p = sender.getParameters();
+    if (!p.encodings || !p.encodings.length) p.encodings = [{}];
+    p.degradationPreference = 'maintain-resolution';
+    p.encodings[0].scaleResolutionDownBy = 1;
+    await sender.setParameters(p);
+  } catch (e) {
+    // A browser that refuses these keeps its own choice; the call goes on.
+  }
+}
+
 // CallSession is one peer connection. stream is the local camera/microphone (may lack a track);
 // send(msg) sends a signaling message about this call; onRemote(stream) is called as remote
 // tracks arrive; onState(connectionState) on every change.
@@ -61,6 +78,7 @@ export class CallSession {
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     this.send({ type: 'offer', call: this.id, sdp: this.pc.localDescription.sdp });
+    for (const t of this.pc.getTransceivers()) await keepResolution(t.sender);
   }
 
   // answerOffer answers the other end's offer with the local tracks.
@@ -84,6 +102,7 @@ export class CallSession {
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.send({ type: 'answer', call: this.id, sdp: this.pc.localDescription.sdp });
+    for (const t of this.pc.getTransceivers()) await keepResolution(t.sender);
   }
 
   async acceptAnswer(sdp) {

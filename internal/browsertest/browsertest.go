@@ -1,4 +1,4 @@
-// Package browsertest starts Debian's Chromium for tests and drives it with chromedp.
+// Package browsertest starts Debian's Chromium and Firefox ESR for tests and drives them.
 //
 // Every browser it starts is headless, with the flags every Bedside test browser needs (no
 // sandbox, no GPU, no QUIC, no first-run pages, no background networking, component updates or
@@ -11,12 +11,22 @@
 //	browsertest.Do(t, ctx, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS("#call")))
 //	title := browsertest.Eval[string](t, ctx, `document.title`)
 //
+// StartFirefox starts Debian's Firefox ESR the same way (headless, a fresh profile, a fake
+// camera and microphone) and drives it over WebDriver BiDi, which Firefox speaks itself, on a
+// WebSocket to the port it picked on 127.0.0.1. Both browsers are a Tab (ChromiumTab wraps a
+// Chromium), so one test drives either: navigate, evaluate, preload a script, resize, click
+// with the mouse, screenshot, set a permission. Axe runs axe-core (from npm, installed by
+// scripts/deps.sh into .cache/npm) on a Tab's page.
+//
 // It is test support: only _test.go files import it (package e2e, the root package's kiosk
 // tests). It knows nothing of Bedside's pages.
 package browsertest
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -45,6 +55,13 @@ type Options struct {
 	FakeVideo string
 	// DenyMedia makes the fake permission prompt refuse the camera and the microphone.
 	DenyMedia bool
+	// Permissions, when set, replace the fake prompt (which grants or, with DenyMedia, refuses
+	// everything) with one setting per permission: e.g. {"camera": "denied", "microphone":
+	// "granted"}.
+	Permissions map[string]string
+	// FontSize is the browser's default font size in CSS pixels, as a person who wants larger
+	// text sets it in the browser's settings; Chromium's 16 when zero.
+	FontSize int
 	// LogConsole prints the page's console also when the test passes.
 	LogConsole bool
 	// Flags are more command-line flags, applied after the usual ones (the same flag given
@@ -82,6 +99,9 @@ func Flags(dataDir string, o Options) []chromedp.ExecAllocatorOption {
 	if o.DenyMedia {
 		f = append(f, chromedp.Flag("use-fake-ui-for-media-stream", "deny"))
 	}
+	if len(o.Permissions) > 0 {
+		f = append(f, chromedp.Flag("use-fake-ui-for-media-stream", false))
+	}
 	if o.Lang != "" {
 		f = append(f, chromedp.Flag("accept-lang", o.Lang), chromedp.Flag("lang", o.Lang))
 	}
@@ -99,7 +119,11 @@ type optionsKey struct{}
 func Start(tb testing.TB, o Options) context.Context {
 	tb.Helper()
 	o = o.withDefaults()
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Flags(tb.TempDir(), o)...)
+	dir := tb.TempDir()
+	if o.FontSize > 0 {
+		writeFontSize(tb, dir, o.FontSize)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), Flags(dir, o)...)
 	ctx, cancel := chromedp.NewContext(actx)
 	tb.Cleanup(func() {
 		cancel()
@@ -110,8 +134,24 @@ func Start(tb testing.TB, o Options) context.Context {
 	if err := chromedp.Do(ctx, emulate(o)); err != nil {
 		tb.Fatalf("browsertest: starting %s: %v", Path, err)
 	}
+	for name, setting := range o.Permissions {
+		SetPermission(tb, ctx, name, setting)
+	}
 	watchUntilCleanup(tb, ctx, o)
 	return ctx
+}
+
+// writeFontSize sets the default font size in the profile in dir, where Chromium's settings
+// page keeps it.
+func writeFontSize(tb testing.TB, dir string, px int) {
+	tb.Helper()
+	prefs := fmt.Sprintf(`{"webkit": {"webprefs": {"default_font_size": %d}}}`, px)
+	if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o755); err != nil {
+		tb.Fatalf("browsertest: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(prefs), 0o644); err != nil {
+		tb.Fatalf("browsertest: %v", err)
+	}
 }
 
 // NewTab opens another tab in the browser of ctx, with the same screen, its console watched.

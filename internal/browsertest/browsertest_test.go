@@ -17,9 +17,15 @@ const page = `<!doctype html><html><head><meta name="viewport" content="width=de
 
 func serve(t *testing.T) string {
 	t.Helper()
+	return serveHTML(t, page)
+}
+
+// serveHTML serves html on 127.0.0.1 until the test ends.
+func serveHTML(t *testing.T, html string) string {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(page))
+		_, _ = w.Write([]byte(html))
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL

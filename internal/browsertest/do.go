@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -49,4 +51,28 @@ func Eval[T any](tb testing.TB, ctx context.Context, expr string) T {
 func Text(tb testing.TB, ctx context.Context, css string) string {
 	tb.Helper()
 	return strings.TrimSpace(Run(tb, ctx, chromedp.TextContent(chromedp.CSS(css))))
+}
+
+// Preload runs script in every page the tab of ctx opens from now on, before the page's own
+// scripts (to watch what the page does, e.g. wrap getUserMedia).
+func Preload(tb testing.TB, ctx context.Context, script string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, Wait)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script}); err != nil {
+		tb.Fatalf("browsertest: preload: %v", err)
+	}
+}
+
+// SetPermission grants or denies name ("camera", "microphone", ...) to every origin in the
+// browser of ctx; setting is "granted", "denied" or "prompt".
+func SetPermission(tb testing.TB, ctx context.Context, name, setting string) {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(ctx, Wait)
+	defer cancel()
+	_, err := chromedp.CallBrowser(ctx, browser.SetPermission, browser.SetPermissionParams{
+		Permission: &browser.PermissionDescriptor{Name: name}, Setting: browser.PermissionSetting(setting)})
+	if err != nil {
+		tb.Fatalf("browsertest: permission %s %s: %v", name, setting, err)
+	}
 }

@@ -123,6 +123,8 @@ type Console struct {
 	dummyPwd []byte // a password hash checked for unknown names, so they take as long
 
 	photoMu sync.Mutex // one photo decoded at a time: decoding takes memory
+
+	fresh *freshLinks // family links just made, shown again on reload
 }
 
 // New returns a Console for cfg.
@@ -170,6 +172,7 @@ func New(cfg Config) (*Console, error) {
 		return nil, err
 	}
 	return &Console{
+		fresh:    newFreshLinks(cfg.Now),
 		cfg:      cfg,
 		log:      cfg.Logger,
 		hub:      cfg.Hub,
@@ -212,6 +215,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /console/wards/{ward}", c.authed(c.serveWard))
 	mux.HandleFunc("POST /console/wards/{ward}/beds", c.authed(c.serveCreateBed))
 	mux.HandleFunc("POST /console/wards/{ward}/enroll", c.authed(c.serveEnroll))
+	mux.HandleFunc("GET /console/wards/{ward}/paired", c.authed(c.servePaired))
 	mux.HandleFunc("POST /console/wards/{ward}/pin", c.authed(c.serveNursePIN))
 	mux.HandleFunc("POST /console/devices/{device}/revoke", c.authed(c.serveRevokeDevice))
 	mux.HandleFunc("GET "+provisioning.ConsolePairPath, c.authed(c.servePairPage))

@@ -66,7 +66,12 @@ func contactValues(k store.Contact) url.Values {
 }
 
 func (c *Console) serveContact(w http.ResponseWriter, r *http.Request, u *user) {
-	c.renderContact(w, r, u, r.PathValue("contact"), nil, nil, nil)
+	id := r.PathValue("contact")
+	var fresh *newLink
+	if made := r.URL.Query().Get("made"); made != "" {
+		fresh = c.fresh.get(made, u.ID, id)
+	}
+	c.renderContact(w, r, u, id, fresh, nil, nil)
 }
 
 // renderContact shows a contact with its links; fresh is a link just made (shown once), form
@@ -84,10 +89,7 @@ func (c *Console) renderContact(w http.ResponseWriter, r *http.Request, u *user,
 		return
 	}
 	d := contactData{Ward: pl.Ward, Bed: pl.Bed, Patient: pl.Patient, Contact: k, New: fresh,
-		Days: linkDays, DefaultDays: int(c.cfg.LinkTTL / (24 * time.Hour)), Form: contactValues(k)}
-	if !slices.Contains(d.Days, d.DefaultDays) {
-		d.DefaultDays = 14
-	}
+		Days: linkDays, DefaultDays: c.defaultLinkDays(), Form: contactValues(k)}
 	now := c.cfg.Now()
 	for i := len(links) - 1; i >= 0; i-- { // newest first
 		l := links[i]
@@ -195,9 +197,24 @@ func (c *Console) serveAddContact(w http.ResponseWriter, r *http.Request, u *use
 		c.renderBed(w, r, u, pl.Bed.ID, form, false, err)
 		return
 	}
-	c.hub.ConfigChanged(ctx, pl.Bed.ID)
 	c.audit(ctx, u, "add-contact", k.ID)
-	redirect(w, r, "/console/contacts/"+k.ID, "contact")
+	// A contact is added to be called: its link comes with it.
+	made, err := c.makeLink(ctx, r, u, pl, k, c.defaultLinkDays(), false)
+	c.hub.ConfigChanged(ctx, pl.Bed.ID)
+	if err != nil {
+		c.fail(w, r, u, nil, err)
+		return
+	}
+	http.Redirect(w, r, "/console/contacts/"+k.ID+"?ok=contact&made="+made, http.StatusSeeOther)
+}
+
+// defaultLinkDays is how long a new family link lasts unless the nurse picks otherwise.
+func (c *Console) defaultLinkDays() int {
+	days := int(c.cfg.LinkTTL / (24 * time.Hour))
+	if !slices.Contains(linkDays, days) {
+		days = 14
+	}
+	return days
 }
 
 func (c *Console) serveUpdateContact(w http.ResponseWriter, r *http.Request, u *user) {
@@ -301,7 +318,9 @@ func (c *Console) revokeLinks(ctx context.Context, contactID, linkID string) err
 	return nil
 }
 
-// serveNewLink makes a family link for the contact and shows it, once: only its hash is kept.
+// serveNewLink makes a family link for the contact and redirects to the page that shows it
+// (POST-redirect-GET: a reload shows the same link, and makes or stops no other). Only the
+// link's hash is stored; the page shows the link for freshLinkTTL.
 func (c *Console) serveNewLink(w http.ResponseWriter, r *http.Request, u *user) {
 	ctx := r.Context()
 	pl, k, err := c.contactFor(ctx, u, r.PathValue("contact"))
@@ -317,16 +336,26 @@ func (c *Console) serveNewLink(w http.ResponseWriter, r *http.Request, u *user) 
 		c.renderContact(w, r, u, k.ID, nil, nil, bad("days"))
 		return
 	}
-	if r.PostForm.Get("replace") != "" {
+	made, err := c.makeLink(ctx, r, u, pl, k, days, r.PostForm.Get("replace") != "")
+	if err != nil {
+		c.renderContact(w, r, u, k.ID, nil, nil, err)
+		return
+	}
+	c.hub.ConfigChanged(ctx, pl.Bed.ID)
+	http.Redirect(w, r, "/console/contacts/"+k.ID+"?made="+made, http.StatusSeeOther)
+}
+
+// makeLink makes a family link for contact k lasting days (stopping the contact's other
+// links first when replace), keeps it for its page and returns the id the page is reached by.
+func (c *Console) makeLink(ctx context.Context, r *http.Request, u *user, pl place, k store.Contact, days int, replace bool) (string, error) {
+	if replace {
 		if err := c.revokeLinks(ctx, k.ID, ""); err != nil {
-			c.fail(w, r, u, nil, err)
-			return
+			return "", err
 		}
 	}
 	token, err := c.random(linkTokenBytes)
 	if err != nil {
-		c.fail(w, r, u, nil, err)
-		return
+		return "", err
 	}
 	now := c.cfg.Now()
 	sum := sha256.Sum256([]byte(token))
@@ -336,16 +365,13 @@ func (c *Console) serveNewLink(w http.ResponseWriter, r *http.Request, u *user) 
 		err = clash("discharged")
 	}
 	if err != nil {
-		c.renderContact(w, r, u, k.ID, nil, nil, err)
-		return
+		return "", err
 	}
-	c.hub.ConfigChanged(ctx, pl.Bed.ID)
 	c.audit(ctx, u, "create-link", l.ID)
 	link := c.baseURL(r) + "/j/" + token
 	qr, err := qrDataURL(link, 480)
 	if err != nil {
-		c.fail(w, r, u, nil, err)
-		return
+		return "", err
 	}
 	lang := k.Language
 	if lang == "" {
@@ -353,7 +379,12 @@ func (c *Console) serveNewLink(w http.ResponseWriter, r *http.Request, u *user) 
 	}
 	msg := translate(lang, "msg.family", k.Name, pl.Ward.Name, pl.Patient.FirstName, link,
 		l.Expires.Local().Format("02/01/2006"))
-	c.renderContact(w, r, u, k.ID, &newLink{URL: link, Message: msg, QR: qr, Expires: l.Expires}, nil, nil)
+	id, err := c.random(linkTokenBytes)
+	if err != nil {
+		return "", err
+	}
+	c.fresh.put(id, u.ID, k.ID, newLink{URL: link, Message: msg, QR: qr, Expires: l.Expires})
+	return id, nil
 }
 
 func (c *Console) serveRevokeLink(w http.ResponseWriter, r *http.Request, u *user) {

@@ -132,6 +132,13 @@ func TestWholeFlow(t *testing.T) {
 	contactID := idOf(t, r.location)
 	k, err := e.st.Contact(e.ctx, contactID)
 	require.NoError(t, err)
+	// Added to be called: the contact's page shows its family link at once.
+	r = b.get(r.location)
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Contains(t, r.body, `id="link-url" value="`+e.srv.URL+"/j/")
+	firstLinks, err := e.st.Links(e.ctx, contactID)
+	require.NoError(t, err)
+	require.Len(t, firstLinks, 1)
 	require.NotEmpty(t, k.PhotoHash)
 	ctype, data, err := e.st.Photo(e.ctx, k.PhotoHash)
 	require.NoError(t, err)
@@ -146,6 +153,9 @@ func TestWholeFlow(t *testing.T) {
 
 	// A family link, shown once, stored hashed, with a message in the contact's language.
 	r = b.post("/console/contacts/"+contactID+"/links", url.Values{"days": {"7"}, "replace": {"1"}})
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	shown := r.location
+	r = b.get(shown)
 	require.Equal(t, http.StatusOK, r.status, r.body)
 	m := regexp.MustCompile(`id="link-url" value="([^"]+)"`).FindStringSubmatch(r.body)
 	require.NotNil(t, m)
@@ -159,6 +169,17 @@ func TestWholeFlow(t *testing.T) {
 	assert.Contains(t, r.body, "Hello Anna")
 	r = b.get("/console/contacts/" + contactID)
 	assert.NotContains(t, r.body, token, "the token is never shown again")
+	// Reloading the page that shows it shows the same link, and makes or stops no other.
+	before, err := e.st.Links(e.ctx, contactID)
+	require.NoError(t, err)
+	r = b.get(shown)
+	assert.Contains(t, r.body, token)
+	after, err := e.st.Links(e.ctx, contactID)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "a reload makes or stops no link")
+	l0, err := e.st.LinkByToken(e.ctx, sum[:])
+	require.NoError(t, err)
+	assert.True(t, l0.Revoked.IsZero(), "the link just made still works")
 
 	// Revoke it.
 	r = b.post("/console/contacts/"+contactID+"/links/"+l.ID+"/revoke", nil)

@@ -83,7 +83,7 @@ var messages = map[string]map[string]string{
 		"title.bed": "Bed", "title.discharge": "Discharge", "title.contact": "Family contact", "title.audit": "Audit log",
 		"time.today": "today %s",
 		"lang.en":    "English", "lang.it": "Italian",
-		"common.done": "Done", "common.save": "Save", "common.cancel": "Cancel", "common.copy": "Copy", "common.copied": "Copied",
+		"common.done": "Done", "common.save": "Save", "common.cancel": "Cancel", "common.copy": "Copy", "common.copied": "Copied", "enroll.paired": "Paired: %s is now a tablet of %s.", "enroll.pairedbed": "Paired: %s is now the tablet of %s.", "enroll.waiting": "Waiting for the tablet to pair…", "err.since": "That pairing check has no time.", "audit.removed": "removed since", "tablet.actions": "Actions",
 
 		"login.title": "Nurse console", "login.hint": "Log in with your ward account.",
 		"login.name": "Name", "login.password": "Password", "login.submit": "Log in",
@@ -171,7 +171,7 @@ var messages = map[string]map[string]string{
 
 		"ok.loggedout": "You are logged out.", "ok.password": "Password changed. Log in with the new one.",
 		"ok.ward": "Ward created.", "ok.bed": "Bed added.", "ok.admitted": "Patient admitted.", "ok.saved": "Saved.",
-		"ok.transferred": "Patient moved.", "ok.discharged": "Patient discharged. The tablet is being wiped.",
+		"ok.transferred": "Patient moved.", "ok.discharged": "Patient discharged. The tablet is being wiped.", "ok.dischargednotablet": "Patient discharged. The bed has no tablet.", "ok.dischargedoffline": "Patient discharged. The tablet is offline: it will be wiped as soon as it connects.", "wipe.pending": "The tablet has not connected since the discharge: it still holds the patient's photos and contacts. Reload this page to check again.", "wipe.done": "The tablet connected at %s and was wiped.",
 		"ok.contact": "Contact added.", "ok.revoked": "Tablet revoked.", "ok.linkrevoked": "Link stopped.",
 		"ok.contactdeleted": "Contact removed.",
 
@@ -212,7 +212,7 @@ var messages = map[string]map[string]string{
 		"title.bed": "Letto", "title.discharge": "Dimissione", "title.contact": "Familiare", "title.audit": "Registro attività",
 		"time.today": "oggi %s",
 		"lang.en":    "Inglese", "lang.it": "Italiano",
-		"common.done": "Fatto", "common.save": "Salva", "common.cancel": "Annulla", "common.copy": "Copia", "common.copied": "Copiato",
+		"common.done": "Fatto", "common.save": "Salva", "common.cancel": "Annulla", "common.copy": "Copia", "common.copied": "Copiato", "enroll.paired": "Associato: %s ora è un tablet di %s.", "enroll.pairedbed": "Associato: %s ora è il tablet del %s.", "enroll.waiting": "In attesa che il tablet si associ…", "err.since": "Quella verifica di associazione non ha un orario.", "audit.removed": "poi eliminato", "tablet.actions": "Azioni",
 
 		"login.title": "Console infermieri", "login.hint": "Accedi con l'account del tuo reparto.",
 		"login.name": "Nome", "login.password": "Password", "login.submit": "Accedi",
@@ -300,7 +300,7 @@ var messages = map[string]map[string]string{
 
 		"ok.loggedout": "Sei uscito.", "ok.password": "Password cambiata. Accedi con quella nuova.",
 		"ok.ward": "Reparto creato.", "ok.bed": "Letto aggiunto.", "ok.admitted": "Paziente ricoverato.", "ok.saved": "Salvato.",
-		"ok.transferred": "Paziente spostato.", "ok.discharged": "Paziente dimesso. Il tablet viene cancellato.",
+		"ok.transferred": "Paziente spostato.", "ok.discharged": "Paziente dimesso. Il tablet viene cancellato.", "ok.dischargednotablet": "Paziente dimesso. Il letto non ha un tablet.", "ok.dischargedoffline": "Paziente dimesso. Il tablet non è connesso: verrà cancellato appena si connette.", "wipe.pending": "Il tablet non si è connesso dopo la dimissione: contiene ancora foto e familiari del paziente. Ricarica la pagina per controllare di nuovo.", "wipe.done": "Il tablet si è connesso alle %s ed è stato cancellato.",
 		"ok.contact": "Familiare aggiunto.", "ok.revoked": "Tablet revocato.", "ok.linkrevoked": "Link fermato.",
 		"ok.contactdeleted": "Familiare rimosso.",
 

@@ -51,7 +51,10 @@ func TestPagesAreCleanInBothLanguages(t *testing.T) {
 			})
 		}
 		r := b.post("/console/contacts/"+a.contact.ID+"/links", url.Values{"days": {"7"}})
+		require.Equal(t, http.StatusSeeOther, r.status)
+		r = b.get(r.location)
 		require.Equal(t, http.StatusOK, r.status)
+		require.Contains(t, r.body, `id="link-url"`)
 		assert.Empty(t, inline.FindAllString(r.body, -1))
 		assert.Empty(t, keyLike.FindAllString(r.body, -1))
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"bedside/server/store"
@@ -34,6 +35,15 @@ type bedData struct {
 	Contacts    []contactRow
 	FreeBeds    []bedChoice
 	Calls       []callRow
+	// Wipe is what became of the tablet's wipe after a discharge done while it was offline
+	// (the page after that discharge says so; nil otherwise).
+	Wipe *wipeState
+}
+
+// wipeState says whether the bed's tablet has connected, and so been wiped, since a discharge.
+type wipeState struct {
+	Done bool
+	At   time.Time // when it connected, when Done
 }
 
 func (c *Console) serveBed(w http.ResponseWriter, r *http.Request, u *user) {
@@ -53,6 +63,12 @@ func (c *Console) renderBed(w http.ResponseWriter, r *http.Request, u *user, bed
 	if dev, err := c.cfg.Store.DeviceForBed(ctx, b.ID); err == nil {
 		t := c.tabletRow(ctx, dev, b.Name, c.cfg.Now())
 		d.Tablet = &t
+		if ms, err := strconv.ParseInt(r.URL.Query().Get("wipe"), 10, 64); err == nil {
+			// A tablet wipes itself when it gets its configuration without the patient,
+			// which it does as it connects: having connected since is having wiped.
+			since := time.UnixMilli(ms)
+			d.Wipe = &wipeState{Done: dev.LastSeen.After(since), At: dev.LastSeen}
+		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		c.fail(w, r, u, nil, err)
 		return
@@ -321,11 +337,21 @@ func (c *Console) serveDischarge(w http.ResponseWriter, r *http.Request, u *user
 		c.fail(w, r, u, nil, err)
 		return
 	}
+	online := dev.ID != "" && c.hub.DeviceOnline(dev.ID)
 	if dev.ID != "" {
 		c.hub.Discharged(ctx, dev.ID)
 	}
 	c.hub.ConfigChanged(ctx, pl.Bed.ID)
 	c.audit(ctx, u, "discharge", pl.Patient.ID)
 	c.log.Info("patient discharged", "patient", pl.Patient.ID, "bed", pl.Bed.ID, "device", dev.ID, "staff", u.ID)
-	redirect(w, r, "/console/beds/"+pl.Bed.ID, "discharged")
+	// Say what is true of the tablet: wiped now, wiped when it next connects, or none.
+	switch {
+	case dev.ID == "":
+		redirect(w, r, "/console/beds/"+pl.Bed.ID, "dischargednotablet")
+	case online:
+		redirect(w, r, "/console/beds/"+pl.Bed.ID, "discharged")
+	default:
+		http.Redirect(w, r, "/console/beds/"+pl.Bed.ID+"?ok=dischargedoffline&wipe="+
+			strconv.FormatInt(c.cfg.Now().UnixMilli(), 10), http.StatusSeeOther)
+	}
 }

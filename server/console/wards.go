@@ -3,9 +3,11 @@ package console
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -308,6 +310,8 @@ type enrollData struct {
 	WardID, Ward, Bed, Code string
 	QR                      template.URL
 	Expires                 time.Time
+	// Watch is where the page asks, every few seconds, whether a tablet has paired.
+	Watch string
 }
 
 // serveEnroll issues an enrollment for a ward (and bed) and shows its QR code and short code.
@@ -358,7 +362,55 @@ func (c *Console) serveEnroll(w http.ResponseWriter, r *http.Request, u *user) {
 	}
 	c.audit(ctx, u, "enroll", target)
 	v := c.newView(r, u, "enroll")
+	watch := url.Values{"since": {strconv.FormatInt(c.cfg.Now().UnixMilli(), 10)}}
+	if bed.ID != "" {
+		watch.Set("bed", bed.ID)
+	}
 	v.Data = enrollData{WardID: wd.ID, Ward: wd.Name, Bed: bed.Name, Code: provisioning.FormatCode(code), QR: qr,
-		Expires: c.cfg.Now().Add(ttl)}
+		Expires: c.cfg.Now().Add(ttl), Watch: "/console/wards/" + wd.ID + "/paired?" + watch.Encode()}
 	c.render(w, http.StatusOK, v)
+}
+
+// pairedAnswer is what the enroll page learns: whether a tablet paired to the ward (the bed)
+// since the code was shown, and the words to say so.
+type pairedAnswer struct {
+	Paired bool   `json:"paired"`
+	Text   string `json:"text,omitempty"`
+	Bed    string `json:"bed,omitempty"` // where to look at it
+}
+
+// servePaired tells the enroll page whether a tablet has paired to the ward (the bed in
+// query bed) since the time in query since (Unix ms), so that the page can say so.
+func (c *Console) servePaired(w http.ResponseWriter, r *http.Request, u *user) {
+	ctx := r.Context()
+	wd, err := c.wardFor(ctx, u, r.PathValue("ward"))
+	if err != nil {
+		c.fail(w, r, u, nil, err)
+		return
+	}
+	ms, err := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	if err != nil {
+		c.fail(w, r, u, nil, bad("since"))
+		return
+	}
+	devices, err := c.cfg.Store.Devices(ctx, wd.ID)
+	if err != nil {
+		c.fail(w, r, u, nil, err)
+		return
+	}
+	bedID, since, lang := r.URL.Query().Get("bed"), time.UnixMilli(ms), c.lang(r)
+	var a pairedAnswer
+	for _, d := range devices {
+		if d.Revoked || d.Created.Before(since) || (bedID != "" && d.BedID != bedID) {
+			continue
+		}
+		a.Paired, a.Bed = true, d.BedID
+		a.Text = translate(lang, "enroll.paired", d.Name, wd.Name)
+		if b, err := c.cfg.Store.Bed(ctx, d.BedID); err == nil {
+			a.Text = translate(lang, "enroll.pairedbed", d.Name, translate(lang, "bed.label", b.Name))
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(a)
 }
