@@ -36,10 +36,13 @@ func TestCleanCallThroughTheTestbed(t *testing.T) {
 	w := NewWard(t, bins)
 	res := w.Run(t, Scenario{Name: "clean", Warmup: 3 * time.Second})
 	t.Log(res)
+	t.Log("\n" + res.PerSecond())
 	require.NotZero(t, res.SetUp, "the call came up")
 	assert.Equal(t, "ended", res.End, "the family hung up; the call was not dropped")
 	win, ok := res.Window("warmup")
 	require.True(t, ok)
+	require.GreaterOrEqual(t, len(win.Seconds), 3)
+	assert.NotZero(t, win.Seconds[2].FramesToTablet+win.Seconds[2].FramesToFam)
 	for _, way := range []Way{win.ToTablet, win.ToFam} {
 		assert.NotZero(t, way.FramesSeen, "video arrives both ways")
 		assert.Greater(t, way.AudioPct, 0.0, "audio arrives both ways")

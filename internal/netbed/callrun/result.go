@@ -40,10 +40,17 @@ type Way struct {
 
 // Window is both ends over one stretch of the call (a phase, or the clean part after).
 type Window struct {
-	Name             string
-	Start, End       time.Duration // since the call was up
-	ToTablet, ToFam  Way           // received by the tablet (family → tablet) and by the family
-	TabletS, FamilyS []uint64      // frames received in each second of the window
+	Name            string
+	Start, End      time.Duration // since the call was up
+	ToTablet, ToFam Way           // received by the tablet (family → tablet) and by the family
+	// Seconds are the window's whole seconds, one by one.
+	Seconds []Second
+}
+
+// Second is what both ends received in one second.
+type Second struct {
+	FramesToTablet, FramesToFam uint64
+	AudioToTablet, AudioToFam   float64 // % of a second of audio
 }
 
 // Result is one scenario's figures.
@@ -84,7 +91,7 @@ func (r *Result) collect(w *Ward, fam *proc, from, to time.Time) {
 		r.Windows = append(r.Windows, Window{
 			Name: m.name, Start: m.at.Sub(from), End: end.Sub(from),
 			ToTablet: way(tabS, m.at, end), ToFam: way(famS, m.at, end),
-			TabletS: perSecond(tabS, m.at, end), FamilyS: perSecond(famS, m.at, end),
+			Seconds: perSecond(tabS, famS, m.at, end),
 		})
 	}
 }
@@ -168,13 +175,32 @@ func way(ss []sample, a, b time.Time) Way {
 	return w
 }
 
-// perSecond returns the frames received in each whole second from a to b.
-func perSecond(ss []sample, a, b time.Time) []uint64 {
-	var out []uint64
+// perSecond returns what both ends received in each whole second from a to b.
+func perSecond(tab, fam []sample, a, b time.Time) []Second {
+	var out []Second
 	for t := a; !t.Add(time.Second).After(b); t = t.Add(time.Second) {
-		out = append(out, at(ss, t.Add(time.Second)).frames-at(ss, t).frames)
+		t1 := t.Add(time.Second)
+		tab0, tab1, fam0, fam1 := at(tab, t), at(tab, t1), at(fam, t), at(fam, t1)
+		out = append(out, Second{
+			FramesToTablet: tab1.frames - tab0.frames, FramesToFam: fam1.frames - fam0.frames,
+			AudioToTablet: 100 * float64(tab1.audio-tab0.audio) / expectedAudio,
+			AudioToFam:    100 * float64(fam1.audio-fam0.audio) / expectedAudio,
+		})
 	}
 	return out
+}
+
+// PerSecond is the result second by second: frames and audio % each way.
+func (r Result) PerSecond() string {
+	var b strings.Builder
+	b.WriteString("window      s  frames→tablet frames→family audio→tablet audio→family\n")
+	for _, w := range r.Windows {
+		for i, s := range w.Seconds {
+			fmt.Fprintf(&b, "%-10s %3d %13d %13d %11.0f%% %11.0f%%\n", w.Name, int(w.Start.Seconds())+i,
+				s.FramesToTablet, s.FramesToFam, s.AudioToTablet, s.AudioToFam)
+		}
+	}
+	return b.String()
 }
 
 // Window returns the window called name, and whether there is one.

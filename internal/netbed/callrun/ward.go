@@ -30,6 +30,11 @@ func Build(dir string) (Binaries, error) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return b, fmt.Errorf("building %s: %w\n%s", c.pkg, err, out)
 		}
+		// go test caches a test's result by the test binary and the files the test process
+		// looked at: the stat keeps it from reusing a result of older commands.
+		if _, err := os.Stat(c.out); err != nil {
+			return b, err
+		}
 	}
 	return b, nil
 }
