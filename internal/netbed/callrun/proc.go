@@ -31,6 +31,7 @@ type proc struct {
 	mu      sync.Mutex
 	kept    []line
 	waitErr error
+	stopped bool // stop was called: its error was the caller's to see
 }
 
 func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
@@ -72,7 +73,10 @@ func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
 		p.mu.Unlock()
 	}()
 	tb.Cleanup(func() {
-		if err := p.stop(10 * time.Second); err != nil {
+		p.mu.Lock()
+		seen := p.stopped
+		p.mu.Unlock()
+		if err := p.stop(10 * time.Second); err != nil && !seen {
 			tb.Logf("%s: %v; its stderr:\n%s", name, err, p.stderrTail())
 		}
 	})
@@ -121,6 +125,7 @@ func (p *proc) stop(grace time.Duration) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.stopped = true
 	var exit *exec.ExitError
 	if errors.As(p.waitErr, &exit) && exit.Sys().(syscall.WaitStatus).Signaled() {
 		return nil // our SIGTERM
