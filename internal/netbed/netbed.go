@@ -28,6 +28,7 @@ import (
 	"time"
 
 	"bedside/internal/netbed/router"
+	"bedside/internal/testkit"
 )
 
 // ErrRouter is wrapped by errors the router answered to a control command.
@@ -89,11 +90,7 @@ type Bed struct {
 // returns the testbed, which the test's cleanup tears down.
 func New(tb testing.TB) *Bed {
 	tb.Helper()
-	for _, tool := range []string{"ip", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			tb.Fatalf("netbed needs %s: %v", tool, err)
-		}
-	}
+	testkit.Need(tb, "ip", "sysctl", "go")
 	if os.Geteuid() != 0 {
 		tb.Fatal("netbed needs root (network namespaces)")
 	}

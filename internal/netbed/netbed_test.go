@@ -1,6 +1,7 @@
 package netbed
 
 import (
+	"fmt"
 	"net"
 	"os/exec"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"bedside/internal/testkit"
 )
 
 // rootLinks lists the interface names of the namespace the test runs in.
@@ -32,6 +35,7 @@ func netnsList(t *testing.T) string {
 }
 
 func TestBedComesUpAndLeavesNothingBehind(t *testing.T) {
+	testkit.NoLeaks(t)
 	linksBefore := rootLinks(t)
 	b := New(t)
 	nsDuring := netnsList(t)
@@ -51,6 +55,7 @@ func TestBedComesUpAndLeavesNothingBehind(t *testing.T) {
 }
 
 func TestRouterImpairsBetweenNamespaces(t *testing.T) {
+	testkit.NoLeaks(t)
 	b := New(t)
 	rx := listenUDP(t, b, Server)
 
@@ -105,6 +110,7 @@ func TestRouterImpairsBetweenNamespaces(t *testing.T) {
 }
 
 func TestMoveTabletChangesItsSourceAddress(t *testing.T) {
+	testkit.NoLeaks(t)
 	b := New(t)
 	rx := listenUDP(t, b, Server)
 	rx.waitCount(t, sendUDP(t, b, Tablet, rx.addr, 1, 100))
@@ -122,20 +128,20 @@ func TestMoveTabletChangesItsSourceAddress(t *testing.T) {
 func waitIn(t *testing.T, b *Bed, stage string, n uint64) map[string]Counters {
 	t.Helper()
 	var st map[string]Counters
-	require.Eventually(t, func() bool {
+	testkit.Eventually(t, "the router counts the packets in", func() bool {
 		st = b.Stats()
 		return st[stage].In >= n
-	}, 20*time.Second, 20*time.Millisecond)
+	})
 	return st
 }
 
 // waitSettled waits until a stage has nothing queued: every packet in is out or dropped.
 func waitSettled(t *testing.T, b *Bed, stage string) {
 	t.Helper()
-	require.Eventually(t, func() bool {
+	testkit.Eventually(t, "the router's queue drains", func() bool {
 		c := b.Stats()[stage]
 		return c.In == c.Out+c.Dropped()
-	}, 20*time.Second, 20*time.Millisecond)
+	})
 }
 
 // udpReceiver counts the datagrams a host receives.
@@ -151,8 +157,7 @@ func (r *udpReceiver) lastFrom() string { s, _ := r.from.Load().(string); return
 
 func (r *udpReceiver) waitCount(t *testing.T, n int) {
 	t.Helper()
-	require.Eventually(t, func() bool { return r.count.Load() >= int64(n) }, 20*time.Second, 10*time.Millisecond,
-		"want %d datagrams", n)
+	testkit.Eventually(t, fmt.Sprintf("%d datagrams arrive", n), func() bool { return r.count.Load() >= int64(n) })
 }
 
 func listenUDP(t *testing.T, b *Bed, host string) *udpReceiver {
@@ -180,7 +185,9 @@ func listenUDP(t *testing.T, b *Bed, host string) *udpReceiver {
 	return r
 }
 
-// sendUDP sends n datagrams of size bytes from host to addr and returns n.
+// sendUDP sends n datagrams of size bytes from host to addr and returns n. It sends in
+// batches, each once the router has taken in the one before: a burst larger than the TUN's
+// queue would be dropped by the kernel before the router sees it, on a busy machine.
 func sendUDP(t *testing.T, b *Bed, host, addr string, n, size int) int {
 	t.Helper()
 	var c net.Conn
@@ -190,9 +197,15 @@ func sendUDP(t *testing.T, b *Bed, host, addr string, n, size int) int {
 	}))
 	defer c.Close()
 	buf := make([]byte, size)
-	for range n {
-		_, err := c.Write(buf)
-		require.NoError(t, err)
+	for sent := 0; sent < n; {
+		k := min(50, n-sent)
+		before := b.Stats()[host+"/up"].In
+		for range k {
+			_, err := c.Write(buf)
+			require.NoError(t, err)
+		}
+		sent += k
+		waitIn(t, b, host+"/up", before+uint64(k))
 	}
 	return n
 }

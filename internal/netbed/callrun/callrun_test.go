@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/internal/netbed"
+	"bedside/internal/testkit"
 )
 
 // bins are the commands built once for every test and benchmark of the package.
@@ -33,6 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestCleanCallThroughTheTestbed(t *testing.T) {
+	testkit.NoLeaks(t)
 	w := NewWard(t, bins)
 	res := w.Run(t, Scenario{Name: "clean", Warmup: 3 * time.Second})
 	t.Log(res)
@@ -57,6 +59,7 @@ func TestCleanCallThroughTheTestbed(t *testing.T) {
 // TestImpairmentsShowInACall takes one call through loss, a rate limit and a cut and checks
 // each on the router's counters (what the network did), and that the cut froze the picture.
 func TestImpairmentsShowInACall(t *testing.T) {
+	testkit.NoLeaks(t)
 	w := NewWard(t, bins)
 	var counters []map[string]netbed.Counters
 	snap := func(b *netbed.Bed) { counters = append(counters, b.Stats()) }
