@@ -53,6 +53,11 @@ var conditions = []condition{
 			b.MoveTablet()
 		}}}}
 	}},
+	{name: "udp-direct-blocked", scenario: func(h time.Duration) Scenario {
+		return Scenario{Name: "udp-direct-blocked", Warmup: h, Before: func(b *netbed.Bed) {
+			b.Set(netbed.Tablet, netbed.Both, netbed.Impairment{BlockUDPWith: netbed.Family})
+		}}
+	}},
 	{name: "udp-blocked", scenario: func(h time.Duration) Scenario {
 		return Scenario{Name: "udp-blocked", Warmup: h, Before: func(b *netbed.Bed) {
 			b.Set(netbed.Tablet, netbed.Both, netbed.Impairment{BlockUDP: true})

@@ -28,6 +28,9 @@ type Impairment struct {
 	Cut bool
 	// BlockUDP drops every UDP packet; TCP and the rest pass.
 	BlockUDP bool
+	// BlockUDPWith drops the UDP packets exchanged with the hosts of this link (the direct
+	// path between two ends), and lets UDP to the others (a relay) pass. Empty: none.
+	BlockUDPWith string
 }
 
 // queueLimit is the queue size in bytes under a rate limit.
@@ -41,8 +44,8 @@ func (im Impairment) queueLimit() int {
 // String is the impairment as the key=value words of a control "set" command, every field
 // given, so that applying it replaces what was set before.
 func (im Impairment) String() string {
-	return fmt.Sprintf("loss=%g delay=%s jitter=%s rate=%d queue=%d cut=%t udp-block=%t",
-		im.LossPct, im.Delay, im.Jitter, im.RateKbps, im.QueueBytes, im.Cut, im.BlockUDP)
+	return fmt.Sprintf("loss=%g delay=%s jitter=%s rate=%d queue=%d cut=%t udp-block=%t udp-block-with=%s",
+		im.LossPct, im.Delay, im.Jitter, im.RateKbps, im.QueueBytes, im.Cut, im.BlockUDP, im.BlockUDPWith)
 }
 
 // Apply changes the fields named by key=value words ("loss=3 delay=100ms cut=true") and keeps
@@ -73,6 +76,8 @@ func (im Impairment) Apply(words []string) (Impairment, error) {
 			out.Cut, err = strconv.ParseBool(v)
 		case "udp-block":
 			out.BlockUDP, err = strconv.ParseBool(v)
+		case "udp-block-with":
+			out.BlockUDPWith = v
 		default:
 			return im, fmt.Errorf("%w: unknown key %q", ErrBadSetting, k)
 		}

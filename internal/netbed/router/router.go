@@ -45,7 +45,7 @@ func New(dev io.ReadWriter, links []Link) (*Router, error) {
 			return nil, fmt.Errorf("link %q needs a name and a prefix", l.Name)
 		}
 		for _, d := range []Direction{Up, Down} {
-			r.stages[l.Name+"/"+string(d)] = newStage()
+			r.stages[l.Name+"/"+string(d)] = newStage(d == Up)
 		}
 	}
 	return r, nil
@@ -90,12 +90,12 @@ func (r *Router) route(b []byte) (packet, bool) {
 	}
 	src := netip.AddrFrom4([4]byte(b[12:16]))
 	dst := netip.AddrFrom4([4]byte(b[16:20]))
-	p := packet{data: b, udp: b[9] == 17}
-	if l := r.linkOf(src); l != "" {
-		p.route = append(p.route, r.stages[l+"/up"])
+	p := packet{data: b, udp: b[9] == 17, src: r.linkOf(src), dst: r.linkOf(dst)}
+	if p.src != "" {
+		p.route = append(p.route, r.stages[p.src+"/up"])
 	}
-	if l := r.linkOf(dst); l != "" {
-		p.route = append(p.route, r.stages[l+"/down"])
+	if p.dst != "" {
+		p.route = append(p.route, r.stages[p.dst+"/down"])
 	}
 	return p, true
 }

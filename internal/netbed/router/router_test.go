@@ -52,6 +52,7 @@ func startRouter(t *testing.T) (*Router, *chanDev) {
 	r, err := New(dev, []Link{
 		{Name: "server", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.77.1.0/24")}},
 		{Name: "tablet", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.77.2.0/24"), netip.MustParsePrefix("10.77.3.0/24")}},
+		{Name: "family", Prefixes: []netip.Prefix{netip.MustParsePrefix("10.77.4.0/24")}},
 	})
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -112,6 +113,14 @@ func TestRouterImpairs(t *testing.T) {
 	assert.Equal(t, uint64(20), st["tablet/up"].DropUDP)
 	assert.Equal(t, uint64(5), st["tablet/up"].Out, "TCP passes")
 
+	// UDP blocked with the family only: to the family it drops, to the server (the relay) it passes.
+	require.NoError(t, r.Set(ctx, "tablet", Up, Impairment{BlockUDPWith: "family"}))
+	send(t, r, dev, 7, ipv4("10.77.2.2", "10.77.4.2", 17))
+	send(t, r, dev, 3, up)
+	st, _ = r.Stats(ctx)
+	assert.Equal(t, uint64(27), st["tablet/up"].DropUDP)
+	assert.Equal(t, uint64(8), st["tablet/up"].Out)
+
 	require.NoError(t, r.Set(ctx, "tablet", Up, Impairment{LossPct: 30}))
 	send(t, r, dev, 1000, up)
 	st, _ = r.Stats(ctx)
@@ -146,7 +155,7 @@ func TestServeCommands(t *testing.T) {
 	assert.Contains(t, lines[3], "error unknown link")
 	assert.Contains(t, lines[4], "error bad command")
 	assert.Equal(t, "ok", lines[5])
-	assert.True(t, strings.HasPrefix(lines[6], `stats {"server/down":{"in":0`), lines[6])
+	assert.True(t, strings.HasPrefix(lines[6], `stats {"family/down":{"in":0`), lines[6])
 }
 
 func TestImpairmentApplyKeepsOthersAndRefusesBadInput(t *testing.T) {

@@ -9,9 +9,10 @@ import (
 // packet is one IPv4 packet on its way through the router: route holds the stages still ahead
 // of it; after the last one it is written back into the TUN.
 type packet struct {
-	data  []byte
-	udp   bool
-	route []*stage
+	data     []byte
+	udp      bool
+	src, dst string // the links of its source and destination ("" outside every link)
+	route    []*stage
 }
 
 // queued is a packet waiting in a stage until it is due.
@@ -25,13 +26,14 @@ type statsReq struct{ reply chan Counters }
 // stage is one direction of one link. Its goroutine (run) owns the impairment, the queue and
 // the counters; everything else reaches it through its channels.
 type stage struct {
+	up    bool // the packets leave the link's host (else they come to it)
 	in    chan packet
 	set   chan Impairment
 	stats chan statsReq
 }
 
-func newStage() *stage {
-	return &stage{in: make(chan packet, 4096), set: make(chan Impairment), stats: make(chan statsReq)}
+func newStage(up bool) *stage {
+	return &stage{up: up, in: make(chan packet, 4096), set: make(chan Impairment), stats: make(chan statsReq)}
 }
 
 // run forwards packets until ctx is done; out takes each packet that leaves the stage.
@@ -70,7 +72,7 @@ func (s *stage) run(ctx context.Context, out func(packet)) {
 			case im.Cut:
 				c.DropCut++
 				continue
-			case im.BlockUDP && p.udp:
+			case p.udp && (im.BlockUDP || (im.BlockUDPWith != "" && s.otherEnd(p) == im.BlockUDPWith)):
 				c.DropUDP++
 				continue
 			case im.LossPct > 0 && rand.Float64()*100 < im.LossPct:
@@ -126,4 +128,12 @@ func (s *stage) run(ctx context.Context, out func(packet)) {
 			arm()
 		}
 	}
+}
+
+// otherEnd is the link at the far end of p from this stage's host.
+func (s *stage) otherEnd(p packet) string {
+	if s.up {
+		return p.dst
+	}
+	return p.src
 }
