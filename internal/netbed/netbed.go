@@ -117,7 +117,8 @@ func New(tb testing.TB) *Bed {
 // NS returns the name of host's namespace (Server, Tablet, Family or Router).
 func (b *Bed) NS(host string) string { return b.ns[host] }
 
-// Addr returns host's address now (the tablet's changes with MoveTablet).
+// Addr returns the address of host (Server, Tablet or Family) now: the tablet's changes with
+// MoveTablet. It is the zero Addr for any other name.
 func (b *Bed) Addr(host string) netip.Addr {
 	p := ""
 	for _, h := range hostNets {
@@ -128,7 +129,11 @@ func (b *Bed) Addr(host string) netip.Addr {
 	if host == Tablet && b.isMoved() {
 		p = tabletMoved
 	}
-	return netip.MustParseAddr(p + ".2")
+	a, err := netip.ParseAddr(p + ".2")
+	if err != nil {
+		return netip.Addr{}
+	}
+	return a
 }
 
 func (b *Bed) isMoved() bool {

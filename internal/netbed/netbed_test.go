@@ -43,6 +43,8 @@ func TestBedComesUpAndLeavesNothingBehind(t *testing.T) {
 		assert.Contains(t, nsDuring, b.NS(h))
 	}
 	assert.Equal(t, linksBefore, rootLinks(t), "nothing is added to the test's own namespace")
+	assert.Equal(t, "10.77.1.2", b.Addr(Server).String())
+	assert.False(t, b.Addr(Router).IsValid(), "the router has no host address")
 
 	rx := listenUDP(t, b, Server)
 	sent := sendUDP(t, b, Tablet, rx.addr, 20, 200)
