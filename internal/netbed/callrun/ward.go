@@ -15,6 +15,8 @@ import (
 // Binaries are the built commands that a ward runs.
 type Binaries struct {
 	Server, Peer string
+	// Sources are the module's files in the packages the commands are built from.
+	Sources []string
 }
 
 // Build builds bedside-server and bedside-peer into dir. Tests build once per test binary
@@ -30,10 +32,21 @@ func Build(dir string) (Binaries, error) {
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return b, fmt.Errorf("building %s: %w\n%s", c.pkg, err, out)
 		}
-		// go test caches a test's result by the test binary and the files the test process
-		// looked at: the stat keeps it from reusing a result of older commands.
-		if _, err := os.Stat(c.out); err != nil {
+	}
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if and .Module .Module.Main}}{{.Dir}}{{end}}",
+		"bedside/cmd/bedside-server", "bedside/cmd/bedside-peer").Output()
+	if err != nil {
+		return b, fmt.Errorf("listing the commands' packages: %w", err)
+	}
+	for _, dir := range strings.Fields(string(out)) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
 			return b, err
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				b.Sources = append(b.Sources, filepath.Join(dir, e.Name()))
+			}
 		}
 	}
 	return b, nil
@@ -60,6 +73,14 @@ const StatsEvery = 100 * time.Millisecond
 // NewWard brings up a testbed, the ward server (with its TURN relay on UDP 3478) and the tablet.
 func NewWard(tb testing.TB, bins Binaries) *Ward {
 	tb.Helper()
+	// go test caches a result by the test binary and the files of the module the test looked
+	// at. The commands run here are built apart from the test binary: looking at their
+	// sources keeps go test from reusing a result of older commands.
+	for _, f := range bins.Sources {
+		if _, err := os.Stat(f); err != nil {
+			tb.Fatalf("the commands' sources: %v", err)
+		}
+	}
 	bed := netbed.New(tb)
 	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
