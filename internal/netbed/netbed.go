@@ -100,6 +100,11 @@ func New(tb testing.TB) *Bed {
 	if out, err := build.CombinedOutput(); err != nil {
 		tb.Fatalf("building netbed-router: %v\n%s", err, out)
 	}
+	src, err := ModuleSources("bedside/internal/netbed/cmd/netbed-router")
+	if err != nil {
+		tb.Fatalf("netbed: %v", err)
+	}
+	StatAll(tb, src)
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	b := &Bed{tb: tb, prefix: "nb" + hex.EncodeToString(rnd[:]), ns: map[string]string{}}
@@ -112,6 +117,41 @@ func New(tb testing.TB) *Bed {
 		tb.Fatalf("netbed: %v", err)
 	}
 	return b
+}
+
+// ModuleSources lists the module's files in pkgs and the module's packages they import. A
+// test that runs a command built apart from its test binary stats them (os.Stat): go test then
+// reruns the test when one of them changes, instead of reusing a result of the old command (it
+// rechecks only files inside the module that the test looked at).
+func ModuleSources(pkgs ...string) ([]string, error) {
+	out, err := exec.Command("go", append([]string{"list", "-deps", "-f",
+		"{{if and .Module .Module.Main}}{{.Dir}}{{end}}"}, pkgs...)...).Output()
+	if err != nil {
+		return nil, fmt.Errorf("go list %v: %w", pkgs, err)
+	}
+	var files []string
+	for _, dir := range strings.Fields(string(out)) {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			if e.Type().IsRegular() {
+				files = append(files, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	return files, nil
+}
+
+// StatAll stats each file, failing tb when one is missing (see ModuleSources).
+func StatAll(tb testing.TB, files []string) {
+	tb.Helper()
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			tb.Fatalf("netbed: %v", err)
+		}
+	}
 }
 
 // NS returns the name of host's namespace (Server, Tablet, Family or Router).

@@ -33,21 +33,10 @@ func Build(dir string) (Binaries, error) {
 			return b, fmt.Errorf("building %s: %w\n%s", c.pkg, err, out)
 		}
 	}
-	out, err := exec.Command("go", "list", "-deps", "-f", "{{if and .Module .Module.Main}}{{.Dir}}{{end}}",
-		"bedside/cmd/bedside-server", "bedside/cmd/bedside-peer").Output()
+	var err error
+	b.Sources, err = netbed.ModuleSources("bedside/cmd/bedside-server", "bedside/cmd/bedside-peer")
 	if err != nil {
-		return b, fmt.Errorf("listing the commands' packages: %w", err)
-	}
-	for _, dir := range strings.Fields(string(out)) {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			return b, err
-		}
-		for _, e := range entries {
-			if e.Type().IsRegular() {
-				b.Sources = append(b.Sources, filepath.Join(dir, e.Name()))
-			}
-		}
+		return b, err
 	}
 	return b, nil
 }
@@ -76,11 +65,7 @@ func NewWard(tb testing.TB, bins Binaries) *Ward {
 	// go test caches a result by the test binary and the files of the module the test looked
 	// at. The commands run here are built apart from the test binary: looking at their
 	// sources keeps go test from reusing a result of older commands.
-	for _, f := range bins.Sources {
-		if _, err := os.Stat(f); err != nil {
-			tb.Fatalf("the commands' sources: %v", err)
-		}
-	}
+	netbed.StatAll(tb, bins.Sources)
 	bed := netbed.New(tb)
 	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
