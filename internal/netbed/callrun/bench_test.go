@@ -132,7 +132,7 @@ func row(r Result, window string) string {
 }
 
 func brief(w Way) string {
-	return fmt.Sprintf("%4.1f fps, %2d freezes ≤%4.1fs, audio %5.1f%%", w.FPS, w.Freezes, w.Longest.Seconds(), w.AudioPct)
+	return fmt.Sprintf("%4.1f fps %s, %2d freezes ≤%4.1fs, audio %5.1f%%", w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct)
 }
 
 func back(w Way) string {

@@ -20,6 +20,7 @@ type sample struct {
 	at     time.Time
 	frames uint64
 	audio  uint64
+	size   string // of the last decoded frame, "640x480"
 }
 
 // mark is when a part of the scenario started.
@@ -36,6 +37,8 @@ type Way struct {
 	AudioPct   float64       // audio received, % of the expected
 	MediaBack  time.Duration // from the stretch's start to its first new frame; -1 when none came
 	FramesSeen uint64
+	// Size is the picture's size at the end of the stretch ("640x480"; "0x0" before a frame).
+	Size string
 }
 
 // Window is both ends over one stretch of the call (a phase, or the clean part after).
@@ -107,8 +110,9 @@ func parse(lines []line) ([]sample, []line) {
 			a, _ := field(l.text, "audio_samples")
 			fn, err1 := strconv.ParseUint(f, 10, 64)
 			an, err2 := strconv.ParseUint(a, 10, 64)
+			size, _ := field(l.text, "size")
 			if err1 == nil && err2 == nil {
-				ss = append(ss, sample{at: l.at, frames: fn, audio: an})
+				ss = append(ss, sample{at: l.at, frames: fn, audio: an, size: size})
 			}
 		case strings.HasPrefix(l.text, "call "):
 			calls = append(calls, l)
@@ -149,6 +153,7 @@ func way(ss []sample, a, b time.Time) Way {
 		return w
 	}
 	s0, s1 := at(ss, a), at(ss, b)
+	w.Size = s1.size
 	w.FramesSeen = s1.frames - s0.frames
 	w.FPS = float64(w.FramesSeen) / secs
 	w.AudioPct = 100 * float64(s1.audio-s0.audio) / (expectedAudio * secs)
@@ -238,6 +243,6 @@ func (w Way) String() string {
 	if w.MediaBack >= 0 {
 		back = fmt.Sprintf("%.1fs", w.MediaBack.Seconds())
 	}
-	return fmt.Sprintf("%4.1f fps, %2d freezes (longest %4.1fs), audio %5.1f%%, first frame %s",
-		w.FPS, w.Freezes, w.Longest.Seconds(), w.AudioPct, back)
+	return fmt.Sprintf("%4.1f fps %s, %2d freezes (longest %4.1fs), audio %5.1f%%, first frame %s",
+		w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct, back)
 }
