@@ -257,8 +257,10 @@ func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 	case c.call != nil:
 		return fmt.Errorf("%w: in call %s", ErrBusy, c.call.id)
 	case k == nil:
-		if _, over := h.overSet[id]; over {
-			return fmt.Errorf("%w: %s is over", ErrNoSuchCall, id)
+		if reason, over := h.overSet[id]; over {
+			// It ended while this end was away: say how, as it would have heard.
+			h.sendLocked(c, signal.Message{Type: signal.TypeEnded, Call: id, Reason: reason})
+			return nil
 		}
 		h.adoptLocked(c, id, sd, inv)
 		return nil
@@ -335,7 +337,7 @@ func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store
 		}
 	}
 	delete(h.calls, k.id)
-	h.overSet[k.id] = struct{}{}
+	h.overSet[k.id] = reason
 	h.over = append(h.over, k.id)
 	if len(h.over) > maxOver {
 		delete(h.overSet, h.over[0])

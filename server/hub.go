@@ -21,10 +21,10 @@ type hub struct {
 	contacts    map[string]map[*client]struct{} // contact id → its family connections
 	bedFamilies map[string]map[*client]struct{} // bed id → family connections of its patient
 	calls       map[string]*call
-	// over remembers the ids of the calls that ended lately, oldest first, so that a late
-	// resume of one is refused instead of taken for a call lost in a restart.
+	// over remembers the ids of the calls that ended lately (oldest first) and why, so that a
+	// late resume of one is told how it ended instead of taken for a call lost in a restart.
 	over    []string
-	overSet map[string]struct{}
+	overSet map[string]signal.Reason
 }
 
 // maxOver bounds hub.over.
@@ -38,7 +38,7 @@ func newHub(s *Server) *hub {
 		contacts:    make(map[string]map[*client]struct{}),
 		bedFamilies: make(map[string]map[*client]struct{}),
 		calls:       make(map[string]*call),
-		overSet:     make(map[string]struct{}),
+		overSet:     make(map[string]signal.Reason),
 	}
 }
 

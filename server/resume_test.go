@@ -40,9 +40,10 @@ func TestDeviceResumesACallAfterReconnecting(t *testing.T) {
 	recs := e.waitCalls(1)
 	require.Equal(t, "hangup", recs[0].Reason)
 
-	// Resuming a call that is over, or someone else's, is refused and changes nothing.
+	// Resuming a call that is over is told how it ended, and changes nothing.
 	fresh.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee, To: e.demo.ContactID})
-	fresh.expectError(signal.CodeNoSuchCall)
+	require.Equal(t, signal.ReasonHangup, fresh.expect(signal.TypeEnded).Reason)
+	require.Len(t, e.waitCalls(1), 1)
 }
 
 // A hang-up that says the call failed (the engine gave up on a lost network) ends the call as

@@ -20,6 +20,8 @@ const SERVER_SLACK_MS = 15000; // beyond the server's own timeouts, before the p
 const CONNECT_MS = 45000; // from answer to media flowing
 const PREVIEW_MS = 60000; // how long a preview the person asked for stays on
 const BACK_ONLINE_MS = 120000; // how long "the tablet is back online" stays: news, then stale
+const OUTAGE_MS = 60000; // how long a call in progress may lose its media or the server before it ends
+const RESTART_MS = 5000; // how often the caller restarts ICE while the media is lost
 
 const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
 let lang = pickLanguage(languages);
@@ -95,7 +97,12 @@ function onStatus(s) {
   app.conn = s.status;
   // What we knew of the tablet is stale until the server welcomes us again.
   if (s.status !== 'open' && app.notice && app.notice.keys[0] === 'backOnline') app.notice = null;
-  if (s.status !== 'open' && s.status !== 'connecting' && app.call) finishCall('failed');
+  // A call whose media flows goes on without the server (the media is peer to peer): the page
+  // resumes it when the server is back. One still being set up cannot.
+  if (s.status !== 'open' && s.status !== 'connecting' && app.call) {
+    if (app.call.phase === 'connected') mediaLost(app.call);
+    else finishCall('failed');
+  }
   if (s.status === 'fatal') showFatal(s.code);
   update();
 }
@@ -105,6 +112,7 @@ function onMessage(m) {
     case 'welcome':
     case 'config':
       onConfig(m.config || {}, m.type === 'welcome');
+      if (m.type === 'welcome') resumeCall();
       break;
     case 'presence':
       if (m.peer === 'device') setOnline(!!m.online);
@@ -410,20 +418,58 @@ function onMediaState(c, state) {
       announce(t('inCallWith', { name: app.name() }));
       setState('in-call');
     }
-  } else if (state === 'disconnected') {
-    c.weak = true;
-  } else if (state === 'failed') {
-    hangupCall('failed');
-    return;
+    mediaBack(c);
+  } else if (state === 'disconnected' || state === 'failed') {
+    if (c.phase !== 'connected') {
+      if (state === 'failed') hangupCall('failed');
+      return;
+    }
+    mediaLost(c);
   }
   update();
+}
+
+// mediaLost reacts to a call in progress losing its media or the server: the page says it is
+// reconnecting, the caller restarts ICE (now and every RESTART_MS while it lasts; the tablet,
+// when it placed the call, does so itself), and the call ends as failed after OUTAGE_MS.
+function mediaLost(c) {
+  c.weak = true;
+  if (!c.outage) c.outage = setTimeout(() => app.call === c && hangupCall('failed'), OUTAGE_MS);
+  restartIce(c);
+  update();
+}
+
+function restartIce(c) {
+  if (app.call !== c || !c.weak || c.dir !== 'out' || !c.session) return;
+  clearTimeout(c.restart);
+  c.restart = setTimeout(() => restartIce(c), RESTART_MS);
+  if (app.conn === 'open') run(c.session.restartIce());
+}
+
+// mediaBack ends an outage.
+function mediaBack(c) {
+  c.weak = false;
+  clearTimeout(c.outage);
+  clearTimeout(c.restart);
+  c.outage = c.restart = null;
+}
+
+// resumeCall tells a server we (re)connected to that our call in progress goes on.
+function resumeCall() {
+  const c = app.call;
+  if (!c || c.phase !== 'connected' || !c.id) return;
+  if (sig.send({ type: 'resume', call: c.id, side: c.dir === 'out' ? 'caller' : 'callee' })) {
+    c.resumed = (c.resumed || 0) + 1;
+  }
+  restartIce(c);
 }
 
 // hangupCall ends the call from this end (the Hang up / Cancel button, or media that failed).
 function hangupCall(reason) {
   const c = app.call;
   if (!c) return;
-  if (c.id) sig.send({ type: 'hangup', call: c.id });
+  // 'failed' tells the server (and the ward's call log) that the call broke here.
+  if (c.id) sig.send(reason === 'failed' ? { type: 'hangup', call: c.id, reason } : { type: 'hangup', call: c.id });
   else if (c.phase !== 'media') app.cancelNext = true; // the invite went; its call id has not come yet
   finishCall(reason || (c.phase === 'connected' ? 'hangup' : ''));
 }
@@ -434,6 +480,8 @@ function finishCall(reason) {
   if (!c) return;
   app.call = null;
   clearTimeout(c.guard);
+  clearTimeout(c.outage);
+  clearTimeout(c.restart);
   stopRinging();
   if (c.session) c.session.close();
   ui.remote.srcObject = null;
@@ -578,6 +626,8 @@ window.bedside = {
   pc: () => (app.call && app.call.session ? app.call.session.pc : null),
   state: () => app.state,
   call: () => (app.call ? app.call.id : ''),
+  conn: () => app.conn,
+  resumed: () => (app.call ? app.call.resumed || 0 : 0),
   sound: () => sounds.playing(),
   lang: () => lang,
 };

@@ -105,6 +105,16 @@ export class CallSession {
     for (const t of this.pc.getTransceivers()) await keepResolution(t.sender);
   }
 
+  // restartIce offers the other end a restart of ICE on the established call (new credentials,
+  // candidates gathered anew): the way back after a network change or a long cut. The answer
+  // comes to acceptAnswer as usual.
+  async restartIce() {
+    if (this.closed || this.pc.signalingState !== 'stable') return;
+    const offer = await this.pc.createOffer({ iceRestart: true });
+    await this.pc.setLocalDescription(offer);
+    this.send({ type: 'offer', call: this.id, sdp: this.pc.localDescription.sdp });
+  }
+
   async acceptAnswer(sdp) {
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
     await this.flushCandidates();
