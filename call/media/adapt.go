@@ -29,6 +29,11 @@ const (
 	stepUpAfter = 5 * time.Second
 	// audioShare is what the sound and the packet headers take of a link's estimate.
 	audioShare = 50_000
+	// probeEvery and probeFor: while the video is paused, it tries the smallest step for
+	// probeFor every probeEvery. Congestion control raises its estimate only on traffic it
+	// sees carried: without a probe, a link that recovered would stay sound-only for good.
+	probeEvery = 10 * time.Second
+	probeFor   = 3 * time.Second
 )
 
 // ladder lists the steps from the best down, with the least video bit rate each needs.
@@ -49,6 +54,8 @@ type videoAdapter struct {
 	cur        int       // index in ladder; len(ladder) when paused
 	upSince    time.Time // when the estimate first allowed a better step, zero when not
 	known      bool      // an estimate came
+	pausedAt   time.Time // when the video last paused (or its last probe ended)
+	probeUntil time.Time // the end of the probe under way, zero when none
 }
 
 // rung returns the best ladder index a link of bps (the whole link) allows; len(ladder) for
@@ -69,6 +76,28 @@ func rung(bps int) int {
 // update takes a new estimate of the whole link at now and returns the step to send with.
 func (a *videoAdapter) update(bps int, now time.Time) VideoStep {
 	want := rung(bps)
+	paused := len(ladder)
+	switch {
+	case !a.probeUntil.IsZero() && now.Before(a.probeUntil): // probing: keep the smallest step
+		if want != paused {
+			a.probeUntil = time.Time{} // the link carries the video again: stay, and step up as usual
+		}
+		a.known = true
+		return a.step(bps)
+	case !a.probeUntil.IsZero(): // the probe is over
+		a.probeUntil = time.Time{}
+		if want == paused {
+			a.cur, a.pausedAt = paused, now
+			return a.step(bps)
+		}
+	case a.known && a.cur == paused && want == paused && now.Sub(a.pausedAt) >= probeEvery:
+		a.cur, a.probeUntil = len(ladder)-1, now.Add(probeFor)
+		a.known = true
+		return a.step(bps)
+	}
+	if want == paused && a.cur != paused {
+		a.pausedAt = now
+	}
 	switch {
 	case !a.known || want > a.cur: // the first estimate, or worse: at once
 		a.cur, a.upSince = want, time.Time{}

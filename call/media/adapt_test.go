@@ -70,6 +70,30 @@ func TestVideoAdapterHysteresis(t *testing.T) {
 	require.True(t, a.update(2_000_000, now.Add(stepUpAfter)).Paused)
 }
 
+// While paused, the video tries the smallest step now and then, so that congestion control
+// sees traffic and can find that the link recovered; a probe that finds nothing pauses again.
+func TestVideoAdapterProbes(t *testing.T) {
+	now := time.Unix(1000, 0)
+	a := videoAdapter{captureFPS: 30}
+	require.True(t, a.update(60_000, now).Paused)
+	now = now.Add(probeEvery - time.Second)
+	require.True(t, a.update(60_000, now).Paused, "no probe yet")
+	now = now.Add(time.Second)
+	s := a.update(60_000, now)
+	require.False(t, s.Paused, "a probe")
+	require.Equal(t, 4, s.Scale)
+	require.False(t, a.update(60_000, now.Add(probeFor-time.Millisecond)).Paused, "the probe lasts")
+	now = now.Add(probeFor)
+	require.True(t, a.update(60_000, now).Paused, "it found nothing: paused again")
+	require.True(t, a.update(60_000, now.Add(probeEvery-time.Millisecond)).Paused)
+
+	// The next probe finds a better link: the video stays, and steps up as usual.
+	now = now.Add(probeEvery)
+	require.False(t, a.update(60_000, now).Paused)
+	require.False(t, a.update(150_000, now.Add(time.Second)).Paused)
+	require.False(t, a.update(150_000, now.Add(probeFor+time.Second)).Paused, "no longer a probe")
+}
+
 func TestDownscale(t *testing.T) {
 	src := newTestPattern(640, 480).next()
 	half := downscale(nil, src, 2)
