@@ -119,6 +119,7 @@ func (h *hub) invite(c *client, inv invitation) error {
 	}
 	k.rung = targets
 	h.calls[id] = k
+	h.s.metrics.callsNow(len(h.calls))
 	c.call = k
 	h.sendLocked(c, signal.Message{Type: signal.TypeRinging, Call: id})
 	from := inv.from
@@ -174,6 +175,7 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 	case prev == stateAccepted && next == stateConnected:
 		k.state = next
 		k.setupMS = int(now.Sub(k.answered).Milliseconds())
+		h.s.metrics.callSetUp(k.setupMS)
 		k.timer.Stop()
 	}
 	return nil
@@ -298,6 +300,7 @@ func (h *hub) adoptLocked(c *client, id string, sd side, inv invitation) {
 	}
 	k.awayTimer = h.s.cfg.AfterFunc(h.s.cfg.OutageLimit, func() { h.timeout(id, evAwayTimeout) })
 	h.calls[id] = k
+	h.s.metrics.callsNow(len(h.calls))
 	c.call = k
 	h.s.log.Info("call taken back after a restart", "call", id)
 }
@@ -335,6 +338,7 @@ func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store
 		}
 	}
 	delete(h.calls, k.id)
+	h.s.metrics.callsNow(len(h.calls))
 	h.overSet[k.id] = struct{}{}
 	h.over = append(h.over, k.id)
 	if len(h.over) > maxOver {
