@@ -79,3 +79,11 @@ func (s *Server) MetricsHandler() http.Handler {
 	mux.HandleFunc("GET /healthz", s.serveHealth)
 	return mux
 }
+
+// Connections is how many WebSocket connections are open: a drain may stop waiting when none
+// is left.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.clients)
+}
