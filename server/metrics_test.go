@@ -117,6 +117,13 @@ func TestMetricsFollowACall(t *testing.T) {
 	m = scrape(t, base)
 	require.Equal(t, 1.0, m[tablets])
 
+	// A tablet's newer connection replaces its old one: still one tablet, also once the old
+	// connection has finished leaving.
+	e.device(d)
+	dev.expectClosed()
+	testkit.Eventually(t, "only the new connection is open", func() bool { return e.srv.Connections() == 1 })
+	require.Equal(t, 1.0, scrape(t, base)[tablets])
+
 	// Nothing personal or secret is on the page.
 	_, body := fetch(t, base+"/metrics")
 	for _, secret := range []string{server.DemoPatient, server.DemoContact, e.demo.FamilyToken,
