@@ -338,7 +338,6 @@ func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store
 		}
 	}
 	delete(h.calls, k.id)
-	h.s.metrics.callsNow(len(h.calls))
 	h.overSet[k.id] = struct{}{}
 	h.over = append(h.over, k.id)
 	if len(h.over) > maxOver {
@@ -364,4 +363,5 @@ func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store
 		notify(r, rr)
 	}
 	*recs = append(*recs, k.record(reason, h.s.cfg.Now()))
+	h.s.metrics.callsNow(len(h.calls))
 }
