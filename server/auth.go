@@ -168,6 +168,9 @@ func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*sig
 	k, p := a.contact, a.patient
 	cfg := familyConfig(k, p)
 	c.role, c.id, c.bedID, c.tokenHash, c.linkExpires = signal.RoleFamily, k.ID, p.BedID, th, a.expires
+	if b, err := s.cfg.Store.Bed(ctx, p.BedID); err == nil {
+		c.wardID = b.WardID // for the metrics' ward label only
+	}
 	return cfg, nil
 }
 

@@ -119,6 +119,7 @@ func (h *hub) invite(c *client, inv invitation) error {
 	}
 	k.rung = targets
 	h.calls[id] = k
+	h.s.metrics.callsNow(len(h.calls))
 	c.call = k
 	h.sendLocked(c, signal.Message{Type: signal.TypeRinging, Call: id})
 	from := inv.from
@@ -174,6 +175,7 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 	case prev == stateAccepted && next == stateConnected:
 		k.state = next
 		k.setupMS = int(now.Sub(k.answered).Milliseconds())
+		h.s.metrics.callSetUp(k.setupMS)
 		k.timer.Stop()
 	}
 	return nil
@@ -300,6 +302,7 @@ func (h *hub) adoptLocked(c *client, id string, sd side, inv invitation) {
 	}
 	k.awayTimer = h.s.cfg.AfterFunc(h.s.cfg.OutageLimit, func() { h.timeout(id, evAwayTimeout) })
 	h.calls[id] = k
+	h.s.metrics.callsNow(len(h.calls))
 	c.call = k
 	h.s.log.Info("call taken back after a restart", "call", id)
 }
@@ -362,4 +365,5 @@ func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store
 		notify(r, rr)
 	}
 	*recs = append(*recs, k.record(reason, h.s.cfg.Now()))
+	h.s.metrics.callsNow(len(h.calls))
 }

@@ -52,7 +52,7 @@ type client struct {
 	bedID       string
 	tokenHash   []byte    // a family client's link token hash, to re-check the link
 	linkExpires time.Time // when a family client's link expires; zero: never
-	wardID      string    // a device's ward
+	wardID      string    // a device's ward, or the ward of a family page's patient's bed
 
 	// Owned by the loop (and run, after it): a status report the rate limit held back.
 	pendingStatus *deviceStatus
@@ -75,6 +75,7 @@ type inbound struct {
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c := &client{s: s, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{})}
 	if err := s.addClient(c); err != nil {
+		s.metrics.refusedConn(codeOf(err))
 		httpError(w, err)
 		return
 	}
@@ -305,6 +306,7 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 		case <-hello.C:
 			if !authed {
 				c.s.log.Info("no hello in time", "ip", c.ip)
+				c.s.metrics.refusedConn(codeOf(ErrHelloTimeout))
 				c.fail("", ErrHelloTimeout)
 				return
 			}
@@ -331,6 +333,7 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 				}
 				if err := c.s.authenticate(ctx, c, m, nonce); err != nil {
 					c.s.log.Info("hello refused", "role", m.Role, "ip", c.ip, "code", codeOf(err))
+					c.s.metrics.refusedConn(codeOf(err))
 					c.fail("", err)
 					return
 				}

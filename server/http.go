@@ -32,6 +32,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+signal.EnrollPath, s.serveEnroll)
 	mux.HandleFunc("GET /api/photos/{hash}", s.servePhoto)
 	mux.HandleFunc("GET /healthz", s.serveHealth)
+	mux.HandleFunc("GET /readyz", s.serveReady)
 	mux.HandleFunc("GET /j/{token}", s.serveFamilyPage)
 	mux.HandleFunc("GET /static/{file}", s.serveStatic)
 	return s.logRequests(securityHeaders(mux))

@@ -95,6 +95,7 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 	default:
 		return ErrForbidden
 	}
+	h.s.metrics.joined(c)
 	return nil
 }
 
@@ -113,6 +114,7 @@ func (h *hub) leave(c *client) {
 // device is being replaced by a newer connection).
 func (h *hub) removeLocked(c *client, quiet bool, recs *[]store.CallRecord) {
 	c.joined = false
+	h.s.metrics.left(c)
 	if c.call != nil {
 		h.leaveCallLocked(c, recs)
 	}
@@ -180,6 +182,7 @@ func (h *hub) close() {
 		}
 		delete(h.calls, id)
 	}
+	h.s.metrics.callsNow(len(h.calls))
 	h.mu.Unlock()
 	h.logCalls(recs)
 }
@@ -201,6 +204,7 @@ func presence(peer string, online bool) signal.Message {
 // logCalls writes the call-log rows of calls that ended.
 func (h *hub) logCalls(recs []store.CallRecord) {
 	for _, r := range recs {
+		h.s.metrics.callEnded(r)
 		ctx, cancel := storeCtx()
 		_, err := h.s.cfg.Store.LogCall(ctx, r)
 		cancel()

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -109,6 +110,8 @@ type Server struct {
 	statusLimit *limiter // keyed by device id
 	inviteLimit *limiter // keyed by role and contact or device id
 	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
+	metrics     *metrics
+	draining    atomic.Bool // see Drain
 
 	mu         sync.Mutex
 	closing    bool
@@ -171,6 +174,7 @@ func New(cfg Config) (*Server, error) {
 		enrollLimit: newLimiter(cfg.Enrollments, RateLimit{PerMinute: 10, Burst: 5}, cfg.Now),
 		statusLimit: newLimiter(cfg.DeviceStatus, RateLimit{PerMinute: 1, Burst: 1}, cfg.Now),
 		inviteLimit: newLimiter(cfg.Invites, RateLimit{PerMinute: 3, Burst: 6}, cfg.Now),
+		metrics:     newMetrics(),
 	}
 	if cfg.BaseURL != "" {
 		u, err := url.Parse(cfg.BaseURL)
@@ -215,7 +219,7 @@ func (s *Server) Close() {
 func (s *Server) addClient(c *client) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.closing {
+	if s.closing || s.draining.Load() {
 		return ErrShuttingDown
 	}
 	if s.perIP[c.ip] >= s.cfg.MaxConnsPerIP {

@@ -4,6 +4,11 @@
 //	bedside-server -data /var/lib/bedside -addr :443 -tls-cert cert.pem -tls-key key.pem
 //	bedside-server -demo -addr 127.0.0.1:8080
 //
+// With -metrics-listen ADDR it serves /metrics (Prometheus text format), /readyz and /healthz
+// on that internal address too. On SIGTERM it drains: /readyz answers 503 and new WebSocket
+// connections are refused at once; the connected clients get -drain-grace (5 s), then are told
+// the server is shutting down (they reconnect elsewhere; their calls go on) and it exits.
+//
 // With -demo it seeds a demo ward (bed 1, patient Maria, contact Anna) and prints a family
 // link, a device pairing code, the demo bed's enrollment QR payload, a nurse console login
 // and, while the demo ward keeps it, its tablet PIN (server.DemoNursePIN) on stdout. The
@@ -29,6 +34,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,6 +72,8 @@ type options struct {
 	turnIP   string
 	// retentionDays is how long a discharged patient's personal data is kept.
 	retentionDays int
+	metricsListen string        // internal address of /metrics and /readyz; off when empty
+	drainGrace    time.Duration // how long connected clients keep the server on SIGTERM
 }
 
 // demoAdmin is the console account that -demo creates when it is missing.
@@ -85,6 +93,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.turn, "turn", "", "UDP address for the embedded TURN relay, e.g. :3478 (off when empty)")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
+	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
+	fl.DurationVar(&o.drainGrace, "drain-grace", 5*time.Second, "on SIGTERM, how long connected clients keep the server (not ready, refusing new connections) before they are told to reconnect elsewhere")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	if err := fl.Parse(args); err != nil {
 		return o, err
@@ -97,6 +107,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.retentionDays < 1 || o.retentionDays > 3650 {
 		return o, fmt.Errorf("-retention-days %d: want 1 to 3650", o.retentionDays)
+	}
+	if o.drainGrace < 0 || o.drainGrace > 10*time.Minute {
+		return o, fmt.Errorf("-drain-grace %s: want 0 to 10m", o.drainGrace)
+	}
+	if o.metricsListen != "" && o.metricsListen == o.addr && !strings.HasSuffix(o.addr, ":0") {
+		return o, errors.New("-metrics-listen must not be the public -addr")
 	}
 	return o, nil
 }
@@ -226,6 +242,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "nurse login: %s %s\n", o.addAdmin, pw)
 	}
 
+	if o.metricsListen != "" {
+		stopMetrics, err := metricsServer(o.metricsListen, srv, logger)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_ = stopMetrics(sctx)
+		}()
+	}
+
 	mux := http.NewServeMux()
 	mux.Handle("/console/", con.Handler())
 	mux.Handle("/", srv.Handler())
@@ -251,6 +279,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")
+	drain(srv, o.drainGrace, logger)
 	srv.Close() // WebSockets are hijacked: Shutdown does not wait for them
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
