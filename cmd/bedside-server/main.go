@@ -63,8 +63,16 @@ type options struct {
 	logLevel string
 	addAdmin string
 	turn     string
+	turnTCP  string
+	turnTLS  string
+	turnCert string
+	turnKey  string
+	turnHost string
 	turnIP   string
 }
+
+// relayOn says whether any TURN listener is asked for.
+func (o options) relayOn() bool { return o.turn != "" || o.turnTCP != "" || o.turnTLS != "" }
 
 // demoAdmin is the console account that -demo creates when it is missing.
 const demoAdmin = "admin"
@@ -81,6 +89,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.baseURL, "base-url", "", "public URL of the server for printed links (default from -addr)")
 	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&o.turn, "turn", "", "UDP address for the embedded TURN relay, e.g. :3478 (off when empty)")
+	fl.StringVar(&o.turnTCP, "turn-tcp", "", "TCP address for TURN over TCP, e.g. :3478 (off when empty)")
+	fl.StringVar(&o.turnTLS, "turn-tls", "", "address for TURN over TLS, e.g. :5349, or :443 where nothing else gets out (off when empty)")
+	fl.StringVar(&o.turnCert, "turn-tls-cert", "", "TLS certificate file (PEM) of TURN over TLS (default: -tls-cert)")
+	fl.StringVar(&o.turnKey, "turn-tls-key", "", "TLS private key file (PEM) of TURN over TLS (default: -tls-key)")
+	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	if err := fl.Parse(args); err != nil {
@@ -92,40 +105,62 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return o, errors.New("-tls-cert and -tls-key go together")
 	}
+	if (o.turnCert == "") != (o.turnKey == "") {
+		return o, errors.New("-turn-tls-cert and -turn-tls-key go together")
+	}
+	if o.turnCert == "" {
+		o.turnCert, o.turnKey = o.tlsCert, o.tlsKey
+	}
+	if o.turnTLS != "" && o.turnCert == "" {
+		return o, errors.New("-turn-tls needs a certificate: -turn-tls-cert and -turn-tls-key, or -tls-cert and -tls-key")
+	}
 	return o, nil
 }
 
-// startTURN starts the embedded relay on o.turn, announced at -turn-ip, or else at the IP of
-// the base URL or of the listening address.
+// startTURN starts the embedded relay on the -turn addresses, announced at -turn-ip, or else at
+// the IP of the base URL or of the listening address.
 func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*server.TURN, error) {
-	if o.turnIP != "" {
-		ip := net.ParseIP(o.turnIP)
-		if ip == nil {
-			return nil, fmt.Errorf("-turn-ip %q is not an IP address", o.turnIP)
-		}
-		return newRelay(o.turn, ip, logger)
+	var host string
+	if u, err := url.Parse(baseURL); err == nil {
+		host = u.Hostname()
 	}
 	var ip net.IP
-	if u, err := url.Parse(baseURL); err == nil {
-		ip = net.ParseIP(u.Hostname())
-	}
-	if ip == nil || ip.IsUnspecified() {
-		if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
-			ip = tcp.IP
+	if o.turnIP != "" {
+		if ip = net.ParseIP(o.turnIP); ip == nil {
+			return nil, fmt.Errorf("-turn-ip %q is not an IP address", o.turnIP)
+		}
+	} else {
+		ip = net.ParseIP(host)
+		if ip == nil || ip.IsUnspecified() {
+			if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+				ip = tcp.IP
+			}
+		}
+		if ip == nil || ip.IsUnspecified() {
+			return nil, errors.New("-turn needs -turn-ip: the relay's public IP address")
 		}
 	}
-	if ip == nil || ip.IsUnspecified() {
-		return nil, errors.New("-turn needs -turn-ip: the relay's public IP address")
+	if o.turnHost != "" {
+		host = o.turnHost
+	} else if h := net.ParseIP(host); h != nil {
+		host = "" // an address: the relay's own is right
 	}
-	return newRelay(o.turn, ip, logger)
-}
-
-func newRelay(listen string, ip net.IP, logger *slog.Logger) (*server.TURN, error) {
-	relay, err := server.NewTURN(server.TURNConfig{Listen: listen, PublicIP: ip, Logger: logger, AllowLoopback: ip.IsLoopback()})
+	relay, err := server.NewTURN(server.TURNConfig{Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
+		TLSCertFile: o.turnCert, TLSKeyFile: o.turnKey, PublicIP: ip, Host: host, Logger: logger,
+		AllowLoopback: ip.IsLoopback()})
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("TURN relay", "addr", relay.Addr().String(), "public_ip", ip.String())
+	attrs := []any{"public_ip", ip.String()}
+	for _, a := range []struct {
+		name string
+		addr net.Addr
+	}{{"udp", relay.Addr()}, {"tcp", relay.TCPAddr()}, {"tls", relay.TLSAddr()}} {
+		if a.addr != nil {
+			attrs = append(attrs, a.name, a.addr.String())
+		}
+	}
+	logger.Info("TURN relay", attrs...)
 	return relay, nil
 }
 
@@ -182,7 +217,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var relay *server.TURN
-	if o.turn != "" {
+	if o.relayOn() {
 		relay, err = startTURN(o, baseURL, ln.Addr(), logger)
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ func TestRunDemo(t *testing.T) {
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn", "-turn", "127.0.0.1:0"}, outW, io.Discard)
+		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn", "-turn", "127.0.0.1:0", "-turn-tcp", "127.0.0.1:0"}, outW, io.Discard)
 		outW.Close()
 		done <- err
 	}()
@@ -98,9 +98,12 @@ func TestRunDemo(t *testing.T) {
 	w = read(t, dctx, fam)
 	require.Equal(t, signal.TypeWelcome, w.Type, "%+v", w)
 	require.True(t, w.Config.DeviceOnline)
-	require.Len(t, w.Config.ICEServers, 2) // the embedded relay: STUN, and TURN with credentials
+	require.Len(t, w.Config.ICEServers, 3) // the embedded relay: STUN, and TURN over UDP and TCP with credentials
 	require.True(t, strings.HasPrefix(w.Config.ICEServers[1].URLs[0], "turn:127.0.0.1:"))
+	require.True(t, strings.HasSuffix(w.Config.ICEServers[1].URLs[0], "?transport=udp"))
+	require.True(t, strings.HasSuffix(w.Config.ICEServers[2].URLs[0], "?transport=tcp"))
 	require.NotEmpty(t, w.Config.ICEServers[1].Credential)
+	require.Equal(t, w.Config.ICEServers[1].Credential, w.Config.ICEServers[2].Credential)
 
 	// A SIGTERM-style cancel shuts down cleanly and tells the clients.
 	cancel()
@@ -141,6 +144,7 @@ func TestRunBadFlags(t *testing.T) {
 	require.Error(t, run(ctx, []string{"-log-level", "loud", "-data", t.TempDir()}, io.Discard, io.Discard))
 	require.Error(t, run(ctx, []string{"-addr", "256.0.0.1:99999", "-data", t.TempDir()}, io.Discard, io.Discard))
 	require.Error(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-turn", "127.0.0.1:0", "-turn-ip", "ward.example", "-data", t.TempDir()}, io.Discard, io.Discard))
+	require.Error(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-turn-tls", "127.0.0.1:0", "-data", t.TempDir()}, io.Discard, io.Discard))
 }
 
 func read(t *testing.T, ctx context.Context, c *websocket.Conn) signal.Message {
