@@ -152,3 +152,12 @@ func (t *TURN) permissionHandler(listener net.Addr) turn.PermissionHandler {
 		return ok
 	}
 }
+
+// Allocations is how many allocations the relay holds now.
+func (t *TURN) Allocations() int {
+	n := make(chan int, 1)
+	if !t.post(func(st *relayState) { n <- len(st.holders) }) {
+		return 0
+	}
+	return <-n
+}
