@@ -223,6 +223,18 @@ func TestTURNRelaysOverUDPTCPAndTLS(t *testing.T) {
 	}
 }
 
+// until polls cond until it holds, failing after wait (a guard, not a timing assertion).
+func until(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Before: a TCP allocation (RFC 6062) was granted, and CONNECT reached any port.
 func TestTURNRefusesTCPAllocations(t *testing.T) {
 	r := newRelayEnv(t, false, nil)
@@ -240,10 +252,18 @@ func TestTURNQuotaPerHolder(t *testing.T) {
 	r := newRelayEnv(t, false, func(c *server.TURNConfig) { c.Quota = 3 })
 	fam := r.family(r.demo.FamilyToken)
 	c := turnCreds(t, fam.cfg.ICEServers)
+	var held []net.PacketConn
 	for i := range 3 {
-		require.NotNil(t, r.allocate(t, "udp", c), "allocation %d", i)
+		relayed := r.allocate(t, "udp", c)
+		require.NotNil(t, relayed, "allocation %d", i)
+		held = append(held, relayed)
 	}
 	require.Nil(t, r.allocate(t, "tcp", c), "over the quota")
+	// Releasing one makes room for one.
+	require.NoError(t, held[0].Close())
+	until(t, "the relay forgets the released allocation", func() bool { return r.relay.Allocations() == 2 })
+	require.NotNil(t, r.allocate(t, "tcp", c))
+	require.Nil(t, r.allocate(t, "udp", c), "over the quota again")
 	// Fresh credentials of the same holder count against the same quota.
 	r.clock.Advance(time.Second)
 	fam2 := r.family(r.demo.FamilyToken)
@@ -330,10 +350,22 @@ func TestTURNRefusesRevokedHolders(t *testing.T) {
 // Before: credentials lasted 24 hours.
 func TestTURNRefusesExpiredCredentials(t *testing.T) {
 	r := newRelayEnv(t, false, nil)
-	fam := r.family(r.demo.FamilyToken)
+	dev, fam, id := r.inCall(t)
 	c := turnCreds(t, fam.cfg.ICEServers)
 	require.NotNil(t, r.allocate(t, "udp", c))
+	// In a call, an allocation made in time may still be given permissions after its
+	// credentials expire: it lives as long as its call does.
+	famTURN := r.turnClient(t, "udp", c)
+	_, err := famTURN.Allocate()
+	require.NoError(t, err)
+	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	fam.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	dev.sync()
+	fam.sync()
 	r.clock.Advance(time.Hour + time.Second)
+	announce(dev, fam, id, hostCandidate("10.20.30.40"))
+	require.NoError(t, permit(t, famTURN, "10.20.30.40"))
+	// A new allocation needs valid ones.
 	require.Nil(t, r.allocate(t, "udp", c))
 	require.Nil(t, r.allocate(t, "tls", c))
 	// A wrong password gets nothing either.
