@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,18 +37,19 @@ type relayEnv struct {
 func newRelayEnv(t *testing.T, allowLoopback bool, tweak func(*server.TURNConfig)) *relayEnv {
 	t.Helper()
 	certFile, keyFile, roots := selfSigned(t)
-	var e *env
+	var ep atomic.Pointer[env] // the relay starts before the env that has the clock
 	cfg := server.TURNConfig{Listen: "127.0.0.1:0", TCPListen: "127.0.0.1:0", TLSListen: "127.0.0.1:0",
 		TLSCertFile: certFile, TLSKeyFile: keyFile, PublicIP: net.IPv4(127, 0, 0, 1),
 		RelayAddress: "127.0.0.1", AllowLoopback: allowLoopback,
-		Now: func() time.Time { return e.clock.Now() }}
+		Now: func() time.Time { return ep.Load().clock.Now() }}
 	if tweak != nil {
 		tweak(&cfg)
 	}
 	relay, err := server.NewTURN(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { relay.Close() })
-	e = newEnv(t, func(c *server.Config) { c.TURN = relay })
+	e := newEnv(t, func(c *server.Config) { c.TURN = relay })
+	ep.Store(e)
 	return &relayEnv{env: e, relay: relay, roots: roots}
 }
 
