@@ -263,10 +263,11 @@ func (t *TURN) hostPort(a net.Addr) string {
 }
 
 // relayAuthority is what the relay asks the ward server: whether a holder of credentials is
-// still allowed them (device not revoked, link not revoked or expired), and whether it may
-// reach an address (the other end of its call announced it).
+// still allowed them (device not revoked, link not revoked or expired), whether it is in a
+// call, and whether it may reach an address (the other end of its call announced it).
 type relayAuthority interface {
 	holderValid(ctx context.Context, h holder) error
+	inCall(h holder) bool
 	mayRelay(h holder, ip net.IP) bool
 }
 

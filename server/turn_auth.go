@@ -25,9 +25,11 @@ import (
 //   - the holder is checked against the ward at allocation time (device not revoked, contact
 //     still with a valid link, patient not discharged), so revoking a link or device stops new
 //     allocations at once, not when the credentials expire;
-//   - expiry is checked when allocating only: an allocation made in time lives on for its call
-//     (refreshes and permissions after expiry are accepted), whereas coturn refuses every
-//     request past expiry, so behind coturn a relayed call ends when its credentials do;
+//   - expiry is checked when allocating only, and expired credentials still allocate while
+//     their holder is in a call: an engine restarting ICE an hour into a call keeps the
+//     credentials its PeerConnection started with. coturn refuses every request past expiry,
+//     so behind it a relayed call ends when its credentials do (or the clients must set fresh
+//     ICE servers on the PeerConnection before restarting ICE);
 //   - a quota per holder rather than per username (coturn: user-quota, per username);
 //   - permissions only towards the addresses the other end of the holder's call announced
 //     (coturn only has denied-peer-ip ranges: set them for loopback, link-local, 0.0.0.0/8,
@@ -81,15 +83,18 @@ func (t *TURN) password(user string) string {
 }
 
 // authenticate returns the key of a username's password, for pion to check the request's
-// integrity with. An Allocate needs credentials that have not expired; the other requests act
-// on an allocation made with valid ones (pion checks that the username is the allocation's).
+// integrity with. An Allocate needs credentials that have not expired, or a holder in a call;
+// the other requests act on an allocation made with valid ones (pion checks that the username
+// is the allocation's).
 func (t *TURN) authenticate(ra *turn.RequestAttributes) (string, []byte, bool) {
-	expiry, _, ok := parseUsername(ra.Username)
+	expiry, h, ok := parseUsername(ra.Username)
 	if !ok {
 		return "", nil, false
 	}
 	if ra.Method == stun.MethodAllocate && t.now().Unix() > expiry {
-		return "", nil, false
+		if a := t.authorityOf(); a == nil || !a.inCall(h) {
+			return "", nil, false
+		}
 	}
 	return ra.Username, turn.GenerateAuthKey(ra.Username, t.realm, t.password(ra.Username)), true
 }

@@ -84,21 +84,37 @@ func (k *call) deviceSide() side {
 	return sideCallee
 }
 
-// announcedTo reports whether the end opposite holder h in some call announced ip.
+// sideOfHolder says which side of k holder who is on; sideNone when it is not part of k.
+func (k *call) sideOfHolder(who holder) side {
+	switch {
+	case who.role == signal.RoleDevice && k.deviceID == who.id:
+		return k.deviceSide()
+	case who.role == signal.RoleFamily && k.contactID == who.id:
+		return sideCaller + sideCallee - k.deviceSide()
+	}
+	return sideNone
+}
+
+// announcedTo reports whether the end opposite holder who in some call announced ip.
 func (h *hub) announcedTo(who holder, ip netip.Addr) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range h.calls {
-		var mine side
-		switch {
-		case who.role == signal.RoleDevice && k.deviceID == who.id:
-			mine = k.deviceSide()
-		case who.role == signal.RoleFamily && k.contactID == who.id:
-			mine = sideCaller + sideCallee - k.deviceSide()
-		default:
-			continue
+		if mine := k.sideOfHolder(who); mine != sideNone {
+			if _, ok := k.announced[sideCaller+sideCallee-mine][ip]; ok {
+				return true
+			}
 		}
-		if _, ok := k.announced[sideCaller+sideCallee-mine][ip]; ok {
+	}
+	return false
+}
+
+// holderInCall reports whether holder who is part of a call.
+func (h *hub) holderInCall(who holder) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, k := range h.calls {
+		if k.sideOfHolder(who) != sideNone {
 			return true
 		}
 	}
@@ -107,6 +123,8 @@ func (h *hub) announcedTo(who holder, ip netip.Addr) bool {
 
 // relayAuthorityOf answers the relay's questions for a Server.
 type relayAuthorityOf struct{ s *Server }
+
+func (r relayAuthorityOf) inCall(who holder) bool { return r.s.hub.holderInCall(who) }
 
 func (r relayAuthorityOf) mayRelay(who holder, peer net.IP) bool {
 	a, ok := netip.AddrFromSlice(peer)

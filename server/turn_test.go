@@ -367,7 +367,13 @@ func TestTURNRefusesExpiredCredentials(t *testing.T) {
 	r.clock.Advance(time.Hour + time.Second)
 	announce(dev, fam, id, hostCandidate("10.20.30.40"))
 	require.NoError(t, permit(t, famTURN, "10.20.30.40"))
-	// A new allocation needs valid ones.
+	// Its holder still in the call, they even allocate again (an ICE restart reuses the
+	// credentials a PeerConnection started with).
+	require.NotNil(t, r.allocate(t, "udp", c))
+	// Once the call is over, a new allocation needs valid ones.
+	fam.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	fam.expect(signal.TypeEnded)
+	dev.expect(signal.TypeEnded)
 	require.Nil(t, r.allocate(t, "udp", c))
 	require.Nil(t, r.allocate(t, "tls", c))
 	// A wrong password gets nothing either.
