@@ -132,13 +132,7 @@ func (t *TURN) permissionHandler(listener net.Addr) turn.PermissionHandler {
 		}
 		k := keyOf(src, listener)
 		found := make(chan holder, 1)
-		if !t.post(func(st *relayState) {
-			h, ok := st.holders[k]
-			if !ok {
-				h = holder{}
-			}
-			found <- h
-		}) {
+		if !t.post(func(st *relayState) { found <- st.holders[k] }) {
 			return false
 		}
 		h := <-found
@@ -147,7 +141,7 @@ func (t *TURN) permissionHandler(listener net.Addr) turn.PermissionHandler {
 		}
 		ok := a.mayRelay(h, peer)
 		if !ok {
-			t.log.Info("relay permission refused", "holder", h.tag())
+			t.log.Debug("relay permission refused", "holder", h.tag())
 		}
 		return ok
 	}
