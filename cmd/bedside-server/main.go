@@ -14,6 +14,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -69,6 +70,7 @@ type options struct {
 	turnKey  string
 	turnHost string
 	turnIP   string
+	turnSec  string
 }
 
 // relayOn says whether any TURN listener is asked for.
@@ -94,6 +96,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.turnCert, "turn-tls-cert", "", "TLS certificate file (PEM) of TURN over TLS (default: -tls-cert)")
 	fl.StringVar(&o.turnKey, "turn-tls-key", "", "TLS private key file (PEM) of TURN over TLS (default: -tls-key)")
 	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
+	fl.StringVar(&o.turnSec, "turn-secret-file", "", "file holding the relay's shared secret (what coturn's static-auth-secret would be); random at each start when empty")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	if err := fl.Parse(args); err != nil {
@@ -145,7 +148,17 @@ func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*
 	} else if h := net.ParseIP(host); h != nil {
 		host = "" // an address: the relay's own is right
 	}
-	relay, err := server.NewTURN(server.TURNConfig{Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
+	var secret []byte
+	if o.turnSec != "" {
+		b, err := os.ReadFile(o.turnSec)
+		if err != nil {
+			return nil, fmt.Errorf("-turn-secret-file: %w", err)
+		}
+		if secret = bytes.TrimSpace(b); len(secret) < 16 {
+			return nil, errors.New("-turn-secret-file: the secret needs at least 16 bytes")
+		}
+	}
+	relay, err := server.NewTURN(server.TURNConfig{Secret: secret, Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
 		TLSCertFile: o.turnCert, TLSKeyFile: o.turnKey, PublicIP: ip, Host: host, Logger: logger,
 		AllowLoopback: ip.IsLoopback()})
 	if err != nil {
