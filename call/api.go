@@ -48,6 +48,9 @@ type APIOptions struct {
 	PortMin, PortMax uint16
 	// Logger gets pion's own warnings and errors (as Debug and Info); nil drops them.
 	Logger *slog.Logger
+	// RelayOnly makes every session use relayed (TURN) candidates only, as the
+	// iceTransportPolicy "relay" of browsers: for tests and networks where nothing else works.
+	RelayOnly bool
 	// Net replaces the operating system's network, for tests on pion's virtual network
 	// (transport/vnet), where packets can be lost, delayed or cut in process. Nil uses the
 	// real one.
@@ -116,6 +119,9 @@ func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnectio
 	a.pcMu.Lock()
 	defer a.pcMu.Unlock()
 	a.newBWE = nil
+	if a.opts.RelayOnly {
+		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
 	pc, err := a.api.NewPeerConnection(cfg)
 	bwe := a.newBWE
 	a.newBWE = nil

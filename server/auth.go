@@ -35,7 +35,7 @@ func (s *Server) authenticate(ctx context.Context, c *client, m signal.Message, 
 		}
 		return err
 	}
-	cfg.ICEServers = s.iceServers(c.id)
+	cfg.ICEServers = s.iceServers(c.role, c.id)
 	cfg.RingSeconds = int(s.cfg.RingTimeout.Seconds())
 	if err := s.hub.join(c, cfg); err != nil {
 		return err

@@ -34,6 +34,9 @@ type call struct {
 	// sideNone while both ends are here.
 	away      side
 	awayTimer Timer
+
+	// announced is the IP addresses each side's ICE candidates carried (turn_peers.go).
+	announced [sideCallee + 1]addrSet
 }
 
 // sideOf says which end c is of k; sideNone when c is not part of it.
@@ -196,6 +199,7 @@ func (h *hub) relay(c *client, m signal.Message) error {
 	if peer == nil {
 		return fmt.Errorf("%w: %s", ErrNoSuchCall, m.Call)
 	}
+	k.announceLocked(k.sideOf(c), m)
 	h.sendLocked(peer, signal.Message{Type: m.Type, Call: m.Call, SDP: m.SDP, Candidate: m.Candidate})
 	return nil
 }

@@ -42,7 +42,7 @@ func (s *Server) refreshDevice(ctx context.Context, c *client) error {
 	if err != nil {
 		return fmt.Errorf("server: refresh device %s: %w", c.id, err)
 	}
-	cfg.ICEServers = s.iceServers(c.id)
+	cfg.ICEServers = s.iceServers(c.role, c.id)
 	cfg.RingSeconds = int(s.cfg.RingTimeout.Seconds())
 	s.hub.sendConfig(c, cfg)
 	return nil
@@ -63,7 +63,7 @@ func (s *Server) refreshFamily(ctx context.Context, c *client) error {
 		return nil
 	}
 	cfg := familyConfig(k, p)
-	cfg.ICEServers = s.iceServers(c.id)
+	cfg.ICEServers = s.iceServers(c.role, c.id)
 	cfg.RingSeconds = int(s.cfg.RingTimeout.Seconds())
 	s.hub.sendConfig(c, cfg)
 	return nil

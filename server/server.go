@@ -63,9 +63,11 @@ type Config struct {
 	// PingInterval is how often the server pings each connection; 25 s when zero.
 	PingInterval time.Duration
 	ICEServers   []signal.ICEServer
-	// TURN, when set, adds the embedded relay with per-client credentials to ICEServers.
+	// TURN, when set, adds the embedded relay with per-client credentials to ICEServers; New
+	// binds it to this server, which tells it who is valid and who may be reached.
 	TURN *TURN
-	// TURNCredentialTTL is how long those credentials last; 24 h when zero.
+	// TURNCredentialTTL is how long those credentials last for a new allocation; 1 h when
+	// zero. Every welcome and config message carries fresh ones.
 	TURNCredentialTTL time.Duration
 	// BaseURL is the server's public URL (scheme://host[:port]): pages from its host may open
 	// the WebSocket even behind a proxy that rewrites Host.
@@ -151,7 +153,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.HelloTimeout = 10 * time.Second
 	}
 	if cfg.TURNCredentialTTL <= 0 {
-		cfg.TURNCredentialTTL = 24 * time.Hour
+		cfg.TURNCredentialTTL = time.Hour
 	}
 	if cfg.MaxConnsPerIP <= 0 {
 		cfg.MaxConnsPerIP = 500
@@ -187,6 +189,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.hub = newHub(s)
 	s.schedulePurge(time.Minute)
+	if cfg.TURN != nil {
+		cfg.TURN.bind(relayAuthorityOf{s})
+	}
 	return s, nil
 }
 
@@ -250,12 +255,12 @@ func (s *Server) random(n int) ([]byte, error) {
 	return b, nil
 }
 
-// iceServers is the ICE configuration of client id: the configured servers and, with the
-// embedded relay, fresh credentials for it.
-func (s *Server) iceServers(id string) []signal.ICEServer {
+// iceServers is the ICE configuration of the client of this role and id: the configured
+// servers and, with the embedded relay, fresh credentials for it.
+func (s *Server) iceServers(role signal.Role, id string) []signal.ICEServer {
 	out := append([]signal.ICEServer(nil), s.cfg.ICEServers...)
 	if s.cfg.TURN != nil {
-		out = append(out, s.cfg.TURN.ICEServers(id, s.cfg.TURNCredentialTTL)...)
+		out = append(out, s.cfg.TURN.ICEServers(role, id, s.cfg.TURNCredentialTTL)...)
 	}
 	return out
 }

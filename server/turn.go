@@ -2,16 +2,15 @@ package server
 
 import (
 	"bytes"
-	"crypto/hmac"
+	"context"
 	"crypto/rand"
-	"crypto/sha1" //nolint:gosec // TURN REST credentials are HMAC-SHA1 by specification
-	"encoding/base64"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"strconv"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/logging"
@@ -20,13 +19,24 @@ import (
 	"bedside/call/signal"
 )
 
-// TURNConfig configures the embedded TURN relay.
+// TURNConfig configures the embedded TURN relay. At least one of Listen, TCPListen and
+// TLSListen is required.
 type TURNConfig struct {
-	// Listen is the UDP address to serve TURN (and STUN) on, e.g. ":3478".
+	// Listen is the UDP address to serve TURN (and STUN) on, e.g. ":3478"; no UDP when empty.
 	Listen string
+	// TCPListen is the TCP address of TURN over TCP, e.g. ":3478"; none when empty.
+	TCPListen string
+	// TLSListen is the address of TURN over TLS, e.g. ":5349", or ":443" for networks that let
+	// nothing else out; none when empty. It needs TLSCertFile and TLSKeyFile (PEM), whose
+	// certificate must name Host.
+	TLSListen               string
+	TLSCertFile, TLSKeyFile string
 	// PublicIP is the address clients reach the relay at; it is also the address of the
 	// relayed candidates. Required.
 	PublicIP net.IP
+	// Host is the name (or address) in the ICE servers' URLs; PublicIP when empty. A client
+	// checks the TLS certificate against it.
+	Host string
 	// RelayAddress is the local address relay sockets bind to; "0.0.0.0" when empty.
 	RelayAddress string
 	// Realm is the TURN realm; "bedside" when empty.
@@ -34,6 +44,9 @@ type TURNConfig struct {
 	// Secret is the shared secret of the time-limited credentials; random when nil (then
 	// credentials do not survive a restart, which only matters for calls in progress).
 	Secret []byte
+	// Quota is how many allocations one holder (a device, or a contact's pages) may have at
+	// once; 10 when zero: a browser allocates once per transport and network interface.
+	Quota int
 	// AllowLoopback lets the relay reach loopback peers (tests only).
 	AllowLoopback bool
 	Logger        *slog.Logger
@@ -42,16 +55,30 @@ type TURNConfig struct {
 }
 
 // TURN is the ward server's embedded TURN relay: when a family phone and a tablet cannot reach
-// each other directly, media flows through it, still DTLS-SRTP encrypted end to end. Clients
-// get short-lived credentials (the TURN REST scheme: username "expiry:tag", password
-// base64(HMAC-SHA1(secret, username))) in their welcome.
+// each other directly, media flows through it, still DTLS-SRTP encrypted end to end. It serves
+// UDP, TCP and TLS, each when configured. Clients get short-lived credentials in their welcome
+// and config messages (see ICEServers and turn_auth.go); the relay refuses TCP allocations
+// (RFC 6062), keeps to a quota per holder, and forwards only to the addresses that the other
+// end of the holder's call announced (see turn_policy.go). The ward server binds itself to it
+// (New does) to answer who is valid and who may be reached; until then it allocates nothing.
 type TURN struct {
-	srv    *turn.Server
-	conn   net.PacketConn
-	secret []byte
-	realm  string
-	host   string // PublicIP:port
-	now    func() time.Time
+	srv           *turn.Server
+	secret        []byte
+	realm         string
+	host          string // Host or PublicIP, for the URLs
+	quota         int
+	allowLoopback bool
+	now           func() time.Time
+	log           *slog.Logger
+
+	udp       net.PacketConn
+	tcp, tls  net.Listener
+	authority atomic.Pointer[authorityBox]
+
+	// The allocations' bookkeeping belongs to one goroutine (run); pion's callbacks post to it.
+	ops  chan func(*relayState)
+	done chan struct{}
+	ran  chan struct{}
 }
 
 // NewTURN starts a TURN relay.
@@ -59,11 +86,23 @@ func NewTURN(cfg TURNConfig) (*TURN, error) {
 	if cfg.PublicIP == nil {
 		return nil, fmt.Errorf("server: turn: %w: PublicIP is required", ErrConfig)
 	}
+	if cfg.Listen == "" && cfg.TCPListen == "" && cfg.TLSListen == "" {
+		return nil, fmt.Errorf("server: turn: %w: no listen address", ErrConfig)
+	}
+	if cfg.TLSListen != "" && (cfg.TLSCertFile == "" || cfg.TLSKeyFile == "") {
+		return nil, fmt.Errorf("server: turn: %w: TLS needs a certificate and a key", ErrConfig)
+	}
 	if cfg.RelayAddress == "" {
 		cfg.RelayAddress = "0.0.0.0"
 	}
 	if cfg.Realm == "" {
 		cfg.Realm = "bedside"
+	}
+	if cfg.Host == "" {
+		cfg.Host = cfg.PublicIP.String()
+	}
+	if cfg.Quota <= 0 {
+		cfg.Quota = 10
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -80,80 +119,168 @@ func NewTURN(cfg TURNConfig) (*TURN, error) {
 			return nil, fmt.Errorf("server: turn: random: %w", err)
 		}
 	}
-	conn, err := net.ListenPacket("udp", cfg.Listen)
+	t := &TURN{secret: cfg.Secret, realm: cfg.Realm, host: cfg.Host, quota: cfg.Quota,
+		allowLoopback: cfg.AllowLoopback, now: cfg.Now, log: cfg.Logger.With("component", "turn"),
+		ops: make(chan func(*relayState)), done: make(chan struct{}), ran: make(chan struct{})}
+	if err := t.listen(cfg); err != nil {
+		t.closeListeners()
+		return nil, err
+	}
+	gen := func() turn.RelayAddressGenerator {
+		return udpRelayOnly{&turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: cfg.RelayAddress}}
+	}
+	sc := turn.ServerConfig{
+		Realm:        cfg.Realm,
+		AuthHandler:  t.authenticate,
+		QuotaHandler: t.allowAllocation,
+		EventHandler: turn.EventHandler{
+			OnAllocationCreated: t.allocationCreated,
+			OnAllocationDeleted: t.allocationDeleted,
+		},
+		LoggerFactory: &logging.DefaultLoggerFactory{
+			Writer:          slogWriter{t.log},
+			DefaultLogLevel: logging.LogLevelWarn,
+			ScopeLevels:     map[string]logging.LogLevel{},
+		},
+	}
+	if t.udp != nil {
+		sc.PacketConnConfigs = []turn.PacketConnConfig{{PacketConn: t.udp, RelayAddressGenerator: gen(),
+			PermissionHandler: t.permissionHandler(t.udp.LocalAddr())}}
+	}
+	for _, l := range []net.Listener{t.tcp, t.tls} {
+		if l != nil {
+			sc.ListenerConfigs = append(sc.ListenerConfigs, turn.ListenerConfig{Listener: l,
+				RelayAddressGenerator: gen(), PermissionHandler: t.permissionHandler(l.Addr())})
+		}
+	}
+	go t.run()
+	srv, err := turn.NewServer(sc)
 	if err != nil {
+		close(t.done)
+		t.closeListeners()
 		return nil, fmt.Errorf("server: turn: %w", err)
 	}
-	t := &TURN{conn: conn, secret: cfg.Secret, realm: cfg.Realm, now: cfg.Now}
-	_, port, _ := net.SplitHostPort(conn.LocalAddr().String())
-	t.host = net.JoinHostPort(cfg.PublicIP.String(), port)
-	logs := &logging.DefaultLoggerFactory{
-		Writer:          slogWriter{cfg.Logger.With("component", "turn")},
-		DefaultLogLevel: logging.LogLevelWarn,
-		ScopeLevels:     map[string]logging.LogLevel{},
-	}
-	allowLoopback := cfg.AllowLoopback
-	t.srv, err = turn.NewServer(turn.ServerConfig{
-		Realm:         cfg.Realm,
-		AuthHandler:   t.authenticate,
-		LoggerFactory: logs,
-		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn:            conn,
-			RelayAddressGenerator: &turn.RelayAddressGeneratorStatic{RelayAddress: cfg.PublicIP, Address: cfg.RelayAddress},
-			PermissionHandler: func(_ net.Addr, peer net.IP) bool {
-				return permittedPeer(peer, allowLoopback)
-			},
-		}},
-	})
-	if err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("server: turn: %w", err)
-	}
+	t.srv = srv
 	return t, nil
 }
 
-// permittedPeer keeps the relay from being turned on the server itself or on link-local and
-// multicast addresses. Private addresses stay allowed: the tablets live on them.
-func permittedPeer(ip net.IP, allowLoopback bool) bool {
-	switch {
-	case ip.IsLoopback():
-		return allowLoopback
-	case ip.IsUnspecified(), ip.IsMulticast(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast():
-		return false
+// listen opens the configured listeners.
+func (t *TURN) listen(cfg TURNConfig) error {
+	var err error
+	if cfg.Listen != "" {
+		if t.udp, err = net.ListenPacket("udp", cfg.Listen); err != nil {
+			return fmt.Errorf("server: turn: %w", err)
+		}
 	}
-	return true
+	if cfg.TCPListen != "" {
+		if t.tcp, err = net.Listen("tcp", cfg.TCPListen); err != nil {
+			return fmt.Errorf("server: turn: %w", err)
+		}
+	}
+	if cfg.TLSListen != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCertFile, cfg.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("server: turn: %w: TLS certificate: %v", ErrConfig, err)
+		}
+		tcp, err := net.Listen("tcp", cfg.TLSListen)
+		if err != nil {
+			return fmt.Errorf("server: turn: %w", err)
+		}
+		t.tls = tls.NewListener(tcp, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	return nil
 }
 
-// Addr is the relay's local UDP address.
-func (t *TURN) Addr() net.Addr { return t.conn.LocalAddr() }
+func (t *TURN) closeListeners() {
+	for _, c := range []io.Closer{t.udp, t.tcp, t.tls} {
+		if c != nil {
+			_ = c.Close()
+		}
+	}
+}
+
+// Addr is the relay's local UDP address; nil without UDP.
+func (t *TURN) Addr() net.Addr {
+	if t.udp == nil {
+		return nil
+	}
+	return t.udp.LocalAddr()
+}
+
+// TCPAddr is the relay's local TCP address; nil without TCP.
+func (t *TURN) TCPAddr() net.Addr {
+	if t.tcp == nil {
+		return nil
+	}
+	return t.tcp.Addr()
+}
+
+// TLSAddr is the relay's local TLS address; nil without TLS.
+func (t *TURN) TLSAddr() net.Addr {
+	if t.tls == nil {
+		return nil
+	}
+	return t.tls.Addr()
+}
 
 // Close stops the relay and ends its allocations.
-func (t *TURN) Close() error { return t.srv.Close() }
-
-// ICEServers returns the STUN and TURN entries for one client, with credentials valid for ttl.
-// tag names the client in the username (an id, never a name).
-func (t *TURN) ICEServers(tag string, ttl time.Duration) []signal.ICEServer {
-	user := strconv.FormatInt(t.now().Add(ttl).Unix(), 10) + ":" + tag
-	return []signal.ICEServer{
-		{URLs: []string{"stun:" + t.host}},
-		{URLs: []string{"turn:" + t.host + "?transport=udp"}, Username: user, Credential: t.password(user)},
+func (t *TURN) Close() error {
+	err := t.srv.Close()
+	select {
+	case <-t.done:
+	default:
+		close(t.done)
 	}
+	<-t.ran
+	return err
 }
 
-func (t *TURN) password(user string) string {
-	mac := hmac.New(sha1.New, t.secret)
-	mac.Write([]byte(user))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+// ICEServers returns the STUN and TURN entries for one holder, with credentials valid for ttl:
+// a TURN URL for each transport the relay serves.
+func (t *TURN) ICEServers(role signal.Role, id string, ttl time.Duration) []signal.ICEServer {
+	user := t.username(holder{role: role, id: id}, t.now().Add(ttl))
+	pass := t.password(user)
+	var out []signal.ICEServer
+	if t.udp != nil {
+		hp := t.hostPort(t.udp.LocalAddr())
+		out = append(out, signal.ICEServer{URLs: []string{"stun:" + hp}},
+			signal.ICEServer{URLs: []string{"turn:" + hp + "?transport=udp"}, Username: user, Credential: pass})
+	}
+	if t.tcp != nil {
+		out = append(out, signal.ICEServer{URLs: []string{"turn:" + t.hostPort(t.tcp.Addr()) + "?transport=tcp"},
+			Username: user, Credential: pass})
+	}
+	if t.tls != nil {
+		out = append(out, signal.ICEServer{URLs: []string{"turns:" + t.hostPort(t.tls.Addr()) + "?transport=tcp"},
+			Username: user, Credential: pass})
+	}
+	return out
 }
 
-// authenticate checks a time-limited username and returns the key of its password.
-func (t *TURN) authenticate(ra *turn.RequestAttributes) (string, []byte, bool) {
-	expiry, _, _ := strings.Cut(ra.Username, ":")
-	unix, err := strconv.ParseInt(expiry, 10, 64)
-	if err != nil || t.now().Unix() > unix {
-		return "", nil, false
+func (t *TURN) hostPort(a net.Addr) string {
+	_, port, _ := net.SplitHostPort(a.String())
+	return net.JoinHostPort(t.host, port)
+}
+
+// relayAuthority is what the relay asks the ward server: whether a holder of credentials is
+// still allowed them (device not revoked, link not revoked or expired), whether it is in a
+// call, and whether it may reach an address (the other end of its call announced it).
+type relayAuthority interface {
+	holderValid(ctx context.Context, h holder) error
+	inCall(h holder) bool
+	mayRelay(h holder, ip net.IP) bool
+}
+
+type authorityBox struct{ a relayAuthority }
+
+// bind makes a the relay's authority.
+func (t *TURN) bind(a relayAuthority) { t.authority.Store(&authorityBox{a}) }
+
+func (t *TURN) authorityOf() relayAuthority {
+	if b := t.authority.Load(); b != nil {
+		return b.a
 	}
-	return ra.Username, turn.GenerateAuthKey(ra.Username, t.realm, t.password(ra.Username)), true
+	return nil
 }
 
 // slogWriter turns pion's log lines into slog records.
@@ -162,4 +289,16 @@ type slogWriter struct{ log *slog.Logger }
 func (w slogWriter) Write(p []byte) (int, error) {
 	w.log.Warn(string(bytes.TrimSpace(p)))
 	return len(p), nil
+}
+
+// portOf is the port of a, or "".
+func portOf(a net.Addr) string {
+	_, p, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return ""
+	}
+	if _, err := strconv.Atoi(p); err != nil {
+		return ""
+	}
+	return p
 }

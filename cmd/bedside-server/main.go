@@ -19,6 +19,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -69,12 +70,21 @@ type options struct {
 	logLevel string
 	addAdmin string
 	turn     string
+	turnTCP  string
+	turnTLS  string
+	turnCert string
+	turnKey  string
+	turnHost string
 	turnIP   string
 	// retentionDays is how long a discharged patient's personal data is kept.
 	retentionDays int
 	metricsListen string        // internal address of /metrics and /readyz; off when empty
 	drainGrace    time.Duration // how long connected clients keep the server on SIGTERM
+	turnSec       string
 }
+
+// relayOn says whether any TURN listener is asked for.
+func (o options) relayOn() bool { return o.turn != "" || o.turnTCP != "" || o.turnTLS != "" }
 
 // demoAdmin is the console account that -demo creates when it is missing.
 const demoAdmin = "admin"
@@ -91,6 +101,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.baseURL, "base-url", "", "public URL of the server for printed links (default from -addr)")
 	fl.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fl.StringVar(&o.turn, "turn", "", "UDP address for the embedded TURN relay, e.g. :3478 (off when empty)")
+	fl.StringVar(&o.turnTCP, "turn-tcp", "", "TCP address for TURN over TCP, e.g. :3478 (off when empty)")
+	fl.StringVar(&o.turnTLS, "turn-tls", "", "address for TURN over TLS, e.g. :5349, or :443 where nothing else gets out (off when empty)")
+	fl.StringVar(&o.turnCert, "turn-tls-cert", "", "TLS certificate file (PEM) of TURN over TLS (default: -tls-cert)")
+	fl.StringVar(&o.turnKey, "turn-tls-key", "", "TLS private key file (PEM) of TURN over TLS (default: -tls-key)")
+	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
+	fl.StringVar(&o.turnSec, "turn-secret-file", "", "file holding the relay's shared secret (what coturn's static-auth-secret would be); random at each start when empty")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
@@ -114,40 +130,72 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.metricsListen != "" && o.metricsListen == o.addr && !strings.HasSuffix(o.addr, ":0") {
 		return o, errors.New("-metrics-listen must not be the public -addr")
 	}
+	if (o.turnCert == "") != (o.turnKey == "") {
+		return o, errors.New("-turn-tls-cert and -turn-tls-key go together")
+	}
+	if o.turnCert == "" {
+		o.turnCert, o.turnKey = o.tlsCert, o.tlsKey
+	}
+	if o.turnTLS != "" && o.turnCert == "" {
+		return o, errors.New("-turn-tls needs a certificate: -turn-tls-cert and -turn-tls-key, or -tls-cert and -tls-key")
+	}
 	return o, nil
 }
 
-// startTURN starts the embedded relay on o.turn, announced at -turn-ip, or else at the IP of
-// the base URL or of the listening address.
+// startTURN starts the embedded relay on the -turn addresses, announced at -turn-ip, or else at
+// the IP of the base URL or of the listening address.
 func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*server.TURN, error) {
-	if o.turnIP != "" {
-		ip := net.ParseIP(o.turnIP)
-		if ip == nil {
-			return nil, fmt.Errorf("-turn-ip %q is not an IP address", o.turnIP)
-		}
-		return newRelay(o.turn, ip, logger)
+	var host string
+	if u, err := url.Parse(baseURL); err == nil {
+		host = u.Hostname()
 	}
 	var ip net.IP
-	if u, err := url.Parse(baseURL); err == nil {
-		ip = net.ParseIP(u.Hostname())
-	}
-	if ip == nil || ip.IsUnspecified() {
-		if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
-			ip = tcp.IP
+	if o.turnIP != "" {
+		if ip = net.ParseIP(o.turnIP); ip == nil {
+			return nil, fmt.Errorf("-turn-ip %q is not an IP address", o.turnIP)
+		}
+	} else {
+		ip = net.ParseIP(host)
+		if ip == nil || ip.IsUnspecified() {
+			if tcp, ok := addr.(*net.TCPAddr); ok && !tcp.IP.IsUnspecified() {
+				ip = tcp.IP
+			}
+		}
+		if ip == nil || ip.IsUnspecified() {
+			return nil, errors.New("-turn needs -turn-ip: the relay's public IP address")
 		}
 	}
-	if ip == nil || ip.IsUnspecified() {
-		return nil, errors.New("-turn needs -turn-ip: the relay's public IP address")
+	if o.turnHost != "" {
+		host = o.turnHost
+	} else if h := net.ParseIP(host); h != nil {
+		host = "" // an address: the relay's own is right
 	}
-	return newRelay(o.turn, ip, logger)
-}
-
-func newRelay(listen string, ip net.IP, logger *slog.Logger) (*server.TURN, error) {
-	relay, err := server.NewTURN(server.TURNConfig{Listen: listen, PublicIP: ip, Logger: logger, AllowLoopback: ip.IsLoopback()})
+	var secret []byte
+	if o.turnSec != "" {
+		b, err := os.ReadFile(o.turnSec)
+		if err != nil {
+			return nil, fmt.Errorf("-turn-secret-file: %w", err)
+		}
+		if secret = bytes.TrimSpace(b); len(secret) < 16 {
+			return nil, errors.New("-turn-secret-file: the secret needs at least 16 bytes")
+		}
+	}
+	relay, err := server.NewTURN(server.TURNConfig{Secret: secret, Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
+		TLSCertFile: o.turnCert, TLSKeyFile: o.turnKey, PublicIP: ip, Host: host, Logger: logger,
+		AllowLoopback: ip.IsLoopback()})
 	if err != nil {
 		return nil, err
 	}
-	logger.Info("TURN relay", "addr", relay.Addr().String(), "public_ip", ip.String())
+	attrs := []any{"public_ip", ip.String()}
+	for _, a := range []struct {
+		name string
+		addr net.Addr
+	}{{"udp", relay.Addr()}, {"tcp", relay.TCPAddr()}, {"tls", relay.TLSAddr()}} {
+		if a.addr != nil {
+			attrs = append(attrs, a.name, a.addr.String())
+		}
+	}
+	logger.Info("TURN relay", attrs...)
 	return relay, nil
 }
 
@@ -204,7 +252,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var relay *server.TURN
-	if o.turn != "" {
+	if o.relayOn() {
 		relay, err = startTURN(o, baseURL, ln.Addr(), logger)
 		if err != nil {
 			return err

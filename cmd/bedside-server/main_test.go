@@ -4,11 +4,15 @@ import (
 	"bufio"
 	"context"
 	"crypto/ed25519"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha1" //nolint:gosec // TURN REST credentials are HMAC-SHA1 by specification
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,12 +26,16 @@ import (
 
 func TestRunDemo(t *testing.T) {
 	dir := t.TempDir()
+	secretFile := filepath.Join(t.TempDir(), "turn-secret")
+	const secret = "a shared secret, as coturn's static-auth-secret"
+	require.NoError(t, os.WriteFile(secretFile, []byte(secret+"\n"), 0o600))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn", "-turn", "127.0.0.1:0"}, outW, io.Discard)
+		err := run(ctx, []string{"-demo", "-addr", "127.0.0.1:0", "-data", dir, "-log-level", "warn",
+			"-turn", "127.0.0.1:0", "-turn-tcp", "127.0.0.1:0", "-turn-secret-file", secretFile}, outW, io.Discard)
 		outW.Close()
 		done <- err
 	}()
@@ -98,9 +106,16 @@ func TestRunDemo(t *testing.T) {
 	w = read(t, dctx, fam)
 	require.Equal(t, signal.TypeWelcome, w.Type, "%+v", w)
 	require.True(t, w.Config.DeviceOnline)
-	require.Len(t, w.Config.ICEServers, 2) // the embedded relay: STUN, and TURN with credentials
+	require.Len(t, w.Config.ICEServers, 3) // the embedded relay: STUN, and TURN over UDP and TCP with credentials
 	require.True(t, strings.HasPrefix(w.Config.ICEServers[1].URLs[0], "turn:127.0.0.1:"))
+	require.True(t, strings.HasSuffix(w.Config.ICEServers[1].URLs[0], "?transport=udp"))
+	require.True(t, strings.HasSuffix(w.Config.ICEServers[2].URLs[0], "?transport=tcp"))
 	require.NotEmpty(t, w.Config.ICEServers[1].Credential)
+	require.Equal(t, w.Config.ICEServers[1].Credential, w.Config.ICEServers[2].Credential)
+	// TURN REST credentials of the given secret: what coturn with use-auth-secret checks.
+	mac := hmac.New(sha1.New, []byte(secret))
+	mac.Write([]byte(w.Config.ICEServers[1].Username))
+	require.Equal(t, base64.StdEncoding.EncodeToString(mac.Sum(nil)), w.Config.ICEServers[1].Credential)
 
 	// A SIGTERM-style cancel shuts down cleanly and tells the clients.
 	cancel()
@@ -145,6 +160,10 @@ func TestRunBadFlags(t *testing.T) {
 	o, err := parseFlags([]string{"-retention-days", "7"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, 7, o.retentionDays)
+	require.Error(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-turn-tls", "127.0.0.1:0", "-data", t.TempDir()}, io.Discard, io.Discard))
+	short := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(short, []byte("tiny\n"), 0o600))
+	require.Error(t, run(ctx, []string{"-addr", "127.0.0.1:0", "-turn", "127.0.0.1:0", "-turn-secret-file", short, "-data", t.TempDir()}, io.Discard, io.Discard))
 }
 
 func read(t *testing.T, ctx context.Context, c *websocket.Conn) signal.Message {
