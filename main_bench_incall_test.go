@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"fmt"
 	"os"
@@ -187,7 +188,7 @@ func chromiumInCall(b *testing.B, peerBin string) inCallRow {
 	browsertest.Do(b, ctx, chromedp.Click(`[data-testid="call"]`))
 	browsertest.Do(b, ctx, chromedp.WaitVisible(`body[data-state="in-call"]`))
 	waitPeerVideo(b, peerOut)
-	waitUntil(b, "the page decodes the peer's video", func() bool { return pageVideo(b, ctx).Decoded > 30 })
+	testkit.Eventually(b, "the page decodes the peer's video", func() bool { return pageVideo(b, ctx).Decoded > 30 })
 	time.Sleep(settle)
 	browser := descendants(chromedp.FromContext(ctx).Browser.Process().Pid)
 	var got [2]pageFrames
@@ -231,7 +232,7 @@ func fyneVideoFloor(b *testing.B, bin string) inCallRow {
 // waitPeerVideo waits until bedside-peer's stats say it decodes the other end's video.
 func waitPeerVideo(b *testing.B, peerOut *lockedBuffer) {
 	b.Helper()
-	waitUntil(b, "bedside-peer decodes video", func() bool {
+	testkit.Eventually(b, "bedside-peer decodes video", func() bool {
 		return logField(lastLine(peerOut, "stats "), "frames") > 30
 	})
 }

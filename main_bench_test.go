@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"fmt"
 	"os"
@@ -41,7 +42,7 @@ func startKiosk(tb testing.TB, bin, display string, args ...string) (*exec.Cmd, 
 
 func waitLog(tb testing.TB, out *lockedBuffer, what string) {
 	tb.Helper()
-	waitUntil(tb, what, func() bool { return strings.Contains(out.String(), what) })
+	testkit.Eventually(tb, what, func() bool { return strings.Contains(out.String(), what) })
 }
 
 func BenchmarkKioskColdStart(b *testing.B) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"crypto/rand"
 	"os/exec"
@@ -32,8 +33,8 @@ func TestKioskNursePanelLockedUntilTheWardsPINUnderXvfb(t *testing.T) {
 
 	log, _ := launchKiosk(t, bin, display, []string{"-server", ward.url, "-data", t.TempDir(), "-media", "test",
 		"-pair", ward.demo.PairingCode}, nil)
-	waitUntil(t, "home", func() bool { return lastScreen(log.String()) == "home" })
-	waitUntil(t, "online and on screen", func() bool {
+	testkit.Eventually(t, "home", func() bool { return lastScreen(log.String()) == "home" })
+	testkit.Eventually(t, "online and on screen", func() bool {
 		return strings.Contains(log.String(), `msg="signaling connected"`) && strings.Contains(log.String(), `msg="kiosk started"`)
 	})
 	assert.Contains(t, log.String(), "not one this tablet accepts", "the ward's old hash is refused")
@@ -48,11 +49,11 @@ func TestKioskNursePanelLockedUntilTheWardsPINUnderXvfb(t *testing.T) {
 	shot(t, display, "kiosk-home.png")
 	// The settings button, top right of the 1280×800 home screen. The window may take a moment
 	// to take input: tap until the PIN screen shows.
-	waitUntil(t, "the PIN screen", func() bool {
+	testkit.Eventually(t, "the PIN screen", func() bool {
 		xdo("mousemove", "--sync", strconv.Itoa(1236), strconv.Itoa(44), "click", "1")
 		return lastScreen(log.String()) == "pin"
 	})
-	waitUntil(t, "locked", func() bool { return strings.Contains(log.String(), "nurse panel locked: no nurse PIN yet") })
+	testkit.Eventually(t, "locked", func() bool { return strings.Contains(log.String(), "nurse panel locked: no nurse PIN yet") })
 	shot(t, display, "kiosk-nurse-locked.png")
 	xdo("type", "--delay", "50", "2580")
 	xdo("key", "Return")
@@ -63,13 +64,13 @@ func TestKioskNursePanelLockedUntilTheWardsPINUnderXvfb(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ward.st.SetNursePIN(ctx, ward.demo.WardID, []byte(hash)))
 	ward.srv.WardChanged(ctx, ward.demo.WardID)
-	waitUntil(t, "the keypad, once the PIN arrived", func() bool {
+	testkit.Eventually(t, "the keypad, once the PIN arrived", func() bool {
 		return strings.Contains(log.String(), "the PIN pad replaces the locked panel")
 	})
 	shot(t, display, "kiosk-nurse-pin-pad.png")
 	xdo("type", "--delay", "50", "864200")
 	xdo("key", "Return")
-	waitUntil(t, "the nurse panel", func() bool { return lastScreen(log.String()) == "nurse" })
+	testkit.Eventually(t, "the nurse panel", func() bool { return lastScreen(log.String()) == "nurse" })
 	shot(t, display, "kiosk-nurse-panel.png")
 	for _, secret := range []string{"864200", hash} {
 		assert.NotContains(t, log.String(), secret, "never logged")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bedside/internal/testkit"
 	"bytes"
 	"context"
 	"image"
@@ -66,20 +67,20 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	data := t.TempDir()
 	log, _ := launchKiosk(t, bin, display, []string{"-data", data, "-media", "file:" + framePath, "-auto-answer"}, cancelBrowser)
 
-	waitUntil(t, "the kiosk pairs by itself", func() bool { return strings.Contains(log.String(), `msg=enrolled`) })
+	testkit.Eventually(t, "the kiosk pairs by itself", func() bool { return strings.Contains(log.String(), `msg=enrolled`) })
 	devices, err := ward.st.Devices(ctx, demo.WardID)
 	require.NoError(t, err)
 	require.Len(t, devices, 1, "the ward knows the tablet")
 	device := devices[0]
 	assert.Equal(t, demo.BedID, device.BedID)
-	waitUntil(t, "the kiosk shows home", func() bool { return lastScreen(log.String()) == "home" })
+	testkit.Eventually(t, "the kiosk shows home", func() bool { return lastScreen(log.String()) == "home" })
 	if from, to := logTime(log.String(), "msg=screen name=setup"), logTime(log.String(), "msg=enrolled"); !from.IsZero() && !to.IsZero() {
 		t.Logf("paired %v after the scan screen showed (the goal is 2 s; not asserted)", to.Sub(from).Round(time.Millisecond))
 	}
 	pr, err := os.ReadFile(filepath.Join(data, provisioning.PairingFile))
 	require.NoError(t, err)
 	assert.Contains(t, string(pr), ward.url, "the pairing remembers the server from the QR code")
-	waitUntil(t, "the contact's photo is cached", func() bool {
+	testkit.Eventually(t, "the contact's photo is cached", func() bool {
 		_, err := os.Stat(filepath.Join(data, provisioning.PhotoDir, photoHash))
 		return err == nil
 	})
@@ -96,7 +97,7 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	// Discharge: the store first, then the live push, as the console does.
 	require.NoError(t, ward.st.Discharge(ctx, demo.PatientID, time.Now()))
 	ward.srv.Discharged(ctx, device.ID)
-	waitUntil(t, "the kiosk wipes the patient's data", func() bool {
+	testkit.Eventually(t, "the kiosk wipes the patient's data", func() bool {
 		_, err := os.Stat(filepath.Join(data, provisioning.ConfigFile))
 		return os.IsNotExist(err) && strings.Contains(log.String(), "device data wiped")
 	})
@@ -120,7 +121,7 @@ func TestKioskPairsByScanningUnderXvfb(t *testing.T) {
 	}))
 	t.Logf("left in the data dir: %v", files)
 	assert.FileExists(t, filepath.Join(data, provisioning.PairingFile), "the tablet stays paired to its bed")
-	waitUntil(t, "home again after the call", func() bool { return lastScreen(log.String()) == "home" })
+	testkit.Eventually(t, "home again after the call", func() bool { return lastScreen(log.String()) == "home" })
 	shot(t, display, "kiosk-discharged.png")
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bedside/internal/testkit"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -32,17 +33,17 @@ func TestKioskRevokedThenPairedByANurseUnderXvfb(t *testing.T) {
 	data := t.TempDir()
 	log, _ := launchKiosk(t, bin, display, []string{"-server", ward.url, "-data", data, "-media", "test",
 		"-pair", ward.demo.PairingCode}, nil)
-	waitUntil(t, "home", func() bool { return lastScreen(log.String()) == "home" })
+	testkit.Eventually(t, "home", func() bool { return lastScreen(log.String()) == "home" })
 	devices, err := ward.st.Devices(ctx, ward.demo.WardID)
 	require.NoError(t, err)
 	require.Len(t, devices, 1)
-	waitUntil(t, "online", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
+	testkit.Eventually(t, "online", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
 	oldKey, err := os.ReadFile(filepath.Join(data, provisioning.KeyFile))
 	require.NoError(t, err)
 
 	require.NoError(t, ward.st.RevokeDevice(ctx, devices[0].ID))
 	ward.srv.RevokeDevice(ctx, devices[0].ID)
-	waitUntil(t, "the revoked kiosk shows setup", func() bool { return lastScreen(log.String()) == "setup" })
+	testkit.Eventually(t, "the revoked kiosk shows setup", func() bool { return lastScreen(log.String()) == "setup" })
 	_, err = os.Stat(filepath.Join(data, provisioning.DeviceIDFile))
 	assert.True(t, os.IsNotExist(err), "the device id is gone")
 	newKey, err := os.ReadFile(filepath.Join(data, provisioning.KeyFile))
@@ -51,7 +52,7 @@ func TestKioskRevokedThenPairedByANurseUnderXvfb(t *testing.T) {
 
 	// The nurse's phone scans the tablet's screen.
 	var request *url.URL
-	waitUntil(t, "a pairing request QR code on the screen", func() bool {
+	testkit.Eventually(t, "a pairing request QR code on the screen", func() bool {
 		text, err := provisioning.ScanQR(grab(t, display))
 		if err != nil {
 			return false
@@ -72,7 +73,7 @@ func TestKioskRevokedThenPairedByANurseUnderXvfb(t *testing.T) {
 		TokenHash: provisioning.HashSecret(token), CodeHash: provisioning.HashSecret(code),
 		WardID: ward.demo.WardID, BedID: ward.demo.BedID, Created: now, Expires: now.Add(15 * time.Minute),
 		Fingerprint: fingerprint}))
-	waitUntil(t, "the kiosk pairs by itself", func() bool {
+	testkit.Eventually(t, "the kiosk pairs by itself", func() bool {
 		return strings.Count(log.String(), "msg=enrolled") >= 2 && lastScreen(log.String()) == "home"
 	})
 	devices, err = ward.st.Devices(ctx, ward.demo.WardID)
@@ -84,7 +85,7 @@ func TestKioskRevokedThenPairedByANurseUnderXvfb(t *testing.T) {
 		}
 	}
 	require.Len(t, live, 1, "one live tablet in the ward: the new pairing")
-	waitUntil(t, "the new pairing is online", func() bool { return ward.srv.DeviceOnline(live[0]) })
+	testkit.Eventually(t, "the new pairing is online", func() bool { return ward.srv.DeviceOnline(live[0]) })
 }
 
 // TestKioskRestartsWithoutServerUnderXvfb pairs the kiosk once with -server, then starts it
@@ -97,16 +98,16 @@ func TestKioskRestartsWithoutServerUnderXvfb(t *testing.T) {
 	data := t.TempDir()
 	log, stop := launchKiosk(t, bin, display, []string{"-server", ward.url, "-data", data, "-media", "test",
 		"-pair", ward.demo.PairingCode}, nil)
-	waitUntil(t, "paired", func() bool { return strings.Contains(log.String(), "msg=enrolled") })
+	testkit.Eventually(t, "paired", func() bool { return strings.Contains(log.String(), "msg=enrolled") })
 	devices, err := ward.st.Devices(context.Background(), ward.demo.WardID)
 	require.NoError(t, err)
 	require.Len(t, devices, 1)
-	waitUntil(t, "online", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
+	testkit.Eventually(t, "online", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
 	stop()
-	waitUntil(t, "offline", func() bool { return !ward.srv.DeviceOnline(devices[0].ID) })
+	testkit.Eventually(t, "offline", func() bool { return !ward.srv.DeviceOnline(devices[0].ID) })
 
 	log, _ = launchKiosk(t, bin, display, []string{"-data", data, "-media", "test"}, nil)
-	waitUntil(t, "home", func() bool { return lastScreen(log.String()) == "home" })
-	waitUntil(t, "online again, without -server", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
+	testkit.Eventually(t, "home", func() bool { return lastScreen(log.String()) == "home" })
+	testkit.Eventually(t, "online again, without -server", func() bool { return ward.srv.DeviceOnline(devices[0].ID) })
 	assert.NotContains(t, log.String(), "msg=enrolled", "no new pairing")
 }

@@ -1,15 +1,13 @@
 package main
 
 import (
+	"bedside/internal/testkit"
 	"bytes"
 	"context"
 	"fmt"
 	"image"
 	"image/png"
-	"io/fs"
 	"math/rand/v2"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,10 +23,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"bedside/assets"
 	"bedside/internal/browsertest"
 	"bedside/server"
 	"bedside/server/store"
+	"bedside/server/wardtest"
 )
 
 // guard bounds every wait of the kiosk test, so that a broken piece fails instead of hanging.
@@ -132,7 +130,7 @@ func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func(
 func (r *kioskRig) pageDecodesKiosk(t *testing.T) {
 	t.Helper()
 	var in *videoStats
-	waitUntil(t, "the page decodes the kiosk's video", func() bool {
+	testkit.Eventually(t, "the page decodes the kiosk's video", func() bool {
 		ectx, cancel := context.WithTimeout(r.page, guard)
 		defer cancel()
 		v, err := chromedp.Run(ectx, chromedp.Evaluate[*videoStats](`(async () => {
@@ -157,7 +155,7 @@ func (r *kioskRig) pageDecodesKiosk(t *testing.T) {
 func (r *kioskRig) kioskVideoMoves(t *testing.T) {
 	t.Helper()
 	var moved float64
-	waitUntil(t, "the kiosk's remote video moves", func() bool {
+	testkit.Eventually(t, "the kiosk's remote video moves", func() bool {
 		a := grab(t, r.display)
 		time.Sleep(time.Second)
 		b := grab(t, r.display)
@@ -170,7 +168,7 @@ func (r *kioskRig) kioskVideoMoves(t *testing.T) {
 // logVideoFigures waits for the kiosk's per-call video figures and prints them (no assertion).
 func (r *kioskRig) logVideoFigures(t *testing.T) {
 	t.Helper()
-	waitUntil(t, "the kiosk logs the call's video figures", func() bool {
+	testkit.Eventually(t, "the kiosk logs the call's video figures", func() bool {
 		return strings.Contains(r.log.String(), `msg="call video"`)
 	})
 	for _, line := range strings.Split(r.log.String(), "\n") {
@@ -211,7 +209,7 @@ func TestKioskCallsBrowserUnderXvfb(t *testing.T) {
 	t.Setenv("DISPLAY", r.display)
 	// One contact: her tile is in the middle of the 1280×800 home screen. The kiosk learns that
 	// the page is online a moment after the page does, so tap until the page rings.
-	waitUntil(t, "the page rings after a tap on the tile", func() bool {
+	testkit.Eventually(t, "the page rings after a tap on the tile", func() bool {
 		tap(640, 420)
 		ctx, cancel := context.WithTimeout(r.page, 3*time.Second)
 		defer cancel()
@@ -276,29 +274,12 @@ type testWard struct {
 	srv  *server.Server
 }
 
-// startWard runs a ward server on a real SQLite file and a loopback listener, with the demo
-// ward seeded.
+// startWard runs a ward server (wardtest: a real SQLite file, a loopback listener, the demo
+// ward seeded).
 func startWard(t testing.TB) testWard {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	url := "http://" + ln.Addr().String()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bedside.db"), store.Options{})
-	require.NoError(t, err)
-	web, err := fs.Sub(assets.Web, "web")
-	require.NoError(t, err)
-	srv, err := server.New(server.Config{Store: st, Web: web})
-	require.NoError(t, err)
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
-	t.Cleanup(func() {
-		srv.Close()
-		_ = hs.Close()
-		_ = st.Close()
-	})
-	demo, err := server.SeedDemo(context.Background(), st, server.DemoOptions{BaseURL: url})
-	require.NoError(t, err)
-	return testWard{url: url, demo: demo, st: st, srv: srv}
+	w := wardtest.Start(t, wardtest.Options{})
+	return testWard{url: w.URL, demo: w.Demo, st: w.Store, srv: w.Srv}
 }
 
 // startXvfb starts a 1280×800 virtual display and returns its DISPLAY once a client can draw
@@ -338,17 +319,6 @@ func startXvfb(t testing.TB) string {
 // familyPhone is the family's browser in the kiosk tests: a phone-sized window (browsertest
 // starts it with the usual flags, a fresh profile and the fake camera).
 var familyPhone = browsertest.Options{Width: 390, Height: 844}
-
-func waitUntil(t testing.TB, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(guard)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 // grab takes a screenshot of the whole virtual display.
 func grab(t testing.TB, display string) image.Image {

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"bufio"
 	"fmt"
 	"os"
@@ -157,7 +158,7 @@ func BenchmarkCallCPU(b *testing.B) {
 	w := newWard(b, withConfig(unlimited))
 	peer := startBenchPeer(b, dir, "-server", w.url, "-pair", w.demo.PairingCode, "-data", filepath.Join(dir, "peer"),
 		"-media", "file:"+clip, "-auto-answer", "-loopback", "-stats-every", "1s", "-cpuprofile", profile)
-	poll(b, "bedside-peer signs in", 50*time.Millisecond, func() bool { return peer.last("ready") != "" })
+	testkit.Poll(b, "bedside-peer signs in", 50*time.Millisecond, func() bool { return peer.last("ready") != "" })
 	pid := peer.cmd.Process.Pid
 
 	fam := newBrowser(b, fakeVideo(clip))
@@ -175,7 +176,7 @@ func BenchmarkCallCPU(b *testing.B) {
 	b.ResetTimer()
 	eval[bool](b, fam, `(document.getElementById('call').click(), true)`)
 	do(b, fam, chromedp.WaitVisible(chromedp.CSS(`body[data-state="in-call"]`)))
-	poll(b, "both ends decode video", 100*time.Millisecond, func() bool {
+	testkit.Poll(b, "both ends decode video", 100*time.Millisecond, func() bool {
 		v := eval[benchPageVideo](b, fam, benchPageVideoJS)
 		return v.FramesDecoded > 30 && statIn(peer.last("stats "), "frames") > 30
 	})

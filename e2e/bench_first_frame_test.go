@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"fmt"
 	"net/http"
@@ -30,7 +31,7 @@ const benchFirstFrameJS = `(() => {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (!m) return;
-      if (m.type === 'accepted') poll(m.call, performance.now());
+      if (m.type === 'accepted') testkit.Poll(m.call, performance.now());
       if (m.type === 'answer' && B.cur && B.cur.call === m.call && !B.cur.answer) B.cur.answer = performance.now();
     });
     return ws;
@@ -38,7 +39,7 @@ const benchFirstFrameJS = `(() => {
   Wrapped.prototype = Native.prototype;
   for (const k of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED']) Wrapped[k] = Native[k];
   window.WebSocket = Wrapped;
-  function poll(id, t0) {
+  function testkit.Poll(id, t0) {
     const cur = B.cur = { call: id, t0, answer: 0, connected: 0 };
     const done = (ms) => B.results.push({ call: id, ms, answer: cur.answer ? cur.answer - t0 : -1,
       connected: cur.connected ? cur.connected - t0 : -1 });
@@ -91,14 +92,14 @@ func newBenchFamilyPage(tb testing.TB, url string) *benchFamilyPage {
 // ready for the next call.
 func (f *benchFamilyPage) callOnce(tb testing.TB, idle func() bool) benchSetup {
 	tb.Helper()
-	poll(tb, "the tablet is idle", 10*time.Millisecond, idle)
-	poll(tb, "the page can call", 10*time.Millisecond, func() bool {
+	testkit.Poll(tb, "the tablet is idle", 10*time.Millisecond, idle)
+	testkit.Poll(tb, "the page can call", 10*time.Millisecond, func() bool {
 		return eval[bool](tb, f.ctx, `document.body.dataset.state === 'idle' && !document.getElementById('call').disabled`)
 	})
 	n := eval[int](tb, f.ctx, `window.__bench.results.length`)
 	eval[bool](tb, f.ctx, `(document.getElementById('call').click(), true)`)
 	var got benchSetup
-	poll(tb, "the page decodes the first frame", 5*time.Millisecond, func() bool {
+	testkit.Poll(tb, "the page decodes the first frame", 5*time.Millisecond, func() bool {
 		r := eval[[]benchSetup](tb, f.ctx, `window.__bench.results`)
 		if len(r) > n {
 			got = r[n]
@@ -157,7 +158,7 @@ func BenchmarkAnswerToFirstFrame(b *testing.B) {
 
 	dev := newBrowser(b)
 	do(b, dev, chromedp.Navigate(w.url+"/bench/device.html?code="+other.pairingCode))
-	poll(b, "the Chromium tablet signs in", 20*time.Millisecond, func() bool {
+	testkit.Poll(b, "the Chromium tablet signs in", 20*time.Millisecond, func() bool {
 		st := eval[string](b, dev, `window.benchDevice ? window.benchDevice.state + ' ' + window.benchDevice.error : ''`)
 		if strings.HasPrefix(st, "error") || strings.HasPrefix(st, "closed") {
 			b.Fatalf("the Chromium tablet: %s", st)

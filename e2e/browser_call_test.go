@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"testing"
 
@@ -63,7 +64,7 @@ func pageInbound(t *testing.T, ctx context.Context) *inbound {
 func assertMediaBothWays(t *testing.T, ctx context.Context, tab *peer) {
 	t.Helper()
 	var in *inbound
-	eventually(t, "the page decodes the tablet's video and receives its audio", func() bool {
+	testkit.Eventually(t, "the page decodes the tablet's video and receives its audio", func() bool {
 		in = pageInbound(t, ctx)
 		return in != nil && in.FramesDecoded > 30 && in.AudioPackets > 0 && in.AudioSamples > 0
 	})
@@ -73,7 +74,7 @@ func assertMediaBothWays(t *testing.T, ctx context.Context, tab *peer) {
 	assert.Equal(t, "audio/opus", in.AudioCodec)
 	assert.Equal(t, int64(640), in.FrameWidth, "the tablet's test picture is 640 wide")
 
-	eventually(t, "the tablet decodes the page's video and audio", func() bool {
+	testkit.Eventually(t, "the tablet decodes the page's video and audio", func() bool {
 		st := tab.phone.Stats()
 		return st.FramesDecoded > 30 && st.AudioSamples > 0 && tab.frames.Load() > 30 && tab.audio.Load() > 0
 	})
@@ -118,7 +119,7 @@ func TestBrowserCallsTablet(t *testing.T) {
 
 	do(t, ctx, chromedp.Click(testID("hangup")))
 	waitState(t, ctx, "ended")
-	eventually(t, "the tablet hears the hang-up", func() bool { return tab.phone.State() == call.Idle })
+	testkit.Eventually(t, "the tablet hears the hang-up", func() bool { return tab.phone.State() == call.Idle })
 	assert.Nil(t, pageInbound(t, ctx), "no peer connection after the call")
 	waitState(t, ctx, "idle")
 }
@@ -167,7 +168,7 @@ func TestBrowserDeclinesTablet(t *testing.T) {
 	waitState(t, ctx, "ringing")
 	do(t, ctx, chromedp.Click(testID("decline")))
 	waitState(t, ctx, "idle")
-	eventually(t, "the tablet hears the decline", func() bool { return tab.phone.State() == call.Idle })
+	testkit.Eventually(t, "the tablet hears the decline", func() bool { return tab.phone.State() == call.Idle })
 }
 
 // The family has the link open in two tabs; both ring, one answers, and the other says the
@@ -188,7 +189,7 @@ func TestBrowserAnsweredElsewhere(t *testing.T) {
 	waitState(t, second, "ended")
 	assert.Equal(t, "Answered on another screen", messageTitle(t, second))
 	waitState(t, first, "in-call")
-	eventually(t, "the tablet is in the call", func() bool { return tab.phone.State() == call.InCall })
+	testkit.Eventually(t, "the tablet is in the call", func() bool { return tab.phone.State() == call.InCall })
 	do(t, first, chromedp.Click(testID("hangup")))
 	waitState(t, first, "ended")
 }
@@ -218,7 +219,7 @@ func TestBrowserMuteIsPerCall(t *testing.T) {
 	do(t, ctx, chromedp.Click(chromedp.CSS(`#message-action`)))
 	do(t, ctx, chromedp.WaitEnabled(testID("call")), chromedp.Click(testID("call")))
 	waitState(t, ctx, "in-call")
-	eventually(t, "the page sends its tracks", func() bool {
+	testkit.Eventually(t, "the page sends its tracks", func() bool {
 		return eval[int](t, ctx, `window.bedside.pc().getSenders().filter((s) => s.track).length`) == 2
 	})
 	assert.True(t, sending("audio"), "the microphone is on in the next call")

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"testing"
 
@@ -21,31 +22,31 @@ func TestFirefoxCallsBothWaysFullPicture(t *testing.T) {
 	state := func() string { return browsertest.EvalAs[string](t, page, `document.body.dataset.state`) }
 	firstFrames := func(what string) {
 		t.Helper()
-		eventually(t, "the tablet decodes "+what, func() bool { return tab.phone.Stats().FramesDecoded > 0 })
+		testkit.Eventually(t, "the tablet decodes "+what, func() bool { return tab.phone.Stats().FramesDecoded > 0 })
 		st := tab.phone.Stats()
 		assert.Equal(t, [2]int{640, 480}, [2]int{st.Width, st.Height}, "the first frames of %s (frame %d)", what, st.FramesDecoded)
 	}
 
 	page.Navigate(w.demo.FamilyURL)
-	eventually(t, "Call enabled", func() bool { return browsertest.EvalAs[bool](t, page, `!document.getElementById('call').disabled`) })
+	testkit.Eventually(t, "Call enabled", func() bool { return browsertest.EvalAs[bool](t, page, `!document.getElementById('call').disabled`) })
 	tab.waitOnline(t, w.demo.ContactID)
 	page.Click("#call")
 	guard, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	require.NoError(t, tab.phone.Answer(guard, tab.ringingCall(t)))
-	eventually(t, "in the call", func() bool { return state() == "in-call" })
+	testkit.Eventually(t, "in the call", func() bool { return state() == "in-call" })
 	firstFrames("Firefox's call")
 	page.Click("#hangup")
 	waitIdle(t, tab)
-	eventually(t, "the call ended", func() bool { return state() == "ended" })
+	testkit.Eventually(t, "the call ended", func() bool { return state() == "ended" })
 	page.Click("#message-action")
 
 	tab.dial(t, w.demo.ContactID)
-	eventually(t, "Firefox rings", func() bool { return state() == "ringing" })
+	testkit.Eventually(t, "Firefox rings", func() bool { return state() == "ringing" })
 	page.Click("#answer")
-	eventually(t, "in the call", func() bool { return state() == "in-call" && tab.phone.State() == call.InCall })
+	testkit.Eventually(t, "in the call", func() bool { return state() == "in-call" && tab.phone.State() == call.InCall })
 	firstFrames("the call Firefox answered")
-	eventually(t, "Firefox decodes the tablet", func() bool {
+	testkit.Eventually(t, "Firefox decodes the tablet", func() bool {
 		return browsertest.EvalAs[int](t, page, `document.getElementById('remote').videoWidth`) == 640
 	})
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"testing"
 
@@ -58,7 +59,7 @@ func TestBrowserCameraOnlyWhenAsked(t *testing.T) {
 	// A preview when asked, and off again when asked.
 	assert.Equal(t, "Check my camera", text(t, ctx, "#preview"))
 	do(t, ctx, chromedp.Click(testID("preview")))
-	eventually(t, "the preview shows", func() bool { return len(pageMedia(t, ctx).Live) == 2 })
+	testkit.Eventually(t, "the preview shows", func() bool { return len(pageMedia(t, ctx).Live) == 2 })
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS("#self")))
 	assert.Equal(t, "Turn my camera off", text(t, ctx, "#preview"))
 	do(t, ctx, chromedp.Click(testID("preview")))
@@ -101,12 +102,12 @@ func TestBrowserCameraDenied(t *testing.T) {
 	asked := pageMedia(t, ctx).Asked
 	do(t, ctx, chromedp.Click(testID("blocked-retry")))
 	waitState(t, ctx, "blocked")
-	eventually(t, "the browser is asked again", func() bool { return pageMedia(t, ctx).Asked > asked })
+	testkit.Eventually(t, "the browser is asked again", func() bool { return pageMedia(t, ctx).Asked > asked })
 
 	do(t, ctx, chromedp.Click(testID("blocked-anyway")))
 	waitState(t, ctx, "in-call")
 	assert.Equal(t, "Maria can’t see or hear you", text(t, ctx, "#stage-note"))
-	eventually(t, "the page decodes the tablet's video", func() bool {
+	testkit.Eventually(t, "the page decodes the tablet's video", func() bool {
 		in := pageInbound(t, ctx)
 		return in != nil && in.FramesDecoded > 10
 	})
@@ -141,7 +142,7 @@ func TestBrowserCameraDeniedMicAllowed(t *testing.T) {
 	waitState(t, ctx, "in-call")
 	assert.Equal(t, []string{"audio"}, pageMedia(t, ctx).Live)
 	assert.Equal(t, "Maria can hear you but can’t see you", text(t, ctx, "#stage-note"))
-	eventually(t, "the tablet hears the page", func() bool { return tab.audio.Load() > 0 })
+	testkit.Eventually(t, "the tablet hears the page", func() bool { return tab.audio.Load() > 0 })
 	do(t, ctx, chromedp.Click(testID("hangup")))
 	waitState(t, ctx, "ended")
 	assert.Empty(t, pageMedia(t, ctx).Live)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"testing"
 	"time"
@@ -42,11 +43,11 @@ func TestBrowserPresenceAndServerRestart(t *testing.T) {
 	screenshot(t, ctx, "family-server-restarting")
 
 	w.startAgain()
-	eventually(t, "the tablet reconnects", func() bool { return tab.phone.Connected() })
+	testkit.Eventually(t, "the tablet reconnects", func() bool { return tab.phone.Connected() })
 	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`body[data-conn="open"]`)), chromedp.WaitEnabled(testID("call")))
 	do(t, ctx, chromedp.Click(testID("call")))
 	waitState(t, ctx, "in-call")
-	eventually(t, "the tablet is in the call", func() bool { return tab.phone.State() == call.InCall })
+	testkit.Eventually(t, "the tablet is in the call", func() bool { return tab.phone.State() == call.InCall })
 	do(t, ctx, chromedp.Click(testID("hangup")))
 	waitState(t, ctx, "ended")
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -27,17 +28,17 @@ func TestBrowserCallSurvivesServerRestart(t *testing.T) {
 	assertMediaBothWays(t, ctx, tab)
 
 	w.stop()
-	eventually(t, "the tablet notices the server is gone", func() bool { return !tab.phone.Connected() })
+	testkit.Eventually(t, "the tablet notices the server is gone", func() bool { return !tab.phone.Connected() })
 	frames := pageInbound(t, ctx).FramesDecoded
-	eventually(t, "the page still decodes the tablet without a server", func() bool {
+	testkit.Eventually(t, "the page still decodes the tablet without a server", func() bool {
 		in := pageInbound(t, ctx)
 		return in != nil && in.FramesDecoded > frames+30
 	})
 	assert.Equal(t, "in-call", pageState(t, ctx), "the page stays in the call")
 
 	w.startAgain()
-	eventually(t, "the tablet reconnects", tab.phone.Connected)
-	eventually(t, "the page reconnects and resumes its call", func() bool {
+	testkit.Eventually(t, "the tablet reconnects", tab.phone.Connected)
+	testkit.Eventually(t, "the page reconnects and resumes its call", func() bool {
 		return eval[string](t, ctx, `window.bedside.conn()`) == "open" && eval[int](t, ctx, `window.bedside.resumed()`) > 0
 	})
 	require.Equal(t, call.InCall, tab.phone.State())

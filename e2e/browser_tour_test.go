@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"encoding/json"
 	"testing"
@@ -89,7 +90,7 @@ type deadEnds struct{ bogus, expired, offline string }
 func tourFamilyPage(t *testing.T, w *ward, tab *peer, page browsertest.Tab, lang string, dead deadEnds) {
 	waitFor := func(what, js string) {
 		t.Helper()
-		eventually(t, page.Name()+" "+lang+": "+what, func() bool { return browsertest.EvalAs[bool](t, page, js) })
+		testkit.Eventually(t, page.Name()+" "+lang+": "+what, func() bool { return browsertest.EvalAs[bool](t, page, js) })
 	}
 	waitState := func(s string) {
 		t.Helper()

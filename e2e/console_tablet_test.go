@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestConsoleTabletLifecycle(t *testing.T) {
 	assert.Equal(t, "Maria", cfg.Patient)
 	assert.Equal(t, "12", cfg.Bed)
 	// The page with the code notices, by itself, that the tablet paired.
-	eventually(t, "the enroll page says the tablet paired", func() bool {
+	testkit.Eventually(t, "the enroll page says the tablet paired", func() bool {
 		return eval[string](t, b, `document.getElementById('pair-status').textContent`) == "Paired: Tab A9 is now the tablet of Bed 12."
 	})
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"bytes"
 	"context"
 	"image"
@@ -103,7 +104,7 @@ func TestConsoleWholeStay(t *testing.T) {
 	copied := func(id string) string {
 		return eval[string](t, ctx, `document.querySelector('[data-copied-for="`+id+`"]').textContent`)
 	}
-	eventually(t, "Copied beside the link's button", func() bool { return copied("link-url") == "Copied" })
+	testkit.Eventually(t, "Copied beside the link's button", func() bool { return copied("link-url") == "Copied" })
 	assert.Equal(t, "", copied("link-message"))
 	assert.Equal(t, "status", eval[string](t, ctx, `document.querySelector('[data-copied-for="link-url"]').getAttribute('role')`))
 	fam := newBrowser(t) // a browser of its own: nothing shared with the nurse's
@@ -114,7 +115,7 @@ func TestConsoleWholeStay(t *testing.T) {
 	eval[bool](t, ctx, `(window.confirm = () => true, true)`)
 	do(t, ctx, chromedp.Click(css("[data-revoke-link]")))
 	// The page before had its own #ok ("Contact added."): wait for the next page's.
-	eventually(t, "Link stopped.", func() bool {
+	testkit.Eventually(t, "Link stopped.", func() bool {
 		return eval[string](t, ctx, `(document.getElementById('ok') || {}).textContent || ''`) == "Link stopped."
 	})
 	assert.Equal(t, "revoked", eval[string](t, ctx, `document.querySelector('[data-link-state]').dataset.linkState`))

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"testing"
 	"time"
@@ -32,7 +33,7 @@ func TestGoCallBothWaysAndHangupFromEitherSide(t *testing.T) {
 	require.NoError(t, tab.phone.Answer(ctx, callID))
 	tab.waitMedia(t, "the tablet", 60)
 	fam.waitMedia(t, "the family", 60)
-	eventually(t, "both ends are in the call", func() bool {
+	testkit.Eventually(t, "both ends are in the call", func() bool {
 		return tab.phone.State() == call.InCall && fam.phone.State() == call.InCall
 	})
 	require.NoError(t, fam.phone.Hangup(ctx))
@@ -125,11 +126,11 @@ func TestGoCallAfterServerRestart(t *testing.T) {
 	ctx := context.Background()
 
 	w.stop()
-	eventually(t, "both phones notice the server is gone", func() bool {
+	testkit.Eventually(t, "both phones notice the server is gone", func() bool {
 		return !tab.phone.Connected() && !fam.phone.Connected()
 	})
 	w.startAgain()
-	eventually(t, "both phones reconnect", func() bool {
+	testkit.Eventually(t, "both phones reconnect", func() bool {
 		return tab.phone.Connected() && fam.phone.Connected()
 	})
 	assert.Equal(t, "Maria", fam.phone.Config().Patient, "the family's welcome after the restart names the patient")
@@ -150,7 +151,7 @@ func TestGoCallAfterServerRestart(t *testing.T) {
 func callLog(t *testing.T, w *ward, n int) []store.CallRecord {
 	t.Helper()
 	var rows []store.CallRecord
-	eventually(t, "the call log is written", func() bool {
+	testkit.Eventually(t, "the call log is written", func() bool {
 		var err error
 		rows, err = w.st.Calls(context.Background(), w.demo.PatientID, 0)
 		require.NoError(t, err)
@@ -173,18 +174,18 @@ func TestGoCallSurvivesServerRestart(t *testing.T) {
 	callID := fam.dial(t, "")
 	tab.waitMedia(t, "the tablet", 30)
 	fam.waitMedia(t, "the family", 30)
-	eventually(t, "both ends are in the call", func() bool {
+	testkit.Eventually(t, "both ends are in the call", func() bool {
 		return tab.phone.State() == call.InCall && fam.phone.State() == call.InCall
 	})
 
 	w.stop()
-	eventually(t, "both phones notice the server is gone", func() bool {
+	testkit.Eventually(t, "both phones notice the server is gone", func() bool {
 		return !tab.phone.Connected() && !fam.phone.Connected()
 	})
 	frames := fam.frames.Load()
-	eventually(t, "media without a server", func() bool { return fam.frames.Load() > frames+30 })
+	testkit.Eventually(t, "media without a server", func() bool { return fam.frames.Load() > frames+30 })
 	w.startAgain()
-	eventually(t, "both phones reconnect", func() bool {
+	testkit.Eventually(t, "both phones reconnect", func() bool {
 		return tab.phone.Connected() && fam.phone.Connected()
 	})
 	require.Equal(t, call.InCall, tab.phone.State())
@@ -198,5 +199,5 @@ func TestGoCallSurvivesServerRestart(t *testing.T) {
 	assert.Equal(t, string(signal.ReasonHangup), rows[0].Reason)
 
 	fam.dial(t, "")
-	eventually(t, "the next call", func() bool { return tab.phone.State() == call.InCall })
+	testkit.Eventually(t, "the next call", func() bool { return tab.phone.State() == call.InCall })
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"image"
 	"path/filepath"
@@ -80,7 +81,7 @@ func startPeer(tb testing.TB, w *ward, cfg call.Config, opts []peerOption) *peer
 		require.NoError(tb, local.Close())
 	})
 	tb.Cleanup(p.stop)
-	eventually(tb, "the phone connects to the server", p.phone.Connected)
+	testkit.Eventually(tb, "the phone connects to the server", p.phone.Connected)
 	return p
 }
 
@@ -118,7 +119,7 @@ func (p *peer) endings() []call.CallInfo {
 // ringingCall waits until an incoming call rings here and returns its id.
 func (p *peer) ringingCall(tb testing.TB) string {
 	tb.Helper()
-	eventually(tb, "an incoming call rings", func() bool {
+	testkit.Eventually(tb, "an incoming call rings", func() bool {
 		e := p.last()
 		return e.State == call.Ringing && e.Direction == call.Incoming
 	})
@@ -135,7 +136,7 @@ func (p *peer) resetCounts() {
 // of audio.
 func (p *peer) waitMedia(tb testing.TB, who string, frames int64) {
 	tb.Helper()
-	eventually(tb, who+" decodes video and audio", func() bool {
+	testkit.Eventually(tb, who+" decodes video and audio", func() bool {
 		return p.frames.Load() >= frames && p.audio.Load() > 48000/2
 	})
 }
@@ -143,7 +144,7 @@ func (p *peer) waitMedia(tb testing.TB, who string, frames int64) {
 // waitIdle waits until every peer is back to Idle.
 func waitIdle(tb testing.TB, peers ...*peer) {
 	tb.Helper()
-	eventually(tb, "the phones are idle again", func() bool {
+	testkit.Eventually(tb, "the phones are idle again", func() bool {
 		for _, p := range peers {
 			if p.phone.State() != call.Idle {
 				return false
@@ -167,7 +168,7 @@ func assertEnded(tb testing.TB, reason signal.Reason, peers ...*peer) {
 // waitOnline waits until this tablet sees the contact online.
 func (p *peer) waitOnline(tb testing.TB, contactID string) {
 	tb.Helper()
-	eventually(tb, "the tablet sees the family online", func() bool {
+	testkit.Eventually(tb, "the tablet sees the family online", func() bool {
 		for _, k := range p.phone.Config().Contacts {
 			if k.ID == contactID {
 				return k.Online

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"net"
 	"strings"
@@ -40,7 +41,7 @@ func callSetup(tb testing.TB, tab, fam *peer) time.Duration {
 	require.Equal(tb, callID, tab.ringingCall(tb))
 	answered := time.Now()
 	require.NoError(tb, tab.phone.Answer(ctx, callID))
-	eventually(tb, "both ends are in the call", func() bool {
+	testkit.Eventually(tb, "both ends are in the call", func() bool {
 		return tab.phone.State() == call.InCall && fam.phone.State() == call.InCall
 	})
 	return time.Since(answered)

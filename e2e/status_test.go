@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bedside/internal/testkit"
 	"context"
 	"sync/atomic"
 	"testing"
@@ -26,7 +27,7 @@ func TestTabletReportsStatus(t *testing.T) {
 		c.Status = func() (int, string) { return 5, "evil" }
 	})
 	var d store.Device
-	eventually(t, "the server stores the tablet's status", func() bool {
+	testkit.Eventually(t, "the server stores the tablet's status", func() bool {
 		devs, err := w.st.Devices(context.Background(), w.demo.WardID)
 		if err != nil || len(devs) != 1 {
 			return false
@@ -35,6 +36,6 @@ func TestTabletReportsStatus(t *testing.T) {
 		return d.Battery == battery
 	})
 	assert.Equal(t, "1.2.3", d.AppVersion)
-	eventually(t, "the tablet reports again and again", func() bool { return reports.Load() >= 3 })
+	testkit.Eventually(t, "the tablet reports again and again", func() bool { return reports.Load() >= 3 })
 	assert.True(t, tab.phone.Connected(), "status reports, even too frequent ones, keep the connection up")
 }

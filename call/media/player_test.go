@@ -10,12 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestPlayerDevice opens the real output device. CI machines have none: there it checks that
-// NewPlayer says so clearly, then skips.
+// TestPlayerDevice opens the machine's output device. CI machines have none: there it checks
+// that NewPlayer says so clearly (TestAudioDevicesOnALSANull plays on ALSA's null device, so
+// the device code runs everywhere).
 func TestPlayerDevice(t *testing.T) {
 	p, err := NewPlayer()
 	if errors.Is(err, ErrNoOutputDevice) {
-		t.Skipf("no audio output device on this machine: %v", err)
+		assert.Contains(t, err.Error(), "no audio output")
+		return
 	}
 	require.NoError(t, err)
 	tone := newToneGen(440, 48000)

@@ -17,7 +17,7 @@ import (
 const Guard = 60 * time.Second
 
 // Step is how often Eventually looks again.
-const Step = 20 * time.Millisecond
+const Step = 50 * time.Millisecond
 
 // Eventually polls cond every Step until it holds, and fails tb when it still does not after
 // Guard. what says what is awaited, for the failure's message.
