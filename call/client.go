@@ -197,6 +197,21 @@ func (c *Client) Send(ctx context.Context, m signal.Message) error {
 	}
 }
 
+// errReconnect is why a connection that Reconnect dropped ended.
+var errReconnect = errors.New("call: reconnecting on request")
+
+// Reconnect drops the current connection, if any, so that the client connects again at once:
+// after a change of network (a tablet roaming to another access point) the old connection is
+// dead, but noticing it would take a missed ping or two.
+func (c *Client) Reconnect() {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn != nil {
+		conn.drop()
+	}
+}
+
 // Run connects and keeps reconnecting until ctx is done (it then returns nil) or the server
 // refuses our credentials (an error wrapping ErrAuth). Run may be called once.
 func (c *Client) Run(ctx context.Context) error {

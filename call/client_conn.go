@@ -19,6 +19,7 @@ import (
 type connection struct {
 	out  chan []byte
 	done chan struct{}
+	drop func() // ends the connection at once (Client.Reconnect)
 }
 
 // connectOnce dials, authenticates and serves one connection until it drops or ctx is done.
@@ -102,6 +103,7 @@ func (c *Client) serve(ctx context.Context, ws *websocket.Conn, welcome signal.M
 		errOnce.Do(func() { lostErr = err })
 		cancel()
 	}
+	conn.drop = func() { fail(errReconnect) }
 	wg.Add(3)
 	go func() { defer wg.Done(); c.writer(sctx, ws, conn, fail) }()
 	go func() { defer wg.Done(); c.pinger(sctx, ws, fail) }()

@@ -120,7 +120,12 @@ func (l *loop) onNegotiation(m signal.Message) {
 			l.send(signal.Message{Type: signal.TypeAnswer, Call: c.info.ID, SDP: answer})
 		}
 	case signal.TypeAnswer:
-		err = c.sess.HandleAnswer(m.SDP)
+		if err = c.sess.HandleAnswer(m.SDP); err != nil && c.info.Reconnecting {
+			// The answer to a restart offer that a later one replaced: the next restart
+			// brings the media back, or the outage limit ends the call.
+			l.p.log.Info("stale answer while reconnecting", "call", m.Call, "err", err)
+			err = nil
+		}
 	case signal.TypeCandidate:
 		if err = c.sess.AddCandidate(*m.Candidate); err != nil {
 			// One bad candidate does not doom the call; ICE failure will, if it comes to that.

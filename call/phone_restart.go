@@ -21,6 +21,12 @@ func (l *loop) outage(c *activeCall) {
 	l.dirty = true
 	l.p.log.Info("call media lost; reconnecting", "call", c.info.ID)
 	c.outage = l.after(c, l.p.cfg.OutageLimit, func(l *loop) { l.fail(c, errOutage) })
+	// The network may have changed under us (a tablet roaming to another access point): the
+	// server connection is then dead too, and noticing it would take a missed ping or two.
+	// Reconnect now; the call is resumed on the new connection (see resume).
+	// Until the new connection's welcome (resume) nothing can reach the other end.
+	l.p.client.Reconnect()
+	l.connected = false
 	l.restartICE(c)
 }
 

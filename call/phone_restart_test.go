@@ -22,6 +22,7 @@ func newCutPair(t *testing.T, outage time.Duration) (hub *calltest.Hub, ln *loss
 		Device:    "tablet-1",
 		DeviceKey: signer.key.Public().(ed25519.PublicKey),
 		Family:    map[string]signal.Party{"anna-token": {ID: "anna", Name: "Anna"}},
+		HoldCalls: true,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = hub.Close() })

@@ -155,7 +155,15 @@ func (s *Session) CreateOffer() (string, error) {
 // the established session, sets it as the local description and returns its SDP; the other
 // end's answer goes to HandleAnswer as usual. The media keys (DTLS) stay: the call goes on,
 // over whatever path the new checks find.
+//
+// While an earlier restart offer waits for its answer (lost with the network, say), the same
+// offer is returned again: a new one cannot replace it before it is answered.
 func (s *Session) RestartICE() (string, error) {
+	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
+		if pending := s.pc.PendingLocalDescription(); pending != nil {
+			return pending.SDP, nil
+		}
+	}
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
 	if err != nil {
 		return "", fmt.Errorf("call: create restart offer: %w", err)

@@ -132,11 +132,13 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 }
 
 // stoppedByPolicy reports whether the server ended c's connection on purpose (revoked,
-// expired, too slow...), as opposed to the network or the client going away.
+// expired), as opposed to the network or the client going away. A client dropped for being
+// too slow (abruptly) is a network matter: its connection is most likely dead (a cut while
+// messages for it piled up).
 func (c *client) stoppedByPolicy() bool {
 	select {
 	case <-c.stopped:
-		return c.stopStatus == websocket.StatusPolicyViolation
+		return c.stopStatus == websocket.StatusPolicyViolation && !c.abrupt
 	default:
 		return false
 	}

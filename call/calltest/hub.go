@@ -33,6 +33,9 @@ type HubConfig struct {
 	// RingBusy rings a callee even while it is in a call, instead of ending the invite as
 	// busy, to test a client's own one-call-at-a-time rule.
 	RingBusy bool
+	// HoldCalls keeps an answered call whose end's connection goes, for that end to resume
+	// (as the ward server does, for up to its outage limit); without it the call ends at once.
+	HoldCalls bool
 }
 
 // Hub is a minimal signaling server: it authenticates, relays invites, answers, SDP and
@@ -157,7 +160,9 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		if h.clients[id] == c {
 			delete(h.clients, id)
-			h.endLocked(c.call, signal.ReasonFailed, "")
+			if k := h.calls[c.call]; !h.cfg.HoldCalls || k == nil || !k.accepted {
+				h.endLocked(c.call, signal.ReasonFailed, "")
+			}
 		}
 		h.mu.Unlock()
 		h.presence(id, false)
@@ -268,6 +273,12 @@ func (h *Hub) handle(c *hubClient, m signal.Message) {
 	switch m.Type {
 	case signal.TypeInvite:
 		h.inviteLocked(c, m.To)
+	case signal.TypeResume:
+		if call, ok := h.calls[m.Call]; ok && (call.caller == c.id || call.callee == c.id) {
+			c.call = m.Call
+			return
+		}
+		h.send(c, signal.ErrorMessage(m.Call, signal.Errorf(signal.CodeNoSuchCall, "no such call")))
 	case signal.TypeAccept, signal.TypeDecline, signal.TypeOffer, signal.TypeAnswer,
 		signal.TypeCandidate, signal.TypeConnected, signal.TypeHangup:
 		call, ok := h.calls[m.Call]
