@@ -186,8 +186,9 @@ type Config struct {
 	// VisitingHours is free text about when the family may call, e.g. "09:00-20:00"; empty
 	// means any time. Devices and family pages get it.
 	VisitingHours string `json:"visitingHours,omitempty"`
-	// NursePINHash is the bcrypt hash of the ward's nurse PIN (4 to 12 digits), which unlocks
-	// the tablet's staff screens; empty while the ward has none. Only devices get it.
+	// NursePINHash is the argon2id hash (PHC string) of the ward's tablet PIN (6 to 12 digits),
+	// which unlocks the tablet's staff screens; empty while the ward has none, and then the
+	// screens stay locked. Only devices get it.
 	NursePINHash string `json:"nursePinHash,omitempty"`
 }
 
