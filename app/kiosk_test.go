@@ -171,13 +171,13 @@ func TestInCallDurationAndReconnectingBanner(t *testing.T) {
 	// A thin link: the engine says sound only; no picture comes, and that is not a lost call.
 	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0], SoundOnly: true})
 	r.advance(5 * time.Second)
-	r.requireShows("Weak connection: sound only")
+	r.requireShows("Weak signal: sound only")
 	assert.False(t, r.shows("Reconnecting…"))
 	r.send(app.CallEvent{State: app.InCall, Incoming: true, Peer: family[0]})
 	r.k.RemoteVideo().Frame(testFrame())
 	r.drain()
 	r.advance(time.Second / 2)
-	assert.False(t, r.shows("Weak connection: sound only"))
+	assert.False(t, r.shows("Weak signal: sound only"))
 }
 
 func TestAutoAnswerCountdownAnswersAfterFiveSeconds(t *testing.T) {
