@@ -10,7 +10,7 @@ import (
 
 // The patient's screens, in English and Italian and with a long name, fit a phone held upright
 // (720x1280), a small tablet on its side (1024x600) and a large tablet (1920x1200): home,
-// an incoming call, a call in progress (with its banners), a call that ended, the nurse PIN.
+// an incoming call, a call in progress (with its banners), a call that ended, the nurse PIN and (in English) the nurse panel.
 func TestPatientScreensFit(t *testing.T) {
 	long := app.Contact{ID: "c1", Name: "Mariangela-Addolorata", Relation: "Daughter", Online: true}
 	for _, lang := range []string{"en", "it"} {
@@ -43,6 +43,13 @@ func TestPatientScreensFit(t *testing.T) {
 				check("in-call, sound only")
 				r.send(app.CallEvent{State: app.Ended, Incoming: true, Peer: long, Reason: "failed"})
 				check("ended")
+				r.advance(10 * time.Second)
+				r.k.RequestNurse()
+				check("nurse PIN")
+				if lang == "en" {
+					r.typePIN("2580")
+					check("nurse panel")
+				}
 			})
 		}
 	}
