@@ -84,7 +84,10 @@ func TestImpairmentsShowInACall(t *testing.T) {
 	for _, stage := range []string{"tablet/up", "tablet/down"} {
 		assert.Greater(t, counters[1][stage].DropLoss, counters[0][stage].DropLoss, "loss on %s", stage)
 		assert.Zero(t, counters[0][stage].Dropped(), "nothing dropped before the loss on %s", stage)
-		assert.Greater(t, counters[2][stage].DropQueue, counters[1][stage].DropQueue, "the rate limit's queue overflows on %s", stage)
+		// The limit holds what passes to its rate (plus its queue). Whether its queue also
+		// overflows depends on how fast the sender steps down, which the engine now does.
+		passed := float64(counters[2][stage].OutBytes-counters[1][stage].OutBytes) * 8 / 3
+		assert.LessOrEqual(t, passed, 100_000*1.3, "the rate limit holds on %s", stage)
 		assert.Greater(t, after[stage].DropCut, counters[2][stage].DropCut, "the cut on %s", stage)
 	}
 	cut, ok := res.Window("cut")
