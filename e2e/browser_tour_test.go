@@ -165,6 +165,9 @@ func tourFamilyPage(t *testing.T, w *ward, tab *peer, page browsertest.Tab, lang
 		}
 	}
 	deny(true)
+	// A fresh document meets the permission as the browser now has it (Chromium left a
+	// getUserMedia of the old document pending now and then after the change).
+	page.Navigate(w.demo.FamilyURL)
 	waitFor("Call enabled", `!document.getElementById('call').disabled`)
 	page.Click("#call")
 	waitState("blocked")
