@@ -21,12 +21,11 @@ func TestVideoAdapterSteps(t *testing.T) {
 	}{
 		{"a good link", 2_000_000, 1, 30, false},
 		{"600 kbit/s", 600_000, 1, 30, false},
-		{"400 kbit/s: fewer frames", 400_000, 1, 15, false},
-		{"300 kbit/s", 300_000, 1, 15, false},
+		{"400 kbit/s", 400_000, 1, 30, false},
+		{"300 kbit/s: fewer frames", 300_000, 1, 15, false},
 		{"200 kbit/s: a smaller picture", 200_000, 2, 15, false},
-
-		{"150 kbit/s", 150_000, 4, 10, false},
-		{"100 kbit/s", 100_000, 4, 10, false},
+		{"150 kbit/s", 150_000, 2, 15, false},
+		{"100 kbit/s: the smallest", 100_000, 4, 10, false},
 		{"80 kbit/s: sound only", 80_000, 1, 30, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
