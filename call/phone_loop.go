@@ -292,7 +292,8 @@ func (l *loop) checkMedia(now time.Time) {
 	if st.AudioSamples != c.samples || c.samplesAt.IsZero() {
 		c.samples, c.samplesAt = st.AudioSamples, now
 	}
-	stopped := now.Sub(c.framesAt) >= theirVideoGone && now.Sub(c.samplesAt) < theirVideoGone
+	// Only a picture that came and stopped counts: an end without a camera never sent one.
+	stopped := c.frames > 0 && now.Sub(c.framesAt) >= theirVideoGone && now.Sub(c.samplesAt) < theirVideoGone
 	if paused != c.info.VideoPaused || stopped != c.info.TheirVideoStopped {
 		c.info.VideoPaused, c.info.TheirVideoStopped = paused, stopped
 		l.dirty = true

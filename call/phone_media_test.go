@@ -234,4 +234,13 @@ func TestCheckMediaSaysWhatFlows(t *testing.T) {
 	l.checkMedia(t0.Add(10 * time.Second))
 	require.False(t, c.info.TheirVideoStopped)
 	require.False(t, c.info.VideoPaused, "our video goes (media's TestLocalFollowsTheLink pauses it)")
+
+	// An end without a camera, whose sound comes but never a picture, is not "stopped".
+	c2 := &activeCall{info: CallInfo{ID: "k2", State: InCall}, sess: &Session{}}
+	l.call = c2
+	for i := range 5 {
+		c2.sess.counters.audioSamples.Add(48000)
+		l.checkMedia(t0.Add(time.Duration(20+i) * time.Second))
+	}
+	require.False(t, c2.info.TheirVideoStopped)
 }
