@@ -80,10 +80,7 @@ func TestPhoneEndedUnderFlood(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	id, err := fam.Dial(ctx, "")
-	require.NoError(t, err)
-	dev.waitCall(t, id, InCall)
-	fam.waitCall(t, id, InCall)
+	id := callInProgress(t, ctx, fam, dev, "")
 
 	// Nobody reads the tablet's updates from here on. Thousands of presence messages reach it,
 	// then Anna hangs up, then thousands more.

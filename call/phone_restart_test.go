@@ -60,10 +60,7 @@ func TestPhoneSurvivesACut(t *testing.T) {
 	_, ln, dev, fam := newCutPair(t, 30*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	id, err := dev.Dial(ctx, "anna")
-	require.NoError(t, err)
-	dev.waitCall(t, id, InCall)
-	fam.waitCall(t, id, InCall)
+	id := callInProgress(t, ctx, dev, fam, "anna")
 
 	ln.setCut(true)
 	for _, p := range []*testPhone{dev, fam} {
@@ -87,10 +84,7 @@ func TestPhoneOutageLimit(t *testing.T) {
 	_, ln, dev, fam := newCutPair(t, 4*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	id, err := dev.Dial(ctx, "anna")
-	require.NoError(t, err)
-	dev.waitCall(t, id, InCall)
-	fam.waitCall(t, id, InCall)
+	id := callInProgress(t, ctx, dev, fam, "anna")
 	ln.setCut(true)
 	// Whichever end gives up first tells the server that the call failed: both ends, and the
 	// server, say "failed", not "hangup".

@@ -74,6 +74,17 @@ func (tp *testPhone) waitCall(t *testing.T, id string, s State) CallInfo {
 	}).Call
 }
 
+// callInProgress has caller dial to (a contact id; "" for a family phone calling its patient)
+// and waits until both phones are in the call; it returns the call's id.
+func callInProgress(t *testing.T, ctx context.Context, caller, callee *testPhone, to string) string {
+	t.Helper()
+	id, err := caller.Dial(ctx, to)
+	require.NoError(t, err)
+	caller.waitCall(t, id, InCall)
+	callee.waitCall(t, id, InCall)
+	return id
+}
+
 // newHubPair starts a hub, a device phone and a family phone ("anna"), each with a test source.
 func newHubPair(t *testing.T, deviceOpts, familyOpts Config) (hub *calltest.Hub, dev, fam *testPhone) {
 	t.Helper()
@@ -183,10 +194,7 @@ func TestPhonePeerVanishes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 
-	id, err := fam.Dial(ctx, "")
-	require.NoError(t, err)
-	dev.waitCall(t, id, InCall)
-	fam.waitCall(t, id, InCall)
+	id := callInProgress(t, ctx, fam, dev, "")
 
 	// The tablet loses the server in the middle of the call, and this hub (unlike the ward
 	// server) ends the call at once; Anna's end hears it and closes its media. The tablet learns
@@ -201,7 +209,7 @@ func TestPhonePeerVanishes(t *testing.T) {
 
 	// The tablet reconnects by itself and can call again.
 	require.Eventually(t, dev.Connected, 20*time.Second, 20*time.Millisecond, "the tablet reconnects")
-	id, err = dev.Dial(ctx, "anna")
+	id, err := dev.Dial(ctx, "anna")
 	require.NoError(t, err)
 	fam.waitCall(t, id, Ringing)
 }
