@@ -9,7 +9,6 @@ import (
 
 	"bedside/call/media"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
@@ -34,7 +33,8 @@ const (
 )
 
 // APIOptions tunes the pion API that sessions are built on. The zero value is right for
-// production: UDP over IPv4 on every interface, loopback included, no mDNS.
+// production: UDP over IPv4 on every interface, loopback included; the other end's mDNS host
+// candidates resolved, ours not hidden (see mdnsMode).
 type APIOptions struct {
 	// LoopbackOnly gathers ICE candidates on loopback addresses only. Tests set it so that
 	// calls stay on 127.0.0.1.
@@ -94,7 +94,7 @@ func NewAPI(opts APIOptions) (*API, error) {
 	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetICEMulticastDNSMode(mdnsMode(opts))
 	if opts.Net != nil {
 		se.SetNet(opts.Net)
 	}
