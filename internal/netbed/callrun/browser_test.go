@@ -53,7 +53,17 @@ func pageFrames(t *testing.T, page browsertest.Tab) int {
 func mediaFlows(t *testing.T, w *Ward, page browsertest.Tab, what string, n int) {
 	t.Helper()
 	tab0, page0 := w.TabletFrames(), pageFrames(t, page)
+	var tab, pg int
+	defer func() {
+		if t.Failed() {
+			t.Logf("%s: the tablet decoded %d frames (from %d), the page %d (from %d), page state %s (%q); "+
+				"the tablet's last lines:\n%s\nthe server's:\n%s", what, tab, tab0, pg, page0, pageState(t, page),
+				browsertest.EvalAs[string](t, page, `document.getElementById('message').innerText`),
+				w.tablet.stderrTail(), w.server.stderrTail())
+		}
+	}()
 	testkit.Poll(t, what+": video both ways", testkit.Step*4, func() bool {
-		return w.TabletFrames() >= tab0+uint64(n) && pageFrames(t, page) >= page0+n
+		tab, pg = int(w.TabletFrames()), pageFrames(t, page)
+		return tab >= int(tab0)+n && pg >= page0+n
 	})
 }

@@ -14,19 +14,3 @@ func NewLANWard(tb testing.TB, bins Binaries) *Ward {
 	netbed.StatAll(tb, bins.Sources)
 	return startWard(tb, bins, netbed.NewLAN(tb))
 }
-
-// URL is the ward server's base URL, on the server's testbed address.
-func (w *Ward) URL() string { return w.url }
-
-// FamilyURL is the demo family's link: the family page, for a browser in the family's
-// namespace.
-func (w *Ward) FamilyURL() string { return w.url + "/j/" + w.familyToken }
-
-// TabletFrames is how many video frames the tablet decoded so far, by its last stats line.
-func (w *Ward) TabletFrames() uint64 {
-	ss, _ := parse(w.tablet.output())
-	if len(ss) == 0 {
-		return 0
-	}
-	return ss[len(ss)-1].frames
-}
