@@ -15,6 +15,13 @@ const LOW_SAMPLES = 3; // samples in a row below AUDIO_ONLY_BPS before pausing: 
 const PROBE_EVERY_MS = 10000; // while paused, how often to try the video again
 const PROBE_FOR_MS = 4000; // how long a probe lasts
 const SAMPLE_MS = 1000;
+// BALANCED_AFTER_MS: from then on the browser may lower the picture's size as well as its
+// frame rate on a thin link ('balanced'). The call starts with 'maintain-resolution' (see
+// session.js: Firefox would otherwise send a small picture while it finds the bit rate), but
+// kept on a thin link that holds a 640x480 picture at one frame a second and its key frames
+// flood the link: on the testbed at 250 kbit/s up, Chromium fell to 0-1 fps and its estimate
+// under 100 kbit/s; 'balanced' sent 320x240 at 11 fps.
+const BALANCED_AFTER_MS = 10000;
 
 // The small picture a probe sends, and the cap on it.
 const PROBE_ENCODING = { maxBitrate: 80000, scaleResolutionDownBy: 4, maxFramerate: 10 };
@@ -95,11 +102,12 @@ function videoSender(pc) {
 
 // applyMode sets the video sender's encoding for mode: off when paused, the probe's small
 // picture when probing, the browser's own choice (full size) when sending video.
-async function applyMode(pc, mode) {
+async function applyMode(pc, mode, balanced) {
   const sender = videoSender(pc);
   if (!sender || !sender.getParameters) return;
   const p = sender.getParameters();
   if (!p.encodings || !p.encodings.length) return;
+  if (balanced) p.degradationPreference = 'balanced';
   const e = p.encodings[0];
   e.active = mode !== 'paused';
   for (const k of Object.keys(PROBE_ENCODING)) delete e[k];
@@ -120,6 +128,8 @@ export class LinkAdapter {
     this.plan = new LinkPlan();
     this.last = {};
     this.soundOnly = false;
+    this.started = Date.now();
+    this.balanced = false; // the sender was set to 'balanced'
     this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     this.busy = false;
   }
@@ -131,10 +141,13 @@ export class LinkAdapter {
     try {
       const before = this.plan.mode;
       const bps = await this.estimate(this.pc, this.last);
-      const mode = this.plan.step(bps, Date.now());
-      if (mode !== before && this.timer) {
-        console.info(`bedside: video ${before} → ${mode} at ${Math.round((bps || 0) / 1000)} kbit/s`);
-        await applyMode(this.pc, mode);
+      const now = Date.now();
+      const mode = this.plan.step(bps, now);
+      const balance = !this.balanced && now - this.started >= BALANCED_AFTER_MS;
+      if ((mode !== before || balance) && this.timer) {
+        if (mode !== before) console.info(`bedside: video ${before} → ${mode} at ${Math.round((bps || 0) / 1000)} kbit/s`);
+        await applyMode(this.pc, mode, balance || this.balanced);
+        this.balanced = this.balanced || balance;
       }
       const soundOnly = mode !== 'video';
       if (soundOnly !== this.soundOnly && this.timer) {
