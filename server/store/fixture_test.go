@@ -109,4 +109,3 @@ func (f *fixture) contact(t *testing.T, patientID, name string) store.Contact {
 	require.NoError(t, err)
 	return c
 }
-

@@ -29,4 +29,3 @@ func TestOpenSetsPragmas(t *testing.T) {
 	require.NoError(t, db.QueryRow(`PRAGMA journal_mode`).Scan(&mode))
 	assert.Equal(t, "wal", mode, "WAL persists in the file")
 }
-
