@@ -137,8 +137,27 @@ func Start(tb testing.TB) *Server {
 // is dropped when tb ends (even with connections still open).
 func (s *Server) NewDatabase(tb testing.TB) string {
 	tb.Helper()
+	return s.newDatabase(tb, "template0")
+}
+
+// NewDatabaseFrom creates a fresh database as a copy of the database at templateURL, one of
+// s's, and returns its URL: a schema made once is copied for each test, faster than making
+// it again. Nothing may be connected to the template (PostgreSQL waits a few seconds for
+// sessions that are ending). The copy is dropped when tb ends.
+func (s *Server) NewDatabaseFrom(tb testing.TB, templateURL string) string {
+	tb.Helper()
+	u, err := url.Parse(templateURL)
+	if err != nil {
+		tb.Fatalf("pgtest: template %q: %v", templateURL, err)
+	}
+	return s.newDatabase(tb, strings.TrimPrefix(u.Path, "/"))
+}
+
+func (s *Server) newDatabase(tb testing.TB, template string) string {
+	tb.Helper()
 	name := "t" + strconv.FormatInt(s.dbs.Add(1), 10)
-	if err := s.exec(context.Background(), `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
+	err := s.exec(context.Background(), `CREATE DATABASE `+name+` TEMPLATE `+pgx.Identifier{template}.Sanitize())
+	if err != nil {
 		tb.Fatalf("pgtest: create database: %v\n%s", err, s.log())
 	}
 	tb.Cleanup(func() {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"database/sql"
 	"path/filepath"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/internal/pgtest"
+	"bedside/server/store"
 )
 
 // engine makes fresh stores of one kind for the shared suite.
@@ -40,10 +42,18 @@ func sqliteEngine() engine {
 	}}
 }
 
-// postgresEngine keeps each store in a database of its own on srv.
-func postgresEngine(srv *pgtest.Server) engine {
+// postgresEngine keeps each store in a database of its own on srv: a copy of a database
+// that Open migrated once, made on first use and dropped when tb ends.
+func postgresEngine(tb testing.TB, srv *pgtest.Server) engine {
+	var template string
 	return engine{name: "postgres", driver: "pgx", fresh: func(t *testing.T) string {
-		return srv.NewDatabase(t)
+		if template == "" {
+			template = srv.NewDatabase(tb)
+			s, err := store.Open(context.Background(), template, store.Options{})
+			require.NoError(t, err)
+			require.NoError(t, s.Close())
+		}
+		return srv.NewDatabaseFrom(t, template)
 	}}
 }
 
@@ -72,4 +82,4 @@ func run(t *testing.T, su suite) {
 func TestSQLite(t *testing.T) { run(t, suite{sqliteEngine()}) }
 
 // TestPostgres runs the suite on a real PostgreSQL (one server, a fresh database per test).
-func TestPostgres(t *testing.T) { run(t, suite{postgresEngine(pgtest.Start(t))}) }
+func TestPostgres(t *testing.T) { run(t, suite{postgresEngine(t, pgtest.Start(t))}) }
