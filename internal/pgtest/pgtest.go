@@ -305,7 +305,7 @@ func command(path string, cred *syscall.Credential, dir string, args ...string) 
 	if cred != nil {
 		env = append(env, "HOME="+dir, "USER=nobody")
 	}
-	for _, kv := range os.Environ() { // keep the test's zone-free environment otherwise empty
+	for _, kv := range os.Environ() { // nothing else of the test's environment (PG*, TZ, LANG)
 		if strings.HasPrefix(kv, "TMPDIR=") {
 			env = append(env, kv)
 		}

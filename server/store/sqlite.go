@@ -17,6 +17,10 @@ func openSQLite(ctx context.Context, path string, opts Options, s *DB) error {
 	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") || path == ":memory:" {
 		return fmt.Errorf("store: open %q: %w: want a plain file path or a postgres:// URL", path, ErrInvalid)
 	}
+	if strings.Contains(path, "dbname=") || strings.HasPrefix(path, "host=") || strings.HasPrefix(path, "postgres") && strings.Contains(path, ":") {
+		// A PostgreSQL connection string of keywords, or a mistyped URL: not a file to create.
+		return fmt.Errorf("store: open: %w: give PostgreSQL as a postgres:// URL", ErrInvalid)
+	}
 	readers := opts.Readers
 	if readers <= 0 {
 		readers = 4

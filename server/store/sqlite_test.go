@@ -13,7 +13,7 @@ import (
 )
 
 func TestOpenRejectsBadPaths(t *testing.T) {
-	for _, p := range []string{"", ":memory:", "file:x.db", "x.db?mode=ro", filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")} {
+	for _, p := range []string{"", ":memory:", "file:x.db", "x.db?mode=ro", "host=/tmp dbname=bedside", "postgres:/db/ward", filepath.Join(t.TempDir(), "no", "such", "dir", "x.db")} {
 		_, err := store.Open(context.Background(), p, store.Options{})
 		assert.Error(t, err, p)
 	}
