@@ -50,7 +50,10 @@ type Server struct {
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when the server process has exited
 	dbs     atomic.Int64  // databases created so far, for their names
-	stopped sync.Once
+	// fileCopy: the server (15 or newer) can copy a database's files for CREATE DATABASE,
+	// faster than writing the copy through its log.
+	fileCopy bool
+	stopped  sync.Once
 }
 
 // URL opens a fresh, empty database on a server of its own and returns its postgres:// URL:
@@ -128,6 +131,11 @@ func Start(tb testing.TB) *Server {
 	if err := s.waitReady(); err != nil {
 		tb.Fatalf("pgtest: %v\n%s", err, s.log())
 	}
+	version, err := s.version(context.Background())
+	if err != nil {
+		tb.Fatalf("pgtest: %v\n%s", err, s.log())
+	}
+	s.fileCopy = version >= 150000
 	return s
 }
 
@@ -154,7 +162,11 @@ func (s *Server) NewDatabaseFrom(tb testing.TB, templateURL string) string {
 func (s *Server) newDatabase(tb testing.TB, template string) string {
 	tb.Helper()
 	name := "t" + strconv.FormatInt(s.dbs.Add(1), 10)
-	err := s.exec(context.Background(), `CREATE DATABASE `+name+` TEMPLATE `+pgx.Identifier{template}.Sanitize())
+	create := `CREATE DATABASE ` + name + ` TEMPLATE ` + pgx.Identifier{template}.Sanitize()
+	if s.fileCopy {
+		create += ` STRATEGY FILE_COPY` // with fsync off, 2 to 3 times as fast as the default
+	}
+	err := s.exec(context.Background(), create)
 	if err != nil {
 		tb.Fatalf("pgtest: create database: %v\n%s", err, s.log())
 	}
@@ -192,6 +204,22 @@ func (s *Server) exec(ctx context.Context, sql string) error {
 	defer conn.Close(context.Background())
 	_, err = conn.Exec(ctx, sql)
 	return err
+}
+
+// version is the server's server_version_num, e.g. 150004.
+func (s *Server) version(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, Guard)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.Background())
+	var v string
+	if err := conn.QueryRow(ctx, `SHOW server_version_num`).Scan(&v); err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(v)
 }
 
 // waitReady waits until the server accepts connections, or has exited, or Guard has passed.
