@@ -12,7 +12,10 @@ import (
 )
 
 // openPostgres connects to the PostgreSQL database at rawURL through one pool of Readers+1
-// connections (pgx, through database/sql so that both engines share their queries).
+// connections (pgx, through database/sql so that both engines share their queries). Open
+// migrates the database, so the URL's role must be allowed to create tables in it (own it,
+// or hold CREATE on its public schema). pgx also reads the PG* environment variables and
+// ~/.pgpass, where a password is better kept than in the URL.
 func openPostgres(ctx context.Context, rawURL string, opts Options, s *DB) error {
 	shown := RedactURL(rawURL)
 	cfg, err := pgx.ParseConfig(rawURL)
