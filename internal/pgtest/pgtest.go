@@ -1,6 +1,7 @@
 // Package pgtest starts a real PostgreSQL server for a test: Debian's binaries (the newest
 // version under /usr/lib/postgresql), a fresh cluster in a temp dir, listening on a Unix socket
-// in that dir only (no TCP port at all), tuned to start fast and forget durability (fsync off).
+// in that dir only (no TCP port at all), tuned to start fast and forget durability (fsync off,
+// small buffers, no autovacuum).
 // The server is stopped and its dir removed when the test ends; when the test failed, the
 // server's log is shown.
 //
@@ -116,6 +117,8 @@ func Start(tb testing.TB) *Server {
 		"-c", "max_wal_senders=0",
 		"-c", "wal_level=minimal",
 		"-c", "TimeZone="+TimeZone,
+		"-c", "autovacuum=off", // short-lived databases: no background work
+		"-c", "jit=off",
 		"-c", "log_checkpoints=off",
 		"-c", "log_line_prefix=%m [%p] ",
 	)
