@@ -12,9 +12,12 @@ import (
 	"syscall"
 )
 
-// binDir returns the bin dir of the newest PostgreSQL under /usr/lib/postgresql.
-func binDir() (string, error) {
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
+// debianRoot is where Debian installs each major version of PostgreSQL, in a dir of its own.
+const debianRoot = "/usr/lib/postgresql"
+
+// binDir returns the bin dir of the newest PostgreSQL under root (debianRoot but in tests).
+func binDir(root string) (string, error) {
+	found, _ := filepath.Glob(filepath.Join(root, "*", "bin", "postgres"))
 	type ver struct {
 		n   int
 		bin string
@@ -31,7 +34,7 @@ func binDir() (string, error) {
 		}
 	}
 	if len(vs) == 0 {
-		return "", fmt.Errorf("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres)")
+		return "", fmt.Errorf("PostgreSQL is not installed (no %s/*/bin/postgres)", root)
 	}
 	sort.Slice(vs, func(i, j int) bool { return vs[i].n > vs[j].n })
 	return vs[0].bin, nil

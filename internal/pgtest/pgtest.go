@@ -69,7 +69,7 @@ func URL(tb testing.TB) string {
 // does not start.
 func Start(tb testing.TB) *Server {
 	tb.Helper()
-	bin, err := binDir()
+	bin, err := binDir(debianRoot)
 	if err != nil {
 		tb.Fatalf("pgtest: %v: run `make deps-test` (scripts/deps.sh installs postgresql)", err)
 	}

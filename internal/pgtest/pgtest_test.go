@@ -90,11 +90,25 @@ func TestURL(t *testing.T) {
 	require.Equal(t, 1, one)
 }
 
-func TestBinDirFindsANewestVersion(t *testing.T) {
-	bin, err := binDir()
+func TestBinDirFindsTheNewestVersion(t *testing.T) {
+	bin, err := binDir(debianRoot)
 	require.NoError(t, err, "PostgreSQL must be installed (make deps-test)")
 	require.FileExists(t, filepath.Join(bin, "postgres"))
 	require.FileExists(t, filepath.Join(bin, "initdb"))
+
+	root := t.TempDir()
+	_, err = binDir(root)
+	require.ErrorContains(t, err, "not installed", "no PostgreSQL is an error, never a skip")
+	for _, v := range []string{"9", "13", "17", "notaversion"} {
+		dir := filepath.Join(root, v, "bin")
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		for _, p := range []string{"postgres", "initdb"} {
+			require.NoError(t, os.WriteFile(filepath.Join(dir, p), nil, 0o755))
+		}
+	}
+	bin, err = binDir(root)
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(root, "17", "bin"), bin, "by number: 17 is newer than 9")
 }
 
 // failed is a testing.TB that says it failed, and keeps what is logged.
