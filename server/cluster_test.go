@@ -15,9 +15,13 @@ import (
 	"bedside/server/wardtest"
 )
 
-// testLease is the ward lease of the cluster tests: short, so that a killed instance's
-// wards move within a second.
-const testLease = 600 * time.Millisecond
+// Ward leases of the cluster tests: the kill tests' is short, so that a killed instance's
+// wards move soon, but not so short that a loaded machine lets one lapse (then the ward moves
+// and its clients reconnect, which these tests do not expect).
+const (
+	longLease  = 20 * time.Second
+	shortLease = 2 * time.Second
+)
 
 // twin is a ward served by two instances on one store, joined by buses from newBus.
 type twin struct {
@@ -27,12 +31,12 @@ type twin struct {
 }
 
 // newTwin starts instances A and B; newBus gives each instance its bus, in order.
-func newTwin(t *testing.T, newBus func(n int) server.Bus) *twin {
+func newTwin(t *testing.T, lease time.Duration, newBus func(n int) server.Bus) *twin {
 	n := 0
 	e := newEnv(t, func(cfg *server.Config) {
 		cfg.Bus = newBus(n)
 		n++
-		cfg.LeaseTTL = testLease
+		cfg.LeaseTTL = lease
 	})
 	tw := &twin{env: e, a: e.wsURL()}
 	tw.b = e.w.AddInstance(t, nil)
@@ -83,7 +87,7 @@ func TestClusterCallAcrossInstances(t *testing.T) {
 }
 
 func testClusterCall(t *testing.T, buses func(int) server.Bus) {
-	e := newTwin(t, buses)
+	e := newTwin(t, longLease, buses)
 	d := e.enroll(e.demo.PairingCode)
 	dev := e.deviceAt(e.a, d)
 	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)
@@ -133,7 +137,7 @@ func TestClusterOwnerKilledMidCall(t *testing.T) {
 }
 
 func testClusterKill(t *testing.T, buses func(int) server.Bus) {
-	e := newTwin(t, buses)
+	e := newTwin(t, shortLease, buses)
 	d := e.enroll(e.demo.PairingCode)
 	// The family page joins B first, so that B owns the ward; the tablet on A is proxied.
 	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)
