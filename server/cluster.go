@@ -119,6 +119,7 @@ func newCluster(s *Server, bus Bus, ttl time.Duration) *cluster {
 				return
 			}
 			s.log.Error("cluster bus", "err", err)
+			cl.cutOff()
 			select {
 			case <-ctx.Done():
 			case <-time.After(time.Second):
@@ -277,6 +278,31 @@ func (cl *cluster) observe(owners map[string]string) {
 	for _, p := range gone {
 		// Its connection went with its instance: a network matter, so its call waits for it.
 		p.stop(websocket.StatusGoingAway, "instance gone", true)
+		cl.s.hub.leave(p)
+		cl.removeMember(p)
+	}
+}
+
+// cutOff starts afresh after the bus lost messages (its connection failed): whatever was in
+// flight between this instance and others is unknown, so every connection whose hub is
+// elsewhere closes (its client reconnects and resumes), and every proxy leaves this hub (its
+// call waits for its client to resume it).
+func (cl *cluster) cutOff() {
+	cl.mu.Lock()
+	var stop, gone []*client
+	for _, c := range cl.remotes {
+		stop = append(stop, c)
+	}
+	for k, p := range cl.proxies {
+		gone = append(gone, p)
+		delete(cl.proxies, k)
+	}
+	cl.mu.Unlock()
+	for _, c := range stop {
+		c.stop(websocket.StatusGoingAway, string(signal.CodeShuttingDown), false)
+	}
+	for _, p := range gone {
+		p.stop(websocket.StatusGoingAway, "bus lost", false)
 		cl.s.hub.leave(p)
 		cl.removeMember(p)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"bedside/call/signal"
+	"bedside/internal/pgtest"
 	"bedside/server"
 	"bedside/server/wardtest"
 )
@@ -144,7 +145,9 @@ func testClusterKill(t *testing.T, buses func(int) server.Bus) {
 	dev := e.deviceAt(e.a, d)
 	fam.expect(signal.TypePresence)
 	id := connectedCall(fam, dev)
-	dev.sync()
+	// The tablet's messages reach B in order: once its offer is through, so is connected.
+	dev.send(signal.Message{Type: signal.TypeOffer, Call: id, SDP: "v=0 first"})
+	fam.expect(signal.TypeOffer)
 
 	e.b.Kill()
 	fam.expectClosed()
@@ -164,4 +167,23 @@ func testClusterKill(t *testing.T, buses func(int) server.Bus) {
 	require.Equal(t, signal.ReasonHangup, fam2.expect(signal.TypeEnded).Reason)
 	recs := e.waitCalls(1)
 	require.Equal(t, "hangup", recs[0].Reason)
+}
+
+func pgBuses(t *testing.T) func(int) server.Bus {
+	url := pgtest.URL(t)
+	return func(int) server.Bus {
+		b, err := server.NewPGBus(context.Background(), url, "")
+		require.NoError(t, err)
+		return b
+	}
+}
+
+// As TestClusterCallAcrossInstances, over PostgreSQL.
+func TestClusterCallAcrossInstancesPG(t *testing.T) {
+	testClusterCall(t, pgBuses(t))
+}
+
+// As TestClusterOwnerKilledMidCall, over PostgreSQL.
+func TestClusterOwnerKilledMidCallPG(t *testing.T) {
+	testClusterKill(t, pgBuses(t))
 }
