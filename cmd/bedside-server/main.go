@@ -253,6 +253,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if baseURL == "" {
 		baseURL = scheme + "://" + ln.Addr().String()
 	}
+	logger.Info("listening", "addr", ln.Addr().String(), "url", baseURL)
 
 	web, err := fs.Sub(assets.Web, "web")
 	if err != nil {
