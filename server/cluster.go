@@ -34,6 +34,10 @@ const (
 	opLeave = "leave" // client's instance → owner: the connection ended
 	opOut   = "out"   // owner → client's instance: a message for the client
 	opStop  = "stop"  // owner → client's instance: end the connection
+
+	opRefresh = "refresh" // any → owner: a bed's data changed (Server.Refresh)
+	opWard    = "ward"    // any → owner: a ward's shared data changed (Server.WardChanged)
+	opRevoke  = "revoke"  // any → owner: a tablet was revoked (Server.RevokeDevice)
 )
 
 // envelope is one message between instances.
@@ -48,6 +52,14 @@ type envelope struct {
 	BedID  string         `json:"bed,omitempty"`
 	WardID string         `json:"ward,omitempty"`
 	Config *signal.Config `json:"config,omitempty"`
+	// A family page's link (its token's hash, and when it expires), which the owner checks
+	// again when the bed's data changes (refresh.go).
+	TokenHash   []byte    `json:"token_hash,omitempty"`
+	LinkExpires time.Time `json:"link_expires,omitzero"`
+
+	// refresh, ward, revoke: console changes carried out where the ward's clients are
+	Bed    string `json:"bed_id,omitempty"`
+	Device string `json:"device,omitempty"`
 
 	// req
 	Kind  string          `json:"kind,omitempty"` // invite, act, relay, resume

@@ -41,6 +41,14 @@ func (cl *cluster) receive(data []byte) {
 			cl.s.hub.leave(p)
 			cl.removeMember(p)
 		}
+	case opRefresh, opWard, opRevoke:
+		cl.wg.Add(1)
+		go func() { // store reads: the bus does not wait for them
+			defer cl.wg.Done()
+			ctx, cancel := storeCtx()
+			defer cancel()
+			cl.console(ctx, e)
+		}()
 	case opOut:
 		if c := cl.remote(e.From, e.Conn); c != nil {
 			c.enqueue(e.Data)
@@ -88,7 +96,7 @@ func (cl *cluster) refuse(e envelope) {
 func (cl *cluster) joinProxy(e envelope) {
 	p := &client{s: cl.s, ip: "instance " + e.From, out: make(chan []byte, sendQueue),
 		stopped: make(chan struct{}), role: e.Role, id: e.ID, bedID: e.BedID, wardID: e.WardID,
-		link: &clusterLink{instance: e.From, conn: e.Conn, proxy: true}}
+		tokenHash: e.TokenHash, linkExpires: e.LinkExpires, link: &clusterLink{instance: e.From, conn: e.Conn, proxy: true}}
 	key := proxyKey{e.From, e.Conn}
 	cl.mu.Lock()
 	old := cl.proxies[key]
@@ -106,6 +114,8 @@ func (cl *cluster) joinProxy(e envelope) {
 	if cfg == nil {
 		cfg = &signal.Config{}
 	}
+	// This instance's relay, which knows the proxy's calls, relays for it.
+	cfg.ICEServers = cl.s.iceServers(p.role, p.id)
 	if err := cl.s.hub.join(p, cfg); err != nil {
 		p.fail("", err)
 	}

@@ -48,7 +48,7 @@ func (s *Server) join(ctx context.Context, c *client, cfg *signal.Config) error 
 	cl.remotes[c.link.conn] = c
 	cl.mu.Unlock()
 	err = cl.publish(ctx, owner, envelope{Op: opJoin, Conn: c.link.conn, Role: c.role, ID: c.id,
-		BedID: c.bedID, WardID: c.wardID, Config: cfg})
+		BedID: c.bedID, WardID: c.wardID, Config: cfg, TokenHash: c.tokenHash, LinkExpires: c.linkExpires})
 	if err != nil {
 		cl.mu.Lock()
 		delete(cl.remotes, c.link.conn)

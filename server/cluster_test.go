@@ -187,3 +187,26 @@ func TestClusterCallAcrossInstancesPG(t *testing.T) {
 func TestClusterOwnerKilledMidCallPG(t *testing.T) {
 	testClusterKill(t, pgBuses(t))
 }
+
+// A change made through the console of one instance reaches the ward's clients on every
+// instance: the bed's fresh configuration, and a revoked tablet's connection closed.
+func TestClusterConsoleChangesReachEveryInstance(t *testing.T) {
+	e := newTwin(t, longLease, memoryBuses())
+	d := e.enroll(e.demo.PairingCode)
+	dev := e.deviceAt(e.a, d) // A owns the ward
+	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)
+	dev.expect(signal.TypePresence)
+
+	// Made through B, which does not own the ward; then through A, which does.
+	e.b.Srv.ConfigChanged(context.Background(), e.demo.BedID)
+	require.NotNil(t, dev.expect(signal.TypeConfig).Config)
+	require.True(t, fam.expect(signal.TypeConfig).Config.DeviceOnline)
+	e.srv.ConfigChanged(context.Background(), e.demo.BedID)
+	dev.expect(signal.TypeConfig)
+	fam.expect(signal.TypeConfig) // the family page's link checked again at A, still good
+
+	require.NoError(t, e.st.RevokeDevice(context.Background(), d.id))
+	e.b.Srv.RevokeDevice(context.Background(), d.id)
+	dev.expectError(signal.CodeRevoked)
+	dev.expectClosed()
+}
