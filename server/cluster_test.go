@@ -32,19 +32,20 @@ type twin struct {
 }
 
 // newTwin starts instances A and B; newBus gives each instance its bus, in order.
-func newTwin(t *testing.T, lease time.Duration, newBus func(n int) server.Bus) *twin {
+func newTwin(t testing.TB, lease time.Duration, newBus func(n int) server.Bus) *twin {
 	n := 0
 	e := newEnv(t, func(cfg *server.Config) {
 		cfg.Bus = newBus(n)
 		n++
 		cfg.LeaseTTL = lease
+		cfg.Invites = server.RateLimit{PerMinute: -1}
 	})
 	tw := &twin{env: e, a: e.wsURL()}
 	tw.b = e.w.AddInstance(t, nil)
 	return tw
 }
 
-func memoryBuses() func(int) server.Bus {
+func memoryBuses(testing.TB) func(int) server.Bus {
 	net := server.NewMemoryNet(nil)
 	return func(n int) server.Bus { return net.Join(fmt.Sprintf("i%d", n)) }
 }
@@ -84,7 +85,7 @@ func (e *env) deviceAt(url string, d device) *ws {
 // A tablet on instance A and a family page on instance B see each other online and call
 // each other both ways; SDP larger than a NOTIFY payload passes; one log row per call.
 func TestClusterCallAcrossInstances(t *testing.T) {
-	testClusterCall(t, memoryBuses())
+	testClusterCall(t, memoryBuses(t))
 }
 
 func testClusterCall(t *testing.T, buses func(int) server.Bus) {
@@ -134,7 +135,7 @@ func testClusterCall(t *testing.T, buses func(int) server.Bus) {
 // other instance, every client of the ward reconnects there and resumes the call, which goes
 // on and leaves one log row.
 func TestClusterOwnerKilledMidCall(t *testing.T) {
-	testClusterKill(t, memoryBuses())
+	testClusterKill(t, memoryBuses(t))
 }
 
 func testClusterKill(t *testing.T, buses func(int) server.Bus) {
@@ -169,7 +170,7 @@ func testClusterKill(t *testing.T, buses func(int) server.Bus) {
 	require.Equal(t, "hangup", recs[0].Reason)
 }
 
-func pgBuses(t *testing.T) func(int) server.Bus {
+func pgBuses(t testing.TB) func(int) server.Bus {
 	url := pgtest.URL(t)
 	return func(int) server.Bus {
 		b, err := server.NewPGBus(context.Background(), url, "")
@@ -191,7 +192,7 @@ func TestClusterOwnerKilledMidCallPG(t *testing.T) {
 // A change made through the console of one instance reaches the ward's clients on every
 // instance: the bed's fresh configuration, and a revoked tablet's connection closed.
 func TestClusterConsoleChangesReachEveryInstance(t *testing.T) {
-	e := newTwin(t, longLease, memoryBuses())
+	e := newTwin(t, longLease, memoryBuses(t))
 	d := e.enroll(e.demo.PairingCode)
 	dev := e.deviceAt(e.a, d) // A owns the ward
 	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)
