@@ -21,9 +21,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -52,7 +50,10 @@ type Server struct {
 	cmd     *exec.Cmd
 	exited  chan struct{} // closed when the server process has exited
 	dbs     atomic.Int64  // databases created so far, for their names
-	stopped sync.Once
+	// fileCopy: the server (15 or newer) can copy a database's files for CREATE DATABASE,
+	// faster than writing the copy through its log.
+	fileCopy bool
+	stopped  sync.Once
 }
 
 // URL opens a fresh, empty database on a server of its own and returns its postgres:// URL:
@@ -130,6 +131,11 @@ func Start(tb testing.TB) *Server {
 	if err := s.waitReady(); err != nil {
 		tb.Fatalf("pgtest: %v\n%s", err, s.log())
 	}
+	version, err := s.version(context.Background())
+	if err != nil {
+		tb.Fatalf("pgtest: %v\n%s", err, s.log())
+	}
+	s.fileCopy = version >= 150000
 	return s
 }
 
@@ -137,8 +143,31 @@ func Start(tb testing.TB) *Server {
 // is dropped when tb ends (even with connections still open).
 func (s *Server) NewDatabase(tb testing.TB) string {
 	tb.Helper()
+	return s.newDatabase(tb, "template0")
+}
+
+// NewDatabaseFrom creates a fresh database as a copy of the database at templateURL, one of
+// s's, and returns its URL: a schema made once is copied for each test, faster than making
+// it again. Nothing may be connected to the template (PostgreSQL waits a few seconds for
+// sessions that are ending). The copy is dropped when tb ends.
+func (s *Server) NewDatabaseFrom(tb testing.TB, templateURL string) string {
+	tb.Helper()
+	u, err := url.Parse(templateURL)
+	if err != nil {
+		tb.Fatalf("pgtest: template %q: %v", templateURL, err)
+	}
+	return s.newDatabase(tb, strings.TrimPrefix(u.Path, "/"))
+}
+
+func (s *Server) newDatabase(tb testing.TB, template string) string {
+	tb.Helper()
 	name := "t" + strconv.FormatInt(s.dbs.Add(1), 10)
-	if err := s.exec(context.Background(), `CREATE DATABASE `+name+` TEMPLATE template0`); err != nil {
+	create := `CREATE DATABASE ` + name + ` TEMPLATE ` + pgx.Identifier{template}.Sanitize()
+	if s.fileCopy {
+		create += ` STRATEGY FILE_COPY` // with fsync off, 2 to 3 times as fast as the default
+	}
+	err := s.exec(context.Background(), create)
+	if err != nil {
 		tb.Fatalf("pgtest: create database: %v\n%s", err, s.log())
 	}
 	tb.Cleanup(func() {
@@ -175,6 +204,22 @@ func (s *Server) exec(ctx context.Context, sql string) error {
 	defer conn.Close(context.Background())
 	_, err = conn.Exec(ctx, sql)
 	return err
+}
+
+// version is the server's server_version_num, e.g. 150004.
+func (s *Server) version(ctx context.Context) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, Guard)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, s.URL("postgres"))
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close(context.Background())
+	var v string
+	if err := conn.QueryRow(ctx, `SHOW server_version_num`).Scan(&v); err != nil {
+		return 0, err
+	}
+	return strconv.Atoi(v)
 }
 
 // waitReady waits until the server accepts connections, or has exited, or Guard has passed.
@@ -232,67 +277,4 @@ func (s *Server) log() string {
 		return fmt.Sprintf("(no log: %v)", err)
 	}
 	return string(b)
-}
-
-// binDir returns the bin dir of the newest PostgreSQL under /usr/lib/postgresql.
-func binDir() (string, error) {
-	found, _ := filepath.Glob("/usr/lib/postgresql/*/bin/postgres")
-	type ver struct {
-		n   int
-		bin string
-	}
-	var vs []ver
-	for _, f := range found {
-		bin := filepath.Dir(f)
-		n, err := strconv.Atoi(filepath.Base(filepath.Dir(bin)))
-		if err != nil {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(bin, "initdb")); err == nil {
-			vs = append(vs, ver{n, bin})
-		}
-	}
-	if len(vs) == 0 {
-		return "", fmt.Errorf("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/postgres)")
-	}
-	sort.Slice(vs, func(i, j int) bool { return vs[i].n > vs[j].n })
-	return vs[0].bin, nil
-}
-
-// runAs returns the credential the server runs with: nobody's when the test runs as root,
-// nil (the test's own user) otherwise.
-func runAs() (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("nobody")
-	if err != nil {
-		return nil, fmt.Errorf("PostgreSQL refuses root and there is no user nobody to run it as: %w", err)
-	}
-	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
-	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
-	if err1 != nil || err2 != nil {
-		return nil, fmt.Errorf("user nobody has uid %q gid %q", u.Uid, u.Gid)
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
-}
-
-// command prepares a PostgreSQL program run as cred (nil: as the test's user) in dir, with a
-// plain environment, and killed when the test binary dies.
-func command(path string, cred *syscall.Credential, dir string, args ...string) *exec.Cmd {
-	cmd := exec.Command(path, args...)
-	cmd.Dir = dir
-	env := []string{"LC_ALL=C", "PATH=/usr/bin:/bin"}
-	if cred != nil {
-		env = append(env, "HOME="+dir, "USER=nobody")
-	}
-	for _, kv := range os.Environ() { // keep the test's zone-free environment otherwise empty
-		if strings.HasPrefix(kv, "TMPDIR=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	// SIGQUIT is PostgreSQL's immediate shutdown: a test binary that dies leaves no server.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT}
-	return cmd
 }

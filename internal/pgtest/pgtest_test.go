@@ -37,6 +37,16 @@ func TestServer(t *testing.T) {
 		require.NoError(t, other.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'x'`).Scan(&n))
 		require.Zero(t, n, "a table in one database is not in another")
 
+		// A copy of a database has its tables.
+		require.NoError(t, conn.Close(ctx))
+		copied, err := pgx.Connect(ctx, srv.NewDatabaseFrom(t, a))
+		require.NoError(t, err)
+		defer copied.Close(ctx)
+		require.NoError(t, copied.QueryRow(ctx, `SELECT count(*) FROM pg_tables WHERE tablename = 'x'`).Scan(&n))
+		require.Equal(t, 1, n, "the copy has the template's table")
+		conn, err = pgx.Connect(ctx, a)
+		require.NoError(t, err)
+
 		var zone, listen, fsync string
 		require.NoError(t, conn.QueryRow(ctx, `SELECT current_setting('TimeZone'),
 			current_setting('listen_addresses'), current_setting('fsync')`).Scan(&zone, &listen, &fsync))
