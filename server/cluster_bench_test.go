@@ -6,31 +6,50 @@ import (
 	"time"
 
 	"bedside/call/signal"
+	"bedside/internal/pgtest"
 	"bedside/server"
+	"bedside/server/wardtest"
 )
 
 // BenchmarkClusterCallSetup sets up and hangs up calls one after another between a family page and a
 // tablet (invite, ring, accept, a 4 KiB offer and its answer, connected, the tablet hangs up, both ended;
 // one log row each) and reports call set-ups per second: on one server (the reference), and
 // with the tablet on instance A and the family page on instance B, over the in-memory bus and
-// over PostgreSQL. The store is one SQLite file throughout.
+// over PostgreSQL; with the store on SQLite, then on PostgreSQL.
 func BenchmarkClusterCallSetup(b *testing.B) {
 	for _, c := range []struct {
-		name  string
-		buses func(testing.TB) func(int) server.Bus
+		name     string
+		postgres bool // the store on PostgreSQL, else SQLite
+		bus      string
 	}{
-		{"one-instance", nil},
-		{"two-instances-memory-bus", memoryBuses},
-		{"two-instances-postgres-bus", pgBuses},
+		{"one-instance-sqlite", false, ""},
+		{"two-instances-sqlite-memory-bus", false, "memory"},
+		{"two-instances-sqlite-postgres-bus", false, "postgres"},
+		{"one-instance-postgres", true, ""},
+		{"two-instances-postgres", true, "postgres"},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			db, pg := "", ""
+			if c.postgres || c.bus == "postgres" {
+				pg = pgtest.URL(b)
+			}
+			if c.postgres {
+				db = pg
+			}
 			var e *env
 			var famURL string
-			if c.buses == nil {
-				e = newEnv(b, func(cfg *server.Config) { cfg.Invites = server.RateLimit{PerMinute: -1} })
+			switch c.bus {
+			case "":
+				e = &env{t: b, clock: newClock()}
+				e.w = wardtest.Start(b, wardtest.Options{Now: e.clock.Now, AfterFunc: e.clock.AfterFunc, DB: db,
+					Config: func(cfg *server.Config) { cfg.Invites = server.RateLimit{PerMinute: -1} }})
+				e.url, e.demo, e.logs, e.st, e.srv = e.w.URL, e.w.Demo, e.w.Logs, e.w.Store, e.w.Srv
 				famURL = e.wsURL()
-			} else {
-				tw := newTwin(b, longLease, c.buses(b))
+			case "memory":
+				tw := newTwin(b, longLease, memoryBuses(b), db)
+				e, famURL = tw.env, tw.b.WSURL()
+			default:
+				tw := newTwin(b, longLease, pgBuses(b, pg), db)
 				e, famURL = tw.env, tw.b.WSURL()
 			}
 			d := e.enroll(e.demo.PairingCode)

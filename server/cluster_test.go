@@ -31,15 +31,22 @@ type twin struct {
 	b *wardtest.Instance
 }
 
-// newTwin starts instances A and B; newBus gives each instance its bus, in order.
-func newTwin(t testing.TB, lease time.Duration, newBus func(n int) server.Bus) *twin {
+// newTwin starts instances A and B on the database db (a postgres:// URL, or "" for a
+// SQLite file); newBus gives each instance its bus, in order.
+func newTwin(t testing.TB, lease time.Duration, newBus func(n int) server.Bus, db string) *twin {
+	t.Helper()
+	e := &env{t: t, clock: newClock()}
 	n := 0
-	e := newEnv(t, func(cfg *server.Config) {
-		cfg.Bus = newBus(n)
-		n++
-		cfg.LeaseTTL = lease
-		cfg.Invites = server.RateLimit{PerMinute: -1}
-	})
+	e.w = wardtest.Start(t, wardtest.Options{Now: e.clock.Now, AfterFunc: e.clock.AfterFunc, DB: db,
+		Config: func(cfg *server.Config) {
+			cfg.ICEServers = []signal.ICEServer{{URLs: []string{"stun:127.0.0.1:3478"}}}
+			cfg.Bus = newBus(n)
+			n++
+			cfg.LeaseTTL = lease
+			cfg.Invites = server.RateLimit{PerMinute: -1}
+		}})
+	e.url, e.demo, e.logs = e.w.URL, e.w.Demo, e.w.Logs
+	e.st, e.srv = e.w.Store, e.w.Srv
 	tw := &twin{env: e, a: e.wsURL()}
 	tw.b = e.w.AddInstance(t, nil)
 	return tw
@@ -85,11 +92,11 @@ func (e *env) deviceAt(url string, d device) *ws {
 // A tablet on instance A and a family page on instance B see each other online and call
 // each other both ways; SDP larger than a NOTIFY payload passes; one log row per call.
 func TestClusterCallAcrossInstances(t *testing.T) {
-	testClusterCall(t, memoryBuses(t))
+	testClusterCall(t, memoryBuses(t), "")
 }
 
-func testClusterCall(t *testing.T, buses func(int) server.Bus) {
-	e := newTwin(t, longLease, buses)
+func testClusterCall(t *testing.T, buses func(int) server.Bus, db string) {
+	e := newTwin(t, longLease, buses, db)
 	d := e.enroll(e.demo.PairingCode)
 	dev := e.deviceAt(e.a, d)
 	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)
@@ -135,11 +142,11 @@ func testClusterCall(t *testing.T, buses func(int) server.Bus) {
 // other instance, every client of the ward reconnects there and resumes the call, which goes
 // on and leaves one log row.
 func TestClusterOwnerKilledMidCall(t *testing.T) {
-	testClusterKill(t, memoryBuses(t))
+	testClusterKill(t, memoryBuses(t), "")
 }
 
-func testClusterKill(t *testing.T, buses func(int) server.Bus) {
-	e := newTwin(t, shortLease, buses)
+func testClusterKill(t *testing.T, buses func(int) server.Bus, db string) {
+	e := newTwin(t, shortLease, buses, db)
 	d := e.enroll(e.demo.PairingCode)
 	// The family page joins B first, so that B owns the ward; the tablet on A is proxied.
 	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)
@@ -170,8 +177,8 @@ func testClusterKill(t *testing.T, buses func(int) server.Bus) {
 	require.Equal(t, "hangup", recs[0].Reason)
 }
 
-func pgBuses(t testing.TB) func(int) server.Bus {
-	url := pgtest.URL(t)
+// pgBuses gives buses on the PostgreSQL database at url.
+func pgBuses(t testing.TB, url string) func(int) server.Bus {
 	return func(int) server.Bus {
 		b, err := server.NewPGBus(context.Background(), url, "")
 		require.NoError(t, err)
@@ -179,20 +186,22 @@ func pgBuses(t testing.TB) func(int) server.Bus {
 	}
 }
 
-// As TestClusterCallAcrossInstances, over PostgreSQL.
+// As TestClusterCallAcrossInstances, over PostgreSQL: store and bus on one database.
 func TestClusterCallAcrossInstancesPG(t *testing.T) {
-	testClusterCall(t, pgBuses(t))
+	db := pgtest.URL(t)
+	testClusterCall(t, pgBuses(t, db), db)
 }
 
-// As TestClusterOwnerKilledMidCall, over PostgreSQL.
+// As TestClusterOwnerKilledMidCall, over PostgreSQL: store and bus on one database.
 func TestClusterOwnerKilledMidCallPG(t *testing.T) {
-	testClusterKill(t, pgBuses(t))
+	db := pgtest.URL(t)
+	testClusterKill(t, pgBuses(t, db), db)
 }
 
 // A change made through the console of one instance reaches the ward's clients on every
 // instance: the bed's fresh configuration, and a revoked tablet's connection closed.
 func TestClusterConsoleChangesReachEveryInstance(t *testing.T) {
-	e := newTwin(t, longLease, memoryBuses(t))
+	e := newTwin(t, longLease, memoryBuses(t), "")
 	d := e.enroll(e.demo.PairingCode)
 	dev := e.deviceAt(e.a, d) // A owns the ward
 	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken)

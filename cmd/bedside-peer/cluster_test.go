@@ -80,16 +80,15 @@ func lastFrames(l *lines) int {
 	return n
 }
 
-// Two bedside-server processes on one database serve one ward: the tablet is on A, the family
+// Two bedside-server processes on one PostgreSQL database serve one ward: the tablet is on A, the family
 // on B, and they call each other through A, which owns the ward. A is killed (SIGKILL) in the
 // middle of the call: B takes the ward, both ends reconnect to B and resume, the media goes
 // on, the family hangs up at the end, and the call leaves one log row.
 func TestClusterInstanceKilledMidCall(t *testing.T) {
 	testkit.Need(t, "go")
 	bin := buildServer(t)
-	bus := pgtest.URL(t)
-	data := t.TempDir()
-	cluster := []string{"-data", data, "-cluster", bus, "-cluster-lease", "2s"}
+	db := pgtest.URL(t)
+	cluster := []string{"-db", db, "-data", t.TempDir(), "-cluster-lease", "2s"} // -cluster: -db
 	a := startInstance(t, bin, append([]string{"-demo"}, cluster...)...)
 	var link, code string
 	testkit.Eventually(t, "the demo's link and code", func() bool {
@@ -138,7 +137,7 @@ func TestClusterInstanceKilledMidCall(t *testing.T) {
 	cancel()
 	require.NoError(t, <-devDone)
 
-	st, err := store.Open(context.Background(), filepath.Join(data, "bedside.db"), store.Options{})
+	st, err := store.Open(context.Background(), db, store.Options{})
 	require.NoError(t, err)
 	defer st.Close()
 	recs := callRows(t, st)

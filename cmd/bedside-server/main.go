@@ -115,7 +115,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
 	fl.DurationVar(&o.drainGrace, "drain-grace", 5*time.Second, "on SIGTERM, how long connected clients keep the server (not ready, refusing new connections) before they are told to reconnect elsewhere")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
-	fl.StringVar(&o.cluster, "cluster", "", "PostgreSQL database (postgres:// URL) that joins this instance to the others serving the same data: calls and signaling pass between them through it (off when empty)")
+	fl.StringVar(&o.cluster, "cluster", "", "PostgreSQL database (postgres:// URL) that joins this instance to the others serving the same data: calls and signaling pass between them through it; default: -db when it is PostgreSQL; \"off\": a single instance")
 	fl.DurationVar(&o.clusterLease, "cluster-lease", 5*time.Second, "with -cluster, how long an instance holds a ward without renewing: a stopped instance's wards move to another within about this")
 	if err := fl.Parse(args); err != nil {
 		return o, err
@@ -271,7 +271,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer relay.Close()
 	}
 	var bus server.Bus
-	if o.cluster != "" {
+	if o.cluster == "" && store.IsPostgresURL(target) {
+		o.cluster = target // several instances may share it: join them
+	}
+	if o.cluster != "" && o.cluster != "off" {
 		pg, err := server.NewPGBus(ctx, o.cluster, "")
 		if err != nil {
 			return fmt.Errorf("-cluster: %w", err)
