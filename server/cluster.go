@@ -186,7 +186,7 @@ func (cl *cluster) release() {
 	}
 }
 
-// close stops the loops and the proxies' writers and closes the bus.
+// close stops the loops and the proxies' writers, then closes the bus.
 func (cl *cluster) close() {
 	cl.cancel()
 	cl.mu.Lock()
@@ -194,8 +194,8 @@ func (cl *cluster) close() {
 		p.stop(websocket.StatusGoingAway, string(signal.CodeShuttingDown), true)
 	}
 	cl.mu.Unlock()
+	cl.wg.Wait() // the proxies' last words (stop) go out before the bus closes
 	if err := cl.bus.Close(); err != nil {
 		cl.s.log.Warn("cluster: close bus", "err", err)
 	}
-	cl.wg.Wait()
 }

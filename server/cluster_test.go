@@ -220,3 +220,33 @@ func TestClusterConsoleChangesReachEveryInstance(t *testing.T) {
 	dev.expectError(signal.CodeRevoked)
 	dev.expectClosed()
 }
+
+// The instance that owns the ward stops (SIGTERM) in the middle of a call: it gives the ward
+// up at once, its own clients and those proxied to it are told to reconnect, and the call
+// goes on with the other instance.
+func TestClusterOwnerStopsMidCall(t *testing.T) {
+	e := newTwin(t, longLease, memoryBuses(t), "") // no lease runs out: the ward is given up
+	d := e.enroll(e.demo.PairingCode)
+	fam := e.familyAt(e.b.WSURL(), e.demo.FamilyToken) // B owns the ward
+	dev := e.deviceAt(e.a, d)
+	fam.expect(signal.TypePresence)
+	id := connectedCall(fam, dev)
+	dev.send(signal.Message{Type: signal.TypeOffer, Call: id, SDP: "v=0 first"})
+	fam.expect(signal.TypeOffer)
+
+	e.b.Stop()
+	fam.expectError(signal.CodeShuttingDown)
+	fam.expectClosed()
+	dev.expectClosed() // its proxy at B went: A closes it
+	dev2 := e.deviceAt(e.a, d)
+	dev2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee, To: e.demo.ContactID})
+	fam2 := e.familyAt(e.a, e.demo.FamilyToken)
+	fam2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCaller})
+	dev2.sync()
+	fam2.sync()
+	fam2.send(signal.Message{Type: signal.TypeOffer, Call: id, SDP: "v=0 restart"})
+	require.Equal(t, "v=0 restart", dev2.expect(signal.TypeOffer).SDP)
+	fam2.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	require.Equal(t, signal.ReasonHangup, dev2.expect(signal.TypeEnded).Reason)
+	require.Equal(t, "hangup", e.waitCalls(1)[0].Reason)
+}
