@@ -12,6 +12,7 @@ import (
 
 	"bedside/call/signal"
 	"bedside/internal/pgtest"
+	"bedside/internal/testkit"
 	"bedside/server"
 	"bedside/server/wardtest"
 )
@@ -92,6 +93,7 @@ func (e *env) deviceAt(url string, d device) *ws {
 // A tablet on instance A and a family page on instance B see each other online and call
 // each other both ways; SDP larger than a NOTIFY payload passes; one log row per call.
 func TestClusterCallAcrossInstances(t *testing.T) {
+	testkit.NoLeaks(t)
 	testClusterCall(t, memoryBuses(t), "")
 }
 
@@ -142,6 +144,7 @@ func testClusterCall(t *testing.T, buses func(int) server.Bus, db string) {
 // other instance, every client of the ward reconnects there and resumes the call, which goes
 // on and leaves one log row.
 func TestClusterOwnerKilledMidCall(t *testing.T) {
+	testkit.NoLeaks(t) // the killed instance's proxies, loops and bus included
 	testClusterKill(t, memoryBuses(t), "")
 }
 
