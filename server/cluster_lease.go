@@ -85,14 +85,17 @@ func (cl *cluster) forget(names []string) {
 	cl.mu.Unlock()
 }
 
-// observe takes in the owners of leases as just claimed and acts on every change: the
-// connections of a ward that changed owner close (their clients reconnect and join the new
-// owner); the proxies of an instance that is gone leave; and when this instance's own lease
-// was taken, it lost touch and closes every connection whose hub is elsewhere.
+// observe takes in the owners of leases as just claimed and puts every connection right by
+// them: a connection here whose ward's hub is at another instance than the ward's owner
+// closes (its client reconnects and joins the owner), and so does every client in this hub of
+// a ward this instance does not own (whose calls this hub lets go); the proxies of an instance
+// that is gone leave; and when this instance's own lease was taken, it lost touch and closes
+// every connection whose hub is elsewhere. It judges by the state, not by changes, so that
+// nothing missed between two claims stays wrong.
 func (cl *cluster) observe(owners map[string]string) {
 	me := cl.bus.ID()
 	var stop, gone []*client
-	var lost []string
+	lost := map[string]bool{}
 	cl.mu.Lock()
 	for name, owner := range owners {
 		old, known := cl.owners[name]
@@ -116,26 +119,22 @@ func (cl *cluster) observe(owners map[string]string) {
 			}
 		case known && old != owner:
 			cl.s.log.Info("cluster: ward changed owner", "ward", name, "from", old, "to", owner)
-			if old == me {
-				lost = append(lost, name)
-			}
-			for _, c := range cl.remotes {
-				if c.wardID == name && c.link.instance != owner {
-					stop = append(stop, c)
-				}
-			}
 		}
 	}
-	for _, w := range lost {
-		for c := range cl.members {
-			if c.wardID == w {
-				stop = append(stop, c)
-			}
+	for _, c := range cl.remotes {
+		if o, ok := owners[c.wardID]; ok && o != c.link.instance {
+			stop = append(stop, c)
+		}
+	}
+	for c := range cl.members {
+		if o, ok := owners[c.wardID]; ok && o != me {
+			stop = append(stop, c)
+			lost[c.wardID] = true
 		}
 	}
 	cl.mu.Unlock()
 
-	for _, w := range lost {
+	for w := range lost {
 		cl.s.hub.forgetWard(w)
 	}
 	for _, c := range stop {
