@@ -59,6 +59,10 @@ type client struct {
 	// Owned by the loop: the last invite was refused by the call limit.
 	invitesRefused bool
 
+	// Set before join, read-only afterwards: in a cluster, the client's tie to another
+	// instance (cluster.go); nil for a client of this instance's hub.
+	link *clusterLink
+
 	// Guarded by hub.mu.
 	joined bool
 	call   *call
@@ -103,7 +107,7 @@ func (c *client) run() {
 
 	c.loop(ctx, in)
 
-	c.s.hub.leave(c)
+	c.s.leave(c)
 	if c.role == signal.RoleDevice {
 		c.s.flushStatus(c)
 		sctx, scancel := storeCtx()
