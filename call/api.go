@@ -39,6 +39,10 @@ type APIOptions struct {
 	// LoopbackOnly gathers ICE candidates on loopback addresses only. Tests set it so that
 	// calls stay on 127.0.0.1.
 	LoopbackOnly bool
+	// NoMDNS leaves the other end's mDNS ".local" candidates unresolved, so that the engine
+	// never joins the mDNS multicast group: tests outside a network namespace of their own set
+	// it, so that nothing (not even an IGMP report) leaves for the machine's network.
+	NoMDNS bool
 	// DisconnectedTimeout, FailedTimeout and KeepAlive set pion's ICE timers; zero keeps
 	// pion's defaults (5 s, 25 s, 2 s).
 	DisconnectedTimeout time.Duration

@@ -20,7 +20,7 @@ import "github.com/pion/ice/v4"
 // leave it off: there is nothing to resolve there, and nothing should be multicast on the
 // machine's network by a test outside a namespace of its own.
 func mdnsMode(opts APIOptions) ice.MulticastDNSMode {
-	if opts.LoopbackOnly || opts.Net != nil {
+	if opts.LoopbackOnly || opts.NoMDNS || opts.Net != nil {
 		return ice.MulticastDNSModeDisabled
 	}
 	return ice.MulticastDNSModeQueryOnly
