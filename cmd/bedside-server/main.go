@@ -4,6 +4,10 @@
 //	bedside-server -data /var/lib/bedside -addr :443 -tls-cert cert.pem -tls-key key.pem
 //	bedside-server -demo -addr 127.0.0.1:8080
 //
+// The embedded TURN relay runs with -turn, -turn-tcp and/or -turn-tls; with -turn-url the
+// server hands out an external relay (coturn, use-auth-secret) instead, whose
+// static-auth-secret is in -turn-secret-file. deploy/server.md has a two-instance setup.
+//
 // With -metrics-listen ADDR it serves /metrics (Prometheus text format), /readyz and /healthz
 // on that internal address too. On SIGTERM it drains: /readyz answers 503 and new WebSocket
 // connections are refused at once; the connected clients get -drain-grace (5 s), then are told
@@ -81,6 +85,22 @@ type options struct {
 	metricsListen string        // internal address of /metrics and /readyz; off when empty
 	drainGrace    time.Duration // how long connected clients keep the server on SIGTERM
 	turnSec       string
+	turnURLs      urlList // an external relay's URLs (-turn-url); the embedded relay is off
+}
+
+// urlList is a flag given several times, or once with a comma-separated list.
+type urlList []string
+
+func (l *urlList) String() string { return strings.Join(*l, ",") }
+
+func (l *urlList) Set(v string) error {
+	for _, u := range strings.Split(v, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			return errors.New("an empty URL")
+		}
+		*l = append(*l, u)
+	}
+	return nil
 }
 
 // relayOn says whether any TURN listener is asked for.
@@ -107,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.turnKey, "turn-tls-key", "", "TLS private key file (PEM) of TURN over TLS (default: -tls-key)")
 	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
 	fl.StringVar(&o.turnSec, "turn-secret-file", "", "file holding the relay's shared secret (what coturn's static-auth-secret would be); random at each start when empty")
+	fl.Var(&o.turnURLs, "turn-url", "an external relay (coturn with use-auth-secret) to hand out instead of the embedded one, e.g. turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349?transport=tcp (repeat it, or separate with commas); needs -turn-secret-file")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
@@ -133,6 +154,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if (o.turnCert == "") != (o.turnKey == "") {
 		return o, errors.New("-turn-tls-cert and -turn-tls-key go together")
 	}
+	if err := o.checkRelayFlags(); err != nil {
+		return o, err
+	}
 	if o.turnCert == "" {
 		o.turnCert, o.turnKey = o.tlsCert, o.tlsKey
 	}
@@ -140,6 +164,64 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-turn-tls needs a certificate: -turn-tls-cert and -turn-tls-key, or -tls-cert and -tls-key")
 	}
 	return o, nil
+}
+
+// checkRelayFlags refuses relay flags that do not go together: the embedded relay's with an
+// external one's, and settings of a relay that is not asked for.
+func (o options) checkRelayFlags() error {
+	given := map[string]bool{"-turn": o.turn != "", "-turn-tcp": o.turnTCP != "", "-turn-tls": o.turnTLS != "",
+		"-turn-ip": o.turnIP != "", "-turn-host": o.turnHost != "", "-turn-tls-cert": o.turnCert != "",
+		"-turn-secret-file": o.turnSec != ""}
+	if len(o.turnURLs) > 0 {
+		for _, name := range []string{"-turn", "-turn-tcp", "-turn-tls", "-turn-ip", "-turn-host", "-turn-tls-cert"} {
+			if given[name] {
+				return fmt.Errorf("-turn-url hands out an external relay: %s is the embedded relay's, leave it out", name)
+			}
+		}
+		if !given["-turn-secret-file"] {
+			return errors.New("-turn-url needs -turn-secret-file: the external relay's static-auth-secret")
+		}
+		return nil
+	}
+	if o.relayOn() {
+		return nil
+	}
+	for _, name := range []string{"-turn-ip", "-turn-host", "-turn-tls-cert", "-turn-secret-file"} {
+		if given[name] {
+			return fmt.Errorf("%s needs a relay: -turn, -turn-tcp or -turn-tls (embedded) or -turn-url (external)", name)
+		}
+	}
+	return nil
+}
+
+// readTURNSecret reads -turn-secret-file; nil when it is not given.
+func readTURNSecret(file string) ([]byte, error) {
+	if file == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("-turn-secret-file: %w", err)
+	}
+	secret := bytes.TrimSpace(b)
+	if len(secret) < 16 {
+		return nil, errors.New("-turn-secret-file: the secret needs at least 16 bytes")
+	}
+	return secret, nil
+}
+
+// startExternalTURN hands out the -turn-url relay with credentials of -turn-secret-file.
+func startExternalTURN(o options, logger *slog.Logger) (*server.TURN, error) {
+	secret, err := readTURNSecret(o.turnSec)
+	if err != nil {
+		return nil, err
+	}
+	relay, err := server.NewExternalTURN(server.ExternalTURNConfig{URLs: o.turnURLs, Secret: secret})
+	if err != nil {
+		return nil, fmt.Errorf("-turn-url: %w", err)
+	}
+	logger.Info("external TURN relay", "urls", o.turnURLs.String())
+	return relay, nil
 }
 
 // startTURN starts the embedded relay on the -turn addresses, announced at -turn-ip, or else at
@@ -170,15 +252,9 @@ func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*
 	} else if h := net.ParseIP(host); h != nil {
 		host = "" // an address: the relay's own is right
 	}
-	var secret []byte
-	if o.turnSec != "" {
-		b, err := os.ReadFile(o.turnSec)
-		if err != nil {
-			return nil, fmt.Errorf("-turn-secret-file: %w", err)
-		}
-		if secret = bytes.TrimSpace(b); len(secret) < 16 {
-			return nil, errors.New("-turn-secret-file: the secret needs at least 16 bytes")
-		}
+	secret, err := readTURNSecret(o.turnSec)
+	if err != nil {
+		return nil, err
 	}
 	relay, err := server.NewTURN(server.TURNConfig{Secret: secret, Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
 		TLSCertFile: o.turnCert, TLSKeyFile: o.turnKey, PublicIP: ip, Host: host, Logger: logger,
@@ -252,11 +328,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var relay *server.TURN
-	if o.relayOn() {
+	switch {
+	case len(o.turnURLs) > 0:
+		relay, err = startExternalTURN(o, logger)
+	case o.relayOn():
 		relay, err = startTURN(o, baseURL, ln.Addr(), logger)
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
+	}
+	if relay != nil {
 		defer relay.Close()
 	}
 	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay,
