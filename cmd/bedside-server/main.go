@@ -85,7 +85,8 @@ type options struct {
 	metricsListen string        // internal address of /metrics and /readyz; off when empty
 	drainGrace    time.Duration // how long connected clients keep the server on SIGTERM
 	turnSec       string
-	turnURLs      urlList // an external relay's URLs (-turn-url); the embedded relay is off
+	turnURLs      urlList       // an external relay's URLs (-turn-url); the embedded relay is off
+	turnTTL       time.Duration // how long relay credentials last
 }
 
 // urlList is a flag given several times, or once with a comma-separated list.
@@ -128,6 +129,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
 	fl.StringVar(&o.turnSec, "turn-secret-file", "", "file holding the relay's shared secret (what coturn's static-auth-secret would be); random at each start when empty")
 	fl.Var(&o.turnURLs, "turn-url", "an external relay (coturn with use-auth-secret) to hand out instead of the embedded one, e.g. turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349?transport=tcp (repeat it, or separate with commas); needs -turn-secret-file")
+	fl.DurationVar(&o.turnTTL, "turn-credential-ttl", time.Hour, "how long the relay credentials in each welcome last; coturn refuses them after that even in a call, so behind -turn-url make it longer than the longest relayed call (a revoked link keeps coturn's relay that long)")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
@@ -172,6 +174,9 @@ func (o options) checkRelayFlags() error {
 	given := map[string]bool{"-turn": o.turn != "", "-turn-tcp": o.turnTCP != "", "-turn-tls": o.turnTLS != "",
 		"-turn-ip": o.turnIP != "", "-turn-host": o.turnHost != "", "-turn-tls-cert": o.turnCert != "",
 		"-turn-secret-file": o.turnSec != ""}
+	if o.turnTTL < 5*time.Minute || o.turnTTL > 48*time.Hour {
+		return fmt.Errorf("-turn-credential-ttl %s: want 5m to 48h", o.turnTTL)
+	}
 	if len(o.turnURLs) > 0 {
 		for _, name := range []string{"-turn", "-turn-tcp", "-turn-tls", "-turn-ip", "-turn-host", "-turn-tls-cert"} {
 			if given[name] {
@@ -185,6 +190,9 @@ func (o options) checkRelayFlags() error {
 	}
 	if o.relayOn() {
 		return nil
+	}
+	if o.turnTTL != time.Hour {
+		return errors.New("-turn-credential-ttl needs a relay: -turn, -turn-tcp or -turn-tls (embedded) or -turn-url (external)")
 	}
 	for _, name := range []string{"-turn-ip", "-turn-host", "-turn-tls-cert", "-turn-secret-file"} {
 		if given[name] {
@@ -341,7 +349,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer relay.Close()
 	}
 	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay,
-		Retention: time.Duration(o.retentionDays) * 24 * time.Hour})
+		TURNCredentialTTL: o.turnTTL, Retention: time.Duration(o.retentionDays) * 24 * time.Hour})
 	if err != nil {
 		return err
 	}
