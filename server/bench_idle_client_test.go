@@ -30,6 +30,7 @@ const perSourceIP = 400
 // when stdin ends.
 func holdIdleClients(t *testing.T, n int, addr, token, kind string) {
 	var lost atomic.Int64
+	var failed atomic.Bool
 	conns := make([]net.Conn, n)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -38,10 +39,14 @@ func holdIdleClients(t *testing.T, n int, addr, token, kind string) {
 	for range 16 {
 		wg.Go(func() {
 			for i := range next {
+				if failed.Load() {
+					continue // one failure fails the run: do not wait for the others
+				}
 				k := i / perSourceIP
 				src := &net.TCPAddr{IP: net.IPv4(127, 0, byte(k/250), byte(2+k%250))}
 				c, br, err := idleDial(src, addr, token, kind == "bedside")
 				if err != nil {
+					failed.Store(true)
 					select {
 					case errs <- fmt.Errorf("connection %d from %s: %w", i, src.IP, err):
 					default:
