@@ -39,6 +39,10 @@ import (
 // The number is BEDSIDE_BENCH_IDLE (20,000 by default), lowered to fit RLIMIT_NOFILE: each
 // child raises its soft limit to the hard one, and a machine whose hard limit is 20,000 holds
 // a few hundred less; the per-connection figures and the figure at 20,000 are printed.
+//
+// Measured on 2 shared cores, 19,700 connections: bedside 27.5 KB of RSS each (heap 14, two
+// goroutine stacks 12), 537 MB at 20,000; the echo server 23.5 KB (one goroutine), 460 MB.
+// Before the upgrade handler returned and the loop took over the writer: 48.7 KB, 950 MB.
 const idleGoal = 20000
 
 // idleRole is the environment variable that makes the test binary one of the benchmark's
