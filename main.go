@@ -44,18 +44,19 @@ const appID = "org.bedside.kiosk"
 var version = "0.1.0"
 
 type options struct {
-	server     string
-	pair       string
-	data       string
-	media      string
-	autoAnswer bool
-	windowed   bool
-	nursePIN   string
-	demo       string
-	demoLang   string
-	verbose    bool
-	cpuProfile string
-	memProfile string
+	server      string
+	moreServers []string // further instances of -server's deployment
+	pair        string
+	data        string
+	media       string
+	autoAnswer  bool
+	windowed    bool
+	nursePIN    string
+	demo        string
+	demoLang    string
+	verbose     bool
+	cpuProfile  string
+	memProfile  string
 }
 
 func main() {
@@ -68,7 +69,7 @@ func main() {
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bedside", flag.ContinueOnError)
-	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443 (optional once paired, or when pairing by QR code)")
+	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443 (optional once paired, or when pairing by QR code); several instances of one deployment comma-separated")
 	fs.StringVar(&o.pair, "pair", "", "pair with this code at start-up (else the setup screen asks)")
 	fs.StringVar(&o.data, "data", "", "device data dir (default: <user config dir>/bedside)")
 	fs.StringVar(&o.media, "media", "camera", "camera|test|file:PATH: real camera and microphone, the synthetic source, or a PNG, JPEG or Y4M file as the camera")
@@ -93,9 +94,15 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("-media must be camera, test or file:PATH, not %q", o.media)
 	}
 	if o.server != "" {
-		if err := provisioning.CheckServerURL(o.server); err != nil {
-			return o, fmt.Errorf("-server %q: %w", o.server, err)
+		// Several instances of one deployment, comma-separated: the first pairs the tablet;
+		// the phone moves on to the next whenever its connection is lost.
+		all := strings.Split(o.server, ",")
+		for _, s := range all {
+			if err := provisioning.CheckServerURL(s); err != nil {
+				return o, fmt.Errorf("-server %q: %w", s, err)
+			}
 		}
+		o.server, o.moreServers = all[0], all[1:]
 	}
 	if o.data == "" {
 		dir, err := os.UserConfigDir()
@@ -177,7 +184,7 @@ func run(args []string) error {
 	}
 	sp := tablet.NewSpeaker(log)
 	defer sp.Close()
-	dev := tablet.NewDevice(tablet.Config{Dir: o.data, Server: o.server, Version: version, Store: store,
+	dev := tablet.NewDevice(tablet.Config{Dir: o.data, Server: o.server, MoreServers: o.moreServers, Version: version, Store: store,
 		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log})
 	if !dev.Paired() && o.pair != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

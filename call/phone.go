@@ -18,6 +18,9 @@ import (
 type Config struct {
 	// ServerURL is the ward server's WebSocket endpoint, like "ws://127.0.0.1:8080/ws".
 	ServerURL string
+	// ServerURLs are other instances of the same deployment, tried in turn after ServerURL
+	// when a connection is lost (see ClientConfig.URLs).
+	ServerURLs []string
 	// Signer authenticates as the bedside device; FamilyToken as a family link.
 	Signer      Signer
 	FamilyToken string
@@ -124,6 +127,7 @@ func New(cfg Config) (*Phone, error) {
 	log := logger(cfg.Logger)
 	client, err := NewClient(ClientConfig{
 		URL:         cfg.ServerURL,
+		URLs:        cfg.ServerURLs,
 		Signer:      cfg.Signer,
 		FamilyToken: cfg.FamilyToken,
 		Logger:      log,

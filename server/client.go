@@ -64,6 +64,10 @@ type client struct {
 	// Owned by the loop: the last invite was refused by the call limit.
 	invitesRefused bool
 
+	// Set before join, read-only afterwards: in a cluster, the client's tie to another
+	// instance (cluster.go); nil for a client of this instance's hub.
+	link *clusterLink
+
 	// Guarded by hub.mu.
 	joined bool
 	call   *call
@@ -113,7 +117,7 @@ func (c *client) run() {
 	start := time.Now()
 	pinging := c.loop(ctx, in)
 
-	c.s.hub.leave(c)
+	c.s.leave(c)
 	// The request's log line came at the upgrade: this one says when the connection ended.
 	c.s.log.Info("client left", "role", c.role, "id", c.id, "ip", c.ip, "after", time.Since(start).Round(time.Millisecond))
 	if c.role == signal.RoleDevice {
@@ -141,7 +145,7 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 	c.stopOnce.Do(func() {
 		c.stopStatus, c.stopReason, c.abrupt = status, reason, abrupt
 		close(c.stopped)
-		if abrupt {
+		if abrupt && c.cancelWrite != nil { // a proxy (cluster_proxy.go) has its own writer
 			c.cancelWrite() // a write to a client that does not read ends now
 		}
 	})

@@ -19,6 +19,25 @@
 //	either → server  connected {call}, hangup {call}
 //	server → both    ended     {call, reason}
 //	device → server  status    {battery, appVersion}  now and then; no answer (forbidden to others)
+//
+// Group calls (a call of the tablet and up to MaxFamilyInCall family members, plus guests) add:
+//
+//	server → family  live        {call, participants, canJoin}  a call of their patient is in progress
+//	                                                              (participants empty: it is over)
+//	family → server  join        {call}                          join the call in progress
+//	server → joiner  joined      {call, participants}            everyone already in the call
+//	any → server     add         {call, to}                      ring another contact into the call
+//	server → ringee  ring        {call, from, participants}      (then accept / decline as usual;
+//	                                                              accept is answered with joined)
+//	server → others  participant {call, from, event, reason}     someone is ringing, joined, declined,
+//	                                                              missed or left
+//	newcomer ↔ each  offer / answer / candidate {call, peer}     one peer connection per pair; the
+//	                                                              newcomer offers to everyone present
+//
+// In offer, answer and candidate, Peer names the other participant of that pair: the addressee
+// from a client, the sender from the server. In a call of two it may be left empty by clients.
+// A hangup leaves a group call; the call ends (ended to those still in it) when fewer than two
+// participants are left, or only guests.
 package signal
 
 // MaxMessageSize is the largest message, in bytes, that either side accepts.
@@ -58,7 +77,41 @@ const (
 	TypeError     Type = "error"     // S→C: a request failed, with a Code
 	TypeStatus    Type = "status"    // C→S, device only: its battery level and app version
 	TypeResume    Type = "resume"    // C→S: after reconnecting, the call this end is still in
+
+	TypeLive        Type = "live"        // S→C: a call of this page's patient is in progress, or over
+	TypeJoin        Type = "join"        // C→S: join the call in progress
+	TypeJoined      Type = "joined"      // S→C: you are in the call; here is who else is
+	TypeAdd         Type = "add"         // C→S: ring another contact into this call
+	TypeParticipant Type = "participant" // S→C: someone in (or rung into) the call changed
 )
+
+// MaxFamilyInCall is how many family members can be in one call with the tablet, and
+// MaxGuestsInCall how many guests besides them.
+const (
+	MaxFamilyInCall = 5
+	MaxGuestsInCall = 2
+)
+
+// Event is what happened to a participant, in a participant message.
+type Event string
+
+// The participant events.
+const (
+	EventRinging  Event = "ringing"  // rung into the call by someone in it
+	EventJoined   Event = "joined"   // now in the call: the newcomer will send an offer
+	EventDeclined Event = "declined" // refused to be added
+	EventMissed   Event = "missed"   // did not answer being added
+	EventLeft     Event = "left"     // left the call; Reason says how (hangup or failed)
+)
+
+// Valid reports whether e is one of the defined events.
+func (e Event) Valid() bool {
+	switch e {
+	case EventRinging, EventJoined, EventDeclined, EventMissed, EventLeft:
+		return true
+	}
+	return false
+}
 
 // Role is what a client authenticates as.
 type Role string
@@ -118,7 +171,15 @@ type Message struct {
 	To   string `json:"to,omitempty"`
 	From *Party `json:"from,omitempty"`
 
-	// offer, answer, candidate
+	// live, joined, ring (when rung into a call in progress): who is in the call, besides the
+	// receiver. CanJoin, in live, says whether this page may join it.
+	Participants []Party `json:"participants,omitempty"`
+	CanJoin      bool    `json:"canJoin,omitempty"`
+
+	// participant: what happened (From is who)
+	Event Event `json:"event,omitempty"`
+
+	// offer, answer, candidate (Peer: the other participant of the pair, in group calls)
 	SDP       string     `json:"sdp,omitempty"`
 	Candidate *Candidate `json:"candidate,omitempty"`
 
@@ -159,6 +220,9 @@ type Party struct {
 	Name       string `json:"name"`
 	Relation   string `json:"relation,omitempty"`
 	AutoAnswer bool   `json:"autoAnswer,omitempty"`
+	// Guest marks a guest for one call (an interpreter, a chaplain): Name is theirs and Relation
+	// their role, shown as "Guest · Interpreter".
+	Guest bool `json:"guest,omitempty"`
 }
 
 // Candidate is a trickled ICE candidate, in the browser's RTCIceCandidateInit shape.
@@ -190,6 +254,12 @@ type Config struct {
 	// which unlocks the tablet's staff screens; empty while the ward has none, and then the
 	// screens stay locked. Only devices get it.
 	NursePINHash string `json:"nursePinHash,omitempty"`
+	// GroupCalls says whether the patient's calls may hold more than two: the tablet may add
+	// contacts to a call, and family members allowed to may join one in progress.
+	GroupCalls bool `json:"groupCalls,omitempty"`
+	// MayJoin, for a family page, says whether this contact may join calls others started (and
+	// ask to add someone); for a guest page it is always true.
+	MayJoin bool `json:"mayJoin,omitempty"`
 }
 
 // Contact is a family contact as a device sees it.

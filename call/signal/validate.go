@@ -31,11 +31,23 @@ func (m *Message) Validate() error {
 	case TypeRinging, TypeAccept, TypeAccepted, TypeDecline, TypeConnected:
 		return need(m.Call != "", "%s needs a call id", m.Type)
 	case TypeRing:
-		return need(m.Call != "" && m.From != nil && validID(m.From.ID), "ring needs a call and a caller")
+		return need(m.Call != "" && m.From != nil && validID(m.From.ID) && validParties(m.Participants),
+			"ring needs a call and a caller")
+	case TypeLive:
+		return need(m.Call != "" && validParties(m.Participants), "live needs a call")
+	case TypeJoin:
+		return need(m.Call != "", "join needs a call id")
+	case TypeJoined:
+		return need(m.Call != "" && validParties(m.Participants), "joined needs a call and its participants")
+	case TypeAdd:
+		return need(m.Call != "" && validID(m.To), "add needs a call and a contact to ring")
+	case TypeParticipant:
+		return need(m.Call != "" && m.From != nil && validID(m.From.ID) && m.Event.Valid() &&
+			(m.Reason == "" || m.Reason.Valid()), "participant needs a call, who, and a known event")
 	case TypeOffer, TypeAnswer:
-		return need(m.Call != "" && m.SDP != "" && len(m.SDP) <= maxSDPLen, "%s needs a call and an SDP of at most %d bytes", m.Type, maxSDPLen)
+		return need(m.Call != "" && (m.Peer == "" || validID(m.Peer)) && m.SDP != "" && len(m.SDP) <= maxSDPLen, "%s needs a call and an SDP of at most %d bytes", m.Type, maxSDPLen)
 	case TypeCandidate:
-		return need(m.Call != "" && m.Candidate != nil && len(m.Candidate.Candidate) <= maxCandidateLen &&
+		return need(m.Call != "" && (m.Peer == "" || validID(m.Peer)) && m.Candidate != nil && len(m.Candidate.Candidate) <= maxCandidateLen &&
 			(m.Candidate.SDPMid == nil || len(*m.Candidate.SDPMid) <= maxIDLen),
 			"candidate needs a call and a candidate of at most %d bytes", maxCandidateLen)
 	case TypeEnded:
@@ -59,6 +71,19 @@ func (m *Message) validateHello() error {
 		return nil // staff are authenticated by their session cookie
 	}
 	return Errorf(CodeBadMessage, "hello needs a known role")
+}
+
+// validParties reports whether every party has a well-formed id and bounded text.
+func validParties(ps []Party) bool {
+	if len(ps) > MaxFamilyInCall+MaxGuestsInCall+1 {
+		return false
+	}
+	for _, p := range ps {
+		if !validID(p.ID) || len(p.Name) > maxTextLen || len(p.Relation) > maxTextLen {
+			return false
+		}
+	}
+	return true
 }
 
 func need(ok bool, format string, args ...any) error {

@@ -53,6 +53,7 @@ var errUsage = errors.New("usage")
 // options are the command line flags.
 type options struct {
 	server      string
+	servers     []string // -server split at commas; server is the first
 	pair        string
 	familyToken string
 	data        string
@@ -71,7 +72,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bedside-peer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.server, "server", "", "ward server URL, like http://127.0.0.1:8080 (required)")
+	fs.StringVar(&o.server, "server", "", "ward server URL, like http://127.0.0.1:8080 (required); several instances of one deployment comma-separated, tried in turn when a connection is lost")
 	fs.StringVar(&o.pair, "pair", "", "pairing code or enrollment token: connect as the bedside device, enrolling first if needed")
 	fs.StringVar(&o.familyToken, "family-token", "", "connect as this family link (the token of /j/TOKEN)")
 	fs.StringVar(&o.data, "data", "", "directory of the device identity (default: a fresh temporary one)")
@@ -101,9 +102,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.familyToken != "" && o.dial != "" && o.dial != "patient":
 		return o, fmt.Errorf("%w: a family link can only -dial patient", errUsage)
 	}
-	if err := provisioning.CheckServerURL(o.server); err != nil {
-		return o, fmt.Errorf("%w: -server: %v", errUsage, err)
+	o.servers = strings.Split(o.server, ",")
+	for _, s := range o.servers {
+		if err := provisioning.CheckServerURL(s); err != nil {
+			return o, fmt.Errorf("%w: -server: %v", errUsage, err)
+		}
 	}
+	o.server = o.servers[0] // enrolls there
 	return o, nil
 }
 
@@ -135,6 +140,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback}
 	if cfg.ServerURL, err = signal.URL(o.server); err != nil {
 		return fmt.Errorf("%w: -server: %v", errUsage, err)
+	}
+	for _, s := range o.servers[1:] {
+		u, err := signal.URL(s)
+		if err != nil {
+			return fmt.Errorf("%w: -server: %v", errUsage, err)
+		}
+		cfg.ServerURLs = append(cfg.ServerURLs, u)
 	}
 	who := "family"
 	if o.pair != "" {

@@ -38,7 +38,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -67,6 +66,7 @@ func main() {
 type options struct {
 	addr     string
 	data     string
+	db       string // a postgres:// URL or a SQLite file; empty: bedside.db in data
 	demo     bool
 	tlsCert  string
 	tlsKey   string
@@ -87,6 +87,8 @@ type options struct {
 	turnSec       string
 	turnURLs      urlList       // an external relay's URLs (-turn-url); the embedded relay is off
 	turnTTL       time.Duration // how long relay credentials last
+	cluster       string        // PostgreSQL database joining this instance to others; off when empty
+	clusterLease  time.Duration // how long a ward's owner holds it without renewing
 }
 
 // urlList is a flag given several times, or once with a comma-separated list.
@@ -116,6 +118,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.SetOutput(stderr)
 	fl.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.StringVar(&o.data, "data", "data", "directory of the database (bedside.db), created when missing")
+	fl.StringVar(&o.db, "db", "", dbUsage)
 	fl.BoolVar(&o.demo, "demo", false, "seed a demo ward and print a family link and a pairing code")
 	fl.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS with -tls-key")
 	fl.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
@@ -135,11 +138,16 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
 	fl.DurationVar(&o.drainGrace, "drain-grace", 5*time.Second, "on SIGTERM, how long connected clients keep the server (not ready, refusing new connections) before they are told to reconnect elsewhere")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
+	fl.StringVar(&o.cluster, "cluster", "", "PostgreSQL database (postgres:// URL) that joins this instance to the others serving the same data: calls and signaling pass between them through it; default: -db when it is PostgreSQL; \"off\": a single instance")
+	fl.DurationVar(&o.clusterLease, "cluster-lease", 5*time.Second, "with -cluster, how long an instance holds a ward without renewing: a stopped instance's wards move to another within about this")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
 	if fl.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fl.Args())
+	}
+	if o.clusterLease < 300*time.Millisecond || o.clusterLease > 5*time.Minute {
+		return o, fmt.Errorf("-cluster-lease %s: want 300ms to 5m", o.clusterLease)
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return o, errors.New("-tls-cert and -tls-key go together")
@@ -311,11 +319,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	st, err := store.Open(ctx, filepath.Join(o.data, "bedside.db"), store.Options{})
+	target := dbTarget(o.db, o.data)
+	st, err := store.Open(ctx, target, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	logger.Info("store open", "engine", st.Engine(), "db", store.RedactURL(target))
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -330,6 +340,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if baseURL == "" {
 		baseURL = scheme + "://" + ln.Addr().String()
 	}
+	logger.Info("listening", "addr", ln.Addr().String(), "url", baseURL)
 
 	web, err := fs.Sub(assets.Web, "web")
 	if err != nil {
@@ -348,9 +359,24 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if relay != nil {
 		defer relay.Close()
 	}
+	var bus server.Bus
+	if o.cluster == "" && store.IsPostgresURL(target) {
+		o.cluster = target // several instances may share it: join them
+	}
+	if o.cluster != "" && o.cluster != "off" {
+		pg, err := server.NewPGBus(ctx, o.cluster, "")
+		if err != nil {
+			return fmt.Errorf("-cluster: %w", err)
+		}
+		logger.Info("cluster instance", "id", pg.ID())
+		bus = pg
+	}
 	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay,
-		TURNCredentialTTL: o.turnTTL, Retention: time.Duration(o.retentionDays) * 24 * time.Hour})
+		TURNCredentialTTL: o.turnTTL, Retention: time.Duration(o.retentionDays) * 24 * time.Hour, Bus: bus, LeaseTTL: o.clusterLease})
 	if err != nil {
+		if bus != nil {
+			bus.Close()
+		}
 		return err
 	}
 	pin, err := certificatePin(o.tlsCert, o.tlsKey)

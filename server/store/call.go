@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -10,7 +9,7 @@ const callCols = `id, patient_id, contact_id, device_id, direction, started, ans
 
 // LogCall appends a row to the call log of an existing patient (ErrNotFound otherwise).
 // The direction must be FromFamily or FromPatient (ErrInvalid).
-func (s *SQLite) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) {
+func (s *DB) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) {
 	if c.Direction != FromFamily && c.Direction != FromPatient {
 		return CallRecord{}, fmt.Errorf("log call: direction %q: %w", c.Direction, ErrInvalid)
 	}
@@ -25,16 +24,16 @@ func (s *SQLite) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) 
 	c.Started, c.Answered, c.Ended = norm(c.Started), norm(c.Answered), norm(c.Ended)
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.PatientID, c.ContactID, c.DeviceID, string(c.Direction),
-		ms(c.Started), ms(c.Answered), ms(c.Ended), c.Reason, c.SetupMS); err != nil {
+		ts(c.Started), ts(c.Answered), ts(c.Ended), c.Reason, c.SetupMS); err != nil {
 		return CallRecord{}, fmt.Errorf("log call of patient %s: %w", c.PatientID, mapErr(err))
 	}
 	return c, nil
 }
 
 // Calls returns up to limit calls of the patient, newest first; limit <= 0 means all.
-func (s *SQLite) Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) {
+func (s *DB) Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+callCols+` FROM calls WHERE patient_id = ?
-		ORDER BY started DESC, rowid DESC LIMIT ?`, patientID, limitArg(limit))
+		ORDER BY started DESC, rowid DESC LIMIT ?`, patientID, s.limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("calls of patient %s: %w", patientID, mapErr(err))
 	}
@@ -48,12 +47,12 @@ func (s *SQLite) Calls(ctx context.Context, patientID string, limit int) ([]Call
 func scanCall(r scanner) (CallRecord, error) {
 	var c CallRecord
 	var dir string
-	var started, answered, ended sql.NullInt64
+	var started, answered, ended stamp
 	if err := r.Scan(&c.ID, &c.PatientID, &c.ContactID, &c.DeviceID, &dir,
 		&started, &answered, &ended, &c.Reason, &c.SetupMS); err != nil {
 		return CallRecord{}, mapErr(err)
 	}
 	c.Direction = Direction(dir)
-	c.Started, c.Answered, c.Ended = fromMS(started), fromMS(answered), fromMS(ended)
+	c.Started, c.Answered, c.Ended = started.T, answered.T, ended.T
 	return c, nil
 }
