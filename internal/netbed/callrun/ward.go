@@ -66,12 +66,15 @@ func NewWard(tb testing.TB, bins Binaries) *Ward {
 	// at. The commands run here are built apart from the test binary: looking at their
 	// sources keeps go test from reusing a result of older commands.
 	netbed.StatAll(tb, bins.Sources)
+	if err := keptLogs(); err != nil {
+		tb.Fatalf("-netbed.logs: %v", err)
+	}
 	bed := netbed.New(tb)
 	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
 	w.server = startProc(tb, "server", bed.Command(netbed.Server, bins.Server, "-demo",
 		"-addr", addr+":"+serverPort, "-data", tb.TempDir(), "-turn", addr+":3478", "-turn-ip", addr,
-		"-log-level", "warn"))
+		"-log-level", serverLogLevel()))
 	var code string
 	deadline := time.After(30 * time.Second)
 	for w.familyToken == "" || code == "" {
@@ -91,7 +94,7 @@ func NewWard(tb testing.TB, bins Binaries) *Ward {
 		}
 	}
 	w.tablet = startProc(tb, "tablet", bed.Command(netbed.Tablet, bins.Peer, "-server", w.url, "-pair", code,
-		"-auto-answer", "-stats-every", StatsEvery.String(), "-name", "netbed tablet"))
+		"-auto-answer", "-stats-every", StatsEvery.String(), "-name", "netbed tablet", "-log-level", peerLogLevel()))
 	if _, ok := w.tablet.waitLine("ready ", 30*time.Second); !ok {
 		tb.Fatalf("the tablet did not connect; its stderr:\n%s", w.tablet.stderrTail())
 	}
@@ -103,7 +106,7 @@ func (w *Ward) family(tb testing.TB, hold time.Duration) *proc {
 	tb.Helper()
 	return startProc(tb, "family", w.Bed.Command(netbed.Family, w.bins.Peer, "-server", w.url,
 		"-family-token", w.familyToken, "-dial", "patient", "-duration", hold.String(),
-		"-stats-every", StatsEvery.String()))
+		"-stats-every", StatsEvery.String(), "-log-level", peerLogLevel()))
 }
 
 func (w *Ward) String() string { return fmt.Sprintf("ward at %s", w.url) }
