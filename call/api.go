@@ -57,6 +57,20 @@ type APIOptions struct {
 	Net transport.Net
 }
 
+// pion ICE's own defaults, kept for the timers APIOptions leaves out.
+const (
+	defaultDisconnectedTimeout = 5 * time.Second
+	defaultFailedTimeout       = 25 * time.Second
+	defaultKeepAlive           = 2 * time.Second
+)
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
+}
+
 // API is the shared WebRTC machinery for every Session of one process: codecs, interceptors
 // and ICE settings. It is safe for concurrent use; build it once.
 type API struct {
@@ -102,7 +116,12 @@ func NewAPI(opts APIOptions) (*API, error) {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
 	if opts.DisconnectedTimeout > 0 || opts.FailedTimeout > 0 || opts.KeepAlive > 0 {
-		se.SetICETimeouts(opts.DisconnectedTimeout, opts.FailedTimeout, opts.KeepAlive)
+		// pion sets the three together, and takes a zero as "never": one left out keeps
+		// pion's default here. (Setting only the failed timeout used to turn the other two
+		// off: an ICE agent that never sent keepalives nor noticed a dead path, so a call
+		// whose tablet changed address stayed "connected" with no media and never restarted.)
+		se.SetICETimeouts(orDefault(opts.DisconnectedTimeout, defaultDisconnectedTimeout),
+			orDefault(opts.FailedTimeout, defaultFailedTimeout), orDefault(opts.KeepAlive, defaultKeepAlive))
 	}
 	if opts.PortMin != 0 {
 		if err := se.SetEphemeralUDPPortRange(opts.PortMin, opts.PortMax); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,13 @@ type Config struct {
 	// while it lasts.
 	OutageLimit  time.Duration
 	RestartEvery time.Duration
+
+	// NetworkCheckEvery is how often the phone looks at the host's network addresses (default
+	// 500 ms; negative: never): when one goes, the host changed networks, and the phone
+	// reconnects to the server and restarts its call's ICE at once. Addrs lists them (nil: the
+	// host's interfaces, loopback left out); tests inject their own.
+	NetworkCheckEvery time.Duration
+	Addrs             func() ([]netip.Addr, error)
 
 	// Status, for a device, reports its battery (percent, or signal.BatteryUnknown) and app
 	// version; the phone sends them when it connects and every StatusEvery (default 5 min) so
@@ -117,6 +125,12 @@ func New(cfg Config) (*Phone, error) {
 	}
 	if cfg.RestartEvery <= 0 {
 		cfg.RestartEvery = 5 * time.Second
+	}
+	if cfg.NetworkCheckEvery == 0 {
+		cfg.NetworkCheckEvery = 500 * time.Millisecond
+	}
+	if cfg.Addrs == nil {
+		cfg.Addrs = hostAddrs
 	}
 	if cfg.AfterFunc == nil {
 		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
@@ -235,12 +249,15 @@ func (p *Phone) Run(ctx context.Context) error {
 	go func() { runErr <- p.client.Run(ctx) }()
 	sent := make(chan struct{})
 	go func() { defer close(sent); p.sendLoop(ctx) }()
+	watched := make(chan struct{})
+	go func() { defer close(watched); p.watchNetwork(ctx) }()
 
 	l := newLoop(p)
 	l.run(ctx)
 	err := <-runErr
 	cancel()
 	<-sent
+	<-watched
 	p.closers.Wait()
 	close(p.updates)
 	return err

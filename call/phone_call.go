@@ -115,8 +115,21 @@ func (l *loop) onNegotiation(m signal.Message) {
 	var err error
 	switch m.Type {
 	case signal.TypeOffer:
+		if c.sess.Offering() {
+			// Both ends restarted ICE at once (the callee offers when its own address went):
+			// the caller's offer goes first; the callee withdraws its own and answers.
+			if c.info.Direction == Outgoing {
+				l.p.log.Info("the other end's restart offer crossed ours; ours goes first", "call", m.Call)
+				return
+			}
+			if err := c.sess.Rollback(); err != nil {
+				l.fail(c, err)
+				return
+			}
+		}
 		var answer string
 		if answer, err = c.sess.HandleOffer(m.SDP); err == nil {
+			c.remoteRestart = c.info.State == InCall
 			l.send(signal.Message{Type: signal.TypeAnswer, Call: c.info.ID, SDP: answer})
 		}
 	case signal.TypeAnswer:
@@ -176,7 +189,13 @@ func (l *loop) onError(m signal.Message) {
 		return
 	}
 	l.p.log.Warn("server reported an error", "code", m.Code, "call", m.Call, "message", m.Message)
-	if l.current(m.Call) != nil && m.Code == signal.CodeNoSuchCall {
+	if c := l.current(m.Call); c != nil && m.Code == signal.CodeNoSuchCall {
+		if c.info.Reconnecting {
+			// The other end is away from the server too (changing networks, say): what we
+			// sent it is lost, and the restarts go on until it resumes the call or the
+			// outage limit ends it.
+			return
+		}
 		// The server no longer knows our call (it restarted, say): it is over.
 		l.end(signal.ReasonFailed, err)
 	}

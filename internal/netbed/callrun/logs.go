@@ -32,10 +32,10 @@ func peerLogLevel() string {
 	return "debug-4"
 }
 
-// serverLogLevel is the ward server's -log-level.
+// serverLogLevel is the ward server's -log-level: info at least, for its call log lines.
 func serverLogLevel() string {
 	if *logsDir == "" {
-		return "warn"
+		return "info"
 	}
 	return "debug"
 }
