@@ -1,6 +1,7 @@
 package call
 
 import (
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
@@ -51,6 +52,10 @@ type APIOptions struct {
 	// RelayOnly makes every session use relayed (TURN) candidates only, as the
 	// iceTransportPolicy "relay" of browsers: for tests and networks where nothing else works.
 	RelayOnly bool
+	// TURNRoots are the roots a turns: (TURN over TLS) server's certificate is checked
+	// against; nil means the system's. A relay whose certificate comes from the hospital's
+	// own CA, or a test CA, needs them.
+	TURNRoots *x509.CertPool
 	// Net replaces the operating system's network, for tests on pion's virtual network
 	// (transport/vnet), where packets can be lost, delayed or cut in process. Nil uses the
 	// real one.
@@ -82,6 +87,8 @@ type API struct {
 	// that PeerConnection alone.
 	pcMu   sync.Mutex
 	newBWE *gcc.SendSideBWE
+	// turn dials the relays reached over TCP and TLS (nil on a virtual network).
+	turn *turnDialer
 }
 
 // NewAPI builds the API. VP8 (PT 96, 90 kHz) carries RTCP feedback nack, nack pli, ccm fir,
@@ -111,6 +118,15 @@ func NewAPI(opts APIOptions) (*API, error) {
 	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
 	if opts.Net != nil {
 		se.SetNet(opts.Net)
+	} else {
+		a.turn = newTURNDialer(opts.TURNRoots)
+		se.SetICEProxyDialer(a.turn)
+	}
+	if opts.RelayOnly {
+		// With relayed candidates only, pion's wait for a better pair than a relayed one
+		// (RelayAcceptanceMinWait, 2 s by default) can only delay the call: no other kind
+		// of pair will ever come.
+		se.SetRelayAcceptanceMinWait(0)
 	}
 	if opts.LoopbackOnly {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
@@ -140,6 +156,11 @@ func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnectio
 	a.newBWE = nil
 	if a.opts.RelayOnly {
 		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	if a.turn != nil {
+		for _, s := range cfg.ICEServers {
+			a.turn.learn(s.URLs)
+		}
 	}
 	pc, err := a.api.NewPeerConnection(cfg)
 	bwe := a.newBWE
