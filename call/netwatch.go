@@ -8,7 +8,8 @@ import (
 	"time"
 )
 
-// hostAddrs returns the host's addresses, loopback left out.
+// hostAddrs returns the host's IPv4 addresses, loopback left out: ICE gathers on IPv4 only
+// (NewAPI), and IPv6 temporary addresses come and go by themselves every day or so.
 func hostAddrs() ([]netip.Addr, error) {
 	ifAddrs, err := net.InterfaceAddrs()
 	if err != nil {
@@ -17,7 +18,7 @@ func hostAddrs() ([]netip.Addr, error) {
 	out := make([]netip.Addr, 0, len(ifAddrs))
 	for _, a := range ifAddrs {
 		p, err := netip.ParsePrefix(a.String())
-		if err != nil || p.Addr().IsLoopback() {
+		if err != nil || !p.Addr().Unmap().Is4() || p.Addr().IsLoopback() {
 			continue
 		}
 		out = append(out, p.Addr().Unmap())

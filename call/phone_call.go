@@ -126,6 +126,9 @@ func (l *loop) onNegotiation(m signal.Message) {
 				l.fail(c, err)
 				return
 			}
+			// Our answer carries the candidates of our new address: the caller's restart
+			// covers ours, which is not sent again.
+			c.moved = false
 		}
 		var answer string
 		if answer, err = c.sess.HandleOffer(m.SDP); err == nil {
