@@ -59,7 +59,8 @@ const serverPort = "8080"
 // StatsEvery is how often the peers print their figures: freezes are measured to this.
 const StatsEvery = 100 * time.Millisecond
 
-// NewWard brings up a testbed, the ward server (with its TURN relay on UDP 3478) and the tablet.
+// NewWard brings up a testbed, the ward server (with its TURN relay on UDP and TCP 3478: with
+// UDP blocked, TCP is the way) and the tablet.
 func NewWard(tb testing.TB, bins Binaries) *Ward {
 	tb.Helper()
 	// go test caches a result by the test binary and the files of the module the test looked
@@ -73,7 +74,7 @@ func NewWard(tb testing.TB, bins Binaries) *Ward {
 	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
 	w.server = startProc(tb, "server", bed.Command(netbed.Server, bins.Server, "-demo",
-		"-addr", addr+":"+serverPort, "-data", tb.TempDir(), "-turn", addr+":3478", "-turn-ip", addr,
+		"-addr", addr+":"+serverPort, "-data", tb.TempDir(), "-turn", addr+":3478", "-turn-tcp", addr+":3478", "-turn-ip", addr,
 		"-log-level", serverLogLevel()))
 	var code string
 	deadline := time.After(30 * time.Second)
