@@ -72,9 +72,9 @@ func (p *Phone) watchNetwork(ctx context.Context) {
 }
 
 // onAddressLost reacts to the host losing addresses: the server connection goes at once (it
-// is dead if it used one of them), and a call in progress reconnects without waiting for ICE
-// to notice; this end then restarts ICE itself, callee or not, since only it knows that its
-// network changed (see restartICE).
+// is dead if it used one of them), so that this end is back on the server, reachable by the
+// caller's restart offer, before the caller notices the loss; a call in progress says it is
+// reconnecting, and the caller restarts ICE at once.
 func (l *loop) onAddressLost(lost []netip.Addr) {
 	l.p.log.Info("network address gone; reconnecting", "addrs", lost)
 	if l.connected {
@@ -88,7 +88,6 @@ func (l *loop) onAddressLost(lost []netip.Addr) {
 	}
 	c.moved = true
 	if c.info.Reconnecting {
-		l.restartICE(c)
 		return
 	}
 	l.outage(c)

@@ -78,6 +78,14 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 }
 
+// ICE timers of the API a Phone builds itself: a call's media counts as lost after
+// iceDisconnected without a packet from the other end (pion's default is 5 s), with ICE
+// keepalives every iceKeepAlive (2 s) so that a quiet path is not taken for a lost one.
+const (
+	iceDisconnected = 2500 * time.Millisecond
+	iceKeepAlive    = 500 * time.Millisecond
+)
+
 // Timer is a timer the phone can stop: *time.Timer is one.
 type Timer interface{ Stop() bool }
 
@@ -151,10 +159,12 @@ func New(cfg Config) (*Phone, error) {
 	api := cfg.API
 	if api == nil {
 		// ICE gives up on a lost path only after the outage limit: until then a path that
-		// comes back carries the call again by itself, without a restart.
+		// comes back carries the call again by itself, without a restart. It says the path
+		// is lost after iceDisconnected without a packet (keepalives every iceKeepAlive),
+		// so that the caller restarts soon after a network change it cannot see.
 		if api, err = NewAPI(APIOptions{
 			LoopbackOnly: cfg.LoopbackOnly, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
-			FailedTimeout: cfg.OutageLimit,
+			FailedTimeout: cfg.OutageLimit, DisconnectedTimeout: iceDisconnected, KeepAlive: iceKeepAlive,
 		}); err != nil {
 			return nil, err
 		}

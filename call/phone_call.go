@@ -116,19 +116,13 @@ func (l *loop) onNegotiation(m signal.Message) {
 	switch m.Type {
 	case signal.TypeOffer:
 		if c.sess.Offering() {
-			// Both ends restarted ICE at once (the callee offers when its own address went):
-			// the caller's offer goes first; the callee withdraws its own and answers.
-			if c.info.Direction == Outgoing {
-				l.p.log.Info("the other end's restart offer crossed ours; ours goes first", "call", m.Call)
-				return
+			// An offer crossing ours (pion cannot withdraw one): ours goes first. This end
+			// only offers as the caller; send it again, since the other end is there.
+			l.p.log.Info("the other end's offer crossed ours; ours goes first", "call", m.Call)
+			if sdp, err := c.sess.RestartICE(); err == nil {
+				l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, SDP: sdp})
 			}
-			if err := c.sess.Rollback(); err != nil {
-				l.fail(c, err)
-				return
-			}
-			// Our answer carries the candidates of our new address: the caller's restart
-			// covers ours, which is not sent again.
-			c.moved = false
+			return
 		}
 		var answer string
 		if answer, err = c.sess.HandleOffer(m.SDP); err == nil {

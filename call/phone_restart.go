@@ -14,12 +14,17 @@ var errOutage = errors.New("the network did not come back in time")
 // before it takes its connection for dead and connects again.
 const serverCheck = 2 * time.Second
 
+// resendEvery is how often a restart offer still waiting for its answer is sent again: the
+// other end may have been away from the server (a cut, a new network) when it went, and be
+// back now. The same offer goes again; a new one only every RestartEvery.
+const resendEvery = time.Second
+
 // outage reacts to a call in progress losing its media: the snapshot says it is reconnecting,
-// the caller restarts ICE (now, and every RestartEvery while it lasts), and the call fails if
-// the media is not back within OutageLimit. The callee waits for the caller's restart offer,
-// so that the two ends rarely offer at once, unless its own address went (moved; see
-// onAddressLost), which only it knows. An end whose media went because the other end
-// restarted ICE (remoteRestart) gives those checks RestartEvery before restarting itself.
+// the caller restarts ICE (now, and again while it lasts, see restartICE), and the call fails
+// if the media is not back within OutageLimit. The callee waits for the caller's restart offer,
+// so that the two ends never offer at once (pion cannot withdraw an offer that crossed
+// another). An end whose media went because the other end restarted ICE (remoteRestart) gives
+// those checks RestartEvery before restarting itself.
 func (l *loop) outage(c *activeCall) {
 	if c.info.Reconnecting {
 		return
@@ -39,7 +44,8 @@ func (l *loop) outage(c *activeCall) {
 	// same address on another access point): the server connection is then dead too, and
 	// noticing it would take a missed ping. Ask for a pong now; a connection that does not
 	// answer is dropped and the call resumed on the next one (see resume). A connection that
-	// answers stays: the server holds a call for one end that left, not for both.
+	// answers stays: the server holds a call for one end that left, not for both. An end
+	// whose address went (moved) has reconnected already.
 	if !c.moved {
 		l.p.client.Check(serverCheck)
 	}
@@ -48,7 +54,7 @@ func (l *loop) outage(c *activeCall) {
 
 // recovered ends an outage once the media flows again.
 func (l *loop) recovered(c *activeCall) {
-	c.moved, c.remoteRestart = false, false
+	c.moved, c.remoteRestart, c.restartedAt = false, false, time.Time{}
 	if !c.info.Reconnecting {
 		return
 	}
@@ -63,18 +69,33 @@ func (l *loop) recovered(c *activeCall) {
 	l.p.log.Info("call media back", "call", c.info.ID)
 }
 
-// restartICE sends the other end an offer that restarts ICE, if this end placed the call or
-// lost its address, and the server can carry it; otherwise it tries again when the server is
-// back (see resume). It tries again every RestartEvery while the call is reconnecting: a
-// restart offer or its answer can be lost with the network.
+// restartICE sends the other end an offer that restarts ICE, if this end placed the call and
+// the server can carry it; otherwise it tries again when the server is back (see resume).
+// While the call is reconnecting it tries again: the same offer every resendEvery while it
+// waits for its answer (it or its answer can be lost with the network), a new one once
+// RestartEvery passed since the last and the media is still not back.
 func (l *loop) restartICE(c *activeCall) {
-	if !c.info.Reconnecting || (c.info.Direction != Outgoing && !c.moved) || c.sess == nil {
+	if !c.info.Reconnecting || c.info.Direction != Outgoing || c.sess == nil {
 		return
 	}
 	if c.retry != nil {
 		c.retry.Stop()
 	}
-	c.retry = l.after(c, l.p.cfg.RestartEvery, func(l *loop) {
+	now := time.Now()
+	pending := c.sess.Offering()
+	if !pending && !c.restartedAt.IsZero() && now.Sub(c.restartedAt) < l.p.cfg.RestartEvery {
+		// The last restart was answered and its checks are under way: leave them time.
+		c.retry = l.after(c, l.p.cfg.RestartEvery-now.Sub(c.restartedAt), func(l *loop) {
+			c.retry = nil
+			l.restartICE(c)
+		})
+		return
+	}
+	next := l.p.cfg.RestartEvery
+	if l.connected {
+		next = min(next, resendEvery) // an offer goes now: while unanswered, it goes again
+	}
+	c.retry = l.after(c, next, func(l *loop) {
 		c.retry = nil
 		l.restartICE(c)
 	})
@@ -86,7 +107,10 @@ func (l *loop) restartICE(c *activeCall) {
 		l.p.log.Warn("ICE restart", "call", c.info.ID, "err", err)
 		return
 	}
-	l.p.log.Info("restarting ICE", "call", c.info.ID)
+	if !pending {
+		c.restartedAt = now
+		l.p.log.Info("restarting ICE", "call", c.info.ID)
+	}
 	l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, SDP: sdp})
 }
 

@@ -188,15 +188,6 @@ func (s *Session) Offering() bool {
 	return s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer
 }
 
-// Rollback withdraws our offer that waits for its answer, so that the other end's offer,
-// which crossed it, can be answered.
-func (s *Session) Rollback() error {
-	if err := s.pc.SetLocalDescription(webrtc.SessionDescription{Type: webrtc.SDPTypeRollback}); err != nil {
-		return fmt.Errorf("call: withdraw our offer: %w", err)
-	}
-	return nil
-}
-
 // HandleOffer applies the other end's offer and returns our answer's SDP (the callee's side).
 func (s *Session) HandleOffer(sdp string) (string, error) {
 	if err := s.setRemote(webrtc.SessionDescription{Type: webrtc.SDPTypeOffer, SDP: sdp}); err != nil {
