@@ -1,6 +1,7 @@
 package call
 
 import (
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
@@ -55,10 +56,28 @@ type APIOptions struct {
 	// RelayOnly makes every session use relayed (TURN) candidates only, as the
 	// iceTransportPolicy "relay" of browsers: for tests and networks where nothing else works.
 	RelayOnly bool
+	// TURNRoots are the roots a turns: (TURN over TLS) server's certificate is checked
+	// against; nil means the system's. A relay whose certificate comes from the hospital's
+	// own CA, or a test CA, needs them.
+	TURNRoots *x509.CertPool
 	// Net replaces the operating system's network, for tests on pion's virtual network
 	// (transport/vnet), where packets can be lost, delayed or cut in process. Nil uses the
 	// real one.
 	Net transport.Net
+}
+
+// pion ICE's own defaults, kept for the timers APIOptions leaves out.
+const (
+	defaultDisconnectedTimeout = 5 * time.Second
+	defaultFailedTimeout       = 25 * time.Second
+	defaultKeepAlive           = 2 * time.Second
+)
+
+func orDefault(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // API is the shared WebRTC machinery for every Session of one process: codecs, interceptors
@@ -72,6 +91,8 @@ type API struct {
 	// that PeerConnection alone.
 	pcMu   sync.Mutex
 	newBWE *gcc.SendSideBWE
+	// turn dials the relays reached over TCP and TLS (nil on a virtual network).
+	turn *turnDialer
 }
 
 // NewAPI builds the API. VP8 (PT 96, 90 kHz) carries RTCP feedback nack, nack pli, ccm fir,
@@ -101,12 +122,26 @@ func NewAPI(opts APIOptions) (*API, error) {
 	se.SetICEMulticastDNSMode(mdnsMode(opts))
 	if opts.Net != nil {
 		se.SetNet(opts.Net)
+	} else {
+		a.turn = newTURNDialer(opts.TURNRoots)
+		se.SetICEProxyDialer(a.turn)
+	}
+	if opts.RelayOnly {
+		// With relayed candidates only, pion's wait for a better pair than a relayed one
+		// (RelayAcceptanceMinWait, 2 s by default) can only delay the call: no other kind
+		// of pair will ever come.
+		se.SetRelayAcceptanceMinWait(0)
 	}
 	if opts.LoopbackOnly {
 		se.SetIPFilter(func(ip net.IP) bool { return ip.IsLoopback() })
 	}
 	if opts.DisconnectedTimeout > 0 || opts.FailedTimeout > 0 || opts.KeepAlive > 0 {
-		se.SetICETimeouts(opts.DisconnectedTimeout, opts.FailedTimeout, opts.KeepAlive)
+		// pion sets the three together, and takes a zero as "never": one left out keeps
+		// pion's default here. (Setting only the failed timeout used to turn the other two
+		// off: an ICE agent that never sent keepalives nor noticed a dead path, so a call
+		// whose tablet changed address stayed "connected" with no media and never restarted.)
+		se.SetICETimeouts(orDefault(opts.DisconnectedTimeout, defaultDisconnectedTimeout),
+			orDefault(opts.FailedTimeout, defaultFailedTimeout), orDefault(opts.KeepAlive, defaultKeepAlive))
 	}
 	if opts.PortMin != 0 {
 		if err := se.SetEphemeralUDPPortRange(opts.PortMin, opts.PortMax); err != nil {
@@ -125,6 +160,11 @@ func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnectio
 	a.newBWE = nil
 	if a.opts.RelayOnly {
 		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
+	}
+	if a.turn != nil {
+		for _, s := range cfg.ICEServers {
+			a.turn.learn(s.URLs)
+		}
 	}
 	pc, err := a.api.NewPeerConnection(cfg)
 	bwe := a.newBWE

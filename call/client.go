@@ -235,6 +235,23 @@ func (c *Client) Reconnect() {
 	}
 }
 
+// Check pings the server now and drops the connection, to connect again at once, if the pong
+// does not come within d: for an end whose media was just lost, which cannot tell whether its
+// own network changed (and the connection with it died) or the other end's did. A connection
+// that answers stays, so that the server does not see both ends of a call leave at once.
+func (c *Client) Check(d time.Duration) {
+	c.mu.Lock()
+	conn := c.conn
+	c.mu.Unlock()
+	if conn == nil {
+		return
+	}
+	select {
+	case conn.check <- d:
+	default: // a check is already on its way
+	}
+}
+
 // Run connects and keeps reconnecting until ctx is done (it then returns nil) or the server
 // refuses our credentials (an error wrapping ErrAuth). Run may be called once.
 func (c *Client) Run(ctx context.Context) error {

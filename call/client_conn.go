@@ -17,9 +17,10 @@ import (
 // connection is one authenticated WebSocket: its bounded send queue, and done, closed when it
 // is over.
 type connection struct {
-	out  chan []byte
-	done chan struct{}
-	drop func() // ends the connection at once (Client.Reconnect)
+	out   chan []byte
+	done  chan struct{}
+	drop  func()             // ends the connection at once (Client.Reconnect)
+	check chan time.Duration // asks the pinger for a ping now, answered within the duration
 }
 
 // connectOnce dials, authenticates and serves one connection until it drops or ctx is done.
@@ -95,7 +96,8 @@ func (c *Client) serve(ctx context.Context, ws *websocket.Conn, welcome signal.M
 	// The socket's own context is detached from ctx so that a normal shutdown can still send a
 	// close frame; cancel kills it at once.
 	sctx, cancel := context.WithCancel(context.Background())
-	conn := &connection{out: make(chan []byte, c.cfg.QueueSize), done: make(chan struct{})}
+	conn := &connection{out: make(chan []byte, c.cfg.QueueSize), done: make(chan struct{}),
+		check: make(chan time.Duration, 1)}
 	var wg sync.WaitGroup
 	var errOnce sync.Once
 	var lostErr error
@@ -106,7 +108,7 @@ func (c *Client) serve(ctx context.Context, ws *websocket.Conn, welcome signal.M
 	conn.drop = func() { fail(errReconnect) }
 	wg.Add(3)
 	go func() { defer wg.Done(); c.writer(sctx, ws, conn, fail) }()
-	go func() { defer wg.Done(); c.pinger(sctx, ws, fail) }()
+	go func() { defer wg.Done(); c.pinger(sctx, ws, conn.check, fail) }()
 	go func() {
 		defer wg.Done()
 		select {
@@ -180,21 +182,26 @@ func (c *Client) writer(ctx context.Context, ws *websocket.Conn, conn *connectio
 	}
 }
 
-func (c *Client) pinger(ctx context.Context, ws *websocket.Conn, fail func(error)) {
+// pinger pings every PingInterval, and at once when asked on check (Client.Check), and fails
+// the connection when a ping is not answered in time.
+func (c *Client) pinger(ctx context.Context, ws *websocket.Conn, check <-chan time.Duration, fail func(error)) {
 	t := time.NewTicker(c.cfg.PingInterval)
 	defer t.Stop()
 	for {
+		wait := c.cfg.WriteTimeout
 		select {
 		case <-ctx.Done():
 			return
+		case d := <-check:
+			wait = min(wait, d)
 		case <-t.C:
-			pctx, cancel := context.WithTimeout(ctx, c.cfg.WriteTimeout)
-			err := ws.Ping(pctx)
-			cancel()
-			if err != nil {
-				fail(fmt.Errorf("call: ping: %w", err))
-				return
-			}
+		}
+		pctx, cancel := context.WithTimeout(ctx, wait)
+		err := ws.Ping(pctx)
+		cancel()
+		if err != nil {
+			fail(fmt.Errorf("call: ping: %w", err))
+			return
 		}
 	}
 }

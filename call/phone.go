@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,13 @@ type Config struct {
 	OutageLimit  time.Duration
 	RestartEvery time.Duration
 
+	// NetworkCheckEvery is how often the phone looks at the host's network addresses (default
+	// 500 ms; negative: never): when one goes, the host changed networks, and the phone
+	// reconnects to the server and restarts its call's ICE at once. Addrs lists them (nil: the
+	// host's interfaces, loopback left out); tests inject their own.
+	NetworkCheckEvery time.Duration
+	Addrs             func() ([]netip.Addr, error)
+
 	// Status, for a device, reports its battery (percent, or signal.BatteryUnknown) and app
 	// version; the phone sends them when it connects and every StatusEvery (default 5 min) so
 	// that the nurse console shows them. Nil sends nothing.
@@ -74,6 +82,14 @@ type Config struct {
 	HTTPClient             *http.Client
 	MinBackoff, MaxBackoff time.Duration
 }
+
+// ICE timers of the API a Phone builds itself: a call's media counts as lost after
+// iceDisconnected without a packet from the other end (pion's default is 5 s), with ICE
+// keepalives every iceKeepAlive (2 s) so that a quiet path is not taken for a lost one.
+const (
+	iceDisconnected = 2500 * time.Millisecond
+	iceKeepAlive    = 500 * time.Millisecond
+)
 
 // Timer is a timer the phone can stop: *time.Timer is one.
 type Timer interface{ Stop() bool }
@@ -123,6 +139,12 @@ func New(cfg Config) (*Phone, error) {
 	if cfg.RestartEvery <= 0 {
 		cfg.RestartEvery = 5 * time.Second
 	}
+	if cfg.NetworkCheckEvery == 0 {
+		cfg.NetworkCheckEvery = 500 * time.Millisecond
+	}
+	if cfg.Addrs == nil {
+		cfg.Addrs = hostAddrs
+	}
 	if cfg.AfterFunc == nil {
 		cfg.AfterFunc = func(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 	}
@@ -143,10 +165,12 @@ func New(cfg Config) (*Phone, error) {
 	api := cfg.API
 	if api == nil {
 		// ICE gives up on a lost path only after the outage limit: until then a path that
-		// comes back carries the call again by itself, without a restart.
+		// comes back carries the call again by itself, without a restart. It says the path
+		// is lost after iceDisconnected without a packet (keepalives every iceKeepAlive),
+		// so that the caller restarts soon after a network change it cannot see.
 		if api, err = NewAPI(APIOptions{
 			LoopbackOnly: cfg.LoopbackOnly, NoMDNS: cfg.NoMDNS, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
-			FailedTimeout: cfg.OutageLimit,
+			FailedTimeout: cfg.OutageLimit, DisconnectedTimeout: iceDisconnected, KeepAlive: iceKeepAlive,
 		}); err != nil {
 			return nil, err
 		}
@@ -241,12 +265,15 @@ func (p *Phone) Run(ctx context.Context) error {
 	go func() { runErr <- p.client.Run(ctx) }()
 	sent := make(chan struct{})
 	go func() { defer close(sent); p.sendLoop(ctx) }()
+	watched := make(chan struct{})
+	go func() { defer close(watched); p.watchNetwork(ctx) }()
 
 	l := newLoop(p)
 	l.run(ctx)
 	err := <-runErr
 	cancel()
 	<-sent
+	<-watched
 	p.closers.Wait()
 	close(p.updates)
 	return err

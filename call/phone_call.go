@@ -115,8 +115,18 @@ func (l *loop) onNegotiation(m signal.Message) {
 	var err error
 	switch m.Type {
 	case signal.TypeOffer:
+		if c.sess.Offering() {
+			// An offer crossing ours (pion cannot withdraw one): ours goes first. This end
+			// only offers as the caller; send it again, since the other end is there.
+			l.p.log.Info("the other end's offer crossed ours; ours goes first", "call", m.Call)
+			if sdp, err := c.sess.RestartICE(); err == nil {
+				l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, SDP: sdp})
+			}
+			return
+		}
 		var answer string
 		if answer, err = c.sess.HandleOffer(m.SDP); err == nil {
+			c.remoteRestart = c.info.State == InCall
 			l.send(signal.Message{Type: signal.TypeAnswer, Call: c.info.ID, SDP: answer})
 		}
 	case signal.TypeAnswer:
@@ -176,7 +186,13 @@ func (l *loop) onError(m signal.Message) {
 		return
 	}
 	l.p.log.Warn("server reported an error", "code", m.Code, "call", m.Call, "message", m.Message)
-	if l.current(m.Call) != nil && m.Code == signal.CodeNoSuchCall {
+	if c := l.current(m.Call); c != nil && m.Code == signal.CodeNoSuchCall {
+		if c.info.Reconnecting {
+			// The other end is away from the server too (changing networks, say): what we
+			// sent it is lost, and the restarts go on until it resumes the call or the
+			// outage limit ends it.
+			return
+		}
 		// The server no longer knows our call (it restarted, say): it is over.
 		l.end(signal.ReasonFailed, err)
 	}

@@ -41,6 +41,12 @@ type activeCall struct {
 	grace  Timer   // disconnect grace, once the other end closed its media
 	outage Timer   // the outage limit, while the media is lost
 	retry  Timer   // the next ICE restart, while the media is lost
+	// moved says this end lost its network address during the outage (it reconnected to the
+	// server already). remoteRestart says the other end restarted ICE (we answered its
+	// offer): its checks are on their way, so this end waits before restarting too.
+	// restartedAt is when this end last made a new restart offer.
+	moved, remoteRestart bool
+	restartedAt          time.Time
 	// What came from the other end at the last checkMedia, and when it last grew.
 	frames, samples     uint64
 	framesAt, samplesAt time.Time

@@ -2,6 +2,7 @@ package call
 
 import (
 	"errors"
+	"time"
 
 	"bedside/call/signal"
 )
@@ -9,29 +10,51 @@ import (
 // errOutage is why a call that lost its media for longer than Config.OutageLimit failed.
 var errOutage = errors.New("the network did not come back in time")
 
+// serverCheck is how long an end that lost its media waits for the server to answer a ping
+// before it takes its connection for dead and connects again.
+const serverCheck = 2 * time.Second
+
+// resendEvery is how often a restart offer still waiting for its answer is sent again: the
+// other end may have been away from the server (a cut, a new network) when it went, and be
+// back now. The same offer goes again; a new one only every RestartEvery.
+const resendEvery = time.Second
+
 // outage reacts to a call in progress losing its media: the snapshot says it is reconnecting,
-// the caller restarts ICE (now, and every RestartEvery while it lasts), and the call fails if
-// the media is not back within OutageLimit. The callee waits for the caller's restart offer,
-// so that the two ends never offer at once.
+// the caller restarts ICE (now, and again while it lasts, see restartICE), and the call fails
+// if the media is not back within OutageLimit. The callee waits for the caller's restart offer,
+// so that the two ends never offer at once (pion cannot withdraw an offer that crossed
+// another). An end whose media went because the other end restarted ICE (remoteRestart) gives
+// those checks RestartEvery before restarting itself.
 func (l *loop) outage(c *activeCall) {
 	if c.info.Reconnecting {
 		return
 	}
 	c.info.Reconnecting = true
 	l.dirty = true
-	l.p.log.Info("call media lost; reconnecting", "call", c.info.ID)
+	l.p.log.Info("call media lost; reconnecting", "call", c.info.ID, "moved", c.moved, "remote_restart", c.remoteRestart)
 	c.outage = l.after(c, l.p.cfg.OutageLimit, func(l *loop) { l.fail(c, errOutage) })
-	// The network may have changed under us (a tablet roaming to another access point): the
-	// server connection is then dead too, and noticing it would take a missed ping or two.
-	// Reconnect now; the call is resumed on the new connection (see resume).
-	// Until the new connection's welcome (resume) nothing can reach the other end.
-	l.p.client.Reconnect()
-	l.connected = false
+	if c.remoteRestart {
+		c.retry = l.after(c, l.p.cfg.RestartEvery, func(l *loop) {
+			c.retry = nil
+			l.restartICE(c)
+		})
+		return
+	}
+	// The network may have changed under us without the watch seeing an address go (the
+	// same address on another access point): the server connection is then dead too, and
+	// noticing it would take a missed ping. Ask for a pong now; a connection that does not
+	// answer is dropped and the call resumed on the next one (see resume). A connection that
+	// answers stays: the server holds a call for one end that left, not for both. An end
+	// whose address went (moved) has reconnected already.
+	if !c.moved {
+		l.p.client.Check(serverCheck)
+	}
 	l.restartICE(c)
 }
 
 // recovered ends an outage once the media flows again.
 func (l *loop) recovered(c *activeCall) {
+	c.moved, c.remoteRestart, c.restartedAt = false, false, time.Time{}
 	if !c.info.Reconnecting {
 		return
 	}
@@ -47,9 +70,10 @@ func (l *loop) recovered(c *activeCall) {
 }
 
 // restartICE sends the other end an offer that restarts ICE, if this end placed the call and
-// the server can carry it; otherwise it tries again when the server is back (see resume). It
-// tries again every RestartEvery while the call is reconnecting: a restart offer or its
-// answer can be lost with the network.
+// the server can carry it; otherwise it tries again when the server is back (see resume).
+// While the call is reconnecting it tries again: the same offer every resendEvery while it
+// waits for its answer (it or its answer can be lost with the network), a new one once
+// RestartEvery passed since the last and the media is still not back.
 func (l *loop) restartICE(c *activeCall) {
 	if !c.info.Reconnecting || c.info.Direction != Outgoing || c.sess == nil {
 		return
@@ -57,7 +81,21 @@ func (l *loop) restartICE(c *activeCall) {
 	if c.retry != nil {
 		c.retry.Stop()
 	}
-	c.retry = l.after(c, l.p.cfg.RestartEvery, func(l *loop) {
+	now := time.Now()
+	pending := c.sess.Offering()
+	if !pending && !c.restartedAt.IsZero() && now.Sub(c.restartedAt) < l.p.cfg.RestartEvery {
+		// The last restart was answered and its checks are under way: leave them time.
+		c.retry = l.after(c, l.p.cfg.RestartEvery-now.Sub(c.restartedAt), func(l *loop) {
+			c.retry = nil
+			l.restartICE(c)
+		})
+		return
+	}
+	next := l.p.cfg.RestartEvery
+	if l.connected {
+		next = min(next, resendEvery) // an offer goes now: while unanswered, it goes again
+	}
+	c.retry = l.after(c, next, func(l *loop) {
 		c.retry = nil
 		l.restartICE(c)
 	})
@@ -69,7 +107,10 @@ func (l *loop) restartICE(c *activeCall) {
 		l.p.log.Warn("ICE restart", "call", c.info.ID, "err", err)
 		return
 	}
-	l.p.log.Info("restarting ICE", "call", c.info.ID)
+	if !pending {
+		c.restartedAt = now
+		l.p.log.Info("restarting ICE", "call", c.info.ID)
+	}
 	l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, SDP: sdp})
 }
 

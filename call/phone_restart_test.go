@@ -3,6 +3,8 @@ package call
 import (
 	"context"
 	"crypto/ed25519"
+	"net/netip"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,7 +17,7 @@ import (
 
 // newCutPair starts a hub on loopback and two phones whose media runs on a virtual network
 // that the test can cut: signaling stays up while the media path goes.
-func newCutPair(t *testing.T, outage time.Duration) (hub *calltest.Hub, ln *lossyNet, dev, fam *testPhone) {
+func newCutPair(t *testing.T, outage time.Duration, famAddrs ...func() ([]netip.Addr, error)) (hub *calltest.Hub, ln *lossyNet, dev, fam *testPhone) {
 	t.Helper()
 	signer := newTestSigner(t, "tablet-1")
 	hub, err := calltest.NewHub(calltest.HubConfig{
@@ -44,8 +46,12 @@ func newCutPair(t *testing.T, outage time.Duration) (hub *calltest.Hub, ln *loss
 	})
 	dev = startPhone(t, Config{ServerURL: hub.URL(), Signer: signer, Media: la, API: api(ln, true),
 		OutageLimit: outage, RestartEvery: time.Second})
-	fam = startPhone(t, Config{ServerURL: hub.URL(), FamilyToken: "anna-token", Media: lb, API: api(ln, false),
-		AutoAnswer: true, OutageLimit: outage, RestartEvery: time.Second})
+	famCfg := Config{ServerURL: hub.URL(), FamilyToken: "anna-token", Media: lb, API: api(ln, false),
+		AutoAnswer: true, OutageLimit: outage, RestartEvery: time.Second}
+	if len(famAddrs) > 0 {
+		famCfg.Addrs, famCfg.NetworkCheckEvery = famAddrs[0], 100*time.Millisecond
+	}
+	fam = startPhone(t, famCfg)
 	t.Cleanup(func() {
 		dev.stop(t)
 		fam.stop(t)
@@ -90,4 +96,36 @@ func TestPhoneOutageLimit(t *testing.T) {
 	// server, say "failed", not "hangup".
 	require.Equal(t, signal.ReasonFailed, dev.waitCall(t, id, Failed).Reason)
 	require.Equal(t, signal.ReasonFailed, fam.waitCall(t, id, Failed).Reason)
+}
+
+// The callee whose address goes (a tablet roaming) says so at once and reconnects to the
+// server; the caller restarts ICE (only the caller offers: pion cannot withdraw an offer that
+// crossed another); the same call carries on.
+func TestPhoneCalleeWhoseAddressGoes(t *testing.T) {
+	var moved atomic.Bool
+	addrs := func() ([]netip.Addr, error) {
+		if moved.Load() {
+			return []netip.Addr{netip.MustParseAddr("10.0.3.2")}, nil
+		}
+		return []netip.Addr{netip.MustParseAddr("10.0.2.2")}, nil
+	}
+	_, ln, dev, fam := newCutPair(t, 30*time.Second, addrs)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id := callInProgress(t, ctx, dev, fam, "anna")
+
+	ln.setCut(true)
+	moved.Store(true)
+	fam.waitSnap(t, "the callee reconnecting", func(s Snapshot) bool { return s.Call.ID == id && s.Call.Reconnecting })
+	testkit.Eventually(t, "the caller restarting ICE", func() bool { return dev.Stats().ICERestarts > 0 })
+	require.Zero(t, fam.Stats().ICERestarts, "the callee does not offer")
+	ln.setCut(false)
+	for _, p := range []*testPhone{dev, fam} {
+		c := p.waitSnap(t, "media back", func(s Snapshot) bool {
+			return s.Call.ID == id && !s.Call.Reconnecting
+		}).Call
+		require.Equal(t, InCall, c.State, "the same call goes on")
+	}
+	frames := dev.Stats().FramesDecoded
+	testkit.Eventually(t, "frames again", func() bool { return dev.Stats().FramesDecoded > frames+30 })
 }

@@ -86,7 +86,15 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	pc.OnConnectionStateChange(s.onConnectionState)
 	pc.OnTrack(s.onTrack)
 	if bwe != nil && cfg.Local != nil {
-		bwe.OnTargetBitrateChange(s.onTargetBitrate)
+		poke := make(chan struct{}, 1)
+		bwe.OnTargetBitrateChange(func(int) {
+			select {
+			case poke <- struct{}{}:
+			default: // the loop has one to read already
+			}
+		})
+		s.wg.Add(1)
+		go s.rateLoop(bwe, poke)
 	}
 	s.wg.Add(1)
 	go s.statsLoop()
@@ -173,6 +181,11 @@ func (s *Session) RestartICE() (string, error) {
 	}
 	s.counters.iceRestarts.Add(1)
 	return offer.SDP, nil
+}
+
+// Offering reports whether an offer of ours waits for its answer.
+func (s *Session) Offering() bool {
+	return s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer
 }
 
 // HandleOffer applies the other end's offer and returns our answer's SDP (the callee's side).

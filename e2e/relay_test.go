@@ -65,15 +65,20 @@ func TestGoCallThroughTheRelayOverTCPOnly(t *testing.T) {
 }
 
 // BenchmarkCallSetupRelayTCP measures a call's set-up (answer to both ends in the call) through
-// the relay over TCP only, beside the same call made directly on loopback in the same run.
+// the relay over TCP only, and over TLS only, beside the same call made directly on loopback in
+// the same run.
 // Issue 10's goal: ≤ 3 s with UDP blocked.
 func BenchmarkCallSetupRelayTCP(b *testing.B) {
 	for _, bc := range []struct {
-		name      string
-		relayOnly bool
-	}{{"direct", false}, {"relay-tcp", true}} {
+		name string
+		ward func(testing.TB) (*server.TURN, *peer, *peer)
+	}{
+		{"direct", func(tb testing.TB) (*server.TURN, *peer, *peer) { return relayWard(tb, false) }},
+		{"relay-tcp", func(tb testing.TB) (*server.TURN, *peer, *peer) { return relayWard(tb, true) }},
+		{"relay-tls", relayWardTLS},
+	} {
 		b.Run(bc.name, func(b *testing.B) {
-			_, tab, fam := relayWard(b, bc.relayOnly)
+			_, tab, fam := bc.ward(b)
 			var total time.Duration
 			for b.Loop() {
 				total += callSetup(b, tab, fam)

@@ -9,6 +9,10 @@
 //
 //	go test -run '^$' -bench Network ./internal/netbed/callrun              # 40 s per condition
 //	go test -run '^$' -bench Network/loss10 ./internal/netbed/callrun -args -netbed.hold=20s
+//	go test -run '^$' -bench Network/address-change ./internal/netbed/callrun -args -netbed.logs=/tmp/logs
+//
+// With -netbed.logs=DIR each process's stderr (the peers at debug level, pion's ICE included)
+// and stdout (stats lines, timed) are kept in DIR, one file each, named after the test.
 //
 // Its tests also run the family page in Chromium and Firefox (internal/browsertest) in the
 // family's namespace, in place of the family's bedside-peer: through loss, delay and a cut;

@@ -3,9 +3,9 @@ package callrun
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -37,7 +37,7 @@ type proc struct {
 func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
 	tb.Helper()
 	p := &proc{name: name, cmd: cmd, lines: make(chan line, 100000), done: make(chan struct{}),
-		log: filepath.Join(tb.TempDir(), name+".stderr")}
+		log: logFile(tb, name)}
 	errFile, err := os.Create(p.log)
 	if err != nil {
 		tb.Fatalf("%s: %v", name, err)
@@ -51,6 +51,7 @@ func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
 		_ = errFile.Close()
 		tb.Fatalf("starting %s: %v", name, err)
 	}
+	copyOut := stdoutFile(tb, name)
 	go func() {
 		defer close(p.done)
 		defer close(p.lines)
@@ -58,6 +59,9 @@ func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			l := line{at: time.Now(), text: sc.Text()}
+			if copyOut != nil {
+				_, _ = fmt.Fprintf(copyOut, "%s %s\n", l.at.UTC().Format("15:04:05.000"), l.text)
+			}
 			p.mu.Lock()
 			p.kept = append(p.kept, l)
 			p.mu.Unlock()
@@ -68,6 +72,9 @@ func startProc(tb testing.TB, name string, cmd *exec.Cmd) *proc {
 		}
 		err := cmd.Wait()
 		_ = errFile.Close()
+		if copyOut != nil {
+			_ = copyOut.Close()
+		}
 		p.mu.Lock()
 		p.waitErr = err
 		p.mu.Unlock()

@@ -67,7 +67,8 @@ type Result struct {
 	Windows []Window
 	Router  map[string]netbed.Counters
 
-	marks []mark
+	marks  []mark
+	family *proc // the family's process, for tests that look at its lines
 }
 
 // collect reads both peers' lines and cuts them into windows between the marks; from is when

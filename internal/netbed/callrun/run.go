@@ -47,8 +47,8 @@ func (w *Ward) Run(tb testing.TB, s Scenario) Result {
 	if s.Before != nil {
 		s.Before(w.Bed)
 	}
-	res := Result{Name: s.Name}
 	fam := w.family(tb, s.length())
+	res := Result{Name: s.Name, family: fam}
 	var ready, inCall time.Time
 	setUp := time.After(s.SetUpLimit)
 wait:

@@ -59,16 +59,20 @@ const serverPort = "8080"
 // StatsEvery is how often the peers print their figures: freezes are measured to this.
 const StatsEvery = 100 * time.Millisecond
 
-// NewWard brings up a testbed, the ward server (with its TURN relay on UDP 3478) and the tablet.
+// NewWard brings up a testbed, the ward server (with its TURN relay on UDP and TCP 3478: with
+// UDP blocked, TCP is the way) and the tablet.
 func NewWard(tb testing.TB, bins Binaries) *Ward {
 	tb.Helper()
 	// go test caches a result by the test binary and the files of the module the test looked
 	// at. The commands run here are built apart from the test binary: looking at their
 	// sources keeps go test from reusing a result of older commands.
 	netbed.StatAll(tb, bins.Sources)
+	if err := keptLogs(); err != nil {
+		tb.Fatalf("-netbed.logs: %v", err)
+	}
 	bed := netbed.New(tb)
 	addr := bed.Addr(netbed.Server).String()
-	return startWard(tb, bins, bed, "-turn", addr+":3478", "-turn-ip", addr)
+	return startWard(tb, bins, bed, "-turn", addr+":3478", "-turn-tcp", addr+":3478", "-turn-ip", addr)
 }
 
 // startWard starts the ward server, with more flags, and the tablet on bed.
@@ -77,7 +81,7 @@ func startWard(tb testing.TB, bins Binaries, bed *netbed.Bed, flags ...string) *
 	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
 	w.server = startProc(tb, "server", bed.Command(netbed.Server, bins.Server, append([]string{"-demo",
-		"-addr", addr + ":" + serverPort, "-data", tb.TempDir(), "-log-level", "warn"}, flags...)...))
+		"-addr", addr + ":" + serverPort, "-data", tb.TempDir(), "-log-level", serverLogLevel()}, flags...)...))
 	var code string
 	deadline := time.After(30 * time.Second)
 	for w.familyToken == "" || code == "" {
@@ -97,7 +101,7 @@ func startWard(tb testing.TB, bins Binaries, bed *netbed.Bed, flags ...string) *
 		}
 	}
 	w.tablet = startProc(tb, "tablet", bed.Command(netbed.Tablet, bins.Peer, "-server", w.url, "-pair", code,
-		"-auto-answer", "-stats-every", StatsEvery.String(), "-name", "netbed tablet"))
+		"-auto-answer", "-stats-every", StatsEvery.String(), "-name", "netbed tablet", "-log-level", peerLogLevel()))
 	if _, ok := w.tablet.waitLine("ready ", 30*time.Second); !ok {
 		tb.Fatalf("the tablet did not connect; its stderr:\n%s", w.tablet.stderrTail())
 	}
@@ -109,7 +113,7 @@ func (w *Ward) family(tb testing.TB, hold time.Duration) *proc {
 	tb.Helper()
 	return startProc(tb, "family", w.Bed.Command(netbed.Family, w.bins.Peer, "-server", w.url,
 		"-family-token", w.familyToken, "-dial", "patient", "-duration", hold.String(),
-		"-stats-every", StatsEvery.String()))
+		"-stats-every", StatsEvery.String(), "-log-level", peerLogLevel()))
 }
 
 func (w *Ward) String() string { return fmt.Sprintf("ward at %s", w.url) }
