@@ -1,6 +1,6 @@
 // Package store keeps the ward server's data: wards, beds, devices, enrollment tokens,
-// patients, family contacts and their links, photos, the call log, staff accounts, console
-// sessions and the audit log. Store is the interface the server uses; Open returns its SQLite
+// patients, family contacts and their links, guest links, photos, the call log (with each
+// call's participants), staff accounts, console sessions and the audit log. Store is the interface the server uses; Open returns its SQLite
 // implementation.
 //
 // Secrets never reach the store in the clear: enrollment tokens, family link tokens and
@@ -288,7 +288,8 @@ type Store interface {
 	PhotoPatients(ctx context.Context, hash string) ([]Patient, error)
 
 	// Purge deletes the personal data of admissions discharged before dischargedBefore
-	// (contacts, links, photos, names) and keeps what statistics need; photos no contact
+	// (contacts, links, guest links, photos, names, who took part in calls) and keeps what
+	// statistics need; photos no contact
 	// shows, stored before orphansBefore, go too. Idempotent.
 	Purge(ctx context.Context, dischargedBefore, orphansBefore time.Time) (PurgeStats, error)
 
