@@ -10,8 +10,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestGroupSettingsDefaultOnAndPersist(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestGroupSettingsDefaultOnAndPersist(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	k := f.contact(t, p.ID, "Bob")
 	assert.False(t, p.GroupCallsOff, "group calls allowed by default")
@@ -30,8 +30,8 @@ func TestGroupSettingsDefaultOnAndPersist(t *testing.T) {
 	assert.True(t, gk.JoinOff)
 }
 
-func TestGuestLinks(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestGuestLinks(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	now := f.clock.Now()
 	g, err := f.s.CreateGuestLink(f.ctx, store.GuestLink{PatientID: p.ID, TokenHash: hash("g1"), Name: "Ines",
@@ -113,8 +113,8 @@ func TestGuestLinks(t *testing.T) {
 	assert.Equal(t, store.KindGuest, calls[0].Participants[1].Kind)
 }
 
-func TestCallParticipants(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestCallParticipants(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	anna, bob := f.contact(t, p.ID, "Anna"), f.contact(t, p.ID, "Bob")
 	t1 := f.clock.Now()
