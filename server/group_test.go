@@ -383,3 +383,33 @@ func TestGroupCallFull(t *testing.T) {
 	sixth.send(signal.Message{Type: signal.TypeJoin, Call: id})
 	sixth.skipTo(signal.TypeJoined)
 }
+
+func TestGroupCallTabletResumes(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.enroll(e.demo.PairingCode)
+	dev := e.device(d)
+	_, bobToken := e.addContact("Bob", nil)
+	anna := e.family(e.demo.FamilyToken)
+	bob := e.family(bobToken)
+	id := connectedCall(anna, dev)
+	bob.expect(signal.TypeLive)
+	bob.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	bob.expect(signal.TypeJoined)
+	dev.expect(signal.TypeParticipant)
+
+	// The tablet's connection drops and comes back; in a group call it names no other end.
+	made := e.clock.made()
+	dev.c.CloseNow()
+	testkit.Eventually(t, "the server holds the tablet's place", func() bool { return e.clock.made() > made })
+	dev2 := e.device(d)
+	dev2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	dev2.sync()
+	bob.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: signal.DevicePeer, SDP: "v=0 again"})
+	require.Equal(t, bob.cfg.Self.ID, dev2.expect(signal.TypeOffer).Peer)
+	// A call that is over is answered as over.
+	bob.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	anna.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	dev2.skipTo(signal.TypeEnded)
+	dev2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	require.Equal(t, id, dev2.expect(signal.TypeEnded).Call)
+}
