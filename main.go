@@ -44,18 +44,20 @@ const appID = "org.bedside.kiosk"
 var version = "0.1.0"
 
 type options struct {
-	server     string
-	pair       string
-	data       string
-	media      string
-	autoAnswer bool
-	windowed   bool
-	nursePIN   string
-	demo       string
-	demoLang   string
-	verbose    bool
-	cpuProfile string
-	memProfile string
+	server      string
+	moreServers []string // further instances of -server's deployment
+	pair        string
+	data        string
+	media       string
+	autoAnswer  bool
+	windowed    bool
+	nursePIN    string
+	demo        string
+	demoLang    string
+	verbose     bool
+	noMDNS      bool
+	cpuProfile  string
+	memProfile  string
 }
 
 func main() {
@@ -68,7 +70,7 @@ func main() {
 func parseFlags(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bedside", flag.ContinueOnError)
-	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443 (optional once paired, or when pairing by QR code)")
+	fs.StringVar(&o.server, "server", "", "ward server base URL, e.g. https://ward.example:8443 (optional once paired, or when pairing by QR code); several instances of one deployment comma-separated")
 	fs.StringVar(&o.pair, "pair", "", "pair with this code at start-up (else the setup screen asks)")
 	fs.StringVar(&o.data, "data", "", "device data dir (default: <user config dir>/bedside)")
 	fs.StringVar(&o.media, "media", "camera", "camera|test|file:PATH: real camera and microphone, the synthetic source, or a PNG, JPEG or Y4M file as the camera")
@@ -78,6 +80,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
 	fs.StringVar(&o.demoLang, "demo-lang", "en", "the demo patient's language (en or it)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
+	fs.BoolVar(&o.noMDNS, "no-mdns", false, "do not resolve browsers' mDNS .local addresses (never join the mDNS multicast group); for tests")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (diagnostics)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file 10 s after start (diagnostics)")
 	if err := fs.Parse(args); err != nil {
@@ -93,9 +96,15 @@ func parseFlags(args []string) (options, error) {
 		return o, fmt.Errorf("-media must be camera, test or file:PATH, not %q", o.media)
 	}
 	if o.server != "" {
-		if err := provisioning.CheckServerURL(o.server); err != nil {
-			return o, fmt.Errorf("-server %q: %w", o.server, err)
+		// Several instances of one deployment, comma-separated: the first pairs the tablet;
+		// the phone moves on to the next whenever its connection is lost.
+		all := strings.Split(o.server, ",")
+		for _, s := range all {
+			if err := provisioning.CheckServerURL(s); err != nil {
+				return o, fmt.Errorf("-server %q: %w", s, err)
+			}
 		}
+		o.server, o.moreServers = all[0], all[1:]
 	}
 	if o.data == "" {
 		dir, err := os.UserConfigDir()
@@ -177,8 +186,8 @@ func run(args []string) error {
 	}
 	sp := tablet.NewSpeaker(log)
 	defer sp.Close()
-	dev := tablet.NewDevice(tablet.Config{Dir: o.data, Server: o.server, Version: version, Store: store,
-		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log})
+	dev := tablet.NewDevice(tablet.Config{Dir: o.data, Server: o.server, MoreServers: o.moreServers, Version: version, Store: store,
+		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log, NoMDNS: o.noMDNS})
 	if !dev.Paired() && o.pair != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := dev.Pair(ctx, o.pair)

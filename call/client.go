@@ -25,6 +25,10 @@ type Signer interface {
 type ClientConfig struct {
 	// URL is the server's WebSocket endpoint, like "ws://127.0.0.1:8080/ws" or "wss://ward/ws".
 	URL string
+	// URLs are the endpoints of other instances of the same deployment, tried in turn after
+	// URL: each lost connection or failed attempt moves on to the next (a stopped instance's
+	// clients reconnect to another and resume their calls there).
+	URLs []string
 	// Signer authenticates as a device; FamilyToken as a family link.
 	Signer      Signer
 	FamilyToken string
@@ -45,8 +49,10 @@ type ClientConfig struct {
 }
 
 func (cfg *ClientConfig) check() error {
-	if !strings.HasPrefix(cfg.URL, "ws://") && !strings.HasPrefix(cfg.URL, "wss://") {
-		return fmt.Errorf("%w: URL must be ws:// or wss://", ErrConfig)
+	for _, u := range append([]string{cfg.URL}, cfg.URLs...) {
+		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+			return fmt.Errorf("%w: URL must be ws:// or wss://", ErrConfig)
+		}
 	}
 	if (cfg.Signer == nil) == (cfg.FamilyToken == "") {
 		return fmt.Errorf("%w: need exactly one of Signer and FamilyToken", ErrConfig)
@@ -100,6 +106,23 @@ type Client struct {
 	config    signal.Config
 	welcomed  chan struct{} // closed at the first welcome
 	lastError error
+	next      int // index into the endpoints (URL, then URLs) of the next attempt
+}
+
+// endpoint is the URL of the next connection attempt; advance moves on to the one after.
+func (c *Client) endpoint() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.next == 0 {
+		return c.cfg.URL
+	}
+	return c.cfg.URLs[c.next-1]
+}
+
+func (c *Client) advance() {
+	c.mu.Lock()
+	c.next = (c.next + 1) % (len(c.cfg.URLs) + 1)
+	c.mu.Unlock()
 }
 
 // NewClient checks cfg and returns a Client; call Run to connect.
@@ -238,6 +261,7 @@ func (c *Client) Run(ctx context.Context) error {
 		c.mu.Lock()
 		c.lastError = err
 		c.mu.Unlock()
+		c.advance()
 		if welcomed && time.Since(start) > c.cfg.MaxBackoff {
 			backoff = c.cfg.MinBackoff // it was a healthy connection: start over
 		}

@@ -27,7 +27,7 @@ type connection struct {
 func (c *Client) connectOnce(ctx context.Context) (welcomed bool, err error) {
 	hctx, cancel := context.WithTimeout(ctx, c.cfg.HandshakeTimeout)
 	defer cancel()
-	ws, _, err := websocket.Dial(hctx, c.cfg.URL, &websocket.DialOptions{
+	ws, _, err := websocket.Dial(hctx, c.endpoint(), &websocket.DialOptions{
 		HTTPClient: c.cfg.HTTPClient,
 		HTTPHeader: c.cfg.HTTPHeader,
 	})

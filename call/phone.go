@@ -18,6 +18,9 @@ import (
 type Config struct {
 	// ServerURL is the ward server's WebSocket endpoint, like "ws://127.0.0.1:8080/ws".
 	ServerURL string
+	// ServerURLs are other instances of the same deployment, tried in turn after ServerURL
+	// when a connection is lost (see ClientConfig.URLs).
+	ServerURLs []string
 	// Signer authenticates as the bedside device; FamilyToken as a family link.
 	Signer      Signer
 	FamilyToken string
@@ -40,6 +43,8 @@ type Config struct {
 	API              *API
 	LoopbackOnly     bool
 	PortMin, PortMax uint16
+	// NoMDNS: see APIOptions.NoMDNS.
+	NoMDNS bool
 	// ICEServers are added to the ones the server hands out.
 	ICEServers []signal.ICEServer
 
@@ -124,6 +129,7 @@ func New(cfg Config) (*Phone, error) {
 	log := logger(cfg.Logger)
 	client, err := NewClient(ClientConfig{
 		URL:         cfg.ServerURL,
+		URLs:        cfg.ServerURLs,
 		Signer:      cfg.Signer,
 		FamilyToken: cfg.FamilyToken,
 		Logger:      log,
@@ -139,7 +145,7 @@ func New(cfg Config) (*Phone, error) {
 		// ICE gives up on a lost path only after the outage limit: until then a path that
 		// comes back carries the call again by itself, without a restart.
 		if api, err = NewAPI(APIOptions{
-			LoopbackOnly: cfg.LoopbackOnly, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
+			LoopbackOnly: cfg.LoopbackOnly, NoMDNS: cfg.NoMDNS, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
 			FailedTimeout: cfg.OutageLimit,
 		}); err != nil {
 			return nil, err

@@ -37,7 +37,7 @@ func (s *Server) authenticate(ctx context.Context, c *client, m signal.Message, 
 	}
 	cfg.ICEServers = s.iceServers(c.role, c.id)
 	cfg.RingSeconds = int(s.cfg.RingTimeout.Seconds())
-	if err := s.hub.join(c, cfg); err != nil {
+	if err := s.join(ctx, c, cfg); err != nil {
 		return err
 	}
 	s.log.Info("client joined", "role", c.role, "id", c.id, "ip", c.ip)
@@ -225,18 +225,18 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		if err != nil {
 			return err
 		}
-		return s.hub.invite(c, inv)
+		return s.hubOf(c).invite(c, inv)
 	case signal.TypeAccept:
-		return s.hub.act(c, m.Call, evAccept)
+		return s.hubOf(c).act(c, m.Call, evAccept)
 	case signal.TypeDecline:
-		return s.hub.act(c, m.Call, evDecline)
+		return s.hubOf(c).act(c, m.Call, evDecline)
 	case signal.TypeHangup:
 		if m.Reason == signal.ReasonFailed {
-			return s.hub.act(c, m.Call, evFail) // the call broke at that end: the log says so
+			return s.hubOf(c).act(c, m.Call, evFail) // the call broke at that end: the log says so
 		}
-		return s.hub.act(c, m.Call, evHangup)
+		return s.hubOf(c).act(c, m.Call, evHangup)
 	case signal.TypeConnected:
-		return s.hub.act(c, m.Call, evConnected)
+		return s.hubOf(c).act(c, m.Call, evConnected)
 	case signal.TypeResume:
 		if c.guest {
 			a, err := s.guestLink(ctx, c.tokenHash)
@@ -265,9 +265,9 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		if m.Side == signal.SideCallee {
 			sd = sideCallee
 		}
-		return s.hub.resume(c, m.Call, sd, inv)
+		return s.hubOf(c).resume(c, m.Call, sd, inv)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
-		return s.hub.relay(c, m)
+		return s.hubOf(c).relay(c, m)
 	case signal.TypeStatus:
 		return s.handleStatus(ctx, c, m)
 	case signal.TypeJoin:

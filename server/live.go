@@ -55,6 +55,9 @@ func (s *Server) Discharged(ctx context.Context, deviceID string) {
 // WardChanged pushes fresh configuration to every connected tablet of the ward, those paired
 // to the ward only included: something the whole ward shares (its nurse PIN) changed.
 func (s *Server) WardChanged(ctx context.Context, wardID string) {
+	if s.cluster != nil && s.cluster.forward(ctx, wardID, envelope{Op: opWard, WardID: wardID}) {
+		return
+	}
 	s.hub.mu.Lock()
 	var devs []*client
 	for _, c := range s.hub.devices {
@@ -72,6 +75,9 @@ func (s *Server) WardChanged(ctx context.Context, wardID string) {
 
 // RevokeDevice closes the connection of a tablet that was just revoked in the store.
 func (s *Server) RevokeDevice(ctx context.Context, deviceID string) {
+	if s.cluster != nil && s.cluster.forward(ctx, s.deviceWard(ctx, deviceID), envelope{Op: opRevoke, Device: deviceID}) {
+		return
+	}
 	s.hub.mu.Lock()
 	c := s.hub.devices[deviceID]
 	s.hub.mu.Unlock()

@@ -15,6 +15,9 @@ import (
 // of the bed gets a fresh config, or is closed with link-revoked or link-expired when its link
 // no longer works. The nurse console calls it after every change it makes.
 func (s *Server) Refresh(ctx context.Context, bedID string) error {
+	if s.cluster != nil && s.cluster.forward(ctx, s.bedWard(ctx, bedID), envelope{Op: opRefresh, Bed: bedID}) {
+		return nil
+	}
 	dev, fams := s.hub.bedClients(bedID)
 	var errs []error
 	if p, err := s.cfg.Store.PatientInBed(ctx, bedID); err == nil {

@@ -103,6 +103,13 @@ type Config struct {
 	// New and then every PurgeEvery (1 h when zero).
 	Retention  time.Duration
 	PurgeEvery time.Duration
+
+	// Bus joins this server to the other instances on the same database (cluster.go); nil
+	// for a single server. New takes it over: Close closes it.
+	Bus Bus
+	// LeaseTTL is how long a ward's owner holds it without renewing; 5 s when zero. A ward
+	// whose owner died moves to another instance within about LeaseTTL.
+	LeaseTTL time.Duration
 }
 
 // Server is the ward server. Create it with New, serve Handler, and Close it before closing
@@ -111,6 +118,8 @@ type Server struct {
 	cfg Config
 	log *slog.Logger
 	hub *hub
+	// cluster is this instance's part of a deployment of several; nil for a single server.
+	cluster *cluster
 
 	helloLimit  *limiter
 	enrollLimit *limiter
@@ -193,6 +202,13 @@ func New(cfg Config) (*Server, error) {
 		s.origins = []string{u.Host}
 	}
 	s.hub = newHub(s)
+	if cfg.Bus != nil {
+		if cfg.LeaseTTL <= 0 {
+			cfg.LeaseTTL = 5 * time.Second
+			s.cfg.LeaseTTL = cfg.LeaseTTL
+		}
+		s.cluster = newCluster(s, cfg.Bus, cfg.LeaseTTL)
+	}
 	s.schedulePurge(time.Minute)
 	if cfg.TURN != nil {
 		cfg.TURN.bind(relayAuthorityOf{s})
@@ -215,6 +231,9 @@ func (s *Server) Close() {
 	// resume them with the next server; their connections going must not end them. Calls
 	// still being set up end as failed.
 	s.hub.close()
+	if s.cluster != nil {
+		s.cluster.release() // the wards go to other instances; the proxies' clients go too
+	}
 	for _, c := range clients {
 		c.sendError("", ErrShuttingDown)
 	}
@@ -222,6 +241,9 @@ func (s *Server) Close() {
 		c.stop(websocket.StatusGoingAway, string(signal.CodeShuttingDown), false)
 	}
 	s.wg.Wait()
+	if s.cluster != nil {
+		s.cluster.close()
+	}
 }
 
 // addClient registers c so that Close reaches it; it fails when the server is closing or

@@ -29,11 +29,14 @@ type Screens interface {
 
 // Config is what NewDevice needs.
 type Config struct {
-	Dir      string // the device data dir (the store's and the identity's)
-	Server   string // the ward server given on the command line; "" when unknown
-	Version  string // the kiosk's version, sent when enrolling and in the device status
-	Store    *provisioning.DeviceStore
-	Identity *provisioning.Identity
+	Dir    string // the device data dir (the store's and the identity's)
+	Server string // the ward server given on the command line; "" when unknown
+	// MoreServers are other instances of Server's deployment, which the phone moves on to
+	// when its connection is lost.
+	MoreServers []string
+	Version     string // the kiosk's version, sent when enrolling and in the device status
+	Store       *provisioning.DeviceStore
+	Identity    *provisioning.Identity
 	// Local is the tablet's picture and sound for the whole run; nil: calls are receive-only.
 	Local   *media.Local
 	Speaker *Speaker // nil: silent calls
@@ -42,6 +45,8 @@ type Config struct {
 	Logger *slog.Logger
 	// PowerSupplies is where the battery is read; "" means PowerSupplyDir.
 	PowerSupplies string
+	// NoMDNS: see call.APIOptions.NoMDNS.
+	NoMDNS bool
 }
 
 // Device is this tablet as the kiosk sees it: it pairs (app.Pairer), starts the call engine
@@ -260,14 +265,22 @@ func (d *Device) StartPhone() {
 		d.log.Error("no camera or microphone; calls will be receive-only")
 	}
 	httpClient := d.httpClient()
+	var more []string
+	for _, m := range d.cfg.MoreServers {
+		if u, err := signal.URL(m); err == nil {
+			more = append(more, u)
+		}
+	}
 	cfg := call.Config{
 		ServerURL:   ws,
+		ServerURLs:  more,
 		Signer:      d.id,
 		Media:       local,
 		RemoteVideo: screens.RemoteVideo(),
 		Logger:      d.log,
 		HTTPClient:  httpClient,
 		Status:      Status(d.cfg.PowerSupplies, d.cfg.Version),
+		NoMDNS:      d.cfg.NoMDNS,
 	}
 	if d.cfg.Speaker != nil {
 		cfg.RemoteAudio = d.cfg.Speaker.CallSink()

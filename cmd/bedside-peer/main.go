@@ -53,6 +53,7 @@ var errUsage = errors.New("usage")
 // options are the command line flags.
 type options struct {
 	server      string
+	servers     []string // -server split at commas; server is the first
 	pair        string
 	familyToken string
 	data        string
@@ -62,6 +63,7 @@ type options struct {
 	duration    time.Duration
 	statsEvery  time.Duration
 	loopback    bool
+	noMDNS      bool
 	cpuProfile  string
 	logLevel    string
 	name        string
@@ -71,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("bedside-peer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.server, "server", "", "ward server URL, like http://127.0.0.1:8080 (required)")
+	fs.StringVar(&o.server, "server", "", "ward server URL, like http://127.0.0.1:8080 (required); several instances of one deployment comma-separated, tried in turn when a connection is lost")
 	fs.StringVar(&o.pair, "pair", "", "pairing code or enrollment token: connect as the bedside device, enrolling first if needed")
 	fs.StringVar(&o.familyToken, "family-token", "", "connect as this family link (the token of /j/TOKEN)")
 	fs.StringVar(&o.data, "data", "", "directory of the device identity (default: a fresh temporary one)")
@@ -81,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 0, "hang up each call this long after it is up (0: leave it to the other end)")
 	fs.DurationVar(&o.statsEvery, "stats-every", time.Second, "print a stats line this often during a call (0: never)")
 	fs.BoolVar(&o.loopback, "loopback", false, "gather ICE candidates on loopback addresses only")
+	fs.BoolVar(&o.noMDNS, "no-mdns", false, "do not resolve mDNS .local candidates (never join the mDNS multicast group)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	fs.StringVar(&o.name, "name", "bedside-peer", "device name given when enrolling")
@@ -101,9 +104,13 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	case o.familyToken != "" && o.dial != "" && o.dial != "patient":
 		return o, fmt.Errorf("%w: a family link can only -dial patient", errUsage)
 	}
-	if err := provisioning.CheckServerURL(o.server); err != nil {
-		return o, fmt.Errorf("%w: -server: %v", errUsage, err)
+	o.servers = strings.Split(o.server, ",")
+	for _, s := range o.servers {
+		if err := provisioning.CheckServerURL(s); err != nil {
+			return o, fmt.Errorf("%w: -server: %v", errUsage, err)
+		}
 	}
+	o.server = o.servers[0] // enrolls there
 	return o, nil
 }
 
@@ -132,9 +139,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}()
 	}
 
-	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback}
+	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback, NoMDNS: o.noMDNS}
 	if cfg.ServerURL, err = signal.URL(o.server); err != nil {
 		return fmt.Errorf("%w: -server: %v", errUsage, err)
+	}
+	for _, s := range o.servers[1:] {
+		u, err := signal.URL(s)
+		if err != nil {
+			return fmt.Errorf("%w: -server: %v", errUsage, err)
+		}
+		cfg.ServerURLs = append(cfg.ServerURLs, u)
 	}
 	who := "family"
 	if o.pair != "" {

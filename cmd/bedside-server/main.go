@@ -4,6 +4,10 @@
 //	bedside-server -data /var/lib/bedside -addr :443 -tls-cert cert.pem -tls-key key.pem
 //	bedside-server -demo -addr 127.0.0.1:8080
 //
+// The embedded TURN relay runs with -turn, -turn-tcp and/or -turn-tls; with -turn-url the
+// server hands out an external relay (coturn, use-auth-secret) instead, whose
+// static-auth-secret is in -turn-secret-file. deploy/server.md has a two-instance setup.
+//
 // With -metrics-listen ADDR it serves /metrics (Prometheus text format), /readyz and /healthz
 // on that internal address too. On SIGTERM it drains: /readyz answers 503 and new WebSocket
 // connections are refused at once; the connected clients get -drain-grace (5 s), then are told
@@ -19,7 +23,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -81,6 +84,10 @@ type options struct {
 	metricsListen string        // internal address of /metrics and /readyz; off when empty
 	drainGrace    time.Duration // how long connected clients keep the server on SIGTERM
 	turnSec       string
+	turnURLs      urlList       // an external relay's URLs (-turn-url); the embedded relay is off
+	turnTTL       time.Duration // how long relay credentials last
+	cluster       string        // PostgreSQL database joining this instance to others; off when empty
+	clusterLease  time.Duration // how long a ward's owner holds it without renewing
 }
 
 // relayOn says whether any TURN listener is asked for.
@@ -108,16 +115,23 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.turnKey, "turn-tls-key", "", "TLS private key file (PEM) of TURN over TLS (default: -tls-key)")
 	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
 	fl.StringVar(&o.turnSec, "turn-secret-file", "", "file holding the relay's shared secret (what coturn's static-auth-secret would be); random at each start when empty")
+	fl.Var(&o.turnURLs, "turn-url", "an external relay (coturn with use-auth-secret) to hand out instead of the embedded one, e.g. turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349?transport=tcp (repeat it, or separate with commas); needs -turn-secret-file")
+	fl.DurationVar(&o.turnTTL, "turn-credential-ttl", time.Hour, "how long the relay credentials in each welcome last; coturn refuses them after that even in a call, so behind -turn-url make it longer than the longest relayed call (a revoked link keeps coturn's relay that long)")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
 	fl.DurationVar(&o.drainGrace, "drain-grace", 5*time.Second, "on SIGTERM, how long connected clients keep the server (not ready, refusing new connections) before they are told to reconnect elsewhere")
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
+	fl.StringVar(&o.cluster, "cluster", "", "PostgreSQL database (postgres:// URL) that joins this instance to the others serving the same data: calls and signaling pass between them through it; default: -db when it is PostgreSQL; \"off\": a single instance")
+	fl.DurationVar(&o.clusterLease, "cluster-lease", 5*time.Second, "with -cluster, how long an instance holds a ward without renewing: a stopped instance's wards move to another within about this")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
 	if fl.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %v", fl.Args())
+	}
+	if o.clusterLease < 300*time.Millisecond || o.clusterLease > 5*time.Minute {
+		return o, fmt.Errorf("-cluster-lease %s: want 300ms to 5m", o.clusterLease)
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return o, errors.New("-tls-cert and -tls-key go together")
@@ -133,6 +147,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if (o.turnCert == "") != (o.turnKey == "") {
 		return o, errors.New("-turn-tls-cert and -turn-tls-key go together")
+	}
+	if err := o.checkRelayFlags(); err != nil {
+		return o, err
 	}
 	if o.turnCert == "" {
 		o.turnCert, o.turnKey = o.tlsCert, o.tlsKey
@@ -171,15 +188,9 @@ func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*
 	} else if h := net.ParseIP(host); h != nil {
 		host = "" // an address: the relay's own is right
 	}
-	var secret []byte
-	if o.turnSec != "" {
-		b, err := os.ReadFile(o.turnSec)
-		if err != nil {
-			return nil, fmt.Errorf("-turn-secret-file: %w", err)
-		}
-		if secret = bytes.TrimSpace(b); len(secret) < 16 {
-			return nil, errors.New("-turn-secret-file: the secret needs at least 16 bytes")
-		}
+	secret, err := readTURNSecret(o.turnSec)
+	if err != nil {
+		return nil, err
 	}
 	relay, err := server.NewTURN(server.TURNConfig{Secret: secret, Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
 		TLSCertFile: o.turnCert, TLSKeyFile: o.turnKey, PublicIP: ip, Host: host, Logger: logger,
@@ -249,22 +260,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if baseURL == "" {
 		baseURL = scheme + "://" + ln.Addr().String()
 	}
+	logger.Info("listening", "addr", ln.Addr().String(), "url", baseURL)
 
 	web, err := fs.Sub(assets.Web, "web")
 	if err != nil {
 		return err
 	}
 	var relay *server.TURN
-	if o.relayOn() {
+	switch {
+	case len(o.turnURLs) > 0:
+		relay, err = startExternalTURN(o, logger)
+	case o.relayOn():
 		relay, err = startTURN(o, baseURL, ln.Addr(), logger)
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
+	}
+	if relay != nil {
 		defer relay.Close()
 	}
+	var bus server.Bus
+	if o.cluster == "" && store.IsPostgresURL(target) {
+		o.cluster = target // several instances may share it: join them
+	}
+	if o.cluster != "" && o.cluster != "off" {
+		pg, err := server.NewPGBus(ctx, o.cluster, "")
+		if err != nil {
+			return fmt.Errorf("-cluster: %w", err)
+		}
+		logger.Info("cluster instance", "id", pg.ID())
+		bus = pg
+	}
 	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay,
-		Retention: time.Duration(o.retentionDays) * 24 * time.Hour})
+		TURNCredentialTTL: o.turnTTL, Retention: time.Duration(o.retentionDays) * 24 * time.Hour, Bus: bus, LeaseTTL: o.clusterLease})
 	if err != nil {
+		if bus != nil {
+			bus.Close()
+		}
 		return err
 	}
 	pin, err := certificatePin(o.tlsCert, o.tlsKey)

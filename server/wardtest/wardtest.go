@@ -41,6 +41,9 @@ type Options struct {
 	// hand; nil uses the real one.
 	Now       func() time.Time
 	AfterFunc func(d time.Duration, f func()) server.Timer
+	// DB is the store's database: a postgres:// URL (internal/pgtest), or empty for a SQLite
+	// file in the test's temp dir.
+	DB string
 }
 
 // Ward is a running ward server.
@@ -66,8 +69,10 @@ func Start(tb testing.TB, opts Options) *Ward {
 	if err != nil {
 		tb.Fatalf("wardtest: listen: %v", err)
 	}
-	w := &Ward{tb: tb, opts: opts, db: filepath.Join(tb.TempDir(), "bedside.db"),
-		addr: ln.Addr().String(), Logs: &Logs{}}
+	w := &Ward{tb: tb, opts: opts, db: opts.DB, addr: ln.Addr().String(), Logs: &Logs{}}
+	if w.db == "" {
+		w.db = filepath.Join(tb.TempDir(), "bedside.db")
+	}
 	w.URL = "http://" + w.addr
 	tb.Cleanup(func() {
 		if tb.Failed() {
