@@ -39,13 +39,13 @@ func (s *Server) handleJoin(ctx context.Context, c *client, m signal.Message) er
 		if err != nil {
 			return err
 		}
-		return s.hub.joinCall(c, m.Call, !p.GroupCallsOff, true)
+		return s.hubOf(c).joinCall(c, m.Call, !p.GroupCallsOff, true)
 	}
 	a, err := s.familyLink(ctx, c.tokenHash)
 	if err != nil {
 		return err
 	}
-	return s.hub.joinCall(c, m.Call, !a.patient.GroupCallsOff, !a.contact.JoinOff)
+	return s.hubOf(c).joinCall(c, m.Call, !a.patient.GroupCallsOff, !a.contact.JoinOff)
 }
 
 // handleAdd serves add: a participant rings another contact of the patient into the call.
@@ -83,7 +83,7 @@ func (s *Server) handleAdd(ctx context.Context, c *client, m signal.Message) err
 		return err
 	}
 	to := signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation}
-	return s.hub.addToCall(c, m.Call, to, !p.GroupCallsOff, mayJoin)
+	return s.hubOf(c).addToCall(c, m.Call, to, !p.GroupCallsOff, mayJoin)
 }
 
 // deviceStillValid checks, fresh from the store, that tablet c is not revoked.

@@ -124,7 +124,8 @@ func (s *Server) guestJoining(ctx context.Context, c *client, id string) (store.
 	if err != nil {
 		return store.Patient{}, err
 	}
-	if !s.hub.callOf(id, a.patient.ID) {
+	if h, ok := s.hubOf(c).(*hub); ok && !h.callOf(id, a.patient.ID) {
+		// (In a cluster, a call held by another instance is checked there, by the join.)
 		return store.Patient{}, fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	}
 	if err := s.cfg.Store.GuestJoins(ctx, a.link.ID, id); errors.Is(err, store.ErrUsed) {
