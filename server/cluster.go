@@ -56,6 +56,9 @@ type envelope struct {
 	// again when the bed's data changes (refresh.go).
 	TokenHash   []byte    `json:"token_hash,omitempty"`
 	LinkExpires time.Time `json:"link_expires,omitzero"`
+	// A family or guest page's patient, and whether it is a guest's (group calls).
+	PatientID string `json:"patient_id,omitempty"`
+	Guest     bool   `json:"guest,omitempty"`
 
 	// refresh, ward, revoke: console changes carried out where the ward's clients are
 	Bed    string `json:"bed_id,omitempty"`
@@ -68,6 +71,10 @@ type envelope struct {
 	Side  side            `json:"side,omitempty"`
 	Inv   *wireInvitation `json:"inv,omitempty"`
 	Msg   *signal.Message `json:"msg,omitempty"`
+	// join, add (group calls): the settings read fresh where the client is, and whom to add
+	GroupCalls bool          `json:"group_calls,omitempty"`
+	MayJoin    bool          `json:"may_join,omitempty"`
+	Party      *signal.Party `json:"party,omitempty"`
 
 	// out
 	Data json.RawMessage `json:"data,omitempty"`
@@ -85,6 +92,8 @@ type wireInvitation struct {
 	PatientID string       `json:"patient"`
 	ContactID string       `json:"contact"`
 	From      signal.Party `json:"from"`
+	// GroupCalls: the patient allows group calls.
+	GroupCalls bool `json:"group_calls,omitempty"`
 }
 
 // clusterLink ties a client to another instance: a connection here whose ward's hub is at

@@ -96,7 +96,8 @@ func (cl *cluster) refuse(e envelope) {
 func (cl *cluster) joinProxy(e envelope) {
 	p := &client{s: cl.s, ip: "instance " + e.From, out: make(chan []byte, sendQueue),
 		stopped: make(chan struct{}), role: e.Role, id: e.ID, bedID: e.BedID, wardID: e.WardID,
-		tokenHash: e.TokenHash, linkExpires: e.LinkExpires, link: &clusterLink{instance: e.From, conn: e.Conn, proxy: true}}
+		tokenHash: e.TokenHash, linkExpires: e.LinkExpires, link: &clusterLink{instance: e.From, conn: e.Conn, proxy: true},
+		patientID: e.PatientID, guest: e.Guest}
 	key := proxyKey{e.From, e.Conn}
 	cl.mu.Lock()
 	old := cl.proxies[key]
@@ -168,7 +169,7 @@ func (cl *cluster) apply(p *client, e envelope) {
 	var inv invitation
 	if e.Inv != nil {
 		inv = invitation{dir: store.Direction(e.Inv.Dir), patientID: e.Inv.PatientID,
-			contactID: e.Inv.ContactID, from: e.Inv.From}
+			contactID: e.Inv.ContactID, from: e.Inv.From, groupCalls: e.Inv.GroupCalls}
 	}
 	var err error
 	switch e.Kind {
@@ -184,6 +185,16 @@ func (cl *cluster) apply(p *client, e envelope) {
 		err = h.relay(p, *e.Msg)
 	case "resume":
 		err = h.resume(p, e.Call, e.Side, inv)
+	case "join":
+		err = h.joinCall(p, e.Call, e.GroupCalls, e.MayJoin)
+	case "add":
+		if e.Party == nil {
+			err = signal.Errorf(signal.CodeBadMessage, "add without a contact")
+			break
+		}
+		err = h.addToCall(p, e.Call, *e.Party, e.GroupCalls, e.MayJoin)
+	case "resume-group":
+		err = h.resumeGroup(p, e.Call, inv)
 	default:
 		err = signal.Errorf(signal.CodeInternal, "unknown request %q from another instance", e.Kind)
 	}
