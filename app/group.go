@@ -245,6 +245,10 @@ func (r *partTileRenderer) Refresh() {
 	t := r.t
 	p := t.part
 	video := t.showsVideo()
+	r.bg.FillColor = colSurface
+	if video {
+		r.bg.FillColor = color.Black // the letterbox around a picture
+	}
 	r.avatar.FillColor = avatarColor(p.ID)
 	r.photo.Image = p.Photo
 	r.initials.Text = initials(p.Name)
