@@ -234,11 +234,15 @@ func (inCallLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 	if c, ok := video.(*clipBox); ok {
 		c.setContentSize(s)
 	}
-	if !groupLayoutArea(video, s, th, bh) {
+	grid := groupLayoutArea(video, s, th, bh)
+	if !grid {
 		video.Move(fyne.NewPos(0, 0))
 		video.Resize(fyne.NewSize(s.Width, s.Height-bh+theme.Padding()))
 	}
 	sw := fyne.Max(fyne.Min(s.Width, s.Height)/3.5, 120)
+	if grid {
+		sw = fyne.Max(fyne.Min(s.Width, s.Height)/5.5, 100) // over a tile: smaller
+	}
 	sh := sw * 3 / 4
 	self.Move(fyne.NewPos(s.Width-sw-pad, th+pad))
 	self.Resize(fyne.NewSize(sw, sh))
