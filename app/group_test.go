@@ -94,4 +94,3 @@ func (r *rig) tilesShown() int {
 	}
 	return n
 }
-
