@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -207,3 +208,63 @@ func TestGroupCallEnginesThroughWard(t *testing.T) {
 	testkit.Eventually(t, "the call over for Carl", func() bool { return carl.phone.Snapshot().Call.State == call.Ended })
 }
 
+// The real kiosk binary on a virtual display in a three-way call: Anna calls the patient (the
+// kiosk answers by itself), Bob joins; the kiosk shows the two side by side, each tile's
+// picture moving. The screenshot goes to $BEDSIDE_E2E_SHOTS/kiosk-three-way.png.
+func TestKioskGroupCallUnderXvfb(t *testing.T) {
+	for _, tool := range []string{"Xvfb", "import"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed (make deps-test installs it)", tool)
+		}
+	}
+	bin := buildKiosk(t)
+	w := wardtest.Start(t, wardtest.Options{})
+	display := startXvfb(t)
+	launchKiosk(t, bin, display, []string{"-server", w.URL, "-data", t.TempDir(), "-media", "test",
+		"-pair", w.Demo.PairingCode, "-auto-answer"}, nil)
+	ctx := context.Background()
+	_, bobToken := newContactLink(t, w, "Bob")
+	anna := startGroupEngine(t, w, call.Config{FamilyToken: w.Demo.FamilyToken})
+	bob := startGroupEngine(t, w, call.Config{FamilyToken: bobToken})
+	testkit.Eventually(t, "the kiosk online", func() bool { return anna.phone.Snapshot().Config.DeviceOnline })
+
+	callID, err := anna.phone.Dial(ctx, "")
+	require.NoError(t, err)
+	anna.inCallWith(t, "anna", signal.DevicePeer) // after the kiosk's five-second countdown
+	testkit.Eventually(t, "bob sees the call live", func() bool { return bob.phone.Snapshot().Live.CanJoin })
+	require.NoError(t, bob.phone.Join(ctx, callID))
+	bob.inCallWith(t, "bob", signal.DevicePeer, w.Demo.ContactID)
+	anna.receives(t, "anna", signal.DevicePeer)
+	bob.receives(t, "bob", signal.DevicePeer)
+
+	// Two tiles side by side (1280x800): both pictures move.
+	var left, right float64
+	testkit.Eventually(t, "both tiles' pictures move", func() bool {
+		a := grab(t, display)
+		time.Sleep(time.Second)
+		b := grab(t, display)
+		left = changedIn(a, b, image.Rect(100, 200, 540, 550))
+		right = changedIn(a, b, image.Rect(740, 250, 1180, 550))
+		return left > 0.01 && right > 0.01
+	})
+	t.Logf("changed in a second: %.1f%% of the left tile, %.1f%% of the right", 100*left, 100*right)
+	shot(t, display, "kiosk-three-way.png")
+	require.NoError(t, anna.phone.Hangup(ctx))
+	bob.inCallWith(t, "bob", signal.DevicePeer)
+}
+
+// changedIn is the fraction of the pixels of r that differ clearly between a and b.
+func changedIn(a, b image.Image, r image.Rectangle) float64 {
+	changed, total := 0, 0
+	for y := r.Min.Y; y < r.Max.Y; y += 2 {
+		for x := r.Min.X; x < r.Max.X; x += 2 {
+			total++
+			r1, g1, b1, _ := a.At(x, y).RGBA()
+			r2, g2, b2, _ := b.At(x, y).RGBA()
+			if diff(r1, r2)+diff(g1, g2)+diff(b1, b2) > 3*0x1000 {
+				changed++
+			}
+		}
+	}
+	return float64(changed) / float64(total)
+}

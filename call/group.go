@@ -71,6 +71,11 @@ const DefaultMaxVideoIn = 3
 // shownFor is how long a participant who declined or missed being added stays in the list.
 const shownFor = 5 * time.Second
 
+// tileVideoGone is how long no picture may come from a participant before their tile shows
+// their photo instead: longer than a call of two's theirVideoGone, so that a picture coming in
+// bursts (a busy or thin link) does not flip the tile between picture and photo.
+const tileVideoGone = 5 * time.Second
+
 // groupState is the part of an activeCall that group calls add.
 type groupState struct {
 	peer     string // participant id of the first pair; "" while it is the default (firstPeer)
@@ -591,7 +596,7 @@ func (l *loop) checkGroupMedia(c *activeCall, now time.Time) {
 		if st.FramesDecoded != pp.frames {
 			pp.frames, pp.seenAt = st.FramesDecoded, now
 		}
-		video := pp.frames > 0 && now.Sub(pp.seenAt) < theirVideoGone
+		video := pp.frames > 0 && now.Sub(pp.seenAt) < tileVideoGone
 		level := float64(int(st.AudioLevel*10)) / 10 // in tenths: a snapshot for a real change
 		if video != pp.video || level != pp.level {
 			pp.video, pp.level = video, level

@@ -168,6 +168,9 @@ func TestGroupCallJoinLeaveLateJoiner(t *testing.T) {
 			c.p.receives(t, peer)
 		}
 	}
+	dev.waitSnap(t, "both pictures shown", func(s Snapshot) bool {
+		return len(s.Call.Participants) == 2 && s.Call.Participants[0].Video && s.Call.Participants[1].Video
+	})
 	// The tablet encodes once for both.
 	testkit.Eventually(t, "two bindings of one video track", func() bool { return dev.local.Stats().VideoPeers == 2 })
 
