@@ -90,60 +90,94 @@ func (c *activeCall) sessions() []*Session {
 }
 
 // applyRates gives the Local the rate for the call's pairs, and detaches our video from the
-// pairs below the floor (see above).
+// pairs below the floor (see above and decideRates).
 func (l *loop) applyRates(c *activeCall) {
 	local := l.p.cfg.Media
 	if local == nil || l.call != c {
 		return
 	}
 	sessions := c.sessions()
-	if len(sessions) == 1 {
-		s := sessions[0]
-		if r := c.grp.rates[s]; r != nil {
-			l.attach(c, s, r) // a call of two again: no floor
-			if r.bps > 0 {
-				local.SetLinkRate(r.bps)
-			}
+	in := make([]rateIn, len(sessions))
+	rates := make([]*pairRate, len(sessions))
+	now := time.Now()
+	for i, s := range sessions {
+		r := c.grp.rates[s]
+		if r == nil {
+			r = &pairRate{}
 		}
-		return
+		rates[i] = r
+		in[i] = rateIn{bps: r.bps, cut: r.cut, probing: r.probing}
+		if !r.below.IsZero() {
+			in[i].belowFor = now.Sub(r.below)
+		}
+	}
+	link, acts := decideRates(in, l.cutAfter())
+	for i, a := range acts {
+		switch a {
+		case rateCut:
+			l.cut(c, sessions[i], rates[i])
+		case rateAttach:
+			l.attach(c, sessions[i], rates[i])
+		}
+	}
+	if link > 0 {
+		local.SetLinkRate(link)
+	}
+}
+
+// rateIn is what decideRates knows of one pair.
+type rateIn struct {
+	bps          int           // its estimate; 0 before the first
+	cut, probing bool          // our video is detached from it; attached again for a probe
+	belowFor     time.Duration // how long its estimate has been below the floor
+}
+
+// rateAction is what decideRates asks of a pair.
+type rateAction int
+
+const (
+	rateKeep   rateAction = iota
+	rateCut               // detach our video: its link cannot carry the floor
+	rateAttach            // attach our video again
+)
+
+// decideRates is the rate policy, apart from its effects: the link rate for the Local (0: no
+// estimate yet) and what to do with each pair. One pair: its estimate, whatever it is (a call
+// of two). Several: the weakest estimate of the pairs that carry the floor, never below it;
+// a pair below the floor for cutAfter is cut (one being probed is left to its probe); when no
+// pair carries the floor, nobody is cut and the weakest sets the pace.
+func decideRates(pairs []rateIn, cutAfter time.Duration) (link int, acts []rateAction) {
+	acts = make([]rateAction, len(pairs))
+	if len(pairs) == 1 {
+		acts[0] = rateAttach
+		return pairs[0].bps, acts
 	}
 	weakest, strong := 0, false
-	for _, s := range sessions {
-		r := c.grp.rates[s]
-		if r == nil || r.bps == 0 || r.probing {
-			continue
-		}
-		if r.bps >= groupFloor && !r.cut {
+	for _, p := range pairs {
+		if p.bps >= groupFloor && !p.cut && !p.probing {
 			strong = true
-			if weakest == 0 || r.bps < weakest {
-				weakest = r.bps
+			if weakest == 0 || p.bps < weakest {
+				weakest = p.bps
 			}
 		}
 	}
 	if !strong {
-		// Nobody's link carries the floor: there is no one to starve, so follow the weakest
-		// down as in a call of two.
-		for _, s := range sessions {
-			if r := c.grp.rates[s]; r != nil && r.bps > 0 {
-				l.attach(c, s, r)
-				if weakest == 0 || r.bps < weakest {
-					weakest = r.bps
+		for i, p := range pairs {
+			if p.bps > 0 {
+				acts[i] = rateAttach
+				if weakest == 0 || p.bps < weakest {
+					weakest = p.bps
 				}
 			}
 		}
-		if weakest > 0 {
-			local.SetLinkRate(weakest)
-		}
-		return
+		return weakest, acts
 	}
-	for _, s := range sessions {
-		r := c.grp.rates[s]
-		if r != nil && r.bps > 0 && r.bps < groupFloor && !r.cut && !r.probing &&
-			!r.below.IsZero() && time.Since(r.below) >= l.cutAfter() {
-			l.cut(c, s, r)
+	for i, p := range pairs {
+		if p.bps > 0 && p.bps < groupFloor && !p.cut && !p.probing && p.belowFor >= cutAfter {
+			acts[i] = rateCut
 		}
 	}
-	local.SetLinkRate(max(weakest, groupFloor))
+	return max(weakest, groupFloor), acts
 }
 
 // cut detaches our video from a pair below the floor, and plans its next probe.

@@ -211,7 +211,8 @@ func TestGroupCallJoinLeaveLateJoiner(t *testing.T) {
 
 // The tablet adds Ben to its call with Anna (one tap); its encoder makes one stream for both;
 // it decodes at most MaxVideoIn pictures (Ben, beyond it, is asked for none and heard only);
-// a peer whose link falls below the floor gets its sound only, the other keeps the picture.
+// a peer whose link falls below the floor gets its sound only (its video binding detached),
+// the other keeps the picture.
 func TestGroupCallAddEncodeOnceAndCaps(t *testing.T) {
 	ctx := context.Background()
 	_, dev, fam := newGroup(t, Config{MaxVideoIn: 1}, "anna", "ben")
@@ -252,33 +253,68 @@ func TestGroupCallAddEncodeOnceAndCaps(t *testing.T) {
 	require.Less(t, encoded*3/2, decoded, "one encoded stream feeds both peers")
 	require.Equal(t, 2, dev.local.Stats().VideoPeers)
 
-	// Ben's link falls below the floor: he gets sound only; Anna keeps the picture.
+	// Ben gets sound only (what the rate policy does to a link below the floor, decideRates):
+	// the one encoder's samples no longer go to him, Anna keeps the picture.
+	var benSess *Session
 	dev.post(func(l *loop) {
-		l.cutDelay = new(time.Duration) // at once
 		for _, gp := range l.call.grp.peers {
 			if gp.party.ID == "ben" {
-				l.onLinkRate(l.call, gp.sess, groupFloor-50_000)
+				benSess = gp.sess
 			}
 		}
 	})
-	dev.waitSnap(t, "ben gets sound only", func(s Snapshot) bool {
-		return len(s.Call.Participants) == 2 && s.Call.Participants[1].SoundOnlyToThem && !s.Call.Participants[0].SoundOnlyToThem
+	testkit.Eventually(t, "ben's pair", func() bool {
+		st, err := dev.PeerStats(ctx)
+		return err == nil && len(st) == 2
 	})
+	dev.post(func(l *loop) { require.NoError(t, benSess.SetVideoSending(false)) })
 	testkit.Eventually(t, "one binding of the video", func() bool { return dev.local.Stats().VideoPeers == 1 })
+	b1 := ben.sinks.frames(signal.DevicePeer)
 	anna.receives(t, signal.DevicePeer)
 	ben.sinks.mu.Lock()
 	ben.sinks.audio[signal.DevicePeer].peak.Store(0)
 	ben.sinks.mu.Unlock()
 	testkit.Eventually(t, "ben still hears the tablet", func() bool { return ben.sinks.loud(signal.DevicePeer) })
+	require.Less(t, ben.sinks.frames(signal.DevicePeer), b1+5, "and sees it no more")
+	dev.post(func(l *loop) { require.NoError(t, benSess.SetVideoSending(true)) })
+	testkit.Eventually(t, "two bindings again", func() bool { return dev.local.Stats().VideoPeers == 2 })
+	ben.receives(t, signal.DevicePeer)
 
 	require.NoError(t, anna.Hangup(ctx))
 	dev.inCallWith(t, "ben")
-	// A call of two again: no floor, Ben gets the picture back.
-	testkit.Eventually(t, "ben's video back", func() bool { return dev.local.Stats().VideoPeers == 1 })
-	dev.waitSnap(t, "ben gets the picture", func(s Snapshot) bool {
-		return len(s.Call.Participants) == 1 && !s.Call.Participants[0].SoundOnlyToThem
-	})
+	testkit.Eventually(t, "one binding: ben's", func() bool { return dev.local.Stats().VideoPeers == 1 })
 	ben.receives(t, signal.DevicePeer)
 	require.NoError(t, dev.Hangup(ctx))
 	ben.waitCall(t, id, Ended)
+}
+
+// The rate policy of one encoder for several links (group_rate.go).
+func TestDecideRates(t *testing.T) {
+	const k = 1000
+	cases := []struct {
+		name  string
+		pairs []rateIn
+		link  int
+		acts  []rateAction
+	}{
+		{"a call of two follows its link all the way down", []rateIn{{bps: 80 * k}}, 80 * k, []rateAction{rateAttach}},
+		{"no estimate yet", []rateIn{{}, {}}, 0, []rateAction{rateKeep, rateKeep}},
+		{"the weakest of the strong", []rateIn{{bps: 900 * k}, {bps: 400 * k}}, 400 * k, []rateAction{rateKeep, rateKeep}},
+		{"never below the floor", []rateIn{{bps: 900 * k}, {bps: groupFloor + 1}}, groupFloor + 1, []rateAction{rateKeep, rateKeep}},
+		{"a weak link for long is cut", []rateIn{{bps: 900 * k}, {bps: 120 * k, belowFor: 4 * time.Second}},
+			900 * k, []rateAction{rateKeep, rateCut}},
+		{"a dip is not cut", []rateIn{{bps: 600 * k}, {bps: 120 * k, belowFor: time.Second}},
+			600 * k, []rateAction{rateKeep, rateKeep}},
+		{"a cut link does not pull the others down", []rateIn{{bps: 600 * k}, {bps: 60 * k, cut: true}},
+			600 * k, []rateAction{rateKeep, rateKeep}},
+		{"a probe is left to run", []rateIn{{bps: 600 * k}, {bps: 60 * k, cut: true, probing: true, belowFor: time.Minute}},
+			600 * k, []rateAction{rateKeep, rateKeep}},
+		{"nobody carries the floor: the weakest, nobody cut", []rateIn{{bps: 150 * k}, {bps: 90 * k, cut: true, belowFor: time.Minute}},
+			90 * k, []rateAction{rateAttach, rateAttach}},
+	}
+	for _, c := range cases {
+		link, acts := decideRates(c.pairs, 3*time.Second)
+		require.Equal(t, c.link, link, c.name)
+		require.Equal(t, c.acts, acts, c.name)
+	}
 }
