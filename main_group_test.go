@@ -109,6 +109,13 @@ func startGroupEngine(t *testing.T, w *wardtest.Ward, cfg call.Config) *groupEng
 		require.NoError(t, g.local.Close())
 	})
 	testkit.Eventually(t, "connected to the ward", g.phone.Connected)
+	t.Cleanup(func() { // what each engine saw, when the test failed
+		if t.Failed() {
+			stats, _ := g.phone.PeerStats(context.Background())
+			t.Logf("engine (family %v): call %+v\nlocal %+v\npairs %+v", cfg.FamilyToken != "", g.phone.Snapshot().Call,
+				g.local.Stats(), stats)
+		}
+	})
 	return g
 }
 
