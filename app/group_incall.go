@@ -81,6 +81,13 @@ func (k *Kiosk) showParticipants(s *inCallScreen, ev CallEvent) {
 			}
 		}
 	}
+	if !sameIDs(g.parts, parts) {
+		ids := make([]string, len(parts))
+		for i, p := range parts {
+			ids[i] = p.ID
+		}
+		k.log.Info("in-call participants", "ids", ids) // ids only: names stay off the logs
+	}
 	g.parts = parts
 	one := len(parts) == 1 && (parts[0].State == PartInCall || parts[0].State == PartConnecting ||
 		parts[0].State == PartReconnecting)
@@ -172,5 +179,18 @@ func groupLayoutArea(video fyne.CanvasObject, s fyne.Size, th, bh float32) bool 
 	}
 	c.Move(fyne.NewPos(0, th))
 	c.Resize(fyne.NewSize(s.Width, s.Height-th-bh))
+	return true
+}
+
+// sameIDs reports whether a and b list the same participants in the same order.
+func sameIDs(a, b []Participant) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].ID != b[i].ID {
+			return false
+		}
+	}
 	return true
 }

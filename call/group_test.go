@@ -144,6 +144,7 @@ func containsID(ids []string, id string) bool {
 // receives the others' sound and pictures. Anna leaves and the two others go on; Carl joins
 // late; the tablet hangs up last and the call is over for everyone.
 func TestGroupCallJoinLeaveLateJoiner(t *testing.T) {
+	testkit.NoLeaks(t)
 	ctx := context.Background()
 	_, dev, fam := newGroup(t, Config{}, "anna", "ben", "carl")
 	anna, ben, carl := fam["anna"], fam["ben"], fam["carl"]
