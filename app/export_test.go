@@ -7,3 +7,10 @@ func IsPartTile(o fyne.CanvasObject) bool {
 	_, ok := o.(*partTile)
 	return ok
 }
+
+// TileShowsVideo reports whether o, a participant's tile, shows their picture (not their
+// photo), and whose tile it is.
+func TileShowsVideo(o fyne.CanvasObject) (id string, video bool) {
+	t := o.(*partTile)
+	return t.part.ID, t.showsVideo() && t.video.Visible()
+}

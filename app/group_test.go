@@ -29,6 +29,12 @@ func TestGroupCallScreen(t *testing.T) {
 		r.requireShows(s)
 	}
 	require.Equal(t, 3, r.tilesShown(), "a tile each")
+	for _, o := range r.objects() {
+		if app.IsPartTile(o) {
+			id, video := app.TileShowsVideo(o)
+			require.Equal(t, id != giulia.ID, video, "%s: a picture, or the photo when none comes", id)
+		}
+	}
 
 	// Add: the contacts not in the call; one tap rings Marco.
 	r.tap("Add someone")
