@@ -245,7 +245,13 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 				}
 				return err
 			}
-			return s.hub.resumeGuest(c, m.Call)
+			return s.hub.resumeGroup(c, m.Call)
+		}
+		if c.role == signal.RoleDevice && m.To == "" {
+			if err := s.deviceStillValid(ctx, c); err != nil {
+				return err
+			}
+			return s.hub.resumeGroup(c, m.Call)
 		}
 		// Who may be in a call with whom is checked as for an invite, in case the server
 		// lost the call and takes it back from this end.

@@ -132,12 +132,6 @@ func (h *hub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJo
 	to.AutoAnswer = false
 	r := &ringIn{party: to, clients: targets}
 	k.grp.ringing[to.ID] = r
-	for _, t := range targets {
-		t.call = k
-		h.sendLocked(t, signal.Message{Type: signal.TypeRing, Call: id, From: &by, Participants: k.participants("")})
-	}
-	h.toMembersLocked(k, nil, signal.Message{Type: signal.TypeParticipant, Call: id, From: &r.party, Event: signal.EventRinging})
-	h.liveLocked(k) // one seat fewer
 	contact := to.ID
 	r.timer = h.s.cfg.AfterFunc(h.s.cfg.RingTimeout, func() {
 		h.withGroup(id, func(k *call, _ *[]store.CallRecord) {
@@ -146,6 +140,12 @@ func (h *hub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJo
 			}
 		})
 	})
+	for _, t := range targets {
+		t.call = k
+		h.sendLocked(t, signal.Message{Type: signal.TypeRing, Call: id, From: &by, Participants: k.participants("")})
+	}
+	h.toMembersLocked(k, nil, signal.Message{Type: signal.TypeParticipant, Call: id, From: &r.party, Event: signal.EventRinging})
+	h.liveLocked(k) // one seat fewer
 	return nil
 }
 

@@ -85,3 +85,14 @@ func (s *Server) handleAdd(ctx context.Context, c *client, m signal.Message) err
 	to := signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation}
 	return s.hub.addToCall(c, m.Call, to, !p.GroupCallsOff, mayJoin)
 }
+
+// deviceStillValid checks, fresh from the store, that tablet c is not revoked.
+func (s *Server) deviceStillValid(ctx context.Context, c *client) error {
+	d, err := s.cfg.Store.Device(ctx, c.id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Revoked) {
+		return ErrDeviceRevoked
+	} else if err != nil {
+		return err
+	}
+	return nil
+}

@@ -326,3 +326,90 @@ func TestGroupCallMemberAwayThenGone(t *testing.T) {
 		require.Equal(t, string(want), p.Reason, p.ID)
 	}
 }
+
+// skipTo reads until a message of type typ, skipping presence, live and participant.
+func (w *ws) skipTo(typ signal.Type) signal.Message {
+	w.t.Helper()
+	for {
+		m := w.next()
+		if m.Type == typ {
+			return m
+		}
+		switch m.Type {
+		case signal.TypePresence, signal.TypeLive, signal.TypeParticipant:
+		default:
+			w.t.Fatalf("want %s, got %+v", typ, m)
+		}
+	}
+}
+
+func TestGroupCallFull(t *testing.T) {
+	e := newEnv(t, nil)
+	dev, _, bob, _, id := threeWay(t, e)
+	bob.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	bob.skipTo(signal.TypeJoined)
+	for _, name := range []string{"Carl", "Dora", "Ezio"} {
+		_, token := e.addContact(name, nil)
+		p := e.family(token)
+		p.send(signal.Message{Type: signal.TypeJoin, Call: id})
+		p.skipTo(signal.TypeJoined)
+	}
+	// Five family members: a sixth is refused, the page stays up and hears it cannot join.
+	fede, token := e.addContact("Fede", nil)
+	sixth := e.family(token)
+	live := sixth.expect(signal.TypeLive)
+	require.False(t, live.CanJoin)
+	require.Len(t, live.Participants, 6)
+	sixth.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	sixth.expectError(signal.CodeBusy)
+	// Nor can the tablet ring them in.
+	dev.send(signal.Message{Type: signal.TypeAdd, Call: id, To: fede.ID})
+	require.Equal(t, signal.CodeBusy, dev.skipTo(signal.TypeError).Code)
+	// A guest still fits.
+	_, gt := e.guest("Ines", "Interpreter", 3)
+	gp := e.family(gt)
+	require.True(t, gp.expect(signal.TypeLive).CanJoin)
+	gp.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	require.Len(t, gp.expect(signal.TypeJoined).Participants, 6)
+	// One leaves: the sixth hears there is room.
+	bob.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	bob.skipTo(signal.TypeEnded)
+	for {
+		m := sixth.skipTo(signal.TypeLive)
+		if m.CanJoin {
+			break
+		}
+	}
+	sixth.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	sixth.skipTo(signal.TypeJoined)
+}
+
+func TestGroupCallTabletResumes(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.enroll(e.demo.PairingCode)
+	dev := e.device(d)
+	_, bobToken := e.addContact("Bob", nil)
+	anna := e.family(e.demo.FamilyToken)
+	bob := e.family(bobToken)
+	id := connectedCall(anna, dev)
+	bob.expect(signal.TypeLive)
+	bob.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	bob.expect(signal.TypeJoined)
+	dev.expect(signal.TypeParticipant)
+
+	// The tablet's connection drops and comes back; in a group call it names no other end.
+	made := e.clock.made()
+	dev.c.CloseNow()
+	testkit.Eventually(t, "the server holds the tablet's place", func() bool { return e.clock.made() > made })
+	dev2 := e.device(d)
+	dev2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	dev2.sync()
+	bob.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: signal.DevicePeer, SDP: "v=0 again"})
+	require.Equal(t, bob.cfg.Self.ID, dev2.expect(signal.TypeOffer).Peer)
+	// A call that is over is answered as over.
+	bob.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	anna.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	dev2.skipTo(signal.TypeEnded)
+	dev2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	require.Equal(t, id, dev2.expect(signal.TypeEnded).Call)
+}

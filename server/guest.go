@@ -182,9 +182,10 @@ func (h *hub) callOf(id, patientID string) bool {
 	return k != nil && k.patientID == patientID
 }
 
-// resumeGuest puts guest page c back into group call id after its connection came back. A
-// guest never takes back a call the server lost: that is for the tablet and the family.
-func (h *hub) resumeGuest(c *client, id string) error {
+// resumeGroup puts c back into group call id after its connection came back: a guest page, or
+// a tablet that names no other end (a group call has none). Neither takes back a call the
+// server lost: that is for the two ends of a call of two (hub.resume).
+func (h *hub) resumeGroup(c *client, id string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	k := h.calls[id]
