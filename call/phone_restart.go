@@ -84,8 +84,8 @@ func (l *loop) resume() {
 	if c.info.Direction == Outgoing {
 		m.Side = signal.SideCaller
 	}
-	if l.p.cfg.Signer != nil {
-		m.To = c.info.Party.ID // the contact at the other end
+	if l.p.cfg.Signer != nil && !c.grp.grouped {
+		m.To = c.info.Party.ID // the contact at the other end (a group call has none)
 	}
 	l.send(m)
 	l.restartICE(c)
