@@ -43,7 +43,8 @@ func linkRate(bps int, stats map[string]any) int {
 // rateLoop owns the link estimate of the session: on each change pion reports (poke) and
 // every rateEvery it hands the estimate to the Local, which steps its video down and up a
 // ladder to suit it (media.VideoStep). Small wobbles are not passed on. The Local is shared:
-// with several sessions at once, the last estimate wins.
+// with several sessions at once the estimate goes to the Phone (SessionConfig.OnLinkRate),
+// which chooses one rate for them all (group_rate.go).
 func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 	defer s.wg.Done()
 	tick := time.NewTicker(rateEvery)
@@ -63,6 +64,10 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 		last = bps
 		s.counters.linkRate.Store(int64(bps))
 		s.counters.videoTarget.Store(int64(media.ClampVideoBitRate(bps - audioAllowance)))
+		if s.cfg.OnLinkRate != nil {
+			s.cfg.OnLinkRate(bps)
+			continue
+		}
 		s.cfg.Local.SetLinkRate(bps)
 	}
 }

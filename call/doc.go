@@ -14,6 +14,10 @@
 //     link (a token), reconnects by itself with capped, jittered backoff, and hands every
 //     message from the server to its user in order.
 //   - Phone ties them together: Dial, Answer, Decline, Hangup, and a channel of Events.
+//   - Group calls (group*.go): a call is a full mesh, one Session per other participant keyed by
+//     participant id; Join and Add; Snapshot.Call.Participants. The one media.Local feeds every
+//     Session (encode once) at a rate chosen for all their links (group_rate.go), and at most
+//     Config.MaxVideoIn pictures are decoded.
 //
 // Nothing in this package draws anything; frames and samples are handed to sinks, which must
 // not block.

@@ -69,13 +69,13 @@ func (l *loop) recovered(c *activeCall) {
 	l.p.log.Info("call media back", "call", c.info.ID)
 }
 
-// restartICE sends the other end an offer that restarts ICE, if this end placed the call and
-// the server can carry it; otherwise it tries again when the server is back (see resume).
-// While the call is reconnecting it tries again: the same offer every resendEvery while it
-// waits for its answer (it or its answer can be lost with the network), a new one once
-// RestartEvery passed since the last and the media is still not back.
+// restartICE sends the other end an offer that restarts ICE, if this end offered the pair (in
+// a call of two, placed the call) and the server can carry it; otherwise it tries again when
+// the server is back (see resume). While the call is reconnecting it tries again: the same
+// offer every resendEvery while it waits for its answer (it or its answer can be lost with the
+// network), a new one once RestartEvery passed since the last and the media is still not back.
 func (l *loop) restartICE(c *activeCall) {
-	if !c.info.Reconnecting || c.info.Direction != Outgoing || c.sess == nil {
+	if !c.info.Reconnecting || !c.grp.offerer || c.sess == nil {
 		return
 	}
 	if c.retry != nil {
@@ -125,8 +125,8 @@ func (l *loop) resume() {
 	if c.info.Direction == Outgoing {
 		m.Side = signal.SideCaller
 	}
-	if l.p.cfg.Signer != nil {
-		m.To = c.info.Party.ID // the contact at the other end
+	if l.p.cfg.Signer != nil && !c.grp.grouped {
+		m.To = c.info.Party.ID // the contact at the other end (a group call has none)
 	}
 	l.send(m)
 	l.restartICE(c)
