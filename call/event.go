@@ -75,6 +75,9 @@ type Snapshot struct {
 	// Call is the current call, or the last one (Ended or Failed, with its Reason) until the
 	// next one begins; its State is Idle before the first call.
 	Call CallInfo
+	// Live, on a family end, is a call of its patient in progress that it is not in (the
+	// server's live message); zero when there is none.
+	Live LiveCall
 }
 
 // CallInfo is one call as the phone sees it.
@@ -98,4 +101,8 @@ type CallInfo struct {
 	// stalled).
 	VideoPaused       bool
 	TheirVideoStopped bool
+	// Participants are the others in the call (and those rung into it), the other end of a
+	// call of two included, first the one of the call's first pair (Party's); empty once the
+	// call is over.
+	Participants []Participant
 }

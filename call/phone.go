@@ -29,7 +29,16 @@ type Config struct {
 	// block. Either may be nil.
 	RemoteVideo media.VideoSink
 	RemoteAudio media.AudioSink
-	Logger      *slog.Logger
+	// RemoteFor, when set, replaces RemoteVideo and RemoteAudio: it gives the sinks of each
+	// other participant of a call (the other end of a call of two included), so that a group
+	// call shows one picture per participant and mixes their sounds (each its own stream of a
+	// media.Player, say). Without it, a group call's pairs beyond the first are decoded and
+	// counted only.
+	RemoteFor RemoteSinks
+	// MaxVideoIn is how many other participants' pictures a group call decodes at most
+	// (default DefaultMaxVideoIn); the others are asked to send none (their sound still comes).
+	MaxVideoIn int
+	Logger     *slog.Logger
 
 	// AutoAnswer answers every incoming call at once (headless peers, load tools, tests). The
 	// kiosk leaves it off and decides per call from the configuration and the caller's Party.

@@ -73,6 +73,12 @@ func (l *loop) answer(callID string) error {
 	if err != nil {
 		return err
 	}
+	if c.grp.rungIn {
+		// Added to a call in progress: the server answers with joined, and this end offers.
+		l.setState(c, Connecting)
+		l.send(signal.Message{Type: signal.TypeAccept, Call: callID})
+		return nil
+	}
 	if err := l.startSession(c); err != nil {
 		l.send(signal.Message{Type: signal.TypeDecline, Call: c.info.ID})
 		l.end(signal.ReasonFailed, err)

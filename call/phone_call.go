@@ -33,6 +33,12 @@ func (l *loop) handle(m signal.Message) {
 		l.onAccepted(m)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
 		l.onNegotiation(m)
+	case signal.TypeJoined:
+		l.onJoined(m)
+	case signal.TypeParticipant:
+		l.onParticipant(m)
+	case signal.TypeLive:
+		l.onLive(m)
 	case signal.TypeEnded:
 		l.onEnded(m)
 	case signal.TypeError:
@@ -78,6 +84,7 @@ func (l *loop) onRing(m signal.Message) {
 		return
 	}
 	c := &activeCall{info: CallInfo{ID: m.Call, Direction: Incoming, Party: *m.From}}
+	c.grp.rungIn = len(m.Participants) > 0 // added to a call in progress
 	l.call = c
 	l.applyMedia()
 	l.setState(c, Ringing)
@@ -96,6 +103,7 @@ func (l *loop) onAccepted(m signal.Message) {
 		l.fail(c, err)
 		return
 	}
+	c.grp.offerer = true
 	l.setState(c, Connecting)
 	sdp, err := c.sess.CreateOffer()
 	if err != nil {
@@ -108,6 +116,9 @@ func (l *loop) onAccepted(m signal.Message) {
 // onNegotiation applies the other end's offer, answer or candidate.
 func (l *loop) onNegotiation(m signal.Message) {
 	c := l.current(m.Call)
+	if c != nil && l.routeNegotiation(c, m) {
+		return // a pair of a group call besides the first
+	}
 	if c == nil || c.sess == nil {
 		l.p.log.Debug("negotiation for no live session", "type", m.Type, "call", m.Call)
 		return
@@ -163,6 +174,9 @@ func (l *loop) onEnded(m signal.Message) {
 
 func (l *loop) onError(m signal.Message) {
 	err := &signal.Error{Code: m.Code, Message: m.Message}
+	if l.joinRefused(m, err) {
+		return
+	}
 	if l.isOver(m.Call) {
 		return // about a call that is over here already
 	}
@@ -200,24 +214,11 @@ func (l *loop) onDisconnected(err error) {
 	l.end(signal.ReasonFailed, err)
 }
 
-// startSession creates c's Session. Its callbacks run on pion's goroutines: they only post
-// work to the loop.
+// startSession creates c's Session, the call's first pair. Its callbacks run on pion's
+// goroutines: they only post work to the loop (see newPairSession).
 func (l *loop) startSession(c *activeCall) error {
 	p := l.p
-	servers := append(p.client.Config().ICEServers, p.cfg.ICEServers...)
-	sess, err := NewSession(SessionConfig{
-		API:         p.api,
-		Local:       p.cfg.Media,
-		RemoteVideo: p.cfg.RemoteVideo,
-		RemoteAudio: p.cfg.RemoteAudio,
-		ICEServers:  servers,
-		Logger:      p.cfg.Logger,
-		OnCandidate: func(cand signal.Candidate) {
-			p.post(func(l *loop) { l.onLocalCandidate(c, cand) })
-		},
-		OnState:      func(s PeerState) { p.post(func(l *loop) { l.onPeerState(c, s) }) },
-		OnFirstFrame: func() { p.post(func(l *loop) { l.onFirstFrame(c) }) },
-	})
+	sess, err := l.newPairSession(c, l.firstPeer(c), false)
 	if err != nil {
 		return err
 	}
@@ -230,12 +231,6 @@ func (l *loop) startSession(c *activeCall) error {
 		}
 	})
 	return nil
-}
-
-func (l *loop) onLocalCandidate(c *activeCall, cand signal.Candidate) {
-	if l.call == c {
-		l.send(signal.Message{Type: signal.TypeCandidate, Call: c.info.ID, Candidate: &cand})
-	}
 }
 
 func (l *loop) onPeerState(c *activeCall, s PeerState) {

@@ -23,8 +23,11 @@ type loop struct {
 	// that invite's refusal.
 	over    []string
 	seq     uint64
-	dirty   bool // something a snapshot shows changed since the last one
-	stopped bool // Run is over: refuse new work
+	dirty   bool     // something a snapshot shows changed since the last one
+	stopped bool     // Run is over: refuse new work
+	live    LiveCall // a call of this family page's patient in progress (group_api.go)
+	// cutDelay, when set, replaces cutAfter (group_rate.go): tests.
+	cutDelay *time.Duration
 }
 
 // activeCall is the phone's one call.
@@ -44,6 +47,8 @@ type activeCall struct {
 	// What came from the other end at the last checkMedia, and when it last grew.
 	frames, samples     uint64
 	framesAt, samplesAt time.Time
+	// grp is what a group call adds: the other pairs, the participants (group.go).
+	grp groupState
 }
 
 type dialOutcome struct {
@@ -104,7 +109,10 @@ func (l *loop) run(ctx context.Context) {
 }
 
 // send queues m for the server, after everything queued before it.
-func (l *loop) send(m signal.Message) { l.p.outbox.put(m) }
+func (l *loop) send(m signal.Message) {
+	l.groupSend(&m)
+	l.p.outbox.put(m)
+}
 
 // publish makes the snapshot anew if anything in it changed, and offers it to Updates,
 // replacing one that was not read yet.
@@ -120,9 +128,11 @@ func (l *loop) publish() {
 		Config:    l.p.client.Config(),
 		ConfigSeq: l.configSeq,
 		Call:      l.last,
+		Live:      l.live.clone(),
 	}
 	if l.call != nil && l.call.info.ID != "" {
 		s.Call = l.call.info
+		s.Call.Participants = l.participants(l.call)
 	}
 	l.p.snap.Store(&s)
 	out := s
@@ -217,6 +227,7 @@ func (l *loop) end(reason signal.Reason, err error) {
 		c.dialed = nil
 	}
 	l.applyMedia()
+	l.endGroup(c)
 	if c.info.ID != "" {
 		l.forget(c.info.ID)
 		state := Ended
@@ -230,14 +241,7 @@ func (l *loop) end(reason signal.Reason, err error) {
 	}
 	if c.sess != nil {
 		l.p.session.CompareAndSwap(c.sess, nil)
-		sess := c.sess
-		l.p.closers.Add(1)
-		go func() {
-			defer l.p.closers.Done()
-			if err := sess.Close(); err != nil {
-				l.p.log.Warn("closing session", "err", err)
-			}
-		}()
+		l.closeSession(c, c.sess)
 	}
 }
 
@@ -245,6 +249,9 @@ func (l *loop) end(reason signal.Reason, err error) {
 func (l *loop) fail(c *activeCall, err error) {
 	if l.call != c {
 		return
+	}
+	if c.sess != nil && l.dropFirst(c, err) {
+		return // a group call goes on with the others
 	}
 	if c.info.ID != "" {
 		// The reason tells the server (and its call log) that the call broke, not that
@@ -278,6 +285,9 @@ const theirVideoGone = 2 * time.Second
 // sound goes on.
 func (l *loop) checkMedia(now time.Time) {
 	c := l.call
+	if c != nil {
+		l.checkGroupMedia(c, now)
+	}
 	if c == nil || c.sess == nil || c.info.State != InCall {
 		return
 	}

@@ -46,12 +46,12 @@ func (l *loop) recovered(c *activeCall) {
 	l.p.log.Info("call media back", "call", c.info.ID)
 }
 
-// restartICE sends the other end an offer that restarts ICE, if this end placed the call and
+// restartICE sends the other end an offer that restarts ICE, if this end offered the pair and
 // the server can carry it; otherwise it tries again when the server is back (see resume). It
 // tries again every RestartEvery while the call is reconnecting: a restart offer or its
 // answer can be lost with the network.
 func (l *loop) restartICE(c *activeCall) {
-	if !c.info.Reconnecting || c.info.Direction != Outgoing || c.sess == nil {
+	if !c.info.Reconnecting || !c.grp.offerer || c.sess == nil {
 		return
 	}
 	if c.retry != nil {

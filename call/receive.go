@@ -130,6 +130,7 @@ func (s *Session) receiveAudio(track *webrtc.TrackRemote) {
 	var gaps audioGaps
 	deliver := func(n int) {
 		s.counters.audioSamples.Add(uint64(n))
+		s.counters.audioLevel.Store(int64(peak(pcm[:n*opusChannels])))
 		if s.cfg.RemoteAudio != nil && n > 0 {
 			s.cfg.RemoteAudio.Samples(pcm[:n*opusChannels], opusRate, opusChannels)
 		}
@@ -219,4 +220,18 @@ func drain(track *webrtc.TrackRemote) {
 			return
 		}
 	}
+}
+
+// peak returns the largest magnitude in pcm (every eighth sample: enough to tell speech from
+// silence, for next to nothing).
+func peak(pcm []int16) int {
+	m := 0
+	for i := 0; i < len(pcm); i += 8 {
+		v := int(pcm[i])
+		if v < 0 {
+			v = -v
+		}
+		m = max(m, v)
+	}
+	return min(m, 32767)
 }

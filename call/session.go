@@ -34,6 +34,12 @@ type SessionConfig struct {
 	// OnFirstFrame is called once, when the first remote video frame has been decoded.
 	OnFirstFrame func()
 	Logger       *slog.Logger
+	// NoVideoIn asks the other end not to send its picture: the session's video is send-only
+	// (a group call decodes the pictures of a few participants only; see group.go).
+	NoVideoIn bool
+	// OnLinkRate, when set, gets the congestion controller's estimates in place of the Local:
+	// a Phone with several sessions on one encoder chooses the rate itself (see group_rate.go).
+	OnLinkRate func(bps int)
 }
 
 // Session is one call's PeerConnection: it sends the Local's tracks, answers PLI and FIR with a
@@ -59,6 +65,9 @@ type Session struct {
 	pending    []webrtc.ICECandidateInit
 	negotiated time.Time // when the remote description was applied
 	stats      Stats
+
+	videoSender *webrtc.RTPSender // sends the Local's video; nil without one
+	videoOff    bool              // SetVideoSending(false): the video track is detached
 }
 
 // NewSession creates the PeerConnection and adds the Local's tracks.
@@ -85,7 +94,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	pc.OnICECandidate(s.onICECandidate)
 	pc.OnConnectionStateChange(s.onConnectionState)
 	pc.OnTrack(s.onTrack)
-	if bwe != nil && cfg.Local != nil {
+	if bwe != nil && (cfg.Local != nil || cfg.OnLinkRate != nil) {
 		bwe.OnTargetBitrateChange(s.onTargetBitrate)
 	}
 	s.wg.Add(1)
@@ -109,9 +118,12 @@ func (s *Session) addTracks() error {
 		if track == nil {
 			continue
 		}
-		sender, err := s.pc.AddTrack(track)
+		sender, err := s.addTrack(track)
 		if err != nil {
 			return fmt.Errorf("call: add %s track: %w", track.Kind(), err)
+		}
+		if track.Kind() == webrtc.RTPCodecTypeVideo {
+			s.videoSender = sender
 		}
 		s.wg.Add(1)
 		go s.readSenderRTCP(sender)

@@ -94,6 +94,8 @@ type Stats struct {
 	// VideoTarget is the VP8 target that congestion control last set, bits per second; zero
 	// until the first estimate.
 	VideoTarget int
+	// AudioLevel is how loud the other end's last sound was, 0 (silence) to 1: who speaks.
+	AudioLevel float64
 }
 
 // counters are the figures the media goroutines update without a lock.
@@ -103,6 +105,7 @@ type counters struct {
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
 	framesLost, padding, repaired                atomic.Uint64
 	width, height, videoTarget, linkRate         atomic.Int64
+	audioLevel                                   atomic.Int64 // peak of the last packet, 0..32767
 }
 
 // Stats returns a snapshot of the session's figures.
@@ -123,6 +126,7 @@ func (s *Session) Stats() Stats {
 	st.VideoTarget = int(s.counters.videoTarget.Load())
 	st.Width = int(s.counters.width.Load())
 	st.Height = int(s.counters.height.Load())
+	st.AudioLevel = float64(s.counters.audioLevel.Load()) / 32767
 	return st
 }
 

@@ -36,6 +36,9 @@ type HubConfig struct {
 	// HoldCalls keeps an answered call whose end's connection goes, for that end to resume
 	// (as the ward server does, for up to its outage limit); without it the call ends at once.
 	HoldCalls bool
+	// GroupCalls lets family ends join a call in progress and anyone in a call add a contact
+	// to it (group.go).
+	GroupCalls bool
 }
 
 // Hub is a minimal signaling server: it authenticates, relays invites, answers, SDP and
@@ -64,6 +67,7 @@ type hubCall struct {
 	id             string
 	caller, callee string
 	accepted       bool
+	groupState
 }
 
 // NewHub starts a Hub on 127.0.0.1 and a free port.
@@ -160,7 +164,9 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
 		if h.clients[id] == c {
 			delete(h.clients, id)
-			if k := h.calls[c.call]; !h.cfg.HoldCalls || k == nil || !k.accepted {
+			if k := h.calls[c.call]; k != nil && k.group {
+				h.leaveLocked(k, id, signal.ReasonFailed, false)
+			} else if !h.cfg.HoldCalls || k == nil || !k.accepted {
 				h.endLocked(c.call, signal.ReasonFailed, "")
 			}
 		}
@@ -270,6 +276,9 @@ func (h *Hub) send(c *hubClient, m signal.Message) {
 func (h *Hub) handle(c *hubClient, m signal.Message) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.groupLocked(c, m) {
+		return
+	}
 	switch m.Type {
 	case signal.TypeInvite:
 		h.inviteLocked(c, m.To)
@@ -370,7 +379,11 @@ func (h *Hub) endLocked(id string, reason signal.Reason, skip string) {
 	}
 	delete(h.calls, id)
 	h.ended = append(h.ended, reason)
-	for _, end := range []string{call.caller, call.callee} {
+	ends := []string{call.caller, call.callee}
+	if call.group {
+		ends = call.members
+	}
+	for _, end := range ends {
 		if c, ok := h.clients[end]; ok {
 			if c.call == id {
 				c.call = ""
