@@ -97,6 +97,7 @@ func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Conf
 	}
 	cfg.Patient, cfg.Language, cfg.AutoAnswer = p.FirstName, p.Language, p.AutoAnswer
 	cfg.VisitingHours = p.VisitingHours
+	cfg.GroupCalls = !p.GroupCallsOff
 	contacts, err := st.Contacts(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -168,6 +169,7 @@ func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*sig
 	k, p := a.contact, a.patient
 	cfg := familyConfig(k, p)
 	c.role, c.id, c.bedID, c.tokenHash, c.linkExpires = signal.RoleFamily, k.ID, p.BedID, th, a.expires
+	c.patientID = p.ID
 	if b, err := s.cfg.Store.Bed(ctx, p.BedID); err == nil {
 		c.wardID = b.WardID // for the metrics' ward label only
 	}
@@ -186,6 +188,8 @@ func familyConfig(k store.Contact, p store.Patient) *signal.Config {
 		Language:      lang,
 		Self:          &signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation},
 		VisitingHours: p.VisitingHours,
+		GroupCalls:    !p.GroupCallsOff,
+		MayJoin:       !k.JoinOff,
 	}
 }
 
@@ -195,6 +199,9 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeHello:
 		return fmt.Errorf("%w: already authenticated", ErrBadState)
 	case signal.TypeInvite:
+		if c.guest {
+			return fmt.Errorf("%w: a guest can only join a call in progress", ErrForbidden)
+		}
 		// Checked first: an invite over the limit costs no store read and rings no one.
 		if !s.inviteLimit.allow(string(c.role) + ":" + c.id) {
 			if !c.invitesRefused { // one line per run of refusals: a flood does not flood the log
@@ -236,6 +243,10 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		return s.hub.relay(c, m)
 	case signal.TypeStatus:
 		return s.handleStatus(ctx, c, m)
+	case signal.TypeJoin:
+		return s.handleJoin(ctx, c, m)
+	case signal.TypeAdd:
+		return s.handleAdd(ctx, c, m)
 	}
 	return signal.Errorf(signal.CodeBadMessage, "%s is not a client message", m.Type)
 }
@@ -250,7 +261,7 @@ func (s *Server) checkInvite(ctx context.Context, c *client, to string) (invitat
 			return invitation{}, err
 		}
 		k, p := a.contact, a.patient
-		return invitation{dir: store.FromFamily, patientID: p.ID, contactID: k.ID,
+		return invitation{dir: store.FromFamily, patientID: p.ID, contactID: k.ID, groupCalls: !p.GroupCallsOff,
 			from: signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation, AutoAnswer: k.AutoAnswer && p.AutoAnswer}}, nil
 	}
 	d, err := st.Device(ctx, c.id)
@@ -278,6 +289,6 @@ func (s *Server) checkInvite(ctx context.Context, c *client, to string) (invitat
 	} else if err != nil {
 		return invitation{}, err
 	}
-	return invitation{dir: store.FromPatient, patientID: p.ID, contactID: k.ID,
+	return invitation{dir: store.FromPatient, patientID: p.ID, contactID: k.ID, groupCalls: !p.GroupCallsOff,
 		from: signal.Party{ID: signal.DevicePeer, Name: p.FirstName}}, nil
 }

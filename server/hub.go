@@ -66,6 +66,7 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 			cfg.Contacts[i].Online = len(h.contacts[cfg.Contacts[i].ID]) > 0
 		}
 		c.joined = true
+		c.party = signal.Party{ID: signal.DevicePeer, Name: cfg.Patient}
 		h.sendLocked(c, signal.Message{Type: signal.TypeWelcome, Config: cfg})
 		if c.bedID != "" {
 			for f := range h.bedFamilies[c.bedID] {
@@ -88,7 +89,9 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 		dev := h.beds[c.bedID]
 		cfg.DeviceOnline = dev != nil
 		c.joined = true
+		c.setSelfLocked(cfg)
 		h.sendLocked(c, signal.Message{Type: signal.TypeWelcome, Config: cfg})
+		h.liveToLocked(c)
 		if len(set) == 1 && dev != nil {
 			h.sendLocked(dev, presence(c.id, true))
 		}
@@ -180,6 +183,7 @@ func (h *hub) close() {
 				c.call = nil // its leaving must not end the call
 			}
 		}
+		h.groupForgetLocked(k)
 		delete(h.calls, id)
 	}
 	h.s.metrics.callsNow(len(h.calls))
@@ -212,6 +216,7 @@ func (h *hub) logCalls(recs []store.CallRecord) {
 			h.s.log.Error("log call", "patient", r.PatientID, "err", err)
 			continue
 		}
+		h.spendGuestLinks(r)
 		h.s.log.Info("call ended", slog.String("direction", string(r.Direction)),
 			slog.String("reason", r.Reason), slog.Int("setup_ms", r.SetupMS),
 			slog.String("patient", r.PatientID), slog.String("contact", r.ContactID))
