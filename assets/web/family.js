@@ -499,6 +499,7 @@ function run(promise, pair) {
 
 function onMediaState(c, pair, state) {
   if (app.call !== c || c.peers.get(pair.id) !== pair) return;
+  if (c.peers.size > 1 || pair.id !== DEVICE) console.info('bedside: pair', pair.id, state);
   if (state === 'connected') {
     c.weak = false;
     pair.weak = false;

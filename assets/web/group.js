@@ -61,7 +61,7 @@ export function addable(config, c) {
 
 // callTitle is the stage's title in a call: the patient's name, or everyone's in a group.
 export function callTitle(c, t, patient) {
-  const ids = [...c.peers.keys()];
+  const ids = [...c.peers.keys()].sort((a, b) => (b === DEVICE) - (a === DEVICE)); // the patient first
   if (ids.length <= 1) return patient;
   const names = ids.map((id) => partyName(c.peers.get(id).party, patient));
   return joinNames(names, t);
