@@ -131,7 +131,7 @@ func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (familyAccess
 	st := s.cfg.Store
 	l, err := st.LinkByToken(ctx, tokenHash)
 	if errors.Is(err, store.ErrNotFound) {
-		return familyAccess{}, fmt.Errorf("%w: unknown link", ErrLinkRevoked)
+		return familyAccess{}, errUnknownLink
 	} else if err != nil {
 		return familyAccess{}, err
 	}
@@ -159,10 +159,20 @@ func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (familyAccess
 	return familyAccess{expires: l.Expires, contact: k, patient: p}, nil
 }
 
-// helloFamily checks a family link token and builds the page's configuration.
+// errUnknownLink is a token that is no family link: it answers as a revoked one does.
+var errUnknownLink = fmt.Errorf("%w: unknown link", ErrLinkRevoked)
+
+// helloFamily checks a family (or guest) link token and builds the page's configuration.
 func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*signal.Config, error) {
 	th := hashToken(token)
 	a, err := s.familyLink(ctx, th)
+	if errors.Is(err, errUnknownLink) {
+		cfg, gerr := s.helloGuest(ctx, c, th)
+		if errors.Is(gerr, ErrNotFound) {
+			return nil, err // neither: answered as an unknown family link
+		}
+		return cfg, gerr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -231,6 +241,15 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeConnected:
 		return s.hub.act(c, m.Call, evConnected)
 	case signal.TypeResume:
+		if c.guest {
+			if _, err := s.guestLink(ctx, c.tokenHash); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					err = ErrLinkRevoked
+				}
+				return err
+			}
+			return s.hub.resumeGuest(c, m.Call)
+		}
 		// Who may be in a call with whom is checked as for an invite, in case the server
 		// lost the call and takes it back from this end.
 		inv, err := s.checkInvite(ctx, c, m.To)

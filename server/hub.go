@@ -75,11 +75,15 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 		}
 	case signal.RoleFamily:
 		set := h.contacts[c.id]
-		if set == nil {
+		if c.guest {
+			set = nil // a guest is nobody's contact: no presence, never rung
+		} else if set == nil {
 			set = make(map[*client]struct{})
 			h.contacts[c.id] = set
 		}
-		set[c] = struct{}{}
+		if set != nil {
+			set[c] = struct{}{}
+		}
 		fams := h.bedFamilies[c.bedID]
 		if fams == nil {
 			fams = make(map[*client]struct{})
@@ -142,7 +146,7 @@ func (h *hub) removeLocked(c *client, quiet bool, recs *[]store.CallRecord) {
 			}
 		}
 	case signal.RoleFamily:
-		if set := h.contacts[c.id]; set != nil {
+		if set := h.contacts[c.id]; set != nil && !c.guest {
 			delete(set, c)
 			if len(set) == 0 {
 				delete(h.contacts, c.id)

@@ -54,6 +54,9 @@ func (s *Server) refreshDevice(ctx context.Context, c *client) error {
 }
 
 func (s *Server) refreshFamily(ctx context.Context, c *client) error {
+	if c.guest {
+		return s.refreshGuest(ctx, c)
+	}
 	a, err := s.familyLink(ctx, c.tokenHash)
 	k, p := a.contact, a.patient
 	switch {

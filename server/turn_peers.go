@@ -161,6 +161,10 @@ func (r relayAuthorityOf) holderValid(ctx context.Context, who holder) error {
 	}
 	k, err := st.Contact(ctx, who.id)
 	if errors.Is(err, store.ErrNotFound) {
+		if g, gerr := st.GuestLink(ctx, who.id); gerr == nil {
+			_, err := r.s.checkGuest(ctx, g) // a guest's credentials are its guest link's
+			return err
+		}
 		return fmt.Errorf("%w: contact removed", ErrLinkRevoked)
 	} else if err != nil {
 		return err

@@ -26,7 +26,7 @@ func subcommand(ctx context.Context, args []string, stdout, stderr io.Writer) (o
 	switch args[0] {
 	case "user":
 		if len(args) < 2 || args[1] != "add" {
-			return true, errors.New("usage: bedside-server user add -data DIR -name NAME -role admin|nurse [-ward W]")
+			return true, errors.New("usage: bedside-server user add -data DIR|-db URL -name NAME -role admin|nurse [-ward W]")
 		}
 		return true, userAdd(ctx, args[2:], stdout, stderr)
 	case "enroll":
@@ -35,14 +35,30 @@ func subcommand(ctx context.Context, args []string, stdout, stderr io.Writer) (o
 	return false, nil
 }
 
-// openStore opens the server's database in dir, which must exist already for commands that
-// change a running ward.
-func openStore(ctx context.Context, dir string) (*store.SQLite, error) {
-	path := filepath.Join(dir, "bedside.db")
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("no ward database in %s (start the server with -data %s first): %w", dir, dir, err)
+// dbUsage is the -db flag's help.
+const dbUsage = "the database: a postgres:// (or postgresql://) URL, or a SQLite file (default: bedside.db in -data). " +
+	"Give a PostgreSQL password in PGPASSWORD or ~/.pgpass rather than in the URL, which other users of the machine can see"
+
+// dbTarget is where the store is: db when given (a PostgreSQL URL or a SQLite file), else
+// bedside.db in the data directory.
+func dbTarget(db, data string) string {
+	if db != "" {
+		return db
 	}
-	return store.Open(ctx, path, store.Options{})
+	return filepath.Join(data, "bedside.db")
+}
+
+// openStore opens the server's database (see dbTarget), which must exist already for
+// commands that change a running ward: a SQLite file must be there, a PostgreSQL database
+// must answer.
+func openStore(ctx context.Context, db, dir string) (*store.DB, error) {
+	target := dbTarget(db, dir)
+	if !store.IsPostgresURL(target) {
+		if _, err := os.Stat(target); err != nil {
+			return nil, fmt.Errorf("no ward database at %s (start the server with -data %s first): %w", target, dir, err)
+		}
+	}
+	return store.Open(ctx, target, store.Options{})
 }
 
 // userAdd creates a console account and prints its one-time password.
@@ -50,6 +66,7 @@ func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fl := flag.NewFlagSet("bedside-server user add", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	data := fl.String("data", "data", "the server's data directory")
+	db := fl.String("db", "", dbUsage)
 	name := fl.String("name", "", "the account's login name")
 	role := fl.String("role", "nurse", "admin or nurse")
 	ward := fl.String("ward", "", "comma-separated ward names (or ids) a nurse works on")
@@ -69,7 +86,7 @@ func userAdd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			wards = append(wards, w)
 		}
 	}
-	st, err := openStore(ctx, *data)
+	st, err := openStore(ctx, *db, *data)
 	if err != nil {
 		return err
 	}
@@ -88,6 +105,7 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fl := flag.NewFlagSet("bedside-server enroll", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	data := fl.String("data", "data", "the server's data directory")
+	db := fl.String("db", "", dbUsage)
 	wardName := fl.String("ward", "", "the ward's name")
 	bedName := fl.String("bed", "", "the bed's name (optional: pair to the ward only)")
 	baseURL := fl.String("base-url", "http://127.0.0.1:8080", "the server's URL as tablets reach it")
@@ -108,7 +126,7 @@ func enroll(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, *data)
+	st, err := openStore(ctx, *db, *data)
 	if err != nil {
 		return err
 	}

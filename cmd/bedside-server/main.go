@@ -34,7 +34,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -63,6 +62,7 @@ func main() {
 type options struct {
 	addr     string
 	data     string
+	db       string // a postgres:// URL or a SQLite file; empty: bedside.db in data
 	demo     bool
 	tlsCert  string
 	tlsKey   string
@@ -95,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.SetOutput(stderr)
 	fl.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fl.StringVar(&o.data, "data", "data", "directory of the database (bedside.db), created when missing")
+	fl.StringVar(&o.db, "db", "", dbUsage)
 	fl.BoolVar(&o.demo, "demo", false, "seed a demo ward and print a family link and a pairing code")
 	fl.StringVar(&o.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS with -tls-key")
 	fl.StringVar(&o.tlsKey, "tls-key", "", "TLS private key file (PEM)")
@@ -227,11 +228,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(o.data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	st, err := store.Open(ctx, filepath.Join(o.data, "bedside.db"), store.Options{})
+	target := dbTarget(o.db, o.data)
+	st, err := store.Open(ctx, target, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	logger.Info("store open", "engine", st.Engine(), "db", store.RedactURL(target))
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -10,7 +9,7 @@ const callCols = `id, patient_id, contact_id, device_id, direction, started, ans
 
 // LogCall appends a row to the call log of an existing patient (ErrNotFound otherwise).
 // The direction must be FromFamily or FromPatient (ErrInvalid).
-func (s *SQLite) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) {
+func (s *DB) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) {
 	if c.Direction != FromFamily && c.Direction != FromPatient {
 		return CallRecord{}, fmt.Errorf("log call: direction %q: %w", c.Direction, ErrInvalid)
 	}
@@ -29,16 +28,16 @@ func (s *SQLite) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) 
 		}
 		c.Participants[i].Joined, c.Participants[i].Left = norm(p.Joined), norm(p.Left)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.PatientID, c.ContactID, c.DeviceID, string(c.Direction),
-			ms(c.Started), ms(c.Answered), ms(c.Ended), c.Reason, c.SetupMS); err != nil {
+			ts(c.Started), ts(c.Answered), ts(c.Ended), c.Reason, c.SetupMS); err != nil {
 			return mapErr(err)
 		}
 		for i, p := range c.Participants {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO call_participants
 				(call_id, seq, participant_id, kind, joined, left_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				c.ID, i, p.ID, p.Kind, ms(p.Joined), ms(p.Left), p.Reason); err != nil {
+				c.ID, i, p.ID, p.Kind, ts(p.Joined), ts(p.Left), p.Reason); err != nil {
 				return mapErr(err)
 			}
 		}
@@ -51,9 +50,9 @@ func (s *SQLite) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) 
 }
 
 // Calls returns up to limit calls of the patient, newest first; limit <= 0 means all.
-func (s *SQLite) Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) {
+func (s *DB) Calls(ctx context.Context, patientID string, limit int) ([]CallRecord, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+callCols+` FROM calls WHERE patient_id = ?
-		ORDER BY started DESC, rowid DESC LIMIT ?`, patientID, limitArg(limit))
+		ORDER BY started DESC, rowid DESC LIMIT ?`, patientID, s.limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("calls of patient %s: %w", patientID, mapErr(err))
 	}
@@ -68,7 +67,7 @@ func (s *SQLite) Calls(ctx context.Context, patientID string, limit int) ([]Call
 }
 
 // callParticipants fills in the participants of the patient's calls cs.
-func (s *SQLite) callParticipants(ctx context.Context, patientID string, cs []CallRecord) error {
+func (s *DB) callParticipants(ctx context.Context, patientID string, cs []CallRecord) error {
 	if len(cs) == 0 {
 		return nil
 	}
@@ -86,11 +85,11 @@ func (s *SQLite) callParticipants(ctx context.Context, patientID string, cs []Ca
 	for rows.Next() {
 		var callID string
 		var p CallParticipant
-		var joined, left sql.NullInt64
+		var joined, left stamp
 		if err := rows.Scan(&callID, &p.ID, &p.Kind, &joined, &left, &p.Reason); err != nil {
 			return mapErr(err)
 		}
-		p.Joined, p.Left = fromMS(joined), fromMS(left)
+		p.Joined, p.Left = joined.T, left.T
 		if i, ok := at[callID]; ok {
 			cs[i].Participants = append(cs[i].Participants, p)
 		}
@@ -101,12 +100,12 @@ func (s *SQLite) callParticipants(ctx context.Context, patientID string, cs []Ca
 func scanCall(r scanner) (CallRecord, error) {
 	var c CallRecord
 	var dir string
-	var started, answered, ended sql.NullInt64
+	var started, answered, ended stamp
 	if err := r.Scan(&c.ID, &c.PatientID, &c.ContactID, &c.DeviceID, &dir,
 		&started, &answered, &ended, &c.Reason, &c.SetupMS); err != nil {
 		return CallRecord{}, mapErr(err)
 	}
 	c.Direction = Direction(dir)
-	c.Started, c.Answered, c.Ended = fromMS(started), fromMS(answered), fromMS(ended)
+	c.Started, c.Answered, c.Ended = started.T, answered.T, ended.T
 	return c, nil
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 )
@@ -11,7 +10,7 @@ const contactCols = `id, patient_id, name, relation, language, auto_answer, phot
 
 // CreateContact stores a family contact of an admitted patient: ErrNotFound for an unknown
 // patient, ErrConflict for a discharged one.
-func (s *SQLite) CreateContact(ctx context.Context, c Contact) (Contact, error) {
+func (s *DB) CreateContact(ctx context.Context, c Contact) (Contact, error) {
 	if strings.TrimSpace(c.Name) == "" {
 		return Contact{}, fmt.Errorf("create contact: empty name: %w", ErrInvalid)
 	}
@@ -20,7 +19,7 @@ func (s *SQLite) CreateContact(ctx context.Context, c Contact) (Contact, error) 
 		return Contact{}, err
 	}
 	c.ID = id
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		if err := admitted(ctx, tx, c.PatientID); err != nil {
 			return err
 		}
@@ -35,7 +34,7 @@ func (s *SQLite) CreateContact(ctx context.Context, c Contact) (Contact, error) 
 }
 
 // Contact returns the contact with this id.
-func (s *SQLite) Contact(ctx context.Context, id string) (Contact, error) {
+func (s *DB) Contact(ctx context.Context, id string) (Contact, error) {
 	c, err := scanContact(s.read.QueryRowContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE id = ?`, id))
 	if err != nil {
 		return Contact{}, fmt.Errorf("contact %s: %w", id, err)
@@ -44,7 +43,7 @@ func (s *SQLite) Contact(ctx context.Context, id string) (Contact, error) {
 }
 
 // Contacts returns the contacts of a patient in the order they were added.
-func (s *SQLite) Contacts(ctx context.Context, patientID string) ([]Contact, error) {
+func (s *DB) Contacts(ctx context.Context, patientID string) ([]Contact, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE patient_id = ?
 		ORDER BY rowid`, patientID)
 	if err != nil {
@@ -59,11 +58,11 @@ func (s *SQLite) Contacts(ctx context.Context, patientID string) ([]Contact, err
 
 // UpdateContact changes everything but the id and the patient. A photo it replaces is
 // deleted when no other contact shows it.
-func (s *SQLite) UpdateContact(ctx context.Context, c Contact) error {
+func (s *DB) UpdateContact(ctx context.Context, c Contact) error {
 	if strings.TrimSpace(c.Name) == "" {
 		return fmt.Errorf("update contact %s: empty name: %w", c.ID, ErrInvalid)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var old string
 		if err := tx.QueryRowContext(ctx, `SELECT photo_hash FROM contacts WHERE id = ?`, c.ID).Scan(&old); err != nil {
 			return mapErr(err)
@@ -86,8 +85,8 @@ func (s *SQLite) UpdateContact(ctx context.Context, c Contact) error {
 
 // DeleteContact removes the contact, its links (so its family links stop working at once) and
 // its photo when no other contact shows it; call-log rows that name it stay.
-func (s *SQLite) DeleteContact(ctx context.Context, id string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) DeleteContact(ctx context.Context, id string) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var photo string
 		if err := tx.QueryRowContext(ctx, `SELECT photo_hash FROM contacts WHERE id = ?`, id).Scan(&photo); err != nil {
 			return mapErr(err)
@@ -104,7 +103,7 @@ func (s *SQLite) DeleteContact(ctx context.Context, id string) error {
 }
 
 // deletePhotoIfUnused deletes photo hash (none when empty) unless a contact shows it.
-func deletePhotoIfUnused(ctx context.Context, tx *sql.Tx, hash string) error {
+func deletePhotoIfUnused(ctx context.Context, tx *txn, hash string) error {
 	if hash == "" {
 		return nil
 	}

@@ -12,7 +12,7 @@ const deviceCols = `id, ward_id, bed_id, public_key, name, app_version, battery,
 // CreateDevice stores an enrolled tablet in an existing ward and bed (ErrNotFound otherwise);
 // the bed must be in the ward (ErrInvalid).
 // A public key may belong to one unrevoked device at a time (ErrConflict).
-func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
+func (s *DB) CreateDevice(ctx context.Context, d Device) (Device, error) {
 	if len(d.PublicKey) == 0 {
 		return Device{}, fmt.Errorf("create device: no public key: %w", ErrInvalid)
 	}
@@ -23,7 +23,7 @@ func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
 	d.ID = id
 	d.Created = norm(s.now())
 	d.LastSeen = norm(d.LastSeen)
-	err = s.inTx(ctx, func(tx *sql.Tx) error { return insertDevice(ctx, tx, d) })
+	err = s.inTx(ctx, func(tx *txn) error { return insertDevice(ctx, tx, d) })
 	if err != nil {
 		return Device{}, fmt.Errorf("create device in ward %s: %w", d.WardID, err)
 	}
@@ -31,18 +31,18 @@ func (s *SQLite) CreateDevice(ctx context.Context, d Device) (Device, error) {
 }
 
 // insertDevice stores d inside tx, checking that its bed is in its ward.
-func insertDevice(ctx context.Context, tx *sql.Tx, d Device) error {
+func insertDevice(ctx context.Context, tx *txn, d Device) error {
 	if err := bedInWard(ctx, tx, d.WardID, d.BedID); err != nil {
 		return err
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO devices (`+deviceCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		d.ID, d.WardID, nullStr(d.BedID), d.PublicKey, d.Name, d.AppVersion, d.Battery,
-		ms(d.Created), ms(d.LastSeen), d.Revoked)
+		ts(d.Created), ts(d.LastSeen), d.Revoked)
 	return mapErr(err)
 }
 
 // Device returns the device with this id, revoked or not.
-func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
+func (s *DB) Device(ctx context.Context, id string) (Device, error) {
 	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE id = ?`, id))
 	if err != nil {
 		return Device{}, fmt.Errorf("device %s: %w", id, err)
@@ -51,7 +51,7 @@ func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
 }
 
 // Devices returns the devices of a ward, revoked ones included, oldest first.
-func (s *SQLite) Devices(ctx context.Context, wardID string) ([]Device, error) {
+func (s *DB) Devices(ctx context.Context, wardID string) ([]Device, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE ward_id = ?
 		ORDER BY created, rowid`, wardID)
 	if err != nil {
@@ -65,9 +65,9 @@ func (s *SQLite) Devices(ctx context.Context, wardID string) ([]Device, error) {
 }
 
 // DeviceForBed returns the newest unrevoked device paired to the bed.
-func (s *SQLite) DeviceForBed(ctx context.Context, bedID string) (Device, error) {
+func (s *DB) DeviceForBed(ctx context.Context, bedID string) (Device, error) {
 	d, err := scanDevice(s.read.QueryRowContext(ctx, `SELECT `+deviceCols+` FROM devices
-		WHERE bed_id = ? AND revoked = 0 ORDER BY created DESC, rowid DESC LIMIT 1`, bedID))
+		WHERE bed_id = ? AND revoked = FALSE ORDER BY created DESC, rowid DESC LIMIT 1`, bedID))
 	if err != nil {
 		return Device{}, fmt.Errorf("device for bed %s: %w", bedID, err)
 	}
@@ -75,8 +75,8 @@ func (s *SQLite) DeviceForBed(ctx context.Context, bedID string) (Device, error)
 }
 
 // RevokeDevice marks the device revoked; revoking it again changes nothing.
-func (s *SQLite) RevokeDevice(ctx context.Context, id string) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE devices SET revoked = 1 WHERE id = ?`, id)
+func (s *DB) RevokeDevice(ctx context.Context, id string) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE devices SET revoked = TRUE WHERE id = ?`, id)
 	if err != nil {
 		return fmt.Errorf("revoke device %s: %w", id, mapErr(err))
 	}
@@ -84,8 +84,8 @@ func (s *SQLite) RevokeDevice(ctx context.Context, id string) error {
 }
 
 // TouchDevice records when the device was last seen.
-func (s *SQLite) TouchDevice(ctx context.Context, id string, seen time.Time) error {
-	res, err := s.write.ExecContext(ctx, `UPDATE devices SET last_seen = ? WHERE id = ?`, ms(seen), id)
+func (s *DB) TouchDevice(ctx context.Context, id string, seen time.Time) error {
+	res, err := s.write.ExecContext(ctx, `UPDATE devices SET last_seen = ? WHERE id = ?`, ts(seen), id)
 	if err != nil {
 		return fmt.Errorf("touch device %s: %w", id, mapErr(err))
 	}
@@ -94,13 +94,13 @@ func (s *SQLite) TouchDevice(ctx context.Context, id string, seen time.Time) err
 
 // UpdateDeviceStatus records the device's battery and (when not empty) app version, and when
 // it was seen.
-func (s *SQLite) UpdateDeviceStatus(ctx context.Context, id string, battery int, appVersion string, seen time.Time) error {
+func (s *DB) UpdateDeviceStatus(ctx context.Context, id string, battery int, appVersion string, seen time.Time) error {
 	if battery < -1 || battery > 100 {
 		return fmt.Errorf("update status of device %s: battery %d: %w", id, battery, ErrInvalid)
 	}
 	res, err := s.write.ExecContext(ctx, `UPDATE devices SET battery = ?,
 		app_version = CASE WHEN ? = '' THEN app_version ELSE ? END, last_seen = ? WHERE id = ?`,
-		battery, appVersion, appVersion, ms(seen), id)
+		battery, appVersion, appVersion, ts(seen), id)
 	if err != nil {
 		return fmt.Errorf("update status of device %s: %w", id, mapErr(err))
 	}
@@ -110,12 +110,12 @@ func (s *SQLite) UpdateDeviceStatus(ctx context.Context, id string, battery int,
 func scanDevice(r scanner) (Device, error) {
 	var d Device
 	var bed sql.NullString
-	var created, seen sql.NullInt64
+	var created, seen stamp
 	if err := r.Scan(&d.ID, &d.WardID, &bed, &d.PublicKey, &d.Name, &d.AppVersion, &d.Battery,
 		&created, &seen, &d.Revoked); err != nil {
 		return Device{}, mapErr(err)
 	}
 	d.BedID = bed.String
-	d.Created, d.LastSeen = fromMS(created), fromMS(seen)
+	d.Created, d.LastSeen = created.T, seen.T
 	return d, nil
 }

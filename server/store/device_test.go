@@ -10,8 +10,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestDevices(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestDevices(t *testing.T) {
+	f := su.newFixture(t)
 	w, b := f.bed(t)
 	d1, err := f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, BedID: b.ID, PublicKey: hash("k1"),
 		Name: "Tab A", AppVersion: "1.0", Battery: 80})
@@ -87,8 +87,8 @@ func TestDevices(t *testing.T) {
 	})
 }
 
-func TestDeviceStatus(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestDeviceStatus(t *testing.T) {
+	f := su.newFixture(t)
 	w, b := f.bed(t)
 	d, err := f.s.CreateDevice(f.ctx, store.Device{WardID: w.ID, BedID: b.ID, PublicKey: hash("k1"), AppVersion: "1.0", Battery: -1})
 	require.NoError(t, err)

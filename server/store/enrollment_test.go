@@ -12,8 +12,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestConsumeEnrollment(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestConsumeEnrollment(t *testing.T) {
+	f := su.newFixture(t)
 	w, b := f.bed(t)
 	live := store.Enrollment{TokenHash: hash("token"), CodeHash: hash("123456"), WardID: w.ID, BedID: b.ID,
 		Expires: t0.Add(10 * time.Minute)}
@@ -56,8 +56,8 @@ func TestConsumeEnrollment(t *testing.T) {
 	}
 }
 
-func TestConsumeEnrollmentByTokenUsesUpCode(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestConsumeEnrollmentByTokenUsesUpCode(t *testing.T) {
+	f := su.newFixture(t)
 	w, _ := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("token"), CodeHash: hash("42"),
 		WardID: w.ID, Expires: t0.Add(time.Hour)}))
@@ -69,8 +69,8 @@ func TestConsumeEnrollmentByTokenUsesUpCode(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrUsed)
 }
 
-func TestConsumeEnrollmentConcurrent(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestConsumeEnrollmentConcurrent(t *testing.T) {
+	f := su.newFixture(t)
 	w, _ := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("token"), CodeHash: hash("code"),
 		WardID: w.ID, Expires: t0.Add(time.Hour)}))
@@ -101,8 +101,8 @@ func TestConsumeEnrollmentConcurrent(t *testing.T) {
 	assert.Equal(t, 1, wins)
 }
 
-func TestCreateEnrollment(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestCreateEnrollment(t *testing.T) {
+	f := su.newFixture(t)
 	w, b := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("a"), CodeHash: hash("111"),
 		WardID: w.ID, Expires: t0.Add(time.Hour)}))
@@ -137,8 +137,8 @@ func TestCreateEnrollment(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestEnrollmentCodeComesRound(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestEnrollmentCodeComesRound(t *testing.T) {
+	f := su.newFixture(t)
 	w, _ := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("a"), CodeHash: hash("111"),
 		WardID: w.ID, Expires: t0.Add(time.Minute)}))
@@ -157,8 +157,8 @@ func TestEnrollmentCodeComesRound(t *testing.T) {
 	assert.True(t, errors.Is(err, store.ErrExpired))
 }
 
-func TestConsumeEnrollmentBoundToFingerprint(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestConsumeEnrollmentBoundToFingerprint(t *testing.T) {
+	f := su.newFixture(t)
 	w, b := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("tok"), CodeHash: hash("code"),
 		WardID: w.ID, BedID: b.ID, Expires: t0.Add(time.Hour), Fingerprint: "AAAA-BBBB"}))
@@ -174,8 +174,8 @@ func TestConsumeEnrollmentBoundToFingerprint(t *testing.T) {
 }
 
 // Enroll is all or nothing: a refused pairing leaves no device and the token unused.
-func TestEnrollIsAtomic(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestEnrollIsAtomic(t *testing.T) {
+	f := su.newFixture(t)
 	w, b := f.bed(t)
 	require.NoError(t, f.s.CreateEnrollment(f.ctx, store.Enrollment{TokenHash: hash("t1"), WardID: w.ID, BedID: b.ID,
 		Expires: t0.Add(time.Minute)}))

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// More sentinel errors of the SQLite store (the shared ones are in store.go).
+// More sentinel errors of the store (the shared ones are in store.go).
 var (
 	// ErrFull means the database could not be written: the disk is full or the file or its
 	// directory is read-only. The change was rolled back; nothing half-written remains.
@@ -24,13 +26,17 @@ var (
 // mapErr translates a driver error into the package's sentinels, keeping the driver's message
 // (which names tables and columns, never values). sql.ErrNoRows becomes ErrNotFound;
 // constraint violations become ErrConflict (a missing referenced row becomes ErrNotFound);
-// a full disk or a read-only file becomes ErrFull.
+// a full disk or a read-only file becomes ErrFull. PostgreSQL's errors are mapped alike (mapPGErr).
 func mapErr(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return mapPGErr(err, pe)
 	}
 	var se *sqlite.Error
 	if !errors.As(err, &se) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/hex"
 	"path/filepath"
 	"strconv"
@@ -39,7 +38,7 @@ func TestDiskFull(t *testing.T) {
 	assert.ErrorIs(t, err, ErrNotFound, "nothing half-written")
 
 	// A multi-row change that runs out of room leaves nothing either.
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO beds (id, ward_id, name) VALUES ('b1', ?, 'one')`, w.ID); err != nil {
 			return mapErr(err)
 		}

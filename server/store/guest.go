@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -11,7 +10,7 @@ import (
 const guestCols = `id, patient_id, token_hash, name, role, created, expires, revoked, call_id`
 
 // CreateGuestLink implements Store.
-func (s *SQLite) CreateGuestLink(ctx context.Context, g GuestLink) (GuestLink, error) {
+func (s *DB) CreateGuestLink(ctx context.Context, g GuestLink) (GuestLink, error) {
 	if strings.TrimSpace(g.Name) == "" || len(g.TokenHash) == 0 || g.Expires.IsZero() {
 		return GuestLink{}, fmt.Errorf("create guest link: name, token hash and expiry required: %w", ErrInvalid)
 	}
@@ -24,12 +23,12 @@ func (s *SQLite) CreateGuestLink(ctx context.Context, g GuestLink) (GuestLink, e
 		g.Created = s.now()
 	}
 	g.Created, g.Expires, g.Revoked = norm(g.Created), norm(g.Expires), norm(g.Revoked)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		if err := admitted(ctx, tx, g.PatientID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO guest_links (`+guestCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '')`,
-			g.ID, g.PatientID, g.TokenHash, g.Name, g.Role, ms(g.Created), ms(g.Expires), ms(g.Revoked))
+			g.ID, g.PatientID, g.TokenHash, g.Name, g.Role, ts(g.Created), ts(g.Expires), ts(g.Revoked))
 		return mapErr(err)
 	})
 	if err != nil {
@@ -39,7 +38,7 @@ func (s *SQLite) CreateGuestLink(ctx context.Context, g GuestLink) (GuestLink, e
 }
 
 // GuestLink implements Store.
-func (s *SQLite) GuestLink(ctx context.Context, id string) (GuestLink, error) {
+func (s *DB) GuestLink(ctx context.Context, id string) (GuestLink, error) {
 	g, err := scanGuest(s.read.QueryRowContext(ctx, `SELECT `+guestCols+` FROM guest_links WHERE id = ?`, id))
 	if err != nil {
 		return GuestLink{}, fmt.Errorf("guest link %s: %w", id, err)
@@ -48,7 +47,7 @@ func (s *SQLite) GuestLink(ctx context.Context, id string) (GuestLink, error) {
 }
 
 // GuestLinkByToken implements Store.
-func (s *SQLite) GuestLinkByToken(ctx context.Context, tokenHash []byte) (GuestLink, error) {
+func (s *DB) GuestLinkByToken(ctx context.Context, tokenHash []byte) (GuestLink, error) {
 	if len(tokenHash) == 0 {
 		return GuestLink{}, fmt.Errorf("guest link by token: %w", ErrNotFound)
 	}
@@ -60,7 +59,7 @@ func (s *SQLite) GuestLinkByToken(ctx context.Context, tokenHash []byte) (GuestL
 }
 
 // GuestLinks implements Store.
-func (s *SQLite) GuestLinks(ctx context.Context, patientID string) ([]GuestLink, error) {
+func (s *DB) GuestLinks(ctx context.Context, patientID string) ([]GuestLink, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+guestCols+` FROM guest_links WHERE patient_id = ?
 		ORDER BY created DESC, rowid DESC`, patientID)
 	if err != nil {
@@ -74,11 +73,11 @@ func (s *SQLite) GuestLinks(ctx context.Context, patientID string) ([]GuestLink,
 }
 
 // RevokeGuestLink implements Store.
-func (s *SQLite) RevokeGuestLink(ctx context.Context, id string, at time.Time) error {
+func (s *DB) RevokeGuestLink(ctx context.Context, id string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
 	}
-	res, err := s.write.ExecContext(ctx, `UPDATE guest_links SET revoked = COALESCE(revoked, ?) WHERE id = ?`, ms(at), id)
+	res, err := s.write.ExecContext(ctx, `UPDATE guest_links SET revoked = COALESCE(revoked, ?) WHERE id = ?`, ts(at), id)
 	if err != nil {
 		return fmt.Errorf("revoke guest link %s: %w", id, mapErr(err))
 	}
@@ -86,11 +85,11 @@ func (s *SQLite) RevokeGuestLink(ctx context.Context, id string, at time.Time) e
 }
 
 // GuestJoins implements Store.
-func (s *SQLite) GuestJoins(ctx context.Context, id, callID string) error {
+func (s *DB) GuestJoins(ctx context.Context, id, callID string) error {
 	if callID == "" {
 		return fmt.Errorf("guest link %s joins: no call: %w", id, ErrInvalid)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		var joined string
 		if err := tx.QueryRowContext(ctx, `SELECT call_id FROM guest_links WHERE id = ?`, id).Scan(&joined); err != nil {
 			return mapErr(err)
@@ -112,10 +111,10 @@ func (s *SQLite) GuestJoins(ctx context.Context, id, callID string) error {
 
 func scanGuest(r scanner) (GuestLink, error) {
 	var g GuestLink
-	var created, expires, revoked sql.NullInt64
+	var created, expires, revoked stamp
 	if err := r.Scan(&g.ID, &g.PatientID, &g.TokenHash, &g.Name, &g.Role, &created, &expires, &revoked, &g.CallID); err != nil {
 		return GuestLink{}, mapErr(err)
 	}
-	g.Created, g.Expires, g.Revoked = fromMS(created), fromMS(expires), fromMS(revoked)
+	g.Created, g.Expires, g.Revoked = created.T, expires.T, revoked.T
 	return g, nil
 }

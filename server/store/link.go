@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 )
@@ -12,7 +11,7 @@ const linkCols = `id, contact_id, token_hash, created, expires, revoked`
 // CreateLink stores a family link for a contact of an admitted patient: ErrNotFound for an
 // unknown contact, ErrConflict when the patient is discharged or the token hash is taken.
 // Created defaults to now; Expires is required.
-func (s *SQLite) CreateLink(ctx context.Context, l Link) (Link, error) {
+func (s *DB) CreateLink(ctx context.Context, l Link) (Link, error) {
 	if len(l.TokenHash) == 0 || l.Expires.IsZero() {
 		return Link{}, fmt.Errorf("create link: token hash and expiry required: %w", ErrInvalid)
 	}
@@ -25,7 +24,7 @@ func (s *SQLite) CreateLink(ctx context.Context, l Link) (Link, error) {
 		l.Created = s.now()
 	}
 	l.Created, l.Expires, l.Revoked = norm(l.Created), norm(l.Expires), norm(l.Revoked)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		var patientID string
 		if err := tx.QueryRowContext(ctx, `SELECT patient_id FROM contacts WHERE id = ?`, l.ContactID).
 			Scan(&patientID); err != nil {
@@ -35,7 +34,7 @@ func (s *SQLite) CreateLink(ctx context.Context, l Link) (Link, error) {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO links (`+linkCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			l.ID, l.ContactID, l.TokenHash, ms(l.Created), ms(l.Expires), ms(l.Revoked))
+			l.ID, l.ContactID, l.TokenHash, ts(l.Created), ts(l.Expires), ts(l.Revoked))
 		return mapErr(err)
 	})
 	if err != nil {
@@ -45,7 +44,7 @@ func (s *SQLite) CreateLink(ctx context.Context, l Link) (Link, error) {
 }
 
 // LinkByToken implements Store.
-func (s *SQLite) LinkByToken(ctx context.Context, tokenHash []byte) (Link, error) {
+func (s *DB) LinkByToken(ctx context.Context, tokenHash []byte) (Link, error) {
 	if len(tokenHash) == 0 {
 		return Link{}, fmt.Errorf("link by token: %w", ErrNotFound)
 	}
@@ -57,7 +56,7 @@ func (s *SQLite) LinkByToken(ctx context.Context, tokenHash []byte) (Link, error
 }
 
 // Links returns the links of a contact, oldest first, whatever their state.
-func (s *SQLite) Links(ctx context.Context, contactID string) ([]Link, error) {
+func (s *DB) Links(ctx context.Context, contactID string) ([]Link, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+linkCols+` FROM links WHERE contact_id = ?
 		ORDER BY created, rowid`, contactID)
 	if err != nil {
@@ -71,11 +70,11 @@ func (s *SQLite) Links(ctx context.Context, contactID string) ([]Link, error) {
 }
 
 // RevokeLink revokes the link at at (now when zero); revoking it again keeps the first time.
-func (s *SQLite) RevokeLink(ctx context.Context, id string, at time.Time) error {
+func (s *DB) RevokeLink(ctx context.Context, id string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
 	}
-	res, err := s.write.ExecContext(ctx, `UPDATE links SET revoked = COALESCE(revoked, ?) WHERE id = ?`, ms(at), id)
+	res, err := s.write.ExecContext(ctx, `UPDATE links SET revoked = COALESCE(revoked, ?) WHERE id = ?`, ts(at), id)
 	if err != nil {
 		return fmt.Errorf("revoke link %s: %w", id, mapErr(err))
 	}
@@ -84,10 +83,10 @@ func (s *SQLite) RevokeLink(ctx context.Context, id string, at time.Time) error 
 
 func scanLink(r scanner) (Link, error) {
 	var l Link
-	var created, expires, revoked sql.NullInt64
+	var created, expires, revoked stamp
 	if err := r.Scan(&l.ID, &l.ContactID, &l.TokenHash, &created, &expires, &revoked); err != nil {
 		return Link{}, mapErr(err)
 	}
-	l.Created, l.Expires, l.Revoked = fromMS(created), fromMS(expires), fromMS(revoked)
+	l.Created, l.Expires, l.Revoked = created.T, expires.T, revoked.T
 	return l, nil
 }

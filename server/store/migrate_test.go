@@ -46,6 +46,6 @@ func TestUpgradeFromVersion1(t *testing.T) {
 	_, err = s.CreateStaff(ctx, Staff{Name: "a", Role: RoleAdmin, PasswordHash: []byte("h"), WardIDs: []string{"w1"}})
 	require.NoError(t, err, "later migrations applied")
 	var version int
-	require.NoError(t, s.read.QueryRow(`SELECT MAX(version) FROM schema_version`).Scan(&version))
+	require.NoError(t, s.read.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_version`).Scan(&version))
 	assert.Equal(t, SchemaVersion(), version)
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -13,7 +12,7 @@ const patientCols = `id, bed_id, first_name, language, auto_answer, visiting_hou
 // Admit stores a patient in an existing bed (ErrNotFound otherwise); Admitted defaults to now
 // and Discharged is ignored. A partial unique index keeps one admitted patient per bed, so a
 // second admission fails with ErrConflict even under concurrent calls.
-func (s *SQLite) Admit(ctx context.Context, p Patient) (Patient, error) {
+func (s *DB) Admit(ctx context.Context, p Patient) (Patient, error) {
 	if strings.TrimSpace(p.FirstName) == "" {
 		return Patient{}, fmt.Errorf("admit: empty first name: %w", ErrInvalid)
 	}
@@ -28,14 +27,14 @@ func (s *SQLite) Admit(ctx context.Context, p Patient) (Patient, error) {
 	p.Admitted = norm(p.Admitted)
 	p.Discharged = time.Time{}
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO patients (`+patientCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
-		p.ID, p.BedID, p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours, ms(p.Admitted), p.GroupCallsOff); err != nil {
+		p.ID, p.BedID, p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours, ts(p.Admitted), p.GroupCallsOff); err != nil {
 		return Patient{}, fmt.Errorf("admit to bed %s: %w", p.BedID, mapErr(err))
 	}
 	return p, nil
 }
 
 // Patient returns the patient with this id, admitted or discharged.
-func (s *SQLite) Patient(ctx context.Context, id string) (Patient, error) {
+func (s *DB) Patient(ctx context.Context, id string) (Patient, error) {
 	p, err := scanPatient(s.read.QueryRowContext(ctx, `SELECT `+patientCols+` FROM patients WHERE id = ?`, id))
 	if err != nil {
 		return Patient{}, fmt.Errorf("patient %s: %w", id, err)
@@ -44,7 +43,7 @@ func (s *SQLite) Patient(ctx context.Context, id string) (Patient, error) {
 }
 
 // PatientInBed returns the patient admitted to the bed, or ErrNotFound.
-func (s *SQLite) PatientInBed(ctx context.Context, bedID string) (Patient, error) {
+func (s *DB) PatientInBed(ctx context.Context, bedID string) (Patient, error) {
 	p, err := scanPatient(s.read.QueryRowContext(ctx, `SELECT `+patientCols+` FROM patients
 		WHERE bed_id = ? AND discharged IS NULL`, bedID))
 	if err != nil {
@@ -55,7 +54,7 @@ func (s *SQLite) PatientInBed(ctx context.Context, bedID string) (Patient, error
 
 // UpdatePatient changes the first name, language, auto-answer and visiting hours; the bed and
 // the admission times stay.
-func (s *SQLite) UpdatePatient(ctx context.Context, p Patient) error {
+func (s *DB) UpdatePatient(ctx context.Context, p Patient) error {
 	if strings.TrimSpace(p.FirstName) == "" {
 		return fmt.Errorf("update patient %s: empty first name: %w", p.ID, ErrInvalid)
 	}
@@ -71,13 +70,13 @@ func (s *SQLite) UpdatePatient(ctx context.Context, p Patient) error {
 // Discharge ends the admission at at and revokes (at at) every unrevoked link of the
 // patient's contacts, in one transaction. Discharging a discharged patient keeps the first
 // discharge time and succeeds.
-func (s *SQLite) Discharge(ctx context.Context, patientID string, at time.Time) error {
+func (s *DB) Discharge(ctx context.Context, patientID string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE patients SET discharged = COALESCE(discharged, ?) WHERE id = ?`,
-			ms(at), patientID)
+			ts(at), patientID)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -86,12 +85,12 @@ func (s *SQLite) Discharge(ctx context.Context, patientID string, at time.Time) 
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE links SET revoked = ?
 			WHERE revoked IS NULL AND contact_id IN (SELECT id FROM contacts WHERE patient_id = ?)`,
-			ms(at), patientID)
+			ts(at), patientID)
 		if err != nil {
 			return mapErr(err)
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE guest_links SET revoked = ? WHERE revoked IS NULL AND patient_id = ?`,
-			ms(at), patientID)
+			ts(at), patientID)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -102,24 +101,24 @@ func (s *SQLite) Discharge(ctx context.Context, patientID string, at time.Time) 
 
 func scanPatient(r scanner) (Patient, error) {
 	var p Patient
-	var admitted, discharged sql.NullInt64
+	var admitted, discharged stamp
 	if err := r.Scan(&p.ID, &p.BedID, &p.FirstName, &p.Language, &p.AutoAnswer, &p.VisitingHours,
 		&admitted, &discharged, &p.GroupCallsOff); err != nil {
 		return Patient{}, mapErr(err)
 	}
-	p.Admitted, p.Discharged = fromMS(admitted), fromMS(discharged)
+	p.Admitted, p.Discharged = admitted.T, discharged.T
 	return p, nil
 }
 
 // admitted checks, inside tx, that the patient exists (ErrNotFound) and is still admitted
 // (ErrConflict).
-func admitted(ctx context.Context, tx *sql.Tx, patientID string) error {
-	var discharged sql.NullInt64
+func admitted(ctx context.Context, tx *txn, patientID string) error {
+	var discharged stamp
 	if err := tx.QueryRowContext(ctx, `SELECT discharged FROM patients WHERE id = ?`, patientID).
 		Scan(&discharged); err != nil {
 		return fmt.Errorf("patient %s: %w", patientID, mapErr(err))
 	}
-	if discharged.Valid {
+	if !discharged.T.IsZero() {
 		return fmt.Errorf("patient %s is discharged: %w", patientID, ErrConflict)
 	}
 	return nil

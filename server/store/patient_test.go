@@ -11,8 +11,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestAdmit(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestAdmit(t *testing.T) {
+	f := su.newFixture(t)
 	_, b := f.bed(t)
 	p, err := f.s.Admit(f.ctx, store.Patient{BedID: b.ID, FirstName: "Maria", Language: "it", AutoAnswer: true,
 		VisitingHours: "09:00-20:00", Discharged: t0})
@@ -53,8 +53,8 @@ func TestAdmit(t *testing.T) {
 	assert.Equal(t, next.ID, got.ID)
 }
 
-func TestAdmitConcurrent(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestAdmitConcurrent(t *testing.T) {
+	f := su.newFixture(t)
 	_, b := f.bed(t)
 	const n = 10
 	var wg sync.WaitGroup
@@ -78,8 +78,8 @@ func TestAdmitConcurrent(t *testing.T) {
 	assert.Equal(t, 1, wins)
 }
 
-func TestUpdatePatient(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestUpdatePatient(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours = "Mary", "en", true, "10:00-12:00"
 	want := p
@@ -95,8 +95,8 @@ func TestUpdatePatient(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestDischargeRevokesLinks(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestDischargeRevokesLinks(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	other := f.patient(t)
 	son, daughter := f.contact(t, p.ID, "Bob"), f.contact(t, p.ID, "Eve")
@@ -140,8 +140,8 @@ func TestDischargeRevokesLinks(t *testing.T) {
 	assert.ErrorIs(t, f.s.Discharge(f.ctx, "nope", at), store.ErrNotFound)
 }
 
-func TestContacts(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestContacts(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	c1 := f.contact(t, p.ID, "Bob")
 	c2, err := f.s.CreateContact(f.ctx, store.Contact{PatientID: p.ID, Name: "Eve", Relation: "daughter",
@@ -191,8 +191,8 @@ func TestContacts(t *testing.T) {
 	})
 }
 
-func TestLinks(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestLinks(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	c := f.contact(t, p.ID, "Bob")
 	l1, err := f.s.CreateLink(f.ctx, store.Link{ContactID: c.ID, TokenHash: hash("a"), Expires: t0.Add(time.Hour)})

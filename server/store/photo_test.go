@@ -10,8 +10,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestPhotos(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestPhotos(t *testing.T) {
+	f := su.newFixture(t)
 	data := []byte("\xff\xd8\xff a jpeg")
 	h := hexHash(data)
 	require.NoError(t, f.s.PutPhoto(f.ctx, h, "image/jpeg", data))
@@ -39,8 +39,8 @@ func TestPhotos(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestCalls(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestCalls(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	other := f.patient(t)
 	var want []store.CallRecord

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -16,7 +15,7 @@ type PurgeStats struct {
 }
 
 // PhotoPatients returns the patients (admitted or not) one of whose contacts shows photo hash.
-func (s *SQLite) PhotoPatients(ctx context.Context, hash string) ([]Patient, error) {
+func (s *DB) PhotoPatients(ctx context.Context, hash string) ([]Patient, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT DISTINCT `+prefixed("p.", patientCols)+`
 		FROM patients p JOIN contacts c ON c.patient_id = p.id WHERE c.photo_hash = ?`, hash)
 	if err != nil {
@@ -35,11 +34,11 @@ func (s *SQLite) PhotoPatients(ctx context.Context, hash string) ([]Patient, err
 // without the contact (direction, times, reason, setup time, device). Photos that no contact
 // shows and that were stored before orphansBefore (those of an upload still being saved are
 // newer) go too. It is idempotent, in one transaction.
-func (s *SQLite) Purge(ctx context.Context, dischargedBefore, orphansBefore time.Time) (PurgeStats, error) {
+func (s *DB) Purge(ctx context.Context, dischargedBefore, orphansBefore time.Time) (PurgeStats, error) {
 	var st PurgeStats
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		const due = `SELECT id FROM patients WHERE discharged IS NOT NULL AND discharged < ?`
-		cut := ms(dischargedBefore)
+		cut := ts(dischargedBefore)
 		res, err := tx.ExecContext(ctx, `DELETE FROM contacts WHERE patient_id IN (`+due+`)`, cut)
 		if err != nil {
 			return mapErr(err)
@@ -66,7 +65,7 @@ func (s *SQLite) Purge(ctx context.Context, dischargedBefore, orphansBefore time
 			return mapErr(err)
 		}
 		res, err = tx.ExecContext(ctx, `DELETE FROM photos WHERE created < ?
-			AND hash NOT IN (SELECT photo_hash FROM contacts)`, ms(orphansBefore))
+			AND hash NOT IN (SELECT photo_hash FROM contacts)`, ts(orphansBefore))
 		if err != nil {
 			return mapErr(err)
 		}

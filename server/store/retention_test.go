@@ -13,8 +13,8 @@ import (
 // TestPurge: a discharged admission's personal data (contacts, links, photos, the name) goes
 // once the retention period is over; its call-log rows stay for statistics, without the
 // contact; an admitted patient and one discharged recently keep everything.
-func TestPurge(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestPurge(t *testing.T) {
+	f := su.newFixture(t)
 	photo := func(s string) string {
 		data := []byte("\xff\xd8\xff " + s)
 		require.NoError(t, f.s.PutPhoto(f.ctx, hexHash(data), "image/jpeg", data))
@@ -87,8 +87,8 @@ func TestPurge(t *testing.T) {
 
 // TestReplacedPhotoIsDeleted: a contact's old photo goes when it is replaced or the contact is
 // deleted, unless another contact shows it; an orphan newer than the grace period stays.
-func TestReplacedPhotoIsDeleted(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestReplacedPhotoIsDeleted(t *testing.T) {
+	f := su.newFixture(t)
 	p := f.patient(t)
 	put := func(s string) string {
 		data := []byte("\xff\xd8\xff " + s)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -24,7 +23,7 @@ func validStaff(s Staff) error {
 }
 
 // CreateStaff stores a console account with its wards, which must exist (ErrNotFound).
-func (s *SQLite) CreateStaff(ctx context.Context, st Staff) (Staff, error) {
+func (s *DB) CreateStaff(ctx context.Context, st Staff) (Staff, error) {
 	if err := validStaff(st); err != nil {
 		return Staff{}, fmt.Errorf("create staff: %w", err)
 	}
@@ -36,9 +35,9 @@ func (s *SQLite) CreateStaff(ctx context.Context, st Staff) (Staff, error) {
 	st.Created = norm(s.now())
 	st.LockedUntil = norm(st.LockedUntil)
 	st.WardIDs = sortedWards(st.WardIDs)
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *txn) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO staff (`+staffCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			st.ID, st.Name, string(st.Role), st.PasswordHash, st.FailedLogins, ms(st.LockedUntil), ms(st.Created)); err != nil {
+			st.ID, st.Name, string(st.Role), st.PasswordHash, st.FailedLogins, ts(st.LockedUntil), ts(st.Created)); err != nil {
 			return mapErr(err)
 		}
 		return setWards(ctx, tx, st.ID, st.WardIDs)
@@ -50,7 +49,7 @@ func (s *SQLite) CreateStaff(ctx context.Context, st Staff) (Staff, error) {
 }
 
 // Staff returns the account with this id.
-func (s *SQLite) Staff(ctx context.Context, id string) (Staff, error) {
+func (s *DB) Staff(ctx context.Context, id string) (Staff, error) {
 	st, err := s.staffWhere(ctx, `id = ?`, id)
 	if err != nil {
 		return Staff{}, fmt.Errorf("staff %s: %w", id, err)
@@ -59,8 +58,8 @@ func (s *SQLite) Staff(ctx context.Context, id string) (Staff, error) {
 }
 
 // StaffByName returns the account with this login name, whatever its case.
-func (s *SQLite) StaffByName(ctx context.Context, name string) (Staff, error) {
-	st, err := s.staffWhere(ctx, `name = ?`, name)
+func (s *DB) StaffByName(ctx context.Context, name string) (Staff, error) {
+	st, err := s.staffWhere(ctx, `lower(name) = lower(?)`, name)
 	if err != nil {
 		return Staff{}, fmt.Errorf("staff by name: %w", err)
 	}
@@ -68,13 +67,13 @@ func (s *SQLite) StaffByName(ctx context.Context, name string) (Staff, error) {
 }
 
 // AllStaff returns every account, by name.
-func (s *SQLite) AllStaff(ctx context.Context) ([]Staff, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (s *DB) AllStaff(ctx context.Context) ([]Staff, error) {
+	tx, err := s.read.beginRead(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("all staff: %w", mapErr(err))
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+staffCols+` FROM staff ORDER BY name, id`)
+	rows, err := tx.QueryContext(ctx, `SELECT `+staffCols+` FROM staff ORDER BY lower(name), id`)
 	if err != nil {
 		return nil, fmt.Errorf("all staff: %w", mapErr(err))
 	}
@@ -92,14 +91,14 @@ func (s *SQLite) AllStaff(ctx context.Context) ([]Staff, error) {
 
 // UpdateStaff changes the name, role, wards, password hash, failed logins and lock of an
 // account in one transaction.
-func (s *SQLite) UpdateStaff(ctx context.Context, st Staff) error {
+func (s *DB) UpdateStaff(ctx context.Context, st Staff) error {
 	if err := validStaff(st); err != nil {
 		return fmt.Errorf("update staff %s: %w", st.ID, err)
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE staff SET name = ?, role = ?, password_hash = ?,
 			failed_logins = ?, locked_until = ? WHERE id = ?`,
-			st.Name, string(st.Role), st.PasswordHash, st.FailedLogins, ms(st.LockedUntil), st.ID)
+			st.Name, string(st.Role), st.PasswordHash, st.FailedLogins, ts(st.LockedUntil), st.ID)
 		if err != nil {
 			return mapErr(err)
 		}
@@ -118,8 +117,8 @@ func (s *SQLite) UpdateStaff(ctx context.Context, st Staff) error {
 }
 
 // staffWhere reads one account and its wards in one read transaction.
-func (s *SQLite) staffWhere(ctx context.Context, where string, arg any) (Staff, error) {
-	tx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+func (s *DB) staffWhere(ctx context.Context, where string, arg any) (Staff, error) {
+	tx, err := s.read.beginRead(ctx)
 	if err != nil {
 		return Staff{}, mapErr(err)
 	}
@@ -135,16 +134,16 @@ func (s *SQLite) staffWhere(ctx context.Context, where string, arg any) (Staff, 
 func scanStaff(r scanner) (Staff, error) {
 	var st Staff
 	var role string
-	var locked, created sql.NullInt64
+	var locked, created stamp
 	if err := r.Scan(&st.ID, &st.Name, &role, &st.PasswordHash, &st.FailedLogins, &locked, &created); err != nil {
 		return Staff{}, mapErr(err)
 	}
 	st.Role = Role(role)
-	st.LockedUntil, st.Created = fromMS(locked), fromMS(created)
+	st.LockedUntil, st.Created = locked.T, created.T
 	return st, nil
 }
 
-func wardsOf(ctx context.Context, tx *sql.Tx, staffID string) ([]string, error) {
+func wardsOf(ctx context.Context, tx *txn, staffID string) ([]string, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT ward_id FROM staff_wards WHERE staff_id = ? ORDER BY ward_id`, staffID)
 	if err != nil {
 		return nil, mapErr(err)
@@ -155,7 +154,7 @@ func wardsOf(ctx context.Context, tx *sql.Tx, staffID string) ([]string, error) 
 	})
 }
 
-func setWards(ctx context.Context, tx *sql.Tx, staffID string, wardIDs []string) error {
+func setWards(ctx context.Context, tx *txn, staffID string, wardIDs []string) error {
 	for _, w := range wardIDs {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO staff_wards (staff_id, ward_id) VALUES (?, ?)`, staffID, w); err != nil {
 			return fmt.Errorf("ward %s: %w", w, mapErr(err))

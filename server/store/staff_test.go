@@ -10,8 +10,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestStaff(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestStaff(t *testing.T) {
+	f := su.newFixture(t)
 	w1, _ := f.bed(t)
 	w2, _ := f.bed(t)
 	nurse, err := f.s.CreateStaff(f.ctx, store.Staff{Name: "Anna", Role: store.RoleNurse,
@@ -82,8 +82,8 @@ func TestStaff(t *testing.T) {
 	})
 }
 
-func TestSessions(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestSessions(t *testing.T) {
+	f := su.newFixture(t)
 	st, err := f.s.CreateStaff(f.ctx, store.Staff{Name: "Anna", Role: store.RoleNurse, PasswordHash: []byte("h")})
 	require.NoError(t, err)
 	se := store.Session{IDHash: hash("cookie"), StaffID: st.ID, CSRF: "csrf", Expires: t0.Add(time.Hour)}
@@ -135,8 +135,8 @@ func TestSessions(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestAudit(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestAudit(t *testing.T) {
+	f := su.newFixture(t)
 	log, err := f.s.AuditLog(f.ctx, 10)
 	require.NoError(t, err)
 	assert.Empty(t, log)

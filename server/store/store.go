@@ -1,7 +1,11 @@
 // Package store keeps the ward server's data: wards, beds, devices, enrollment tokens,
-// patients, family contacts and their links, photos, the call log, staff accounts, console
-// sessions and the audit log. Store is the interface the server uses; Open returns its SQLite
-// implementation.
+// patients, family contacts and their links, guest links, photos, the call log (with each
+// call's participants), staff accounts, console sessions and the audit log. Store is the
+// interface the server uses; Open returns its SQL implementation, DB, on a SQLite file (the
+// default: one static binary, nothing to run beside it) or on a PostgreSQL database (a
+// postgres:// URL: several servers on one database). Both engines run the same queries and
+// the same test suite; each has its own migrations (migrations/ and migrations/postgres/, the
+// same versions).
 //
 // Secrets never reach the store in the clear: enrollment tokens, family link tokens and
 // session tokens are stored as SHA-256 hashes, and passwords and wards' nurse PINs as
@@ -288,7 +292,8 @@ type Store interface {
 	PhotoPatients(ctx context.Context, hash string) ([]Patient, error)
 
 	// Purge deletes the personal data of admissions discharged before dischargedBefore
-	// (contacts, links, photos, names) and keeps what statistics need; photos no contact
+	// (contacts, links, guest links, photos, names, who took part in calls) and keeps what
+	// statistics need; photos no contact
 	// shows, stored before orphansBefore, go too. Idempotent.
 	Purge(ctx context.Context, dischargedBefore, orphansBefore time.Time) (PurgeStats, error)
 

@@ -2,15 +2,14 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
 // Transfer moves an admitted patient, with their contacts and links, to another bed. It
 // fails with ErrNotFound when the patient or the bed does not exist and with ErrConflict when
 // the patient is discharged or the bed already has an admitted patient.
-func (s *SQLite) Transfer(ctx context.Context, patientID, bedID string) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+func (s *DB) Transfer(ctx context.Context, patientID, bedID string) error {
+	err := s.inTx(ctx, func(tx *txn) error {
 		if err := admitted(ctx, tx, patientID); err != nil {
 			return err
 		}

@@ -9,8 +9,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestTransfer(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestTransfer(t *testing.T) {
+	f := su.newFixture(t)
 	w, b1 := f.bed(t)
 	b2, err := f.s.CreateBed(f.ctx, store.Bed{WardID: w.ID, Name: "2"})
 	require.NoError(t, err)

@@ -2,13 +2,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 )
 
 // CreateWard stores a new ward. Ward names are unique (ErrConflict).
-func (s *SQLite) CreateWard(ctx context.Context, w Ward) (Ward, error) {
+func (s *DB) CreateWard(ctx context.Context, w Ward) (Ward, error) {
 	if strings.TrimSpace(w.Name) == "" {
 		return Ward{}, fmt.Errorf("create ward: empty name: %w", ErrInvalid)
 	}
@@ -20,14 +19,14 @@ func (s *SQLite) CreateWard(ctx context.Context, w Ward) (Ward, error) {
 	w.Created = norm(s.now())
 	w.NursePINHash = nil
 	if _, err := s.write.ExecContext(ctx, `INSERT INTO wards (id, name, created) VALUES (?, ?, ?)`,
-		w.ID, w.Name, ms(w.Created)); err != nil {
+		w.ID, w.Name, ts(w.Created)); err != nil {
 		return Ward{}, fmt.Errorf("create ward: %w", mapErr(err))
 	}
 	return w, nil
 }
 
 // Ward returns the ward with this id.
-func (s *SQLite) Ward(ctx context.Context, id string) (Ward, error) {
+func (s *DB) Ward(ctx context.Context, id string) (Ward, error) {
 	w, err := scanWard(s.read.QueryRowContext(ctx, `SELECT id, name, created, nurse_pin_hash FROM wards WHERE id = ?`, id))
 	if err != nil {
 		return Ward{}, fmt.Errorf("ward %s: %w", id, err)
@@ -36,7 +35,7 @@ func (s *SQLite) Ward(ctx context.Context, id string) (Ward, error) {
 }
 
 // Wards returns every ward, by name.
-func (s *SQLite) Wards(ctx context.Context) ([]Ward, error) {
+func (s *DB) Wards(ctx context.Context) ([]Ward, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, name, created, nurse_pin_hash FROM wards ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("wards: %w", mapErr(err))
@@ -50,11 +49,11 @@ func (s *SQLite) Wards(ctx context.Context) ([]Ward, error) {
 
 func scanWard(r scanner) (Ward, error) {
 	var w Ward
-	var created sql.NullInt64
+	var created stamp
 	if err := r.Scan(&w.ID, &w.Name, &created, &w.NursePINHash); err != nil {
 		return Ward{}, mapErr(err)
 	}
-	w.Created = fromMS(created)
+	w.Created = created.T
 	if len(w.NursePINHash) == 0 {
 		w.NursePINHash = nil
 	}
@@ -62,7 +61,7 @@ func scanWard(r scanner) (Ward, error) {
 }
 
 // SetNursePIN stores the bcrypt hash of the ward's nurse PIN, replacing the old one.
-func (s *SQLite) SetNursePIN(ctx context.Context, wardID string, hash []byte) error {
+func (s *DB) SetNursePIN(ctx context.Context, wardID string, hash []byte) error {
 	if len(hash) == 0 {
 		return fmt.Errorf("set nurse PIN of ward %s: empty hash: %w", wardID, ErrInvalid)
 	}
@@ -75,7 +74,7 @@ func (s *SQLite) SetNursePIN(ctx context.Context, wardID string, hash []byte) er
 
 // CreateBed stores a new bed in an existing ward (ErrNotFound otherwise). Bed names are unique
 // within a ward (ErrConflict).
-func (s *SQLite) CreateBed(ctx context.Context, b Bed) (Bed, error) {
+func (s *DB) CreateBed(ctx context.Context, b Bed) (Bed, error) {
 	if strings.TrimSpace(b.Name) == "" {
 		return Bed{}, fmt.Errorf("create bed: empty name: %w", ErrInvalid)
 	}
@@ -92,7 +91,7 @@ func (s *SQLite) CreateBed(ctx context.Context, b Bed) (Bed, error) {
 }
 
 // Bed returns the bed with this id.
-func (s *SQLite) Bed(ctx context.Context, id string) (Bed, error) {
+func (s *DB) Bed(ctx context.Context, id string) (Bed, error) {
 	b, err := scanBed(s.read.QueryRowContext(ctx, `SELECT id, ward_id, name FROM beds WHERE id = ?`, id))
 	if err != nil {
 		return Bed{}, fmt.Errorf("bed %s: %w", id, err)
@@ -101,7 +100,7 @@ func (s *SQLite) Bed(ctx context.Context, id string) (Bed, error) {
 }
 
 // Beds returns the beds of a ward, by name; none (and no error) for an unknown ward.
-func (s *SQLite) Beds(ctx context.Context, wardID string) ([]Bed, error) {
+func (s *DB) Beds(ctx context.Context, wardID string) ([]Bed, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT id, ward_id, name FROM beds WHERE ward_id = ? ORDER BY name, id`, wardID)
 	if err != nil {
 		return nil, fmt.Errorf("beds of ward %s: %w", wardID, mapErr(err))
@@ -123,7 +122,7 @@ func scanBed(r scanner) (Bed, error) {
 
 // bedInWard checks, inside tx, that the bed (when given) exists (ErrNotFound) and belongs to
 // the ward (ErrInvalid).
-func bedInWard(ctx context.Context, tx *sql.Tx, wardID, bedID string) error {
+func bedInWard(ctx context.Context, tx *txn, wardID, bedID string) error {
 	if bedID == "" {
 		return nil
 	}

@@ -9,8 +9,8 @@ import (
 	"bedside/server/store"
 )
 
-func TestWards(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestWards(t *testing.T) {
+	f := su.newFixture(t)
 	ws, err := f.s.Wards(f.ctx)
 	require.NoError(t, err)
 	assert.Empty(t, ws)
@@ -49,8 +49,8 @@ func TestWards(t *testing.T) {
 	assert.Contains(t, err.Error(), "nope")
 }
 
-func TestBeds(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestBeds(t *testing.T) {
+	f := su.newFixture(t)
 	w, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Cardiology"})
 	require.NoError(t, err)
 	other, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Surgery"})
@@ -96,8 +96,8 @@ func TestBeds(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound)
 }
 
-func TestNursePIN(t *testing.T) {
-	f := newFixture(t)
+func (su suite) TestNursePIN(t *testing.T) {
+	f := su.newFixture(t)
 	w, err := f.s.CreateWard(f.ctx, store.Ward{Name: "Surgery", NursePINHash: []byte("ignored")})
 	require.NoError(t, err)
 	assert.Nil(t, w.NursePINHash, "CreateWard sets no PIN")

@@ -1,0 +1,3 @@
+-- The ward's nurse PIN (a bcrypt hash computed by the caller) unlocks its tablets' staff screens.
+
+ALTER TABLE wards ADD COLUMN nurse_pin_hash bytea;
