@@ -30,6 +30,7 @@ type inCallScreen struct {
 	selfBox      fyne.CanvasObject
 	connectedAt  time.Time
 	ticker       *ticker
+	group        *groupView // the grid of a group call and the Add button (group_incall.go)
 }
 
 // showMedia makes the microphone and camera buttons (and the self-view) say what the call
@@ -129,13 +130,21 @@ func (k *Kiosk) showInCall(c Contact, test bool) {
 
 	shade := canvas.NewRectangle(colShade)
 	top := container.NewStack(shade, container.NewPadded(container.NewBorder(nil, nil, nil, s.duration, s.name)))
-	bar := newControlBar(s.mute, s.camera, s.hangup)
 	video := newClipBox(k.remoteView)
+	s.group = k.newGroupView(video)
+	buttons := []*BigButton{s.mute, s.camera, s.hangup}
+	if s.group.add != nil && !test {
+		buttons = []*BigButton{s.mute, s.camera, s.group.add, s.hangup}
+	}
+	bar := newControlBar(buttons...)
 	content := container.New(&inCallLayout{}, video, top, s.selfBox, container.NewStack(s.reconnecting, s.soundOnly), s.status, bar)
+	s.group.content = content
 	k.ui = uiRefs{incall: s}
 	rec0, drawn0 := k.remoteView.Stats()
-	k.show(screenInCall, content, func() {
+	k.show(screenInCall, container.NewStack(content, s.group.addPanel), func() {
 		s.ticker.stop()
+		k.peers.set(nil)
+		k.peerViews = nil
 		if !s.connectedAt.IsZero() {
 			rec, drawn := k.remoteView.Stats()
 			secs := k.clock.Now().Sub(s.connectedAt).Seconds()
@@ -169,6 +178,9 @@ func (k *Kiosk) tickInCall(s *inCallScreen) {
 	}
 	since, any := k.remoteView.SinceLastFrame()
 	stalled := (any && since > stallAfter) || (!any && d > stallAfter)
+	if s.group != nil && s.group.grouped {
+		stalled = false // each tile shows its own; the engine says who is reconnecting
+	}
 	// The engine knows best: a lost link is "reconnecting", a thin one "sound only"; a
 	// picture that stalled without word from it is taken for a lost link.
 	reconnecting := k.call.Reconnecting || (stalled && !k.call.SoundOnly)
@@ -222,9 +234,15 @@ func (inCallLayout) Layout(objs []fyne.CanvasObject, s fyne.Size) {
 	if c, ok := video.(*clipBox); ok {
 		c.setContentSize(s)
 	}
-	video.Move(fyne.NewPos(0, 0))
-	video.Resize(fyne.NewSize(s.Width, s.Height-bh+theme.Padding()))
+	grid := groupLayoutArea(video, s, th, bh)
+	if !grid {
+		video.Move(fyne.NewPos(0, 0))
+		video.Resize(fyne.NewSize(s.Width, s.Height-bh+theme.Padding()))
+	}
 	sw := fyne.Max(fyne.Min(s.Width, s.Height)/3.5, 120)
+	if grid {
+		sw = fyne.Max(fyne.Min(s.Width, s.Height)/5.5, 100) // over a tile: smaller
+	}
 	sh := sw * 3 / 4
 	self.Move(fyne.NewPos(s.Width-sw-pad, th+pad))
 	self.Resize(fyne.NewSize(sw, sh))

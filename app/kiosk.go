@@ -122,6 +122,10 @@ type Kiosk struct {
 
 	remoteView, selfView *VideoView
 	remoteSink, selfSink switchSink
+	// peers routes each participant's frames to their view; peerViews are those views, per
+	// call (group_incall.go).
+	peers     peerViews
+	peerViews map[string]*VideoView
 
 	pin         pinGate
 	pinChecking bool // a typed PIN is being checked off the UI goroutine
@@ -330,6 +334,9 @@ func (k *Kiosk) handleCall(ev CallEvent) {
 		}
 		if ev.State == InCall {
 			k.ui.incall.connected(k.clock.Now())
+		}
+		if k.ui.incall != nil {
+			k.showParticipants(k.ui.incall, ev)
 		}
 	case Ended, Failed:
 		if k.userEnded || k.current == screenNurse || k.current == screenPIN || k.current == screenSetup {

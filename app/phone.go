@@ -158,6 +158,40 @@ type CallEvent struct {
 	// AutoAnswer says that the engine or the server asks for this incoming call to be answered
 	// by itself after the countdown. The nurse panel's setting and -auto-answer also turn it on.
 	AutoAnswer bool
+	// Participants are everyone else in the call (and those rung into it), Peer included;
+	// empty from an engine that knows of calls of two only (then Peer is the one other).
+	Participants []Participant
+}
+
+// Participant is one other participant of a call, as the in-call grid shows them.
+type Participant struct {
+	Contact // ID, Name, Relation (for a guest: their role), Photo
+	// Guest marks a guest for one call (an interpreter, a chaplain): "Guest · Interpreter".
+	Guest bool
+	State PartState
+	// Video says that their picture is coming: without it their tile shows their photo.
+	Video bool
+	// Level is how loud they speak now, 0 to 1: the loudest is the speaker.
+	Level float64
+}
+
+// PartState is where one participant stands.
+type PartState int
+
+// The participant states.
+const (
+	PartInCall       PartState = iota // media flows
+	PartConnecting                    // joined; media being set up
+	PartRinging                       // rung into the call: "Calling Anna…"
+	PartReconnecting                  // media lost for now
+	PartDeclined                      // refused being added (shown for a moment)
+	PartMissed                        // did not answer being added (shown for a moment)
+	PartLost                          // the media to them could not be made
+)
+
+// Adder is a Phone that can ring another contact into the call in progress (group calls).
+type Adder interface {
+	Add(ctx context.Context, contactID string) error
 }
 
 // ConfigEvent carries the patient's configuration from the ward server, whole.
@@ -180,6 +214,8 @@ type Patient struct {
 	// VisitingHours is when the family may call, as the ward wrote it ("09:00-20:00"); empty
 	// means any time.
 	VisitingHours string
+	// GroupCalls says that the patient may add contacts to a call (the nurse allows it).
+	GroupCalls bool
 }
 
 // Contact is one of the patient's family contacts.

@@ -95,14 +95,21 @@ func (l *loop) join(callID string, reply chan dialOutcome) {
 }
 
 // abandonJoin forgets a Join that gave up before the server let it in (its joined, if it
-// comes, is answered with a hang-up).
+// comes, is answered with a hang-up), or hangs up the call it was let into meanwhile.
 func (l *loop) abandonJoin(origin chan dialOutcome) {
-	if c := l.call; c != nil && c.origin == origin && c.info.ID == "" {
-		l.call = nil
-		l.applyMedia()
-	} else if c != nil && c.origin == origin {
+	if c := l.call; c != nil && c.origin == origin {
 		l.hangup()
 	}
+}
+
+// cancelJoin gives up a Join that the server has not answered yet.
+func (l *loop) cancelJoin(c *activeCall) {
+	if c.dialed != nil {
+		c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonCancelled}}
+		c.dialed = nil
+	}
+	l.call = nil
+	l.applyMedia()
 }
 
 // joinRefused handles the server's refusal of a Join. It reports whether m was that.

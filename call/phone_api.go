@@ -103,6 +103,10 @@ func (l *loop) hangup() {
 	if c == nil {
 		return
 	}
+	if c.info.ID == "" && c.grp.joinCall != "" {
+		l.cancelJoin(c) // a Join not let in yet
+		return
+	}
 	if c.info.ID == "" {
 		if c.dialed != nil { // the pending Dial learns that it was cancelled
 			c.dialed <- dialOutcome{err: &EndedError{Reason: signal.ReasonCancelled}}

@@ -20,6 +20,7 @@ import (
 // and where to attach the phone. Its methods are safe from any goroutine.
 type Screens interface {
 	RemoteVideo() app.VideoSink
+	PeerVideo(id string) app.VideoSink
 	SelfView() app.VideoSink
 	AttachPhone(p app.Phone)
 	DetachPhone()
@@ -271,6 +272,16 @@ func (d *Device) StartPhone() {
 	}
 	if d.cfg.Speaker != nil {
 		cfg.RemoteAudio = d.cfg.Speaker.CallSink()
+	}
+	// Each participant's picture to their tile, and their sound to a stream of its own: the
+	// player mixes them.
+	speaker := d.cfg.Speaker
+	cfg.RemoteFor = func(peer string) (media.VideoSink, media.AudioSink, func()) {
+		if speaker == nil {
+			return screens.PeerVideo(peer), nil, nil
+		}
+		audio, release := speaker.PeerSink()
+		return screens.PeerVideo(peer), audio, release
 	}
 	p, err := call.New(cfg)
 	if err != nil {

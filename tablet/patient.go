@@ -14,7 +14,7 @@ import (
 // patientFrom converts the server's configuration to what the kiosk shows.
 func patientFrom(cfg signal.Config, store *provisioning.DeviceStore) app.Patient {
 	p := app.Patient{Name: cfg.Patient, Language: cfg.Language, AutoAnswer: cfg.AutoAnswer,
-		Ward: cfg.Ward, Bed: cfg.Bed, VisitingHours: cfg.VisitingHours}
+		Ward: cfg.Ward, Bed: cfg.Bed, VisitingHours: cfg.VisitingHours, GroupCalls: cfg.GroupCalls}
 	for _, c := range cfg.Contacts {
 		p.Contacts = append(p.Contacts, app.Contact{ID: c.ID, Name: c.Name, Relation: c.Relation,
 			Online: c.Online, Photo: photo(store, c.Photo)})

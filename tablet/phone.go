@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"image"
 	"log/slog"
+	"reflect"
 	"slices"
 	"sync"
 
@@ -32,6 +34,11 @@ type phoneAdapter struct {
 	mu     sync.Mutex
 	callID string
 	cfg    signal.Config
+
+	// The photo of the last call's peer, decoded once per call (changes runs on translate's
+	// goroutine only).
+	peerPhotoOf string
+	peerPhoto   image.Image
 }
 
 func newPhoneAdapter(p *call.Phone, local *media.Local, store *provisioning.DeviceStore, log *slog.Logger) *phoneAdapter {
@@ -73,6 +80,11 @@ func refused(err error) error {
 func (a *phoneAdapter) Answer(ctx context.Context) error  { return a.p.Answer(ctx, a.current()) }
 func (a *phoneAdapter) Decline(ctx context.Context) error { return a.p.Decline(ctx, a.current()) }
 func (a *phoneAdapter) Hangup(ctx context.Context) error  { return a.p.Hangup(ctx) }
+
+// Add implements app.Adder: it rings a contact into the call in progress.
+func (a *phoneAdapter) Add(ctx context.Context, contactID string) error {
+	return a.p.Add(ctx, contactID)
+}
 
 // SetMuted and SetCameraOn ask the engine, which owns the call's switches; the kiosk's buttons
 // follow the engine's snapshots.
@@ -159,22 +171,61 @@ func (a *phoneAdapter) changes(prev, s call.Snapshot) []app.Event {
 	if s.ConfigSeq != prev.ConfigSeq || !samePresence(s.Config, prev.Config) {
 		outs = append(outs, app.ConfigEvent{Patient: patientFrom(s.Config, a.store)})
 	}
-	if c := s.Call; c.ID != "" && c != prev.Call {
+	if c := s.Call; c.ID != "" && !sameCall(c, prev.Call) {
 		a.mu.Lock()
 		a.callID = c.ID
 		a.mu.Unlock()
 		peer := app.Contact{ID: c.Party.ID, Name: c.Party.Name, Relation: c.Party.Relation}
 		for _, k := range s.Config.Contacts {
 			if k.ID == peer.ID {
-				peer.Online, peer.Photo = k.Online, photo(a.store, k.Photo)
+				if a.peerPhotoOf != c.ID+"/"+k.ID {
+					a.peerPhotoOf, a.peerPhoto = c.ID+"/"+k.ID, photo(a.store, k.Photo)
+				}
+				peer.Online, peer.Photo = k.Online, a.peerPhoto
 			}
 		}
 		outs = append(outs, app.CallEvent{State: appState(c.State), Incoming: c.Direction == call.Incoming,
 			Peer: peer, Reason: app.Reason(c.Reason), AutoAnswer: c.Party.AutoAnswer,
 			Muted: c.Muted, CameraOff: c.CameraOff, Reconnecting: c.Reconnecting,
-			SoundOnly: c.VideoPaused || c.TheirVideoStopped})
+			SoundOnly: c.VideoPaused || c.TheirVideoStopped, Participants: appParticipants(c.Participants)})
 	}
 	return outs
+}
+
+// sameCall reports whether two snapshots show the same call state.
+func sameCall(a, b call.CallInfo) bool { return reflect.DeepEqual(a, b) }
+
+// appParticipants is the kiosk's view of the call's participants; their photos are the
+// kiosk's own (it has the contacts').
+func appParticipants(ps []call.Participant) []app.Participant {
+	out := make([]app.Participant, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, app.Participant{
+			Contact: app.Contact{ID: p.Party.ID, Name: p.Party.Name, Relation: p.Party.Relation, Online: true},
+			Guest:   p.Party.Guest, State: appPartState(p.State), Video: p.Video && !p.NoVideo, Level: p.Level,
+		})
+	}
+	return out
+}
+
+func appPartState(s call.ParticipantState) app.PartState {
+	switch s {
+	case call.PartRinging:
+		return app.PartRinging
+	case call.PartConnecting:
+		return app.PartConnecting
+	case call.PartInCall:
+		return app.PartInCall
+	case call.PartReconnecting:
+		return app.PartReconnecting
+	case call.PartDeclined:
+		return app.PartDeclined
+	case call.PartMissed:
+		return app.PartMissed
+	case call.PartLost:
+		return app.PartLost
+	}
+	return app.PartLost
 }
 
 // samePresence reports whether a and b show the same people online.

@@ -117,6 +117,33 @@ func (s *Speaker) CallSink() media.AudioSink {
 	})
 }
 
+// PeerSink is the audio output of one participant of a group call: a stream of its own on the
+// player, mixed with the others', at the kiosk's volume. Release it when that participant's
+// pair is over.
+func (s *Speaker) PeerSink() (sink media.AudioSink, release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.player == nil {
+		return nil, func() {}
+	}
+	stream := s.player.NewStream()
+	var buf []int16 // used by this participant's decoder goroutine only
+	sink = media.AudioSinkFunc(func(pcm []int16, rate, channels int) {
+		s.mu.Lock()
+		v := s.volume
+		s.mu.Unlock()
+		if cap(buf) < len(pcm) {
+			buf = make([]int16, len(pcm))
+		}
+		b := buf[:len(pcm)]
+		for i, x := range pcm {
+			b[i] = int16(float64(x) * v)
+		}
+		stream.Samples(b, rate, channels)
+	})
+	return sink, func() { _ = stream.Close() }
+}
+
 // Close releases the output device.
 func (s *Speaker) Close() {
 	s.Stop()

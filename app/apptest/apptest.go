@@ -14,8 +14,8 @@ import (
 	"bedside/provisioning"
 )
 
-// Phone is a fake app.Phone. Calls are recorded in order as "dial:ID", "answer", "decline",
-// "hangup", "mute:true", "camera:false"; Send injects an event.
+// Phone is a fake app.Phone (and app.Adder). Calls are recorded in order as "dial:ID",
+// "answer", "decline", "hangup", "mute:true", "camera:false", "add:ID"; Send injects an event.
 type Phone struct {
 	events chan app.Event
 
@@ -118,6 +118,9 @@ func (p *Phone) Hangup(context.Context) error {
 	p.echo(app.CallEvent{State: app.Ended, Reason: "hangup"})
 	return nil
 }
+
+// Add implements app.Adder: it records "add:ID".
+func (p *Phone) Add(_ context.Context, id string) error { return p.record("add:" + id) }
 
 // SetMuted implements app.Phone.
 func (p *Phone) SetMuted(m bool) {

@@ -58,6 +58,7 @@ type options struct {
 	data        string
 	media       string
 	autoAnswer  bool
+	join        bool
 	dial        string
 	duration    time.Duration
 	statsEvery  time.Duration
@@ -77,6 +78,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.data, "data", "", "directory of the device identity (default: a fresh temporary one)")
 	fs.StringVar(&o.media, "media", "test", "what to send: test (moving pattern and tone) or file:PATH (PNG, JPEG or Y4M)")
 	fs.BoolVar(&o.autoAnswer, "auto-answer", false, "answer every incoming call at once")
+	fs.BoolVar(&o.join, "join", false, "as a family link, join every call of the patient in progress that this link may join (group calls)")
 	fs.StringVar(&o.dial, "dial", "", "place one call: a contact id (as the device) or \"patient\" (as a family link), then exit when it ends")
 	fs.DurationVar(&o.duration, "duration", 0, "hang up each call this long after it is up (0: leave it to the other end)")
 	fs.DurationVar(&o.statsEvery, "stats-every", time.Second, "print a stats line this often during a call (0: never)")
@@ -98,6 +100,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("%w: -media is test or file:PATH", errUsage)
 	case o.duration < 0 || o.statsEvery < 0:
 		return o, fmt.Errorf("%w: -duration and -stats-every cannot be negative", errUsage)
+	case o.join && o.familyToken == "":
+		return o, fmt.Errorf("%w: only a family link can -join", errUsage)
 	case o.familyToken != "" && o.dial != "" && o.dial != "patient":
 		return o, fmt.Errorf("%w: a family link can only -dial patient", errUsage)
 	}

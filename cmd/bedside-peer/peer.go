@@ -29,6 +29,7 @@ type peer struct {
 
 	ready     bool
 	dialed    bool
+	joined    string // the live call last joined (-join)
 	inCallAt  time.Time
 	lastLocal media.LocalStats
 	lastAt    time.Time
@@ -87,6 +88,16 @@ func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) 
 					_, err := p.phone.Dial(dctx, to)
 					dialErr <- err
 				}()
+			}
+			if p.o.join && s.Live.CanJoin && s.Live.Call != p.joined && s.Call.State.Over() {
+				p.joined = s.Live.Call
+				go func(id string) {
+					jctx, jcancel := context.WithTimeout(ctx, 30*time.Second)
+					defer jcancel()
+					if err := p.phone.Join(jctx, id); err != nil {
+						p.log.Warn("join", "call", id, "err", err)
+					}
+				}(s.Live.Call)
 			}
 			c := s.Call
 			if c.ID == "" || (c.ID == shown.ID && c.State == shown.State) {
