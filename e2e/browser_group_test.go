@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -337,22 +334,20 @@ func TestGroupCallGuestLink(t *testing.T) {
 	anna.waitFor(t, "the guest's tile", `[...document.querySelectorAll('.tile-role')].some((e) => e.textContent === 'Guest · Interpreter')`)
 	saveTabShot(t, anna.tab, "family-group-guest-en")
 
+	// Anna leaves, then the guest: the call is over, and the guest link with it.
 	anna.tab.Click("#hangup")
-	guest.waitFor(t, "the call over", `document.body.dataset.state !== 'in-call'`)
+	anna.waitState(t, "ended")
+	guest.tab.Click("#hangup")
 	waitIdle(t, tab)
+	guest.waitState(t, "error")
+	assert.Equal(t, "This link no longer works", browsertest.EvalAs[string](t, guest.tab, `document.getElementById('message-title').textContent`))
 }
 
 // newGuestLink makes a guest link for the demo patient, valid three hours, as the nurse
 // console does, and returns its address.
 func newGuestLink(t *testing.T, w *ward, name, role string) string {
 	t.Helper()
-	b := make([]byte, 16)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	token := base64.RawURLEncoding.EncodeToString(b)
-	h := sha256.Sum256([]byte(token))
-	_, err = w.st.CreateGuestLink(context.Background(), store.GuestLink{PatientID: w.demo.PatientID, TokenHash: h[:],
-		Name: name, Role: role, Created: time.Now(), Expires: time.Now().Add(3 * time.Hour)})
+	_, token, err := server.NewGuestLink(context.Background(), w.st, w.demo.PatientID, name, role, server.GuestHoursDefault, server.LinkOptions{})
 	require.NoError(t, err)
 	return server.FamilyURL(w.url, token)
 }

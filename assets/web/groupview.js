@@ -46,6 +46,8 @@ export function renderGroup(app, t, onAdd) {
   show(gui.join, !!(live && live.canJoin));
   gui.join.disabled = !joinable(app);
   setText(gui.joinLabel, t('join'));
+  // The camera turns on when this page joins, not when it calls.
+  if ((live || guest) && ui.noCameraText.textContent === t('cameraIdle')) setText(ui.noCameraText, t('cameraIdleJoin'));
   // The tablet is in a call: Call would only hear "busy". A guest never calls.
   if (live || guest) ui.call.disabled = true;
   show(ui.call, !guest);

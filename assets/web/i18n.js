@@ -48,6 +48,7 @@ const en = {
   previewOn: 'Check my camera',
   previewOff: 'Turn my camera off',
   cameraIdle: 'Your camera is off. It turns on when you call.',
+  cameraIdleJoin: 'Your camera is off. It turns on when you join.',
 
   // What stops a call until the person chooses: a title, what it means, what to do.
   cameraDeniedTitle: 'Your camera is blocked',
@@ -185,6 +186,7 @@ const it = {
   previewOn: 'Prova la fotocamera',
   previewOff: 'Spegni la fotocamera',
   cameraIdle: 'La fotocamera è spenta. Si accende quando chiami.',
+  cameraIdleJoin: 'La fotocamera è spenta. Si accende quando entri nella chiamata.',
 
   cameraDeniedTitle: 'La fotocamera è bloccata',
   cameraDeniedText: '{name} non ti vedrà. Puoi chiamare solo con l’audio, oppure consentire la fotocamera.',
