@@ -55,11 +55,16 @@ func (f familyTab) waitFor(t *testing.T, what, js string) {
 func (f familyTab) receives(t *testing.T, before map[string]pagePair, ids ...string) map[string]pagePair {
 	t.Helper()
 	var got map[string]pagePair
+	defer func() {
+		if t.Failed() {
+			t.Logf("%s has: %+v", f.name, got)
+		}
+	}()
 	testkit.Eventually(t, fmt.Sprintf("%s decodes the picture and hears the sound of %v", f.name, ids), func() bool {
 		got = browsertest.EvalAs[map[string]pagePair](t, f.tab, pagePairsJS)
 		for _, id := range ids {
 			in, ok := got[id]
-			if !ok || in.State != "connected" || in.Frames < before[id].Frames+20 || in.AudioPackets <= before[id].AudioPackets || in.AudioEnergy <= 0 {
+			if !ok || in.State != "connected" || in.Frames < before[id].Frames+10 || in.AudioPackets <= before[id].AudioPackets || in.AudioEnergy <= 0 {
 				return false
 			}
 		}

@@ -73,11 +73,16 @@ func (p groupPage) pairs(t *testing.T) map[string]pairIn {
 func (p groupPage) receives(t *testing.T, before map[string]pairIn, ids ...string) map[string]pairIn {
 	t.Helper()
 	var got map[string]pairIn
+	defer func() {
+		if t.Failed() {
+			t.Logf("%s has: %+v", p.name, got)
+		}
+	}()
 	testkit.Eventually(t, fmt.Sprintf("%s decodes the video and hears the sound of %v", p.name, ids), func() bool {
 		got = p.pairs(t)
 		for _, id := range ids {
 			in, ok := got[id]
-			if !ok || in.State != "connected" || in.Frames < before[id].Frames+20 || in.AudioPackets <= before[id].AudioPackets || in.AudioEnergy <= 0 {
+			if !ok || in.State != "connected" || in.Frames < before[id].Frames+10 || in.AudioPackets <= before[id].AudioPackets || in.AudioEnergy <= 0 {
 				return false
 			}
 		}
