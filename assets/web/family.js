@@ -129,6 +129,8 @@ function onMessage(m) {
   switch (m.type) {
     case 'welcome':
     case 'config':
+      // A call in progress is told again right after welcome: what we knew is stale.
+      if (m.type === 'welcome') app.live = null;
       onConfig(m.config || {}, m.type === 'welcome');
       if (m.type === 'welcome') resumeCall();
       break;
