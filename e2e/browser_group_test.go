@@ -102,6 +102,7 @@ func (p groupPage) peers(t *testing.T) []string {
 type groupWard struct {
 	*ward
 	luca, sara store.Contact
+	paolo      store.Contact
 	lucaURL    string
 	saraURL    string
 }
@@ -118,6 +119,7 @@ func newGroupWard(t *testing.T) *groupWard {
 	}
 	w.luca, w.lucaURL = mk("Luca", "son")
 	w.sara, w.saraURL = mk("Sara", "granddaughter")
+	w.paolo, _ = mk("Paolo", "brother") // never opens his page
 	return w
 }
 
@@ -183,8 +185,9 @@ func (f *familyWS) errorFor(m signal.Message) signal.Code {
 }
 
 // Issue #13's call, with the Go engine as the tablet: Anna (Chromium) calls Maria; Luca
-// (Chromium) sees "Anna is talking with Maria" and joins; Luca adds Sara, whose Firefox rings
-// and answers. Each page receives the tablet's picture and the others' sound and picture. A
+// (Chromium) sees "Anna is talking with Maria" and joins; Luca tries to add Paolo, whose page is
+// not open (the page says so, the call goes on), then adds Sara, whose Firefox rings and
+// answers. Each page receives the tablet's picture and the others' sound and picture. A
 // link of another patient is refused when it tries to join. Anna leaves: Luca and Sara go on
 // with the tablet; Anna comes back as a late joiner. The live banner, the Add list and the
 // group call's grid pass the layout and axe-core checks at every phone size.
@@ -223,6 +226,12 @@ func TestGroupCallFamilyPages(t *testing.T) {
 
 	// Luca adds Sara; her Firefox rings, and she answers.
 	luca.waitFor(t, "Add enabled", `!document.getElementById('add').hidden && !document.getElementById('add').disabled`)
+	// Paolo's page is not open: his phone cannot ring, the page says so, the call goes on.
+	luca.tab.Click("#add")
+	luca.waitFor(t, "Paolo in the Add list", `!!document.querySelector('[data-testid="add-`+w.paolo.ID+`"]')`)
+	luca.tab.Click(`[data-testid="add-` + w.paolo.ID + `"]`)
+	luca.waitFor(t, "the word about Paolo", `document.getElementById('stage-note').textContent.startsWith('Paolo doesn’t have the page open')`)
+	assert.Equal(t, "in-call", luca.state(t))
 	luca.tab.Click("#add")
 	luca.waitFor(t, "the Add list", `!!document.querySelector('[data-testid="add-`+w.sara.ID+`"]')`)
 	checkScreens(t, luca.tab, "group-add-en", "#add-sheet", "#add-close")

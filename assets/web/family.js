@@ -36,6 +36,7 @@ const notifier = new Notifier();
 const buzzer = new Buzzer();
 const wakeLock = new WakeLock();
 const grid = new Grid(ui.grid, ui.remote);
+const NOTE_MS = 6000; // how long a word about someone rung in stays on the call's screen
 const MAX_EARLY = 64; // candidates kept for a pair whose offer has not come yet
 
 // app is the page's whole state; render(app) shows it.
@@ -230,10 +231,14 @@ function onError(m) {
       return;
     }
   }
-  // An add the server refused: the call goes on.
-  if (c && c.phase === 'connected' && (m.code === 'busy' || m.code === 'forbidden') && (!m.call || m.call === c.id)) {
-    announce(t(m.code === 'busy' ? 'addFull' : 'addRefused'));
-    update();
+  // An add the server refused (the person is not on their page, in another call, the call is
+  // full, or this page may not add): the call goes on, and the page says why.
+  const adding = { busy: 'addBusy', 'peer-offline': 'addOffline', forbidden: 'addRefused' }[m.code];
+  if (c && c.phase === 'connected' && c.adding && adding && (!m.call || m.call === c.id)) {
+    const k = c.ringing.get(c.adding);
+    c.ringing.delete(c.adding);
+    c.adding = '';
+    groupNote(c, t(adding, { name: (k && k.name) || t('someone') }));
     return;
   }
   switch (m.code) {
@@ -607,6 +612,7 @@ function onParticipant(c, m) {
   switch (m.event) {
     case 'ringing':
       c.ringing.set(p.id, p);
+      if (c.adding === p.id) c.adding = '';
       break;
     case 'joined':
       // Their offer comes next; their tile shows already.
@@ -617,7 +623,7 @@ function onParticipant(c, m) {
       break;
     case 'declined':
     case 'missed':
-      if (c.ringing.delete(p.id)) announce(t('addNoAnswer', { name }));
+      if (c.ringing.delete(p.id)) groupNote(c, t('addNoAnswer', { name }));
       break;
     case 'left':
       c.ringing.delete(p.id);
@@ -628,6 +634,18 @@ function onParticipant(c, m) {
   update();
 }
 
+// groupNote says text on the call's screen for a few seconds (and to screen readers).
+function groupNote(c, text) {
+  c.note = text;
+  announce(text);
+  clearTimeout(c.noteTimer);
+  c.noteTimer = setTimeout(() => {
+    if (c.note === text) c.note = '';
+    update();
+  }, NOTE_MS);
+  update();
+}
+
 // addContact rings one of the patient's contacts into the call.
 function addContact(id) {
   const c = app.call;
@@ -635,6 +653,7 @@ function addContact(id) {
   if (!c || c.phase !== 'connected') return;
   const k = ((app.config && app.config.contacts) || []).find((x) => x.id === id);
   if (sig.send({ type: 'add', call: c.id, to: id }) && k) {
+    c.adding = id; // until the server rings them (or says why not)
     c.ringing.set(id, k);
     announce(t('addRinging', { name: k.name }));
   }
@@ -696,6 +715,7 @@ function finishCall(reason) {
   clearTimeout(c.guard);
   clearTimeout(c.outage);
   clearTimeout(c.restart);
+  clearTimeout(c.noteTimer);
   stopRinging();
   for (const id of [...c.peers.keys()]) closePair(c, id);
   grid.stop();

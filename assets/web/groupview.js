@@ -59,6 +59,10 @@ export function renderGroup(app, t, onAdd) {
   if (connected && c.peers.size > 1) setText(ui.stageTitle, callTitle(c, t, name));
   else if (c && c.dir === 'join' && !connected) setText(ui.stageTitle, t('joining', { name }));
   if (group) setText(ui.hangupLabel, t('leave'));
+  if (c && c.note && !c.weak) {
+    show(ui.stageNote, true);
+    setText(ui.stageNote, c.note);
+  }
   ui.body.classList.toggle('group', !!(c && c.peers.size + c.ringing.size > 1));
   if (c && c.dir === 'in' && c.group && c.phase === 'ringing') {
     setText(ui.ringSub, t('ringSubGroup', { names: joinNames([...c.parties.values()].map((p) => (p.id === 'device' ? name : p.name)), t) }));
