@@ -34,7 +34,7 @@ func TestFamilyPageFitsCSP(t *testing.T) {
 
 func TestFamilyPageTestHooks(t *testing.T) {
 	html := readWeb(t, "family.html")
-	for _, id := range []string{"call", "answer", "decline", "hangup", "mute", "camera"} {
+	for _, id := range []string{"call", "answer", "decline", "hangup", "mute", "camera", "join", "add"} {
 		assert.Equal(t, 1, strings.Count(html, `data-testid="`+id+`"`), "data-testid %s exactly once", id)
 	}
 	assert.Contains(t, html, `<body data-state="idle"`)
@@ -76,7 +76,7 @@ func TestFamilyPageDictionaries(t *testing.T) {
 
 	// Every key the scripts ask for by name exists: t('key'), and the message keys.
 	used := regexp.MustCompile(`\bt\('(\w+)'|'(\w+(?:Title|Text|Short))'`)
-	for _, f := range []string{"family.js", "view.js", "media.js"} {
+	for _, f := range []string{"family.js", "view.js", "media.js", "group.js", "groupview.js", "grid.js"} {
 		for _, m := range used.FindAllStringSubmatch(readWeb(t, f), -1) {
 			key := m[1] + m[2]
 			assert.True(t, en[key], "%s uses unknown key %s", f, key)

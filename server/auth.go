@@ -178,6 +178,9 @@ func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*sig
 	}
 	k, p := a.contact, a.patient
 	cfg := familyConfig(k, p)
+	if err := addOtherContacts(ctx, s.cfg.Store, cfg, k); err != nil {
+		return nil, err
+	}
 	c.role, c.id, c.bedID, c.tokenHash, c.linkExpires = signal.RoleFamily, k.ID, p.BedID, th, a.expires
 	c.patientID = p.ID
 	if b, err := s.cfg.Store.Bed(ctx, p.BedID); err == nil {

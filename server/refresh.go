@@ -74,6 +74,9 @@ func (s *Server) refreshFamily(ctx context.Context, c *client) error {
 		return nil
 	}
 	cfg := familyConfig(k, p)
+	if err := addOtherContacts(ctx, s.cfg.Store, cfg, k); err != nil {
+		return fmt.Errorf("server: refresh family page: %w", err)
+	}
 	cfg.ICEServers = s.iceServers(c.role, c.id)
 	cfg.RingSeconds = int(s.cfg.RingTimeout.Seconds())
 	s.hub.sendConfig(c, cfg)

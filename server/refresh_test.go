@@ -31,6 +31,9 @@ func TestRefresh(t *testing.T) {
 	fcfg := fam.expect(signal.TypeConfig).Config
 	require.True(t, fcfg.DeviceOnline)
 	require.Equal(t, e.demo.ContactID, fcfg.Self.ID)
+	// ...and the family page, which may ring Paolo into a call (Add), with nothing but his name.
+	require.Len(t, fcfg.Contacts, 1)
+	require.Equal(t, signal.Contact{Party: signal.Party{ID: fcfg.Contacts[0].ID, Name: "Paolo", Relation: "son"}}, fcfg.Contacts[0])
 
 	// Discharge: family pages are closed, the tablet forgets the patient.
 	require.NoError(t, e.st.Discharge(ctx, e.demo.PatientID, e.clock.Now()))

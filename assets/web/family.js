@@ -9,6 +9,9 @@
 // The camera and microphone are on only while a call is placed or under way, and for a preview
 // the person asked for (which stops by itself): never while the page merely waits.
 
+import { DEVICE, isGuest, joinNames, liveText, peerOf } from './group.js';
+import { Grid } from './grid.js';
+import { gui, joinable, renderGroup } from './groupview.js';
 import { pickLanguage, translator } from './i18n.js';
 import { blocking, Buzzer, getLocalMedia, Notifier, Sounds, WakeLock } from './media.js';
 import { LinkAdapter } from './adapt.js';
@@ -33,6 +36,9 @@ const sounds = new Sounds();
 const notifier = new Notifier();
 const buzzer = new Buzzer();
 const wakeLock = new WakeLock();
+const grid = new Grid(ui.grid, ui.remote);
+const NOTE_MS = 6000; // how long a word about someone rung in stays on the call's screen
+const MAX_EARLY = 64; // candidates kept for a pair whose offer has not come yet
 
 // app is the page's whole state; render(app) shows it.
 const app = {
@@ -40,11 +46,15 @@ const app = {
   online: false, // the tablet is connected
   conn: 'connecting', // the signaling connection: connecting, open, retrying, restarting, fatal
   state: 'idle',
-  // call is the call under way: {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected,
-  // session, from, startedAt, weak, soundOnly (the link is too thin for our video: adapt.js),
-  // adapter, muted, cameraOff}. Mute and camera belong to the call: every
-  // call starts with both on.
+  // call is the call under way: {id, dir: 'out'|'in'|'join', phase: media|inviting|joining|
+  // ringing|connecting|connected, peers, ringing, parties, from, startedAt, weak, soundOnly (the
+  // links are too thin for our video: adapt.js), muted, cameraOff}. peers maps each other
+  // participant's id to its pair {id, party, session, offerer, weak, adapter, soundOnly}: one
+  // in a call of two (the tablet, DEVICE), more in a group call. Mute and camera belong to the
+  // call: every call starts with both on.
   call: null,
+  live: null, // {call, participants, canJoin}: a call of the patient in progress, this page not in it
+  adding: false, // the Add list is open
   cancelNext: false, // the user cancelled before the server named the call
   local: null, // the camera and microphone, while a call or a preview needs them
   problem: '', // dictionary key of what the last opening of the camera/microphone lacked
@@ -67,7 +77,16 @@ let previewTimer = 0;
 let noticeTimer = 0;
 let mediaSeq = 0; // counts openings and closings: an opening that was overtaken is dropped
 
-const update = () => render(app, t, notifier);
+const update = () => {
+  render(app, t, notifier);
+  renderGroup(app, t, addContact);
+  grid.render(app.call, t, app.name());
+};
+
+// newCall is a call's state, fields set.
+function newCall(fields) {
+  return { muted: false, cameraOff: false, peers: new Map(), ringing: new Map(), parties: new Map(), early: new Map(), ...fields };
+}
 
 function setState(state) {
   app.state = state;
@@ -113,6 +132,8 @@ function onMessage(m) {
   switch (m.type) {
     case 'welcome':
     case 'config':
+      // A call in progress is told again right after welcome: what we knew is stale.
+      if (m.type === 'welcome') app.live = null;
       onConfig(m.config || {}, m.type === 'welcome');
       if (m.type === 'welcome') resumeCall();
       break;
@@ -129,13 +150,18 @@ function onMessage(m) {
       if (isCall(m, 'out')) startSession((s) => s.offer());
       break;
     case 'offer':
-      if (isCall(m, 'in') && app.call.session) run(app.call.session.answerOffer(m.sdp));
-      break;
     case 'answer':
-      if (isCall(m, 'out') && app.call.session) run(app.call.session.acceptAnswer(m.sdp));
-      break;
     case 'candidate':
-      if (isCall(m) && app.call.session) app.call.session.addCandidate(m.candidate);
+      if (isCall(m)) onPairMessage(app.call, m);
+      break;
+    case 'live':
+      onLive(m);
+      break;
+    case 'joined':
+      if (isCall(m)) onJoined(app.call, m);
+      break;
+    case 'participant':
+      if (isCall(m) && m.from) onParticipant(app.call, m);
       break;
     case 'ended':
       // An invite that cannot ring (offline, busy) is answered by ended with a call id that
@@ -198,6 +224,25 @@ function onError(m) {
   }
   const c = app.call;
   const placing = isPlacing() && !m.call;
+  // A join the server refused: the page stays usable, and says why.
+  if (c && c.dir === 'join' && !c.joined && (!m.call || m.call === c.id)) {
+    const why = { busy: 'full', forbidden: 'forbidden', 'no-such-call': 'over', 'bad-state': 'over' }[m.code];
+    if (why || m.code === 'rate-limited' || m.code === 'internal') {
+      finishCall(why || '');
+      update();
+      return;
+    }
+  }
+  // An add the server refused (the person is not on their page, in another call, the call is
+  // full, or this page may not add): the call goes on, and the page says why.
+  const adding = { busy: 'addBusy', 'peer-offline': 'addOffline', forbidden: 'addRefused' }[m.code];
+  if (c && c.phase === 'connected' && c.adding && adding && (!m.call || m.call === c.id)) {
+    const k = c.ringing.get(c.adding);
+    c.ringing.delete(c.adding);
+    c.adding = '';
+    groupNote(c, t(adding, { name: (k && k.name) || t('someone') }));
+    return;
+  }
   switch (m.code) {
     case 'peer-offline':
       app.online = false;
@@ -241,7 +286,7 @@ function showFatal(code) {
 
 // callable reports whether the Call button can place a call now.
 function callable() {
-  return app.conn === 'open' && app.online && (app.state === 'idle' || app.state === 'blocked') && !app.call;
+  return app.conn === 'open' && app.online && (app.state === 'idle' || app.state === 'blocked') && !app.call && !app.live && !isGuest(app.config);
 }
 
 // placeCall places a call. mode '' sends camera and microphone, 'audio' the microphone alone,
@@ -254,7 +299,7 @@ async function placeCall(mode = '') {
   }
   app.notice = null;
   app.blocked = null;
-  const c = { id: '', dir: 'out', phase: 'media', muted: false, cameraOff: false };
+  const c = newCall({ id: '', dir: 'out', phase: 'media' });
   app.call = c;
   setState('calling');
   ui.hangup.focus();
@@ -337,7 +382,10 @@ function onRing(m) {
   app.blocked = null;
   app.notice = null; // what the home screen said before this call is old news after it
   stopPreview();
-  app.call = { id: m.call, dir: 'in', phase: 'ringing', from: m.from, muted: false, cameraOff: false };
+  app.call = newCall({ id: m.call, dir: 'in', phase: 'ringing', from: m.from });
+  // Rung into a call in progress: on answering, this page offers to everyone in it.
+  app.call.group = !!(m.participants && m.participants.length);
+  for (const p of m.participants || []) app.call.parties.set(p.id, p);
   guard(app.call, ringSeconds() * 1000 + SERVER_SLACK_MS, 'missed');
   const caller = (m.from && m.from.name) || app.name();
   setState('ringing');
@@ -365,7 +413,8 @@ async function answerCall() {
   // patient, and the screen says what the patient gets of them.
   if (!app.local) await openMedia();
   if (app.call !== c) return;
-  startSession(() => Promise.resolve());
+  if (c.group) guard(c, CONNECT_MS, 'failed'); // joined comes, then this page offers
+  else startSession(() => Promise.resolve());
   sig.send({ type: 'accept', call: c.id });
 }
 
@@ -378,62 +427,252 @@ function declineCall() {
 
 // ---- the call ----
 
+// startSession starts the call of two with the tablet: begin(session) offers, or waits for the
+// tablet's offer.
 function startSession(begin) {
   const c = app.call;
   c.phase = 'connecting';
   guard(c, CONNECT_MS, 'failed');
   sounds.stop();
-  c.session = new CallSession({
+  const pair = openPair(c, DEVICE, c.dir === 'out');
+  update();
+  run(begin(pair.session), pair);
+}
+
+// openPair returns the pair of call c with participant id, made (with its peer connection) if
+// need be; offerer says this page offers on it (and restarts its ICE).
+function openPair(c, id, offerer) {
+  let pair = c.peers.get(id);
+  if (pair) return pair;
+  const party = c.parties.get(id) || { id, name: id === DEVICE ? app.name() : '' };
+  pair = { id, party, offerer, weak: false };
+  pair.session = new CallSession({
     id: c.id,
+    peer: id,
     iceServers: app.config && app.config.iceServers,
     stream: app.local,
     send: (m) => sig.send(m),
-    onRemote: (stream) => {
-      if (ui.remote.srcObject !== stream) ui.remote.srcObject = stream;
-      ui.remote.play().catch(() => {});
-    },
-    onState: (state) => onMediaState(c, state),
+    onRemote: (stream) => grid.attach(id, stream),
+    onState: (state) => onMediaState(c, pair, state),
   });
-  update();
-  run(begin(c.session));
+  c.peers.set(id, pair);
+  for (const cand of c.early.get(id) || []) pair.session.addCandidate(cand);
+  c.early.delete(id);
+  return pair;
 }
 
-// run reports a failed step of setting up media as a failed call.
-function run(promise) {
+// closePair ends the pair of call c with participant id (they left, or their link failed).
+function closePair(c, id) {
+  const pair = c.peers.get(id);
+  if (!pair) return;
+  clearTimeout(pair.restart);
+  if (pair.adapter) pair.adapter.stop();
+  pair.session.close();
+  c.peers.delete(id);
+  if (c.soundOnly && c.peers.size) c.soundOnly = [...c.peers.values()].every((p) => p.soundOnly);
+  if (c.weak && c.peers.size && ![...c.peers.values()].some((p) => p.weak)) mediaBack(c);
+}
+
+// onPairMessage hands an offer, answer or candidate to its pair. An offer from someone new is
+// a newcomer to the call: this page answers it.
+function onPairMessage(c, m) {
+  const id = peerOf(m);
+  let pair = c.peers.get(id);
+  if (m.type === 'candidate') {
+    if (pair) pair.session.addCandidate(m.candidate);
+    else if (m.candidate) {
+      const list = c.early.get(id) || [];
+      if (list.length < MAX_EARLY) c.early.set(id, [...list, m.candidate]);
+    }
+    return;
+  }
+  if (m.type === 'answer') {
+    if (pair && pair.offerer) run(pair.session.acceptAnswer(m.sdp), pair);
+    return;
+  }
+  if (!pair && (c.joined || c.phase === 'connected') && id !== DEVICE) pair = openPair(c, id, false);
+  if (pair && !pair.offerer) run(pair.session.answerOffer(m.sdp), pair);
+}
+
+// run reports a failed step of setting up media as a failed call; in a group call, as the end
+// of that one pair.
+function run(promise, pair) {
   const c = app.call;
   promise.catch((e) => {
     console.warn('bedside: call setup failed', e);
-    if (app.call === c) hangupCall('failed');
+    if (app.call !== c) return;
+    if (pair && c.peers.size > 1) {
+      closePair(c, pair.id);
+      update();
+    } else hangupCall('failed');
   });
 }
 
-function onMediaState(c, state) {
-  if (app.call !== c) return;
+function onMediaState(c, pair, state) {
+  if (app.call !== c || c.peers.get(pair.id) !== pair) return;
+  if (c.peers.size > 1 || pair.id !== DEVICE) console.info('bedside: pair', pair.id, state);
   if (state === 'connected') {
     c.weak = false;
+    pair.weak = false;
+    clearTimeout(pair.restart);
+    if (!pair.adapter) {
+      // Sound only on a link too thin for video, and the video back when it recovers: each
+      // pair has its own link (and the browser its own encoder per connection). The page says
+      // "sound only" when no one gets our picture.
+      pair.adapter = new LinkAdapter(pair.session.pc, (soundOnly) => {
+        pair.soundOnly = soundOnly;
+        c.soundOnly = [...c.peers.values()].every((p) => p.soundOnly);
+        update();
+      });
+    }
     if (c.phase !== 'connected') {
       c.phase = 'connected';
       c.startedAt = Date.now();
       sig.send({ type: 'connected', call: c.id });
       tickTimer = setInterval(update, 1000);
-      // Sound only on a link too thin for video, and the video back when it recovers.
-      c.adapter = new LinkAdapter(c.session.pc, (soundOnly) => {
-        c.soundOnly = soundOnly;
-        update();
-      });
       wakeLock.keep();
-      announce(t('inCallWith', { name: app.name() }));
+      announce(t('inCallWith', { name: c.peers.size > 1 ? joinNames(others(c), t) : app.name() }));
       setState('in-call');
+      grid.watch(c, update);
     }
     mediaBack(c);
   } else if (state === 'disconnected' || state === 'failed') {
+    pair.weak = true;
     if (c.phase !== 'connected') {
-      if (state === 'failed') hangupCall('failed');
+      if (state !== 'failed') return;
+      if (c.peers.size > 1) closePair(c, pair.id);
+      else hangupCall('failed');
+      update();
       return;
     }
-    mediaLost(c);
+    // The call is lost when every pair is; one pair lost restarts alone.
+    if ([...c.peers.values()].every((p) => p.weak)) mediaLost(c);
+    else restartPair(c, pair);
   }
   update();
+}
+
+// others are the names of the other participants of call c.
+function others(c) {
+  return [...c.peers.values()].map((p) => (p.id === DEVICE ? app.name() : p.party.name));
+}
+
+// restartPair restarts ICE on one pair of a group call that lost its media while the others
+// kept theirs, now and every RESTART_MS, when this page offered on it.
+function restartPair(c, pair) {
+  if (app.call !== c || !pair.weak || !pair.offerer || c.peers.get(pair.id) !== pair) return;
+  clearTimeout(pair.restart);
+  pair.restart = setTimeout(() => restartPair(c, pair), RESTART_MS);
+  if (app.conn === 'open') run(pair.session.restartIce(), pair);
+}
+
+// ---- group calls ----
+
+// onLive hears of a call of the patient in progress (or over) that this page is not in.
+function onLive(m) {
+  const was = app.live;
+  app.live = m.participants && m.participants.length ? { call: m.call, participants: m.participants, canJoin: !!m.canJoin } : null;
+  if (app.live && !app.call && (!was || was.call !== app.live.call || was.canJoin !== app.live.canJoin)) {
+    announce(liveText(app.live, t, app.name()));
+  }
+  update();
+}
+
+// joinCall joins the call in progress that the banner shows.
+async function joinCall() {
+  sounds.unlock();
+  if (!joinable(app)) return;
+  const live = app.live;
+  app.notice = null;
+  app.blocked = null;
+  const c = newCall({ id: live.call, dir: 'join', phase: 'media' });
+  for (const p of live.participants) c.parties.set(p.id, p);
+  app.call = c;
+  setState('calling');
+  ui.hangup.focus();
+  // As when answering, whatever the browser gives: the family still sees and hears the others.
+  if (!app.local) await openMedia();
+  if (app.call !== c) return;
+  c.phase = 'joining';
+  update();
+  if (!sig.send({ type: 'join', call: c.id })) {
+    finishCall('failed');
+    return;
+  }
+  guard(c, SERVER_SLACK_MS, 'failed');
+}
+
+// onJoined: this page is in the call (it joined, or answered being rung in); it offers to
+// everyone already there.
+function onJoined(c, m) {
+  if (c.joined) return;
+  c.joined = true;
+  c.phase = 'connecting';
+  guard(c, CONNECT_MS, 'failed');
+  sounds.stop();
+  for (const p of m.participants || []) {
+    c.parties.set(p.id, p);
+    const pair = openPair(c, p.id, true);
+    pair.offerer = true;
+    run(pair.session.offer(), pair);
+  }
+  update();
+}
+
+// onParticipant hears that someone joined, left, or is being rung into the call.
+function onParticipant(c, m) {
+  const p = m.from;
+  const name = p.id === DEVICE ? app.name() : p.name;
+  switch (m.event) {
+    case 'ringing':
+      c.ringing.set(p.id, p);
+      if (c.adding === p.id) c.adding = '';
+      break;
+    case 'joined':
+      // Their offer comes next; their tile shows already.
+      c.ringing.delete(p.id);
+      c.parties.set(p.id, p);
+      openPair(c, p.id, false);
+      announce(t('joinedCall', { name }));
+      break;
+    case 'declined':
+    case 'missed':
+      if (c.ringing.delete(p.id)) groupNote(c, t('addNoAnswer', { name }));
+      break;
+    case 'left':
+      c.ringing.delete(p.id);
+      closePair(c, p.id);
+      announce(t('leftCall', { name }));
+      break;
+  }
+  update();
+}
+
+// groupNote says text on the call's screen for a few seconds (and to screen readers).
+function groupNote(c, text) {
+  c.note = text;
+  announce(text);
+  clearTimeout(c.noteTimer);
+  c.noteTimer = setTimeout(() => {
+    if (c.note === text) c.note = '';
+    update();
+  }, NOTE_MS);
+  update();
+}
+
+// addContact rings one of the patient's contacts into the call.
+function addContact(id) {
+  const c = app.call;
+  app.adding = false;
+  if (!c || c.phase !== 'connected') return;
+  const k = ((app.config && app.config.contacts) || []).find((x) => x.id === id);
+  if (sig.send({ type: 'add', call: c.id, to: id }) && k) {
+    c.adding = id; // until the server rings them (or says why not)
+    c.ringing.set(id, k);
+    announce(t('addRinging', { name: k.name }));
+  }
+  update();
+  gui.add.focus();
 }
 
 // mediaLost reacts to a call in progress losing its media or the server: the page says it is
@@ -447,10 +686,11 @@ function mediaLost(c) {
 }
 
 function restartIce(c) {
-  if (app.call !== c || !c.weak || c.dir !== 'out' || !c.session) return;
+  const mine = [...c.peers.values()].filter((p) => p.offerer);
+  if (app.call !== c || !c.weak || !mine.length) return;
   clearTimeout(c.restart);
   c.restart = setTimeout(() => restartIce(c), RESTART_MS);
-  if (app.conn === 'open') run(c.session.restartIce());
+  if (app.conn === 'open') for (const p of mine) run(p.session.restartIce(), p);
 }
 
 // mediaBack ends an outage.
@@ -489,9 +729,11 @@ function finishCall(reason) {
   clearTimeout(c.guard);
   clearTimeout(c.outage);
   clearTimeout(c.restart);
+  clearTimeout(c.noteTimer);
   stopRinging();
-  if (c.adapter) c.adapter.stop();
-  if (c.session) c.session.close();
+  for (const id of [...c.peers.keys()]) closePair(c, id);
+  grid.stop();
+  app.adding = false;
   ui.remote.srcObject = null;
   stopMedia(); // no camera or microphone between calls; the next call starts with both on
   clearInterval(tickTimer);
@@ -630,8 +872,42 @@ document.addEventListener('visibilitychange', () => {
   if (document.visibilityState === 'hidden') stopPreview();
 });
 
+gui.join.addEventListener('click', joinCall);
+gui.add.addEventListener('click', () => {
+  app.adding = !app.adding;
+  update();
+  if (app.adding) {
+    const first = gui.addList.querySelector('button');
+    (first || gui.addClose).focus();
+  }
+});
+gui.addClose.addEventListener('click', () => {
+  app.adding = false;
+  update();
+  gui.add.focus();
+});
+addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape' && app.adding) {
+    app.adding = false;
+    update();
+    gui.add.focus();
+  }
+});
+
+// pairPC is the peer connection with participant id ('' : the tablet's, or the first).
+function pairPC(id) {
+  const c = app.call;
+  if (!c) return null;
+  const pair = c.peers.get(id || DEVICE) || (id ? null : c.peers.values().next().value);
+  return pair ? pair.session.pc : null;
+}
+
 window.bedside = {
-  pc: () => (app.call && app.call.session ? app.call.session.pc : null),
+  pc: () => pairPC(''),
+  pcOf: (id) => pairPC(id),
+  peers: () => (app.call ? [...app.call.peers.keys()] : []),
+  live: () => app.live,
+  speaker: () => grid.speaker,
   state: () => app.state,
   call: () => (app.call ? app.call.id : ''),
   conn: () => app.conn,

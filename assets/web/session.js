@@ -34,12 +34,15 @@ async function keepResolution(sender) {
 
 // CallSession is one peer connection. stream is the local camera/microphone (may lack a track);
 // send(msg) sends a signaling message about this call; onRemote(stream) is called as remote
-// tracks arrive; onState(connectionState) on every change.
+// tracks arrive; onState(connectionState) on every change. peer, when set, is the other
+// participant's id, put on every offer, answer and candidate (a group call has one session per
+// other participant).
 export class CallSession {
-  constructor({ id, iceServers, stream, send, onRemote, onState }) {
+  constructor({ id, peer, iceServers, stream, send, onRemote, onState }) {
     this.id = id;
+    this.peer = peer || '';
     this.stream = stream;
-    this.send = send;
+    this.send = peer ? (m) => send({ ...m, peer }) : send;
     this.pending = []; // candidates that came before the remote description
     this.closed = false;
     this.remote = new MediaStream();

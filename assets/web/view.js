@@ -22,6 +22,8 @@ export const ui = {
   stageTitle: $('stage-title'),
   duration: $('duration'),
   stageNote: $('stage-note'),
+  controls: $('controls'),
+  grid: $('grid'),
   mute: $('mute'),
   muteLabel: $('mute-label'),
   camera: $('camera'),
@@ -250,6 +252,12 @@ export function endedMessage(c, reason) {
       return m('info', 'busyTitle', 'busyText');
     case 'elsewhere':
       return m('info', 'elsewhereTitle', 'elsewhereText');
+    case 'full':
+      return m('info', 'fullTitle', 'fullText');
+    case 'forbidden':
+      return m('info', 'joinRefusedTitle', 'joinRefusedText');
+    case 'over':
+      return m('info', 'overTitle', 'overText');
   }
   return null;
 }
