@@ -97,6 +97,7 @@ func (s *Server) deviceConfig(ctx context.Context, d store.Device) (*signal.Conf
 	}
 	cfg.Patient, cfg.Language, cfg.AutoAnswer = p.FirstName, p.Language, p.AutoAnswer
 	cfg.VisitingHours = p.VisitingHours
+	cfg.GroupCalls = !p.GroupCallsOff
 	contacts, err := st.Contacts(ctx, p.ID)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (familyAccess
 	st := s.cfg.Store
 	l, err := st.LinkByToken(ctx, tokenHash)
 	if errors.Is(err, store.ErrNotFound) {
-		return familyAccess{}, fmt.Errorf("%w: unknown link", ErrLinkRevoked)
+		return familyAccess{}, errUnknownLink
 	} else if err != nil {
 		return familyAccess{}, err
 	}
@@ -158,16 +159,27 @@ func (s *Server) familyLink(ctx context.Context, tokenHash []byte) (familyAccess
 	return familyAccess{expires: l.Expires, contact: k, patient: p}, nil
 }
 
-// helloFamily checks a family link token and builds the page's configuration.
+// errUnknownLink is a token that is no family link: it answers as a revoked one does.
+var errUnknownLink = fmt.Errorf("%w: unknown link", ErrLinkRevoked)
+
+// helloFamily checks a family (or guest) link token and builds the page's configuration.
 func (s *Server) helloFamily(ctx context.Context, c *client, token string) (*signal.Config, error) {
 	th := hashToken(token)
 	a, err := s.familyLink(ctx, th)
+	if errors.Is(err, errUnknownLink) {
+		cfg, gerr := s.helloGuest(ctx, c, th)
+		if errors.Is(gerr, ErrNotFound) {
+			return nil, err // neither: answered as an unknown family link
+		}
+		return cfg, gerr
+	}
 	if err != nil {
 		return nil, err
 	}
 	k, p := a.contact, a.patient
 	cfg := familyConfig(k, p)
 	c.role, c.id, c.bedID, c.tokenHash, c.linkExpires = signal.RoleFamily, k.ID, p.BedID, th, a.expires
+	c.patientID = p.ID
 	if b, err := s.cfg.Store.Bed(ctx, p.BedID); err == nil {
 		c.wardID = b.WardID // for the metrics' ward label only
 	}
@@ -186,6 +198,8 @@ func familyConfig(k store.Contact, p store.Patient) *signal.Config {
 		Language:      lang,
 		Self:          &signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation},
 		VisitingHours: p.VisitingHours,
+		GroupCalls:    !p.GroupCallsOff,
+		MayJoin:       !k.JoinOff,
 	}
 }
 
@@ -195,6 +209,9 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeHello:
 		return fmt.Errorf("%w: already authenticated", ErrBadState)
 	case signal.TypeInvite:
+		if c.guest {
+			return fmt.Errorf("%w: a guest can only join a call in progress", ErrForbidden)
+		}
 		// Checked first: an invite over the limit costs no store read and rings no one.
 		if !s.inviteLimit.allow(string(c.role) + ":" + c.id) {
 			if !c.invitesRefused { // one line per run of refusals: a flood does not flood the log
@@ -221,6 +238,21 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 	case signal.TypeConnected:
 		return s.hubOf(c).act(c, m.Call, evConnected)
 	case signal.TypeResume:
+		if c.guest {
+			if _, err := s.guestLink(ctx, c.tokenHash); err != nil {
+				if errors.Is(err, ErrNotFound) {
+					err = ErrLinkRevoked
+				}
+				return err
+			}
+			return s.hub.resumeGroup(c, m.Call)
+		}
+		if c.role == signal.RoleDevice && m.To == "" {
+			if err := s.deviceStillValid(ctx, c); err != nil {
+				return err
+			}
+			return s.hub.resumeGroup(c, m.Call)
+		}
 		// Who may be in a call with whom is checked as for an invite, in case the server
 		// lost the call and takes it back from this end.
 		inv, err := s.checkInvite(ctx, c, m.To)
@@ -236,6 +268,10 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		return s.hubOf(c).relay(c, m)
 	case signal.TypeStatus:
 		return s.handleStatus(ctx, c, m)
+	case signal.TypeJoin:
+		return s.handleJoin(ctx, c, m)
+	case signal.TypeAdd:
+		return s.handleAdd(ctx, c, m)
 	}
 	return signal.Errorf(signal.CodeBadMessage, "%s is not a client message", m.Type)
 }
@@ -250,7 +286,7 @@ func (s *Server) checkInvite(ctx context.Context, c *client, to string) (invitat
 			return invitation{}, err
 		}
 		k, p := a.contact, a.patient
-		return invitation{dir: store.FromFamily, patientID: p.ID, contactID: k.ID,
+		return invitation{dir: store.FromFamily, patientID: p.ID, contactID: k.ID, groupCalls: !p.GroupCallsOff,
 			from: signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation, AutoAnswer: k.AutoAnswer && p.AutoAnswer}}, nil
 	}
 	d, err := st.Device(ctx, c.id)
@@ -278,6 +314,6 @@ func (s *Server) checkInvite(ctx context.Context, c *client, to string) (invitat
 	} else if err != nil {
 		return invitation{}, err
 	}
-	return invitation{dir: store.FromPatient, patientID: p.ID, contactID: k.ID,
+	return invitation{dir: store.FromPatient, patientID: p.ID, contactID: k.ID, groupCalls: !p.GroupCallsOff,
 		from: signal.Party{ID: signal.DevicePeer, Name: p.FirstName}}, nil
 }

@@ -37,6 +37,9 @@ type call struct {
 
 	// announced is the IP addresses each side's ICE candidates carried (turn_peers.go).
 	announced [sideCallee + 1]addrSet
+
+	// grp is who takes part, and all of a group call (group.go).
+	grp groupState
 }
 
 // sideOf says which end c is of k; sideNone when c is not part of it.
@@ -67,6 +70,8 @@ type invitation struct {
 	patientID string
 	contactID string
 	from      signal.Party // the caller as the callee sees it
+	// groupCalls: the patient allows group calls.
+	groupCalls bool
 }
 
 // invite places a call from c. The caller gets ringing (or ended, when the callee is offline
@@ -91,6 +96,7 @@ func (h *hub) invite(c *client, inv invitation) error {
 	}
 	k := &call{id: id, state: stateRinging, dir: inv.dir, patientID: inv.patientID,
 		contactID: inv.contactID, caller: c, started: now, setupMS: -1}
+	k.grp.parties[sideCaller], k.grp.groupCalls, k.grp.bedID = c.party, inv.groupCalls, c.bedID
 	var targets []*client
 	online := false
 	if inv.dir == store.FromFamily {
@@ -138,7 +144,7 @@ func (h *hub) invite(c *client, inv invitation) error {
 func (k *call) record(reason signal.Reason, now time.Time) store.CallRecord {
 	return store.CallRecord{PatientID: k.patientID, ContactID: k.contactID, DeviceID: k.deviceID,
 		Direction: k.dir, Started: k.started, Answered: k.answered, Ended: now,
-		Reason: string(reason), SetupMS: k.setupMS}
+		Reason: string(reason), SetupMS: k.setupMS, Participants: k.participantsLog(reason, now)}
 }
 
 // act applies a client's call event (accept, decline, hangup, connected) to call id.
@@ -148,6 +154,9 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	k := h.calls[id]
+	if k != nil && k.isGroup() {
+		return h.groupActLocked(c, k, ev, &recs)
+	}
 	if k == nil || k.sideOf(c) == sideNone {
 		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	}
@@ -164,6 +173,7 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 	case prev == stateRinging && next == stateAccepted:
 		k.state = next
 		k.callee = c
+		k.grp.parties[sideCallee] = c.party
 		k.answered = now
 		for _, r := range k.rung {
 			if r != c {
@@ -180,6 +190,7 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 		k.setupMS = int(now.Sub(k.answered).Milliseconds())
 		h.s.metrics.callSetUp(k.setupMS)
 		k.timer.Stop()
+		h.liveLocked(k)
 	}
 	return nil
 }
@@ -189,6 +200,9 @@ func (h *hub) relay(c *client, m signal.Message) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	k := h.calls[m.Call]
+	if k != nil && k.isGroup() {
+		return h.groupRelayLocked(c, k, m)
+	}
 	if k == nil || k.sideOf(c) == sideNone {
 		return fmt.Errorf("%w: %s", ErrNoSuchCall, m.Call)
 	}
@@ -200,7 +214,7 @@ func (h *hub) relay(c *client, m signal.Message) error {
 		return fmt.Errorf("%w: %s", ErrNoSuchCall, m.Call)
 	}
 	k.announceLocked(k.sideOf(c), m)
-	h.sendLocked(peer, signal.Message{Type: m.Type, Call: m.Call, SDP: m.SDP, Candidate: m.Candidate})
+	h.sendLocked(peer, signal.Message{Type: m.Type, Call: m.Call, Peer: pidOf(c), SDP: m.SDP, Candidate: m.Candidate})
 	return nil
 }
 
@@ -208,7 +222,7 @@ func (h *hub) relay(c *client, m signal.Message) error {
 func (h *hub) timeout(id string, ev callEvent) {
 	var recs []store.CallRecord
 	h.mu.Lock()
-	if k := h.calls[id]; k != nil {
+	if k := h.calls[id]; k != nil && !k.isGroup() { // a group call has its own timers
 		if next, reason, err := step(k.state, ev, sideNone); err == nil && next == stateEnded {
 			h.endLocked(k, reason, nil, &recs)
 		}
@@ -222,6 +236,10 @@ func (h *hub) leaveCallLocked(c *client, recs *[]store.CallRecord) {
 	k := c.call
 	c.call = nil
 	if k == nil || k.state == stateEnded {
+		return
+	}
+	if k.isGroup() {
+		h.groupLeaveLocked(c, k, recs)
 		return
 	}
 	if k.state == stateRinging && c != k.caller && len(k.rung) > 1 {
@@ -270,6 +288,8 @@ func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 		}
 		h.adoptLocked(c, id, sd, inv)
 		return nil
+	case k.isGroup():
+		return h.groupResumeLocked(c, k)
 	case k.away != sd || !k.wasAt(c, k.away):
 		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	}
@@ -278,6 +298,7 @@ func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 	} else {
 		k.callee = c
 	}
+	k.grp.parties[k.away] = c.party
 	k.away = sideNone
 	k.awayTimer.Stop()
 	c.call = k
@@ -296,6 +317,7 @@ func (h *hub) adoptLocked(c *client, id string, sd side, inv invitation) {
 	}
 	k := &call{id: id, state: stateConnected, dir: dir, patientID: inv.patientID,
 		contactID: inv.contactID, bedID: c.bedID, started: now, answered: now, setupMS: -1}
+	k.grp.parties[sd], k.grp.groupCalls, k.grp.bedID = c.party, inv.groupCalls, c.bedID
 	if device {
 		k.deviceID = c.id
 	}
@@ -337,6 +359,7 @@ func (k *call) wasAt(c *client, sd side) bool {
 // endLocked ends k for reason: every screen still part of it gets ended (the callee's other
 // screens get "elsewhere" when by declined it), and its log row is queued in recs.
 func (h *hub) endLocked(k *call, reason signal.Reason, by *client, recs *[]store.CallRecord) {
+	h.groupEndLocked(k, reason)
 	k.state = stateEnded
 	for _, t := range []Timer{k.timer, k.awayTimer} {
 		if t != nil {

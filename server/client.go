@@ -53,6 +53,8 @@ type client struct {
 	tokenHash   []byte    // a family client's link token hash, to re-check the link
 	linkExpires time.Time // when a family client's link expires; zero: never
 	wardID      string    // a device's ward, or the ward of a family page's patient's bed
+	patientID   string    // a family or guest page's patient
+	guest       bool      // a guest page (a guest link's id in id; see group.go)
 
 	// Owned by the loop (and run, after it): a status report the rate limit held back.
 	pendingStatus *deviceStatus
@@ -66,6 +68,11 @@ type client struct {
 	// Guarded by hub.mu.
 	joined bool
 	call   *call
+	// party is who this client is in a call, as the others see it; mayJoin whether it may
+	// join calls in progress (a family page: its contact's MayJoin; a guest: always). Set at
+	// hello and with every config the client is sent.
+	party   signal.Party
+	mayJoin bool
 }
 
 // inbound is one read from the connection.

@@ -32,6 +32,7 @@ type clock struct {
 	mu     sync.Mutex
 	now    time.Time
 	timers []*fakeTimer
+	count  int // timers made
 }
 
 type fakeTimer struct {
@@ -64,7 +65,15 @@ func (c *clock) AfterFunc(d time.Duration, f func()) server.Timer {
 	defer c.mu.Unlock()
 	t := &fakeTimer{c: c, at: c.now.Add(d), f: f}
 	c.timers = append(c.timers, t)
+	c.count++
 	return t
+}
+
+// made counts the timers made so far.
+func (c *clock) made() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.count
 }
 
 // Advance moves the clock on by d and runs the timers that came due, outside the lock.

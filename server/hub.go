@@ -66,6 +66,7 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 			cfg.Contacts[i].Online = len(h.contacts[cfg.Contacts[i].ID]) > 0
 		}
 		c.joined = true
+		c.party = signal.Party{ID: signal.DevicePeer, Name: cfg.Patient}
 		h.sendLocked(c, signal.Message{Type: signal.TypeWelcome, Config: cfg})
 		if c.bedID != "" {
 			for f := range h.bedFamilies[c.bedID] {
@@ -74,11 +75,15 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 		}
 	case signal.RoleFamily:
 		set := h.contacts[c.id]
-		if set == nil {
+		if c.guest {
+			set = nil // a guest is nobody's contact: no presence, never rung
+		} else if set == nil {
 			set = make(map[*client]struct{})
 			h.contacts[c.id] = set
 		}
-		set[c] = struct{}{}
+		if set != nil {
+			set[c] = struct{}{}
+		}
 		fams := h.bedFamilies[c.bedID]
 		if fams == nil {
 			fams = make(map[*client]struct{})
@@ -88,7 +93,9 @@ func (h *hub) join(c *client, cfg *signal.Config) error {
 		dev := h.beds[c.bedID]
 		cfg.DeviceOnline = dev != nil
 		c.joined = true
+		c.setSelfLocked(cfg)
 		h.sendLocked(c, signal.Message{Type: signal.TypeWelcome, Config: cfg})
+		h.liveToLocked(c)
 		if len(set) == 1 && dev != nil {
 			h.sendLocked(dev, presence(c.id, true))
 		}
@@ -139,7 +146,7 @@ func (h *hub) removeLocked(c *client, quiet bool, recs *[]store.CallRecord) {
 			}
 		}
 	case signal.RoleFamily:
-		if set := h.contacts[c.id]; set != nil {
+		if set := h.contacts[c.id]; set != nil && !c.guest {
 			delete(set, c)
 			if len(set) == 0 {
 				delete(h.contacts, c.id)
@@ -180,6 +187,7 @@ func (h *hub) close() {
 				c.call = nil // its leaving must not end the call
 			}
 		}
+		h.groupForgetLocked(k)
 		delete(h.calls, id)
 	}
 	h.s.metrics.callsNow(len(h.calls))
@@ -212,6 +220,7 @@ func (h *hub) logCalls(recs []store.CallRecord) {
 			h.s.log.Error("log call", "patient", r.PatientID, "err", err)
 			continue
 		}
+		h.spendGuestLinks(r)
 		h.s.log.Info("call ended", slog.String("direction", string(r.Direction)),
 			slog.String("reason", r.Reason), slog.Int("setup_ms", r.SetupMS),
 			slog.String("patient", r.PatientID), slog.String("contact", r.ContactID))

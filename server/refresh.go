@@ -20,6 +20,11 @@ func (s *Server) Refresh(ctx context.Context, bedID string) error {
 	}
 	dev, fams := s.hub.bedClients(bedID)
 	var errs []error
+	if p, err := s.cfg.Store.PatientInBed(ctx, bedID); err == nil {
+		s.hub.groupCallsChanged(p.ID, !p.GroupCallsOff)
+	} else if !errors.Is(err, store.ErrNotFound) {
+		errs = append(errs, err)
+	}
 	if dev != nil {
 		if err := s.refreshDevice(ctx, dev); err != nil {
 			errs = append(errs, err)
@@ -52,6 +57,9 @@ func (s *Server) refreshDevice(ctx context.Context, c *client) error {
 }
 
 func (s *Server) refreshFamily(ctx context.Context, c *client) error {
+	if c.guest {
+		return s.refreshGuest(ctx, c)
+	}
 	a, err := s.familyLink(ctx, c.tokenHash)
 	k, p := a.contact, a.patient
 	switch {
@@ -95,8 +103,11 @@ func (h *hub) sendConfig(c *client, cfg *signal.Config) {
 		for i := range cfg.Contacts {
 			cfg.Contacts[i].Online = len(h.contacts[cfg.Contacts[i].ID]) > 0
 		}
+		c.party.Name = cfg.Patient
 	case signal.RoleFamily:
 		cfg.DeviceOnline = h.beds[c.bedID] != nil
+		c.setSelfLocked(cfg)
 	}
 	h.sendLocked(c, signal.Message{Type: signal.TypeConfig, Config: cfg})
+	h.liveToLocked(c) // whether it may join may have changed
 }

@@ -100,6 +100,7 @@ type hub interface {
 	Discharged(ctx context.Context, deviceID string)
 	RevokeDevice(ctx context.Context, deviceID string)
 	WardChanged(ctx context.Context, wardID string)
+	RevokeGuest(ctx context.Context, guestID string)
 }
 
 func TestConsoleHub(t *testing.T) {

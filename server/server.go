@@ -8,6 +8,11 @@
 // a client: a client whose queue is full is dropped. Store writes (the call log) happen outside
 // the hub's lock.
 //
+// A call starts between the tablet and one family page (calls.go, callstate.go) and becomes a
+// group call at its first join or add (group.go, group_calls.go): up to signal.MaxFamilyInCall
+// family members and signal.MaxGuestsInCall guests, each pair with its own peer connection,
+// signaling routed by Peer. Guest links (guest.go) open the family page for one call.
+//
 // Errors are package sentinels (ErrLinkExpired, ErrBusy, ...) mapped to protocol codes and
 // HTTP statuses in exactly one place (errors.go).
 package server

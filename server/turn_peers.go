@@ -56,10 +56,13 @@ func (k *call) announceLocked(sd side, m signal.Message) {
 	if sd != sideCaller && sd != sideCallee {
 		return
 	}
-	set := k.announced[sd]
+	k.announced[sd] = announceInto(k.announced[sd], m)
+}
+
+// announceInto adds the addresses in the candidates of m to set (made when nil) and returns it.
+func announceInto(set addrSet, m signal.Message) addrSet {
 	if set == nil {
 		set = make(addrSet)
-		k.announced[sd] = set
 	}
 	add := func(line string) {
 		if a, ok := candidateAddr(line); ok && len(set) < maxAnnounced {
@@ -74,6 +77,7 @@ func (k *call) announceLocked(sd side, m signal.Message) {
 			add(line)
 		}
 	}
+	return set
 }
 
 // deviceSide is the side of k the patient's device is on.
@@ -100,6 +104,12 @@ func (h *hub) announcedTo(who holder, ip netip.Addr) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range h.calls {
+		if k.isGroup() {
+			if k.groupAnnouncedTo(who, ip) {
+				return true
+			}
+			continue
+		}
 		if mine := k.sideOfHolder(who); mine != sideNone {
 			if _, ok := k.announced[sideCaller+sideCallee-mine][ip]; ok {
 				return true
@@ -114,6 +124,12 @@ func (h *hub) holderInCall(who holder) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, k := range h.calls {
+		if k.isGroup() {
+			if k.groupHolder(who) != nil {
+				return true
+			}
+			continue
+		}
 		if k.sideOfHolder(who) != sideNone {
 			return true
 		}
@@ -145,6 +161,10 @@ func (r relayAuthorityOf) holderValid(ctx context.Context, who holder) error {
 	}
 	k, err := st.Contact(ctx, who.id)
 	if errors.Is(err, store.ErrNotFound) {
+		if g, gerr := st.GuestLink(ctx, who.id); gerr == nil {
+			_, err := r.s.checkGuest(ctx, g) // a guest's credentials are its guest link's
+			return err
+		}
 		return fmt.Errorf("%w: contact removed", ErrLinkRevoked)
 	} else if err != nil {
 		return err

@@ -25,6 +25,7 @@ type wardSet struct {
 	contact          store.Contact
 	link             store.Link
 	device           store.Device
+	guest            store.GuestLink
 	photo, linkToken string
 }
 
@@ -53,6 +54,10 @@ func (e *env) wardSet(t *testing.T, name, patient, contact string) wardSet {
 	pub, _, err := ed25519.GenerateKey(nil)
 	require.NoError(t, err)
 	s.device, err = e.st.CreateDevice(e.ctx, store.Device{WardID: s.ward.ID, BedID: s.bed.ID, PublicKey: pub, Name: name + " tablet", Battery: -1})
+	require.NoError(t, err)
+	gh := sha256.Sum256([]byte(name + "-guest"))
+	s.guest, err = e.st.CreateGuestLink(e.ctx, store.GuestLink{PatientID: s.patient.ID, TokenHash: gh[:], Name: "Ines",
+		Role: "Interpreter", Expires: e.clock.Now().Add(time.Hour)})
 	require.NoError(t, err)
 	return s
 }
@@ -90,6 +95,10 @@ func (e *env) untouched(t *testing.T, s wardSet) {
 	w, err := e.st.Ward(e.ctx, s.ward.ID)
 	require.NoError(t, err)
 	assert.Nil(t, w.NursePINHash, "no nurse PIN set")
+	gs, err := e.st.GuestLinks(e.ctx, s.patient.ID)
+	require.NoError(t, err)
+	require.Len(t, gs, 1, "no guest link made")
+	assert.True(t, gs[0].Revoked.IsZero(), "guest link not revoked")
 }
 
 type endpoint struct {
@@ -125,6 +134,9 @@ func endpoints(a, s wardSet, code string) []endpoint {
 		{"POST", "/console/contacts/" + s.contact.ID + "/links", url.Values{"days": {"7"}, "replace": {"1"}}},
 		{"POST", "/console/contacts/" + s.contact.ID + "/links/" + s.link.ID + "/revoke", nil},
 		{"POST", "/console/contacts/" + a.contact.ID + "/links/" + s.link.ID + "/revoke", nil},
+		{"POST", "/console/patients/" + s.patient.ID + "/guests", url.Values{"guestname": {"Eve"}, "hours": {"3"}}},
+		{"POST", "/console/patients/" + s.patient.ID + "/guests/" + s.guest.ID + "/revoke", nil},
+		{"POST", "/console/patients/" + a.patient.ID + "/guests/" + s.guest.ID + "/revoke", nil},
 	}
 }
 

@@ -68,6 +68,9 @@ type Hub interface {
 	// WardChanged says that something every tablet of the ward sees has changed (its nurse
 	// PIN): the hub pushes fresh configuration to each of them, ward-only ones included.
 	WardChanged(ctx context.Context, wardID string)
+	// RevokeGuest drops the page of a guest link that was just revoked in the store (a guest
+	// in a call leaves it).
+	RevokeGuest(ctx context.Context, guestID string)
 }
 
 // Config is what New needs. Store and Files are required; the rest has defaults.
@@ -197,6 +200,7 @@ func (noHub) ConfigChanged(context.Context, string)      {}
 func (noHub) Discharged(context.Context, string)         {}
 func (noHub) RevokeDevice(ctx context.Context, _ string) {}
 func (noHub) WardChanged(context.Context, string)        {}
+func (noHub) RevokeGuest(context.Context, string)        {}
 
 // Handler serves everything under /console/. Mount it outside the server's own handler, whose
 // body limit is too small for photo uploads: mux.Handle("/console/", c.Handler()).
@@ -228,6 +232,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET /console/patients/{patient}/discharge", c.authed(c.serveDischargePage))
 	mux.HandleFunc("POST /console/patients/{patient}/discharge", c.authed(c.serveDischarge))
 	mux.HandleFunc("POST /console/patients/{patient}/contacts", c.authed(c.serveAddContact))
+	mux.HandleFunc("POST /console/patients/{patient}/guests", c.authed(c.serveNewGuest))
+	mux.HandleFunc("POST /console/patients/{patient}/guests/{guest}/revoke", c.authed(c.serveRevokeGuest))
 
 	mux.HandleFunc("GET /console/contacts/{contact}", c.authed(c.serveContact))
 	mux.HandleFunc("POST /console/contacts/{contact}", c.authed(c.serveUpdateContact))

@@ -62,6 +62,9 @@ func contactValues(k store.Contact) url.Values {
 	if k.AutoAnswer {
 		f.Set("auto", "1")
 	}
+	if !k.JoinOff {
+		f.Set("join", "1")
+	}
 	return f
 }
 
@@ -123,6 +126,8 @@ func contactFields(f url.Values) (store.Contact, error) {
 		return k, err
 	}
 	k.AutoAnswer = f.Get("auto") != ""
+	// As for group calls (patientFields): only a form showing the box (joinform) turns it off.
+	k.JoinOff = f.Has("joinform") && f.Get("join") == ""
 	return k, nil
 }
 
@@ -237,6 +242,9 @@ func (c *Console) serveUpdateContact(w http.ResponseWriter, r *http.Request, u *
 		if hash != "" {
 			k.PhotoHash = hash
 		}
+		if !r.PostForm.Has("joinform") {
+			k.JoinOff = old.JoinOff
+		}
 		err = c.cfg.Store.UpdateContact(ctx, k)
 	}
 	if err != nil {
@@ -245,6 +253,9 @@ func (c *Console) serveUpdateContact(w http.ResponseWriter, r *http.Request, u *
 	}
 	c.hub.ConfigChanged(ctx, pl.Bed.ID)
 	c.audit(ctx, u, "update-contact", k.ID)
+	if k.JoinOff != old.JoinOff {
+		c.audit(ctx, u, onOff("may-join", !k.JoinOff), k.ID)
+	}
 	redirect(w, r, "/console/contacts/"+k.ID, "saved")
 }
 

@@ -61,6 +61,7 @@ func (h *recordingHub) record(s string) {
 }
 
 func (h *recordingHub) ConfigChanged(_ context.Context, bedID string) { h.record("config " + bedID) }
+func (h *recordingHub) RevokeGuest(_ context.Context, guestID string) { h.record("guest " + guestID) }
 func (h *recordingHub) Discharged(_ context.Context, id string)       { h.record("wipe " + id) }
 func (h *recordingHub) RevokeDevice(_ context.Context, id string)     { h.record("revoke " + id) }
 func (h *recordingHub) WardChanged(_ context.Context, id string)      { h.record("ward " + id) }

@@ -24,6 +24,7 @@ type callRow struct {
 	Contact, Direction string
 	Answered           bool
 	Duration, Reason   string
+	Participants       []participantRow // of an answered call (guests.go)
 }
 
 type bedData struct {
@@ -38,6 +39,13 @@ type bedData struct {
 	// Wipe is what became of the tablet's wipe after a discharge done while it was offline
 	// (the page after that discharge says so; nil otherwise).
 	Wipe *wipeState
+
+	// Guest links of the patient (guests.go), one just made, and the hours a new one may last.
+	Guests            []guestRow
+	NewGuest          *newLink
+	GuestHours        []int
+	DefaultGuestHours int
+	guestLinks        []store.GuestLink
 }
 
 // wipeState says whether the bed's tablet has connected, and so been wiped, since a discharge.
@@ -89,6 +97,13 @@ func (c *Console) renderBed(w http.ResponseWriter, r *http.Request, u *user, bed
 	v := c.newView(r, u, "bed")
 	v.Title = translate(v.Lang, "bed.label", b.Name) + " · " + wd.Name
 	v.Data = &d
+	v.Form = url.Values{"group": {"1"}, "join": {"1"}} // the admit and add-contact forms' defaults
+	if d.Patient != nil {
+		if err := c.fillGuests(r, u, &d); err != nil {
+			c.fail(w, r, u, nil, err)
+			return
+		}
+	}
 	if failure == nil {
 		c.render(w, http.StatusOK, v)
 		return
@@ -105,6 +120,9 @@ func patientValues(p store.Patient) url.Values {
 	f := url.Values{"first": {p.FirstName}, "language": {p.Language}, "visiting": {p.VisitingHours}}
 	if p.AutoAnswer {
 		f.Set("auto", "1")
+	}
+	if !p.GroupCallsOff {
+		f.Set("group", "1")
 	}
 	return f
 }
@@ -138,6 +156,13 @@ func (c *Console) fillPatient(ctx context.Context, u *user, d *bedData) error {
 	if err != nil {
 		return err
 	}
+	if d.guestLinks, err = st.GuestLinks(ctx, p.ID); err != nil {
+		return err
+	}
+	guests := make(map[string]store.GuestLink, len(d.guestLinks))
+	for _, g := range d.guestLinks {
+		guests[g.ID] = g
+	}
 	for _, k := range calls {
 		row := callRow{Started: k.Started, Contact: names[k.ContactID], Direction: string(k.Direction),
 			Answered: !k.Answered.IsZero(), Reason: k.Reason}
@@ -145,6 +170,7 @@ func (c *Console) fillPatient(ctx context.Context, u *user, d *bedData) error {
 			s := int(k.Ended.Sub(k.Answered).Round(time.Second).Seconds())
 			row.Duration = fmt.Sprintf("%d:%02d", s/60, s%60)
 		}
+		row.Participants = participantRows(k, p.FirstName, names, guests)
 		d.Calls = append(d.Calls, row)
 	}
 	wards, err := c.visibleWards(ctx, u)
@@ -182,6 +208,9 @@ func patientFields(f url.Values) (store.Patient, error) {
 		return p, err
 	}
 	p.AutoAnswer = f.Get("auto") != ""
+	// The group-calls box is only read from a form that shows it (groupform): a form without
+	// it (an older page, a script) keeps them allowed, as is the default.
+	p.GroupCallsOff = f.Has("groupform") && f.Get("group") == ""
 	return p, nil
 }
 
@@ -231,6 +260,9 @@ func (c *Console) serveUpdatePatient(w http.ResponseWriter, r *http.Request, u *
 	p, err := patientFields(r.PostForm)
 	if err == nil {
 		p.ID = pl.Patient.ID
+		if !r.PostForm.Has("groupform") {
+			p.GroupCallsOff = pl.Patient.GroupCallsOff
+		}
 		err = c.cfg.Store.UpdatePatient(ctx, p)
 	}
 	if err != nil {
@@ -239,6 +271,9 @@ func (c *Console) serveUpdatePatient(w http.ResponseWriter, r *http.Request, u *
 	}
 	c.hub.ConfigChanged(ctx, pl.Bed.ID)
 	c.audit(ctx, u, "update-patient", p.ID)
+	if p.GroupCallsOff != pl.Patient.GroupCallsOff {
+		c.audit(ctx, u, onOff("group-calls", !p.GroupCallsOff), p.ID)
+	}
 	redirect(w, r, "/console/beds/"+pl.Bed.ID, "saved")
 }
 

@@ -22,10 +22,29 @@ func (s *DB) LogCall(ctx context.Context, c CallRecord) (CallRecord, error) {
 	}
 	c.ID = id
 	c.Started, c.Answered, c.Ended = norm(c.Started), norm(c.Answered), norm(c.Ended)
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.PatientID, c.ContactID, c.DeviceID, string(c.Direction),
-		ts(c.Started), ts(c.Answered), ts(c.Ended), c.Reason, c.SetupMS); err != nil {
-		return CallRecord{}, fmt.Errorf("log call of patient %s: %w", c.PatientID, mapErr(err))
+	for i, p := range c.Participants {
+		if p.Kind != KindDevice && p.Kind != KindFamily && p.Kind != KindGuest {
+			return CallRecord{}, fmt.Errorf("log call: participant kind %q: %w", p.Kind, ErrInvalid)
+		}
+		c.Participants[i].Joined, c.Participants[i].Left = norm(p.Joined), norm(p.Left)
+	}
+	err = s.inTx(ctx, func(tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO calls (`+callCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.PatientID, c.ContactID, c.DeviceID, string(c.Direction),
+			ts(c.Started), ts(c.Answered), ts(c.Ended), c.Reason, c.SetupMS); err != nil {
+			return mapErr(err)
+		}
+		for i, p := range c.Participants {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO call_participants
+				(call_id, seq, participant_id, kind, joined, left_at, reason) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+				c.ID, i, p.ID, p.Kind, ts(p.Joined), ts(p.Left), p.Reason); err != nil {
+				return mapErr(err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return CallRecord{}, fmt.Errorf("log call of patient %s: %w", c.PatientID, err)
 	}
 	return c, nil
 }
@@ -41,7 +60,41 @@ func (s *DB) Calls(ctx context.Context, patientID string, limit int) ([]CallReco
 	if err != nil {
 		return nil, fmt.Errorf("calls of patient %s: %w", patientID, err)
 	}
+	if err := s.callParticipants(ctx, patientID, cs); err != nil {
+		return nil, fmt.Errorf("calls of patient %s: %w", patientID, err)
+	}
 	return cs, nil
+}
+
+// callParticipants fills in the participants of the patient's calls cs.
+func (s *DB) callParticipants(ctx context.Context, patientID string, cs []CallRecord) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	at := make(map[string]int, len(cs))
+	for i, c := range cs {
+		at[c.ID] = i
+	}
+	rows, err := s.read.QueryContext(ctx, `SELECT cp.call_id, cp.participant_id, cp.kind, cp.joined, cp.left_at, cp.reason
+		FROM call_participants cp JOIN calls c ON c.id = cp.call_id
+		WHERE c.patient_id = ? ORDER BY cp.call_id, cp.seq`, patientID)
+	if err != nil {
+		return mapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var callID string
+		var p CallParticipant
+		var joined, left stamp
+		if err := rows.Scan(&callID, &p.ID, &p.Kind, &joined, &left, &p.Reason); err != nil {
+			return mapErr(err)
+		}
+		p.Joined, p.Left = joined.T, left.T
+		if i, ok := at[callID]; ok {
+			cs[i].Participants = append(cs[i].Participants, p)
+		}
+	}
+	return mapErr(rows.Err())
 }
 
 func scanCall(r scanner) (CallRecord, error) {

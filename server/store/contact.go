@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-const contactCols = `id, patient_id, name, relation, language, auto_answer, photo_hash`
+const contactCols = `id, patient_id, name, relation, language, auto_answer, photo_hash, join_off`
 
 // CreateContact stores a family contact of an admitted patient: ErrNotFound for an unknown
 // patient, ErrConflict for a discharged one.
@@ -23,8 +23,8 @@ func (s *DB) CreateContact(ctx context.Context, c Contact) (Contact, error) {
 		if err := admitted(ctx, tx, c.PatientID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (`+contactCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			c.ID, c.PatientID, c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash)
+		_, err := tx.ExecContext(ctx, `INSERT INTO contacts (`+contactCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.PatientID, c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash, c.JoinOff)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -68,8 +68,8 @@ func (s *DB) UpdateContact(ctx context.Context, c Contact) error {
 			return mapErr(err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE contacts
-			SET name = ?, relation = ?, language = ?, auto_answer = ?, photo_hash = ? WHERE id = ?`,
-			c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash, c.ID); err != nil {
+			SET name = ?, relation = ?, language = ?, auto_answer = ?, photo_hash = ?, join_off = ? WHERE id = ?`,
+			c.Name, c.Relation, c.Language, c.AutoAnswer, c.PhotoHash, c.JoinOff, c.ID); err != nil {
 			return mapErr(err)
 		}
 		if old != c.PhotoHash {
@@ -114,7 +114,7 @@ func deletePhotoIfUnused(ctx context.Context, tx *txn, hash string) error {
 
 func scanContact(r scanner) (Contact, error) {
 	var c Contact
-	if err := r.Scan(&c.ID, &c.PatientID, &c.Name, &c.Relation, &c.Language, &c.AutoAnswer, &c.PhotoHash); err != nil {
+	if err := r.Scan(&c.ID, &c.PatientID, &c.Name, &c.Relation, &c.Language, &c.AutoAnswer, &c.PhotoHash, &c.JoinOff); err != nil {
 		return Contact{}, mapErr(err)
 	}
 	return c, nil

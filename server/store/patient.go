@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-const patientCols = `id, bed_id, first_name, language, auto_answer, visiting_hours, admitted, discharged`
+const patientCols = `id, bed_id, first_name, language, auto_answer, visiting_hours, admitted, discharged, group_calls_off`
 
 // Admit stores a patient in an existing bed (ErrNotFound otherwise); Admitted defaults to now
 // and Discharged is ignored. A partial unique index keeps one admitted patient per bed, so a
@@ -26,8 +26,8 @@ func (s *DB) Admit(ctx context.Context, p Patient) (Patient, error) {
 	}
 	p.Admitted = norm(p.Admitted)
 	p.Discharged = time.Time{}
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO patients (`+patientCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
-		p.ID, p.BedID, p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours, ts(p.Admitted)); err != nil {
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO patients (`+patientCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)`,
+		p.ID, p.BedID, p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours, ts(p.Admitted), p.GroupCallsOff); err != nil {
 		return Patient{}, fmt.Errorf("admit to bed %s: %w", p.BedID, mapErr(err))
 	}
 	return p, nil
@@ -59,8 +59,8 @@ func (s *DB) UpdatePatient(ctx context.Context, p Patient) error {
 		return fmt.Errorf("update patient %s: empty first name: %w", p.ID, ErrInvalid)
 	}
 	res, err := s.write.ExecContext(ctx, `UPDATE patients
-		SET first_name = ?, language = ?, auto_answer = ?, visiting_hours = ? WHERE id = ?`,
-		p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours, p.ID)
+		SET first_name = ?, language = ?, auto_answer = ?, visiting_hours = ?, group_calls_off = ? WHERE id = ?`,
+		p.FirstName, p.Language, p.AutoAnswer, p.VisitingHours, p.GroupCallsOff, p.ID)
 	if err != nil {
 		return fmt.Errorf("update patient %s: %w", p.ID, mapErr(err))
 	}
@@ -86,6 +86,11 @@ func (s *DB) Discharge(ctx context.Context, patientID string, at time.Time) erro
 		_, err = tx.ExecContext(ctx, `UPDATE links SET revoked = ?
 			WHERE revoked IS NULL AND contact_id IN (SELECT id FROM contacts WHERE patient_id = ?)`,
 			ts(at), patientID)
+		if err != nil {
+			return mapErr(err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE guest_links SET revoked = ? WHERE revoked IS NULL AND patient_id = ?`,
+			ts(at), patientID)
 		return mapErr(err)
 	})
 	if err != nil {
@@ -98,7 +103,7 @@ func scanPatient(r scanner) (Patient, error) {
 	var p Patient
 	var admitted, discharged stamp
 	if err := r.Scan(&p.ID, &p.BedID, &p.FirstName, &p.Language, &p.AutoAnswer, &p.VisitingHours,
-		&admitted, &discharged); err != nil {
+		&admitted, &discharged, &p.GroupCallsOff); err != nil {
 		return Patient{}, mapErr(err)
 	}
 	p.Admitted, p.Discharged = admitted.T, discharged.T

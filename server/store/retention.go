@@ -56,6 +56,14 @@ func (s *DB) Purge(ctx context.Context, dischargedBefore, orphansBefore time.Tim
 			WHERE contact_id != '' AND patient_id IN (`+due+`)`, cut); err != nil {
 			return mapErr(err)
 		}
+		if _, err := tx.ExecContext(ctx, `UPDATE call_participants SET participant_id = ''
+			WHERE participant_id != '' AND kind != 'device'
+			AND call_id IN (SELECT id FROM calls WHERE patient_id IN (`+due+`))`, cut); err != nil {
+			return mapErr(err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM guest_links WHERE patient_id IN (`+due+`)`, cut); err != nil {
+			return mapErr(err)
+		}
 		res, err = tx.ExecContext(ctx, `DELETE FROM photos WHERE created < ?
 			AND hash NOT IN (SELECT photo_hash FROM contacts)`, ts(orphansBefore))
 		if err != nil {

@@ -1,10 +1,11 @@
 // Package store keeps the ward server's data: wards, beds, devices, enrollment tokens,
-// patients, family contacts and their links, photos, the call log, staff accounts, console
-// sessions and the audit log. Store is the interface the server uses; Open returns its SQL
-// implementation, DB, on a SQLite file (the default: one static binary, nothing to run beside
-// it) or on a PostgreSQL database (a postgres:// URL: several servers on one database). Both
-// engines run the same queries and the same test suite; each has its own migrations
-// (migrations/ and migrations/postgres/, the same versions).
+// patients, family contacts and their links, guest links, photos, the call log (with each
+// call's participants), staff accounts, console sessions and the audit log. Store is the
+// interface the server uses; Open returns its SQL implementation, DB, on a SQLite file (the
+// default: one static binary, nothing to run beside it) or on a PostgreSQL database (a
+// postgres:// URL: several servers on one database). Both engines run the same queries and
+// the same test suite; each has its own migrations (migrations/ and migrations/postgres/, the
+// same versions).
 //
 // Secrets never reach the store in the clear: enrollment tokens, family link tokens and
 // session tokens are stored as SHA-256 hashes, and passwords and wards' nurse PINs as
@@ -79,6 +80,9 @@ type Patient struct {
 	Language      string // "en", "it"
 	AutoAnswer    bool
 	VisitingHours string // free text shown to families, e.g. "09:00-20:00"; empty means any time
+	// GroupCallsOff: the nurse turned group calls off for this patient (they are on by
+	// default): no one joins or is added to the patient's calls, and no guest link works.
+	GroupCallsOff bool
 	Admitted      time.Time
 	Discharged    time.Time // zero while admitted
 }
@@ -92,6 +96,10 @@ type Contact struct {
 	Language   string
 	AutoAnswer bool   // calls from this contact are answered automatically when the patient allows it
 	PhotoHash  string // hex SHA-256 of the photo, empty when none
+	// JoinOff: the nurse decided that this contact may not join calls others started, nor
+	// ask to add someone (allowed by default). Calls with the patient themselves are not
+	// affected.
+	JoinOff bool
 }
 
 // Link is a family link: the token in it reaches one contact of one patient.
@@ -102,6 +110,21 @@ type Link struct {
 	Created   time.Time
 	Expires   time.Time
 	Revoked   time.Time // zero unless revoked
+}
+
+// GuestLink is a link for a guest of one call (an interpreter, a chaplain), made by a nurse
+// for one admitted patient. It can only join a call in progress and is spent (revoked) once
+// the call it joined ends.
+type GuestLink struct {
+	ID        string
+	PatientID string
+	TokenHash []byte // SHA-256 of the token
+	Name      string // the guest's name, as every screen shows it
+	Role      string // e.g. "Interpreter"
+	Created   time.Time
+	Expires   time.Time
+	Revoked   time.Time // zero unless revoked (or spent)
+	CallID    string    // the call it joined; empty until then
 }
 
 // Direction says who placed a call.
@@ -125,6 +148,26 @@ type CallRecord struct {
 	Ended     time.Time
 	Reason    string // a signal.Reason
 	SetupMS   int    // answer to first "connected", -1 when never connected
+	// Participants is who was in the call once it was answered and how each left, in the
+	// order they came in; empty for a call never answered.
+	Participants []CallParticipant
+}
+
+// The kinds of call participants.
+const (
+	KindDevice = "device" // the patient's tablet
+	KindFamily = "family" // a contact, from their family link
+	KindGuest  = "guest"  // a guest link's holder
+)
+
+// CallParticipant is one participant of a logged call: the tablet (ID "device"), a contact
+// (ID the contact's id) or a guest (ID the guest link's id).
+type CallParticipant struct {
+	ID     string
+	Kind   string    // KindDevice, KindFamily or KindGuest
+	Joined time.Time // when they came into the call
+	Left   time.Time // when they left it (the call's end for those still in it)
+	Reason string    // how they left: a signal.Reason (hangup, failed)
 }
 
 // Role says what a staff member may do in the nurse console.
@@ -209,7 +252,7 @@ type Store interface {
 	PatientInBed(ctx context.Context, bedID string) (Patient, error) // the admitted one, or ErrNotFound
 	UpdatePatient(ctx context.Context, p Patient) error
 	// Discharge ends the admission and revokes every link of the patient's contacts.
-	Discharge(ctx context.Context, patientID string, at time.Time) error
+	Discharge(ctx context.Context, patientID string, at time.Time) error // and their guest links
 	// Transfer moves an admitted patient (with contacts and links) to another bed; it fails
 	// with ErrNotFound for an unknown patient or bed and ErrConflict when the patient is
 	// discharged or the bed is taken.
@@ -228,13 +271,29 @@ type Store interface {
 	Links(ctx context.Context, contactID string) ([]Link, error)
 	RevokeLink(ctx context.Context, id string, at time.Time) error
 
+	// CreateGuestLink stores a guest link of an admitted patient (ErrNotFound for an unknown
+	// one, ErrConflict for a discharged one or a taken token hash); Name, TokenHash and Expires
+	// are required (ErrInvalid), Created defaults to now.
+	CreateGuestLink(ctx context.Context, g GuestLink) (GuestLink, error)
+	GuestLink(ctx context.Context, id string) (GuestLink, error)
+	// GuestLinkByToken returns the guest link with this token hash whatever its state.
+	GuestLinkByToken(ctx context.Context, tokenHash []byte) (GuestLink, error)
+	GuestLinks(ctx context.Context, patientID string) ([]GuestLink, error) // newest first
+	// RevokeGuestLink revokes it at at (now when zero); revoking again keeps the first time.
+	RevokeGuestLink(ctx context.Context, id string, at time.Time) error
+	// GuestJoins records that the guest link joins call callID (the signaling call id): ErrUsed
+	// when it joined another call already (joining the same call again is fine), ErrNotFound
+	// for an unknown one. The server revokes the link when that call ends.
+	GuestJoins(ctx context.Context, id, callID string) error
+
 	PutPhoto(ctx context.Context, hash string, contentType string, data []byte) error
 	Photo(ctx context.Context, hash string) (contentType string, data []byte, err error)
 	// PhotoPatients returns the patients one of whose contacts shows the photo: who may see it.
 	PhotoPatients(ctx context.Context, hash string) ([]Patient, error)
 
 	// Purge deletes the personal data of admissions discharged before dischargedBefore
-	// (contacts, links, photos, names) and keeps what statistics need; photos no contact
+	// (contacts, links, guest links, photos, names, who took part in calls) and keeps what
+	// statistics need; photos no contact
 	// shows, stored before orphansBefore, go too. Idempotent.
 	Purge(ctx context.Context, dischargedBefore, orphansBefore time.Time) (PurgeStats, error)
 

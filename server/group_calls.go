@@ -1,0 +1,394 @@
+package server
+
+import (
+	"fmt"
+	"slices"
+
+	"bedside/call/signal"
+	"bedside/server/store"
+)
+
+// What happens to a group call: joins, adds, answers to being added, hangups, connections
+// that go and come back, and signaling between pairs of members. Every function here runs
+// under hub.mu (the exported-to-the-package ones take it); see group.go for the state.
+
+// toGroupLocked turns the call of two k into a group call: both ends become members. Both
+// must be here: a call waiting for an end to come back stays a call of two until it has.
+func (h *hub) toGroupLocked(k *call) error {
+	if k.isGroup() {
+		return nil
+	}
+	if k.state != stateConnected {
+		return fmt.Errorf("%w: the call is not in progress", ErrNoSuchCall)
+	}
+	if k.caller == nil || k.callee == nil {
+		return fmt.Errorf("%w: wait until everyone in the call is back", ErrBadState)
+	}
+	for _, sd := range []side{sideCaller, sideCallee} {
+		c := k.caller
+		if sd == sideCallee {
+			c = k.callee
+		}
+		p := k.grp.parties[sd]
+		if p.ID == "" {
+			p = c.party
+		}
+		k.grp.members = append(k.grp.members, &member{party: p, seat: seatOf(c), c: c,
+			joined: k.answered, announced: k.announced[sd]})
+	}
+	k.caller, k.callee = nil, nil
+	k.grp.ringing = make(map[string]*ringIn)
+	return nil
+}
+
+// joinCall puts page c into call id, in progress, as checkEntry allows. groupCalls and
+// mayJoin were read fresh from the store by the caller.
+func (h *hub) joinCall(c *client, id string, groupCalls, mayJoin bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.calls[id]
+	if k == nil {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
+	}
+	if c.call == k && k.isGroup() && k.ringeeOf(c) != "" {
+		return h.acceptAddLocked(c, k) // joining the call one is rung into is answering it
+	}
+	k.grp.groupCalls = groupCalls
+	c.mayJoin = mayJoin
+	if err := checkEntry(k.entryFor(c)); err != nil {
+		return err
+	}
+	if err := h.toGroupLocked(k); err != nil {
+		return err
+	}
+	h.enterLocked(k, c)
+	return nil
+}
+
+// enterLocked makes c a member of k: c gets joined with everyone else, the others a
+// participant joined; c will offer to each of them.
+func (h *hub) enterLocked(k *call, c *client) {
+	m := &member{party: c.party, seat: seatOf(c), c: c, joined: h.s.cfg.Now()}
+	m.party.AutoAnswer = false
+	k.grp.members = append(k.grp.members, m)
+	c.call = k
+	h.sendLocked(c, signal.Message{Type: signal.TypeJoined, Call: k.id, Participants: k.participants(m.party.ID)})
+	h.toMembersLocked(k, m, signal.Message{Type: signal.TypeParticipant, Call: k.id, From: &m.party, Event: signal.EventJoined})
+	h.liveLocked(k)
+}
+
+// toMembersLocked sends msg to every member of k that is here, but not to except.
+func (h *hub) toMembersLocked(k *call, except *member, msg signal.Message) {
+	for _, m := range k.grp.members {
+		if m != except && m.c != nil {
+			h.sendLocked(m.c, msg)
+		}
+	}
+}
+
+// addToCall rings contact `to` (of the call's patient, as the caller checked: party is how
+// the others will see them) into call id, on behalf of c, a participant of it.
+func (h *hub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJoin bool) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	k := h.calls[id]
+	if k == nil || c.call != k {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
+	}
+	if k.isGroup() && k.memberOf(c) == nil {
+		return fmt.Errorf("%w: answer the call first", ErrBadState)
+	}
+	if !k.isGroup() && c != k.caller && c != k.callee {
+		return fmt.Errorf("%w: answer the call first", ErrBadState)
+	}
+	c.mayJoin = mayJoin
+	if err := mayAdd(seatOf(c), mayJoin); err != nil {
+		return err
+	}
+	k.grp.groupCalls = groupCalls
+	err := checkEntry(entry{samePatient: true, connected: k.state == stateConnected, groupCalls: groupCalls,
+		mayJoin: true, seat: seatFamily, inCall: k.hasParticipant(to.ID), room: k.roster()})
+	if err != nil {
+		return err
+	}
+	var targets []*client
+	online := false
+	for f := range h.contacts[to.ID] {
+		online = true
+		if f.call == nil {
+			targets = append(targets, f)
+		}
+	}
+	switch {
+	case !online:
+		return fmt.Errorf("%w: %s is not connected", ErrPeerOffline, to.ID)
+	case len(targets) == 0:
+		return fmt.Errorf("%w: %s is in another call", ErrBusy, to.ID)
+	}
+	if err := h.toGroupLocked(k); err != nil {
+		return err
+	}
+	by := k.memberOf(c).party
+	to.AutoAnswer = false
+	r := &ringIn{party: to, clients: targets}
+	k.grp.ringing[to.ID] = r
+	contact := to.ID
+	r.timer = h.s.cfg.AfterFunc(h.s.cfg.RingTimeout, func() {
+		h.withGroup(id, func(k *call, _ *[]store.CallRecord) {
+			if k.grp.ringing[contact] == r {
+				h.ringOverLocked(k, contact, nil, signal.EventMissed)
+			}
+		})
+	})
+	for _, t := range targets {
+		t.call = k
+		h.sendLocked(t, signal.Message{Type: signal.TypeRing, Call: id, From: &by, Participants: k.participants("")})
+	}
+	h.toMembersLocked(k, nil, signal.Message{Type: signal.TypeParticipant, Call: id, From: &r.party, Event: signal.EventRinging})
+	h.liveLocked(k) // one seat fewer
+	return nil
+}
+
+// withGroup runs f on group call id, if it still exists, under hub.mu, then logs the calls
+// that ended.
+func (h *hub) withGroup(id string, f func(k *call, recs *[]store.CallRecord)) {
+	var recs []store.CallRecord
+	h.mu.Lock()
+	if k := h.calls[id]; k != nil && k.isGroup() {
+		f(k, &recs)
+	}
+	h.mu.Unlock()
+	h.logCalls(recs)
+}
+
+// ringOverLocked ends the ringing of contact in k: declined on screen by (the others get
+// elsewhere), or missed (by is nil; its screens get missed). The members hear ev.
+func (h *hub) ringOverLocked(k *call, contact string, by *client, ev signal.Event) {
+	r := k.grp.ringing[contact]
+	delete(k.grp.ringing, contact)
+	r.timer.Stop()
+	for _, t := range r.clients {
+		reason := signal.ReasonMissed
+		switch {
+		case by == t:
+			reason = signal.ReasonDeclined
+		case by != nil:
+			reason = signal.ReasonElsewhere
+		}
+		if t.call == k {
+			t.call = nil
+		}
+		h.sendLocked(t, signal.Message{Type: signal.TypeEnded, Call: k.id, Reason: reason})
+	}
+	h.toMembersLocked(k, nil, signal.Message{Type: signal.TypeParticipant, Call: k.id, From: &r.party, Event: ev})
+	h.liveLocked(k)
+}
+
+// acceptAddLocked answers, on screen c, the ringing that adds its contact to k.
+func (h *hub) acceptAddLocked(c *client, k *call) error {
+	contact := k.ringeeOf(c)
+	r := k.grp.ringing[contact]
+	delete(k.grp.ringing, contact)
+	r.timer.Stop()
+	for _, t := range r.clients {
+		if t == c {
+			continue
+		}
+		if t.call == k {
+			t.call = nil
+		}
+		h.sendLocked(t, signal.Message{Type: signal.TypeEnded, Call: k.id, Reason: signal.ReasonElsewhere})
+	}
+	h.enterLocked(k, c)
+	return nil
+}
+
+// groupActLocked applies a client's call event to group call k.
+func (h *hub) groupActLocked(c *client, k *call, ev callEvent, recs *[]store.CallRecord) error {
+	if contact := k.ringeeOf(c); contact != "" {
+		switch ev {
+		case evAccept:
+			return h.acceptAddLocked(c, k)
+		case evDecline, evHangup:
+			h.ringOverLocked(k, contact, c, signal.EventDeclined)
+			return nil
+		}
+		return fmt.Errorf("%w: %s while being rung into a call", ErrBadState, ev)
+	}
+	m := k.memberOf(c)
+	if m == nil {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, k.id)
+	}
+	switch ev {
+	case evHangup:
+		h.memberLeftLocked(k, m, signal.ReasonHangup, recs)
+	case evFail:
+		h.memberLeftLocked(k, m, signal.ReasonFailed, recs)
+	case evConnected:
+	default:
+		return fmt.Errorf("%w: %s in a call in progress", ErrBadState, ev)
+	}
+	return nil
+}
+
+// memberLeftLocked takes m out of k for reason (hangup or failed): it gets ended (when here),
+// the others a participant left; the call ends when the end rule says so.
+func (h *hub) memberLeftLocked(k *call, m *member, reason signal.Reason, recs *[]store.CallRecord) {
+	now := h.s.cfg.Now()
+	k.grp.members = slices.DeleteFunc(k.grp.members, func(x *member) bool { return x == m })
+	if m.away != nil {
+		m.away.Stop()
+	}
+	k.grp.left = append(k.grp.left, store.CallParticipant{ID: m.party.ID, Kind: kindOf(m.seat),
+		Joined: m.joined, Left: now, Reason: string(reason)})
+	if m.c != nil {
+		if m.c.call == k {
+			m.c.call = nil
+		}
+		h.sendLocked(m.c, signal.Message{Type: signal.TypeEnded, Call: k.id, Reason: reason})
+	}
+	h.toMembersLocked(k, nil, signal.Message{Type: signal.TypeParticipant, Call: k.id, From: &m.party,
+		Event: signal.EventLeft, Reason: reason})
+	seats := make([]seat, 0, len(k.grp.members))
+	for _, x := range k.grp.members {
+		seats = append(seats, x.seat)
+	}
+	if callOver(seats) {
+		h.endLocked(k, reason, nil, recs)
+		return
+	}
+	h.liveLocked(k)
+}
+
+// groupRelayLocked passes an offer, answer or candidate from member c to the member its Peer
+// names (in a group of two, an empty Peer names the other one), with Peer set to c's id. A
+// message to a member who left, or whose connection is away, is dropped: that pair's peer
+// connection is gone or will be renegotiated.
+func (h *hub) groupRelayLocked(c *client, k *call, msg signal.Message) error {
+	me := k.memberOf(c)
+	if me == nil {
+		if k.ringeeOf(c) != "" {
+			return fmt.Errorf("%w: answer first", ErrBadState)
+		}
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, msg.Call)
+	}
+	var to *member
+	switch {
+	case msg.Peer != "":
+		to = k.memberByID(msg.Peer)
+	case len(k.grp.members) == 2:
+		to = k.grp.members[0]
+		if to == me {
+			to = k.grp.members[1]
+		}
+	default:
+		return signal.Errorf(signal.CodeBadMessage, "%s in a group call needs a peer", msg.Type)
+	}
+	if to == me {
+		return signal.Errorf(signal.CodeBadMessage, "%s to oneself", msg.Type)
+	}
+	me.announced = announceInto(me.announced, msg)
+	if to == nil || to.c == nil {
+		return nil
+	}
+	h.sendLocked(to.c, signal.Message{Type: msg.Type, Call: msg.Call, Peer: me.party.ID, SDP: msg.SDP, Candidate: msg.Candidate})
+	return nil
+}
+
+// groupLeaveLocked handles c's connection going away while part of group call k (c.call is
+// already cleared): a screen being rung stops ringing (the contact misses the call when it
+// was their last); a member is held for the outage limit, unless the server ended its
+// connection on purpose.
+func (h *hub) groupLeaveLocked(c *client, k *call, recs *[]store.CallRecord) {
+	if contact := k.ringeeOf(c); contact != "" {
+		r := k.grp.ringing[contact]
+		r.clients = slices.DeleteFunc(r.clients, func(x *client) bool { return x == c })
+		if len(r.clients) == 0 {
+			h.ringOverLocked(k, contact, nil, signal.EventMissed)
+		}
+		return
+	}
+	m := k.memberOf(c)
+	if m == nil {
+		return
+	}
+	if c.stoppedByPolicy() {
+		h.memberLeftLocked(k, m, signal.ReasonFailed, recs)
+		return
+	}
+	m.c = nil
+	id := k.id
+	m.away = h.s.cfg.AfterFunc(h.s.cfg.OutageLimit, func() {
+		h.withGroup(id, func(k *call, recs *[]store.CallRecord) {
+			if slices.Contains(k.grp.members, m) && m.c == nil {
+				h.memberLeftLocked(k, m, signal.ReasonFailed, recs)
+			}
+		})
+	})
+}
+
+// groupResumeLocked puts c back into group call k, as the member whose connection went:
+// the tablet of the call, or the same contact's (or guest's) page.
+func (h *hub) groupResumeLocked(c *client, k *call) error {
+	for _, m := range k.grp.members {
+		if m.c != nil || m.seat != seatOf(c) {
+			continue
+		}
+		if (m.seat == seatDevice && c.id == k.deviceID) || (m.seat != seatDevice && m.party.ID == c.id) {
+			m.c = c
+			m.away.Stop()
+			m.away = nil
+			c.call = k
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: %s", ErrNoSuchCall, k.id)
+}
+
+// groupEndLocked is the group part of ending k: members still here and screens still
+// ringing are told, and the patient's other pages hear the call is over.
+func (h *hub) groupEndLocked(k *call, reason signal.Reason) {
+	h.liveOverLocked(k)
+	for _, m := range k.grp.members {
+		if m.away != nil {
+			m.away.Stop()
+		}
+		if m.c != nil {
+			if m.c.call == k {
+				m.c.call = nil
+			}
+			h.sendLocked(m.c, signal.Message{Type: signal.TypeEnded, Call: k.id, Reason: reason})
+		}
+	}
+	for _, r := range k.grp.ringing {
+		r.timer.Stop()
+		for _, t := range r.clients {
+			if t.call == k {
+				t.call = nil
+			}
+			h.sendLocked(t, signal.Message{Type: signal.TypeEnded, Call: k.id, Reason: signal.ReasonCancelled})
+		}
+	}
+	k.grp.ringing = nil
+}
+
+// groupForgetLocked lets go of group call k without ending it (the server is stopping; see
+// hub.close): its members' leaving must not end it.
+func (h *hub) groupForgetLocked(k *call) {
+	for _, m := range k.grp.members {
+		if m.away != nil {
+			m.away.Stop()
+		}
+		if m.c != nil && m.c.call == k {
+			m.c.call = nil
+		}
+	}
+	for _, r := range k.grp.ringing {
+		r.timer.Stop()
+		for _, t := range r.clients {
+			if t.call == k {
+				t.call = nil
+			}
+		}
+	}
+}
