@@ -239,19 +239,21 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		return s.hubOf(c).act(c, m.Call, evConnected)
 	case signal.TypeResume:
 		if c.guest {
-			if _, err := s.guestLink(ctx, c.tokenHash); err != nil {
+			a, err := s.guestLink(ctx, c.tokenHash)
+			if err != nil {
 				if errors.Is(err, ErrNotFound) {
 					err = ErrLinkRevoked
 				}
 				return err
 			}
-			return s.hub.resumeGroup(c, m.Call)
+			inv := invitation{patientID: a.patient.ID, groupCalls: !a.patient.GroupCallsOff}
+			return s.hub.resumeGroup(c, m.Call, inv)
 		}
 		if c.role == signal.RoleDevice && m.To == "" {
 			if err := s.deviceStillValid(ctx, c); err != nil {
 				return err
 			}
-			return s.hub.resumeGroup(c, m.Call)
+			return s.hub.resumeGroup(c, m.Call, invitation{})
 		}
 		// Who may be in a call with whom is checked as for an invite, in case the server
 		// lost the call and takes it back from this end.

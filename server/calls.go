@@ -289,10 +289,15 @@ func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 		h.adoptLocked(c, id, sd, inv)
 		return nil
 	case k.isGroup():
-		return h.groupResumeLocked(c, k)
-	case k.away != sd || !k.wasAt(c, k.away):
-		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
+		if err := h.groupResumeLocked(c, k); err == nil {
+			return nil
+		}
+		return h.resumeJoinLocked(c, k, inv) // a member the server's restart forgot
+	case k.away == sideNone || !k.wasAt(c, k.away):
+		return h.resumeJoinLocked(c, k, inv) // ErrNoSuchCall unless it was a group call
 	}
+	// Who c is decides, not the side it names: a member who joined a group call names a side
+	// of its own, and the first to take the call back after a restart may have been one.
 	if k.away == sideCaller {
 		k.caller = c
 	} else {

@@ -13,31 +13,68 @@ import (
 // under hub.mu (the exported-to-the-package ones take it); see group.go for the state.
 
 // toGroupLocked turns the call of two k into a group call: both ends become members. Both
-// must be here: a call waiting for an end to come back stays a call of two until it has.
-func (h *hub) toGroupLocked(k *call) error {
+// must be here (a newcomer must reach everyone), unless allowAway: a call taken back after a
+// restart (resumeJoinLocked) keeps holding the end that has not come back yet.
+func (h *hub) toGroupLocked(k *call, allowAway bool) error {
 	if k.isGroup() {
 		return nil
 	}
 	if k.state != stateConnected {
 		return fmt.Errorf("%w: the call is not in progress", ErrNoSuchCall)
 	}
-	if k.caller == nil || k.callee == nil {
+	if !allowAway && (k.caller == nil || k.callee == nil) {
 		return fmt.Errorf("%w: wait until everyone in the call is back", ErrBadState)
 	}
+	var away []*member
 	for _, sd := range []side{sideCaller, sideCallee} {
 		c := k.caller
 		if sd == sideCallee {
 			c = k.callee
 		}
-		p := k.grp.parties[sd]
-		if p.ID == "" {
-			p = c.party
+		m := &member{party: k.grp.parties[sd], c: c, joined: k.answered, announced: k.announced[sd], seat: seatFamily}
+		if m.party.ID == "" && c != nil {
+			m.party = c.party
 		}
-		k.grp.members = append(k.grp.members, &member{party: p, seat: seatOf(c), c: c,
-			joined: k.answered, announced: k.announced[sd]})
+		m.party.ID = k.contactID // an end away after a restart is known by its id only
+		if sd == k.deviceSide() {
+			m.seat, m.party.ID = seatDevice, signal.DevicePeer
+		}
+		if c == nil {
+			away = append(away, m)
+		}
+		k.grp.members = append(k.grp.members, m)
 	}
-	k.caller, k.callee = nil, nil
+	if k.awayTimer != nil {
+		k.awayTimer.Stop()
+	}
+	k.caller, k.callee, k.away = nil, nil, sideNone
 	k.grp.ringing = make(map[string]*ringIn)
+	for _, m := range away {
+		h.holdLocked(k, m)
+	}
+	return nil
+}
+
+// resumeJoinLocked takes family page c, which resumes call k after a restart of the server
+// that forgot k was a group call, back into it as a member: k became a call of two again when
+// its first end took it back. Nobody is told: the media between c and the others went on.
+func (h *hub) resumeJoinLocked(c *client, k *call, inv invitation) error {
+	if c.role != signal.RoleFamily || inv.patientID != k.patientID || !inv.groupCalls {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, k.id)
+	}
+	e := entry{samePatient: true, connected: k.state == stateConnected, groupCalls: true, mayJoin: true,
+		seat: seatOf(c), inCall: k.hasParticipant(pidOf(c)), room: k.roster()}
+	if err := checkEntry(e); err != nil {
+		return fmt.Errorf("%w: %s (%v)", ErrNoSuchCall, k.id, err)
+	}
+	if err := h.toGroupLocked(k, true); err != nil {
+		return err
+	}
+	m := &member{party: c.party, seat: seatOf(c), c: c, joined: h.s.cfg.Now()}
+	m.party.AutoAnswer = false
+	k.grp.members = append(k.grp.members, m)
+	c.call = k
+	h.liveLocked(k)
 	return nil
 }
 
@@ -58,7 +95,7 @@ func (h *hub) joinCall(c *client, id string, groupCalls, mayJoin bool) error {
 	if err := checkEntry(k.entryFor(c)); err != nil {
 		return err
 	}
-	if err := h.toGroupLocked(k); err != nil {
+	if err := h.toGroupLocked(k, false); err != nil {
 		return err
 	}
 	h.enterLocked(k, c)
@@ -125,7 +162,7 @@ func (h *hub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJo
 	case len(targets) == 0:
 		return fmt.Errorf("%w: %s is in another call", ErrBusy, to.ID)
 	}
-	if err := h.toGroupLocked(k); err != nil {
+	if err := h.toGroupLocked(k, false); err != nil {
 		return err
 	}
 	by := k.memberOf(c).party
@@ -317,6 +354,12 @@ func (h *hub) groupLeaveLocked(c *client, k *call, recs *[]store.CallRecord) {
 		return
 	}
 	m.c = nil
+	h.holdLocked(k, m)
+}
+
+// holdLocked holds the place of member m, whose connection is away, for the outage limit;
+// then it leaves, failed.
+func (h *hub) holdLocked(k *call, m *member) {
 	id := k.id
 	m.away = h.s.cfg.AfterFunc(h.s.cfg.OutageLimit, func() {
 		h.withGroup(id, func(k *call, recs *[]store.CallRecord) {
@@ -334,8 +377,14 @@ func (h *hub) groupResumeLocked(c *client, k *call) error {
 		if m.c != nil || m.seat != seatOf(c) {
 			continue
 		}
-		if (m.seat == seatDevice && c.id == k.deviceID) || (m.seat != seatDevice && m.party.ID == c.id) {
+		device := m.seat == seatDevice && (c.id == k.deviceID || (k.deviceID == "" && c.bedID == k.bedID))
+		if device || (m.seat != seatDevice && m.party.ID == c.id) {
+			if device {
+				k.deviceID = c.id
+			}
 			m.c = c
+			m.party = c.party // a call taken back after a restart knew only the id
+			m.party.AutoAnswer = false
 			m.away.Stop()
 			m.away = nil
 			c.call = k

@@ -413,3 +413,55 @@ func TestGroupCallTabletResumes(t *testing.T) {
 	dev2.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
 	require.Equal(t, id, dev2.expect(signal.TypeEnded).Call)
 }
+
+// A group call goes on through a restart of the server: each member resumes it, the first
+// takes it back as a call of two, the others are taken back as members.
+func TestGroupCallTakenBackAfterRestart(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.enroll(e.demo.PairingCode)
+	dev := e.device(d)
+	_, bobToken := e.addContact("Bob", nil)
+	_, guestToken := e.guest("Ines", "Interpreter", 3)
+	anna, bob, gp := e.family(e.demo.FamilyToken), e.family(bobToken), e.family(guestToken)
+	id := connectedCall(anna, dev)
+	for _, w := range []*ws{bob, gp} {
+		w.skipTo(signal.TypeLive)
+		w.send(signal.Message{Type: signal.TypeJoin, Call: id})
+		w.skipTo(signal.TypeJoined)
+	}
+	bobID, guestID := bob.cfg.Self.ID, gp.cfg.Self.ID
+
+	e.restart()
+	bob, gp = e.family(bobToken), e.family(guestToken)
+	dev, anna = e.device(d), e.family(e.demo.FamilyToken)
+	// Bob first: he takes the call back as a call of two with the tablet, which he joined.
+	bob.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	bob.sync()
+	dev.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee, To: e.demo.ContactID})
+	dev.sync()
+	anna.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCaller})
+	gp.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	for _, w := range []*ws{anna, gp} {
+		w.sendRaw([]byte(`{"type":"sync-barrier"}`))
+		require.Equal(t, signal.CodeUnknownType, w.skipTo(signal.TypeError).Code)
+	}
+
+	// Everyone reaches everyone, named by Peer.
+	bob.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: e.demo.ContactID, SDP: "v=0 bob-anna"})
+	require.Equal(t, bobID, anna.skipTo(signal.TypeOffer).Peer)
+	gp.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: signal.DevicePeer, SDP: "v=0 guest-dev"})
+	require.Equal(t, guestID, dev.skipTo(signal.TypeOffer).Peer)
+	dev.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: bobID, SDP: "v=0 dev-bob"})
+	require.Equal(t, signal.DevicePeer, bob.skipTo(signal.TypeOffer).Peer)
+
+	// The members leave one by one; when only the guest is left, the call ends.
+	bob.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	bob.skipTo(signal.TypeEnded)
+	anna.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	anna.skipTo(signal.TypeEnded)
+	dev.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	dev.skipTo(signal.TypeEnded)
+	require.Equal(t, signal.ReasonHangup, gp.skipTo(signal.TypeEnded).Reason)
+	r := e.waitCalls(1)[0]
+	require.Len(t, r.Participants, 4)
+}

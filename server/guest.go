@@ -185,7 +185,7 @@ func (h *hub) callOf(id, patientID string) bool {
 // resumeGroup puts c back into group call id after its connection came back: a guest page, or
 // a tablet that names no other end (a group call has none). Neither takes back a call the
 // server lost: that is for the two ends of a call of two (hub.resume).
-func (h *hub) resumeGroup(c *client, id string) error {
+func (h *hub) resumeGroup(c *client, id string, inv invitation) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	k := h.calls[id]
@@ -201,9 +201,12 @@ func (h *hub) resumeGroup(c *client, id string) error {
 		}
 		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	case !k.isGroup():
-		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
+		return h.resumeJoinLocked(c, k, inv) // a guest the server's restart forgot
 	}
-	return h.groupResumeLocked(c, k)
+	if err := h.groupResumeLocked(c, k); err == nil {
+		return nil
+	}
+	return h.resumeJoinLocked(c, k, inv)
 }
 
 // spendGuestLinks revokes the links of the guests of a call that ended: a guest link is for
