@@ -247,13 +247,13 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 				return err
 			}
 			inv := invitation{patientID: a.patient.ID, groupCalls: !a.patient.GroupCallsOff}
-			return s.hub.resumeGroup(c, m.Call, inv)
+			return s.hubOf(c).resumeGroup(c, m.Call, inv)
 		}
 		if c.role == signal.RoleDevice && m.To == "" {
 			if err := s.deviceStillValid(ctx, c); err != nil {
 				return err
 			}
-			return s.hub.resumeGroup(c, m.Call, invitation{})
+			return s.hubOf(c).resumeGroup(c, m.Call, invitation{})
 		}
 		// Who may be in a call with whom is checked as for an invite, in case the server
 		// lost the call and takes it back from this end.

@@ -38,6 +38,8 @@ const (
 	opRefresh = "refresh" // any → owner: a bed's data changed (Server.Refresh)
 	opWard    = "ward"    // any → owner: a ward's shared data changed (Server.WardChanged)
 	opRevoke  = "revoke"  // any → owner: a tablet was revoked (Server.RevokeDevice)
+
+	opRevokeGuest = "revoke-guest" // any → owner: a guest link was revoked (Server.RevokeGuest)
 )
 
 // envelope is one message between instances.
@@ -56,18 +58,28 @@ type envelope struct {
 	// again when the bed's data changes (refresh.go).
 	TokenHash   []byte    `json:"token_hash,omitempty"`
 	LinkExpires time.Time `json:"link_expires,omitzero"`
+	// A family or guest page's patient, and whether it is a guest's (group.go).
+	PatientID string `json:"patient_id,omitempty"`
+	Guest     bool   `json:"guest,omitempty"`
 
-	// refresh, ward, revoke: console changes carried out where the ward's clients are
-	Bed    string `json:"bed_id,omitempty"`
-	Device string `json:"device,omitempty"`
+	// refresh, ward, revoke, revoke-guest: console changes carried out where the ward's
+	// clients are
+	Bed       string `json:"bed_id,omitempty"`
+	Device    string `json:"device,omitempty"`
+	GuestLink string `json:"guest_link,omitempty"` // revoke-guest; req join-guest: the link's id
 
 	// req
-	Kind  string          `json:"kind,omitempty"` // invite, act, relay, resume
+	Kind  string          `json:"kind,omitempty"` // invite, act, relay, resume, join, join-guest, add, resume-group
 	Call  string          `json:"call,omitempty"`
 	Event callEvent       `json:"event,omitempty"`
 	Side  side            `json:"side,omitempty"`
 	Inv   *wireInvitation `json:"inv,omitempty"`
 	Msg   *signal.Message `json:"msg,omitempty"`
+	// join, join-guest, add: the settings the client's instance read fresh from the store;
+	// add: who is rung.
+	GroupCalls bool          `json:"group_calls,omitempty"`
+	MayJoin    bool          `json:"may_join,omitempty"`
+	To         *signal.Party `json:"to,omitempty"`
 
 	// out
 	Data json.RawMessage `json:"data,omitempty"`
@@ -85,6 +97,8 @@ type wireInvitation struct {
 	PatientID string       `json:"patient"`
 	ContactID string       `json:"contact"`
 	From      signal.Party `json:"from"`
+	// Whether the patient allows group calls, read fresh where the request was checked.
+	GroupCalls bool `json:"group_calls,omitempty"`
 }
 
 // clusterLink ties a client to another instance: a connection here whose ward's hub is at

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"bedside/call/signal"
+	"bedside/server/store"
 )
 
 // callRouter is what handle needs of the hub that holds a client's calls: this server's hub,
@@ -13,6 +14,12 @@ type callRouter interface {
 	act(c *client, id string, ev callEvent) error
 	relay(c *client, m signal.Message) error
 	resume(c *client, id string, sd side, inv invitation) error
+	// Group calls (group_calls.go): groupCalls and mayJoin were read fresh from the store
+	// where the client is connected.
+	joinCall(c *client, id string, groupCalls, mayJoin bool) error
+	joinGuest(c *client, id, linkID string, groupCalls bool) error
+	addToCall(c *client, id string, to signal.Party, groupCalls, mayJoin bool) error
+	resumeGroup(c *client, id string, inv invitation) error
 }
 
 // hubOf is where c's calls are.
@@ -48,7 +55,8 @@ func (s *Server) join(ctx context.Context, c *client, cfg *signal.Config) error 
 	cl.remotes[c.link.conn] = c
 	cl.mu.Unlock()
 	err = cl.publish(ctx, owner, envelope{Op: opJoin, Conn: c.link.conn, Role: c.role, ID: c.id,
-		BedID: c.bedID, WardID: c.wardID, Config: cfg, TokenHash: c.tokenHash, LinkExpires: c.linkExpires})
+		BedID: c.bedID, WardID: c.wardID, Config: cfg, TokenHash: c.tokenHash, LinkExpires: c.linkExpires,
+		PatientID: c.patientID, Guest: c.guest})
 	if err != nil {
 		cl.mu.Lock()
 		delete(cl.remotes, c.link.conn)
@@ -94,7 +102,17 @@ func (r remoteHub) send(c *client, e envelope) error {
 }
 
 func wire(inv invitation) *wireInvitation {
-	return &wireInvitation{Dir: string(inv.dir), PatientID: inv.patientID, ContactID: inv.contactID, From: inv.from}
+	return &wireInvitation{Dir: string(inv.dir), PatientID: inv.patientID, ContactID: inv.contactID, From: inv.from,
+		GroupCalls: inv.groupCalls}
+}
+
+// unwire is the invitation w carries (none when w is nil).
+func unwire(w *wireInvitation) invitation {
+	if w == nil {
+		return invitation{}
+	}
+	return invitation{dir: store.Direction(w.Dir), patientID: w.PatientID, contactID: w.ContactID,
+		from: w.From, groupCalls: w.GroupCalls}
 }
 
 func (r remoteHub) invite(c *client, inv invitation) error {
@@ -111,4 +129,20 @@ func (r remoteHub) relay(c *client, m signal.Message) error {
 
 func (r remoteHub) resume(c *client, id string, sd side, inv invitation) error {
 	return r.send(c, envelope{Kind: "resume", Call: id, Side: sd, Inv: wire(inv)})
+}
+
+func (r remoteHub) joinCall(c *client, id string, groupCalls, mayJoin bool) error {
+	return r.send(c, envelope{Kind: "join", Call: id, GroupCalls: groupCalls, MayJoin: mayJoin})
+}
+
+func (r remoteHub) joinGuest(c *client, id, linkID string, groupCalls bool) error {
+	return r.send(c, envelope{Kind: "join-guest", Call: id, GuestLink: linkID, GroupCalls: groupCalls})
+}
+
+func (r remoteHub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJoin bool) error {
+	return r.send(c, envelope{Kind: "add", Call: id, To: &to, GroupCalls: groupCalls, MayJoin: mayJoin})
+}
+
+func (r remoteHub) resumeGroup(c *client, id string, inv invitation) error {
+	return r.send(c, envelope{Kind: "resume-group", Call: id, Inv: wire(inv)})
 }

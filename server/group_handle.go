@@ -35,17 +35,20 @@ func (s *Server) handleJoin(ctx context.Context, c *client, m signal.Message) er
 		return err
 	}
 	if c.guest {
-		p, err := s.guestJoining(ctx, c, m.Call)
+		a, err := s.guestLink(ctx, c.tokenHash)
+		if errors.Is(err, ErrNotFound) {
+			err = ErrLinkRevoked
+		}
 		if err != nil {
 			return err
 		}
-		return s.hub.joinCall(c, m.Call, !p.GroupCallsOff, true)
+		return s.hubOf(c).joinGuest(c, m.Call, a.link.ID, !a.patient.GroupCallsOff)
 	}
 	a, err := s.familyLink(ctx, c.tokenHash)
 	if err != nil {
 		return err
 	}
-	return s.hub.joinCall(c, m.Call, !a.patient.GroupCallsOff, !a.contact.JoinOff)
+	return s.hubOf(c).joinCall(c, m.Call, !a.patient.GroupCallsOff, !a.contact.JoinOff)
 }
 
 // handleAdd serves add: a participant rings another contact of the patient into the call.
@@ -83,7 +86,7 @@ func (s *Server) handleAdd(ctx context.Context, c *client, m signal.Message) err
 		return err
 	}
 	to := signal.Party{ID: k.ID, Name: k.Name, Relation: k.Relation}
-	return s.hub.addToCall(c, m.Call, to, !p.GroupCallsOff, mayJoin)
+	return s.hubOf(c).addToCall(c, m.Call, to, !p.GroupCallsOff, mayJoin)
 }
 
 // deviceStillValid checks, fresh from the store, that tablet c is not revoked.

@@ -1,0 +1,138 @@
+package server_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"bedside/call/signal"
+	"bedside/internal/pgtest"
+	"bedside/internal/testkit"
+	"bedside/server"
+	"bedside/server/store"
+)
+
+// A group call across two instances: the tablet and Anna on A (which owns the ward), Bob and
+// a guest on B. Bob hears the call is live, joins, and offers and answers reach each member
+// by Peer both ways; the guest joins; Anna leaves and the others go on; when only the guest
+// is left the call ends, the guest link is spent, and the log has one row with all four.
+func TestClusterGroupCallAcrossInstances(t *testing.T) {
+	testkit.NoLeaks(t)
+	testClusterGroupCall(t, memoryBuses(t), "")
+}
+
+// As TestClusterGroupCallAcrossInstances, over PostgreSQL: store and bus on one database.
+func TestClusterGroupCallAcrossInstancesPG(t *testing.T) {
+	db := pgtest.URL(t)
+	testClusterGroupCall(t, pgBuses(t, db), db)
+}
+
+func testClusterGroupCall(t *testing.T, buses func(int) server.Bus, db string) {
+	e := newTwin(t, longLease, buses, db)
+	d := e.enroll(e.demo.PairingCode)
+	dev := e.deviceAt(e.a, d) // A owns the ward
+	anna := e.familyAt(e.a, e.demo.FamilyToken)
+	bobContact, bobToken := e.addContact("Bob", nil)
+	bobID := bobContact.ID
+	bob := e.familyAt(e.b.WSURL(), bobToken)
+	g, guestToken := e.guest("Ines", "Interpreter", 3)
+	gp := e.familyAt(e.b.WSURL(), guestToken)
+	require.True(t, gp.cfg.Self.Guest)
+
+	dev.send(signal.Message{Type: signal.TypeInvite, To: e.demo.ContactID})
+	id := dev.expect(signal.TypeRinging).Call
+	anna.expect(signal.TypeRing)
+	anna.send(signal.Message{Type: signal.TypeAccept, Call: id})
+	dev.expect(signal.TypeAccepted)
+	dev.send(signal.Message{Type: signal.TypeConnected, Call: id})
+
+	// The pages on B hear the call is live, from A's hub.
+	for _, w := range []*ws{bob, gp} {
+		live := w.expectOnly(signal.TypeLive)
+		require.Equal(t, id, live.Call)
+		require.ElementsMatch(t, []string{signal.DevicePeer, e.demo.ContactID}, ids(live.Participants))
+		require.True(t, live.CanJoin)
+	}
+
+	// Bob joins through B.
+	bob.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	joined := bob.expectOnly(signal.TypeJoined)
+	require.Equal(t, []string{signal.DevicePeer, e.demo.ContactID}, ids(joined.Participants))
+	for _, w := range []*ws{dev, anna} {
+		p := w.expectOnly(signal.TypeParticipant)
+		require.Equal(t, signal.EventJoined, p.Event)
+		require.Equal(t, bobID, p.From.ID)
+	}
+	bob.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: signal.DevicePeer, SDP: "v=0 bob-dev"})
+	bob.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: e.demo.ContactID, SDP: "v=0 bob-anna"})
+	o := dev.expectOnly(signal.TypeOffer)
+	require.Equal(t, bobID, o.Peer)
+	require.Equal(t, "v=0 bob-dev", o.SDP)
+	o = anna.expectOnly(signal.TypeOffer)
+	require.Equal(t, bobID, o.Peer)
+	require.Equal(t, "v=0 bob-anna", o.SDP)
+	dev.send(signal.Message{Type: signal.TypeAnswer, Call: id, Peer: bobID, SDP: "v=0 dev-bob"})
+	a := bob.expectOnly(signal.TypeAnswer)
+	require.Equal(t, signal.DevicePeer, a.Peer)
+	require.Equal(t, "v=0 dev-bob", a.SDP)
+	anna.send(signal.Message{Type: signal.TypeAnswer, Call: id, Peer: bobID, SDP: "v=0 anna-bob"})
+	a = bob.expectOnly(signal.TypeAnswer)
+	require.Equal(t, e.demo.ContactID, a.Peer)
+	bob.send(signal.Message{Type: signal.TypeConnected, Call: id})
+
+	// The guest joins through B; its offer to Bob goes B → A → B.
+	gp.send(signal.Message{Type: signal.TypeJoin, Call: id})
+	require.Len(t, gp.expectOnly(signal.TypeJoined).Participants, 3)
+	for _, w := range []*ws{dev, anna, bob} {
+		p := w.expectOnly(signal.TypeParticipant)
+		require.Equal(t, signal.EventJoined, p.Event)
+		require.True(t, p.From.Guest)
+		require.Equal(t, g.ID, p.From.ID)
+	}
+	gp.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: bobID, SDP: "v=0 guest-bob"})
+	o = bob.expectOnly(signal.TypeOffer)
+	require.Equal(t, g.ID, o.Peer)
+	bob.send(signal.Message{Type: signal.TypeAnswer, Call: id, Peer: g.ID, SDP: "v=0 bob-guest"})
+	require.Equal(t, bobID, gp.expectOnly(signal.TypeAnswer).Peer)
+
+	// Anna leaves; the others go on.
+	anna.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	require.Equal(t, signal.ReasonHangup, anna.expectOnly(signal.TypeEnded).Reason)
+	for _, w := range []*ws{dev, bob, gp} {
+		p := w.expectOnly(signal.TypeParticipant)
+		require.Equal(t, signal.EventLeft, p.Event)
+		require.Equal(t, e.demo.ContactID, p.From.ID)
+	}
+	dev.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: bobID, SDP: "v=0 renegotiate"})
+	require.Equal(t, "v=0 renegotiate", bob.expectOnly(signal.TypeOffer).SDP)
+
+	// Bob leaves, then the tablet: only the guest is left, the call ends, its link is spent.
+	bob.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	bob.expectOnly(signal.TypeEnded)
+	for _, w := range []*ws{dev, gp} {
+		require.Equal(t, signal.EventLeft, w.expectOnly(signal.TypeParticipant).Event)
+	}
+	dev.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	dev.expectOnly(signal.TypeEnded)
+	require.Equal(t, signal.EventLeft, gp.expectOnly(signal.TypeParticipant).Event)
+	require.Equal(t, signal.ReasonHangup, gp.expectOnly(signal.TypeEnded).Reason)
+	require.Equal(t, signal.CodeLinkRevoked, gp.expectOnly(signal.TypeError).Code)
+	gp.expectClosed()
+
+	recs := e.waitCalls(1)
+	require.Len(t, recs, 1)
+	byID := map[string]store.CallParticipant{}
+	for _, p := range recs[0].Participants {
+		byID[p.ID] = p
+	}
+	require.Len(t, byID, 4)
+	require.Equal(t, store.KindDevice, byID[signal.DevicePeer].Kind)
+	require.Equal(t, store.KindFamily, byID[e.demo.ContactID].Kind)
+	require.Equal(t, store.KindFamily, byID[bobID].Kind)
+	require.Equal(t, store.KindGuest, byID[g.ID].Kind)
+	got, err := e.st.GuestLink(context.Background(), g.ID)
+	require.NoError(t, err)
+	require.False(t, got.Revoked.IsZero(), "spent")
+	require.Equal(t, id, got.CallID)
+}
