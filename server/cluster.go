@@ -136,6 +136,15 @@ func newCluster(s *Server, bus Bus, ttl time.Duration) *cluster {
 	cl := &cluster{s: s, bus: bus, ttl: ttl, cancel: cancel,
 		owners: make(map[string]string), members: make(map[*client]struct{}),
 		remotes: make(map[uint64]*client), proxies: make(map[proxyKey]*client)}
+	// This instance's own lease is held before any client can connect: the owner of a ward
+	// takes the lease of every instance it holds proxies for when nobody holds it (that is how
+	// it finds an instance gone), and would otherwise keep this one's, and this instance
+	// believe it lost touch. When the claim fails, the lease loop tries again.
+	cctx, ccancel := context.WithTimeout(ctx, ttl)
+	if _, err := bus.Claim(cctx, []string{cl.self()}, ttl); err != nil {
+		s.log.Warn("cluster: claim this instance's lease", "err", err)
+	}
+	ccancel()
 	cl.wg.Add(2)
 	go func() {
 		defer cl.wg.Done()

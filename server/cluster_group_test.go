@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,7 +16,8 @@ import (
 
 // A group call across two instances: the tablet and Anna on A (which owns the ward), Bob and
 // a guest on B. Bob hears the call is live, joins, and offers and answers reach each member
-// by Peer both ways; the guest joins; Anna leaves and the others go on; when only the guest
+// by Peer both ways; the guest joins; Bob rings Carl (on B), who declines; the guest's
+// connection drops and it resumes through B; Anna leaves and the others go on; when only the guest
 // is left the call ends, the guest link is spent, and the log has one row with all four.
 func TestClusterGroupCallAcrossInstances(t *testing.T) {
 	testkit.NoLeaks(t)
@@ -96,6 +98,35 @@ func testClusterGroupCall(t *testing.T, buses func(int) server.Bus, db string) {
 	bob.send(signal.Message{Type: signal.TypeAnswer, Call: id, Peer: g.ID, SDP: "v=0 bob-guest"})
 	require.Equal(t, bobID, gp.expectOnly(signal.TypeAnswer).Peer)
 
+	// Bob rings Carl (both on B) into the call; Carl declines.
+	carl, carlToken := e.addContact("Carl", nil)
+	cp := e.familyAt(e.b.WSURL(), carlToken)
+	bob.send(signal.Message{Type: signal.TypeAdd, Call: id, To: carl.ID})
+	ring := cp.expectOnly(signal.TypeRing)
+	require.Equal(t, id, ring.Call)
+	require.Equal(t, bobID, ring.From.ID)
+	require.Len(t, ring.Participants, 4)
+	for _, w := range []*ws{dev, anna, bob, gp} {
+		p := w.expectOnly(signal.TypeParticipant)
+		require.Equal(t, signal.EventRinging, p.Event)
+		require.Equal(t, carl.ID, p.From.ID)
+	}
+	cp.send(signal.Message{Type: signal.TypeDecline, Call: id})
+	for _, w := range []*ws{dev, anna, bob, gp} {
+		require.Equal(t, signal.EventDeclined, w.expectOnly(signal.TypeParticipant).Event)
+	}
+
+	// The guest's connection drops; its place is held; it comes back through B and resumes.
+	timers := e.clock.made()
+	gp.c.CloseNow()
+	testkit.Eventually(t, "the owner holds the guest's place", func() bool { return e.clock.made() > timers })
+	gp = e.familyAt(e.b.WSURL(), guestToken)
+	gp.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	gp.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: signal.DevicePeer, SDP: "v=0 guest again"})
+	o = dev.expectOnly(signal.TypeOffer)
+	require.Equal(t, g.ID, o.Peer)
+	require.Equal(t, "v=0 guest again", o.SDP)
+
 	// Anna leaves; the others go on.
 	anna.send(signal.Message{Type: signal.TypeHangup, Call: id})
 	require.Equal(t, signal.ReasonHangup, anna.expectOnly(signal.TypeEnded).Reason)
@@ -135,4 +166,25 @@ func testClusterGroupCall(t *testing.T, buses func(int) server.Bus, db string) {
 	require.NoError(t, err)
 	require.False(t, got.Revoked.IsZero(), "spent")
 	require.Equal(t, id, got.CallID)
+}
+
+// An instance holds its own lease as soon as it has started: the ward's owner, which takes
+// the lease of an instance whose clients it proxies when nobody holds it, must not take that
+// of an instance that only started (it would keep it, and that instance would close its
+// clients every time it renews its leases, believing it lost touch).
+func TestClusterInstanceHoldsItsLeaseFromStart(t *testing.T) {
+	net := server.NewMemoryNet(nil)
+	newTwin(t, longLease, func(n int) server.Bus { return net.Join(fmt.Sprintf("i%d", n)) }, "")
+	probe := net.Join("probe")
+	defer probe.Close()
+	owners, err := probe.Claim(context.Background(), []string{"@i0", "@i1"}, longLease)
+	require.NoError(t, err)
+	require.Equal(t, map[string]string{"@i0": "i0", "@i1": "i1"}, owners)
+}
+
+// syncPast is sync for a page that may hear a call is live meanwhile (live is skipped).
+func (w *ws) syncPast() {
+	w.t.Helper()
+	w.sendRaw([]byte(`{"type":"sync-barrier"}`))
+	require.Equal(w.t, signal.CodeUnknownType, w.expectOnly(signal.TypeError).Code)
 }
