@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/netip"
 	"slices"
 	"time"
 
@@ -11,8 +10,10 @@ import (
 
 // Group calls (issue #13). A call starts between two ends as calls.go has it (caller and
 // callee). The first join or add turns it into a group call: both ends become members, and
-// from then on the call is the set of its members, with the contacts being rung into it, and
-// group_calls.go handles everything that happens to it. Everything here is guarded by hub.mu.
+// from then on the call is the set of its members, with the contacts being rung into it:
+// group_calls.go handles joins, adds and hangups, group_away.go connections that go and come
+// back, group_relay.go signaling between pairs, group_rules.go the rules (pure functions).
+// Everything here is guarded by hub.mu.
 
 // groupState is the part of a call that group calls need. Its zero value is a call of two
 // that never became a group call.
@@ -275,31 +276,4 @@ func (c *client) setSelfLocked(cfg *signal.Config) {
 		c.party = *cfg.Self
 	}
 	c.mayJoin = cfg.MayJoin
-}
-
-// groupHolder is the member of group call k that holds TURN credentials who, or nil.
-func (k *call) groupHolder(who holder) *member {
-	for _, m := range k.grp.members {
-		switch {
-		case m.seat == seatDevice && who.role == signal.RoleDevice && who.id == k.deviceID,
-			m.seat != seatDevice && who.role == signal.RoleFamily && who.id == m.party.ID:
-			return m
-		}
-	}
-	return nil
-}
-
-// groupAnnouncedTo reports whether a member of k other than holder who announced ip: the
-// relay lets a participant's allocations reach every other participant.
-func (k *call) groupAnnouncedTo(who holder, ip netip.Addr) bool {
-	mine := k.groupHolder(who)
-	if mine == nil {
-		return false
-	}
-	for _, m := range k.grp.members {
-		if _, ok := m.announced[ip]; ok && m != mine {
-			return true
-		}
-	}
-	return false
 }
