@@ -188,3 +188,17 @@ func (w *ws) syncPast() {
 	w.sendRaw([]byte(`{"type":"sync-barrier"}`))
 	require.Equal(w.t, signal.CodeUnknownType, w.expectOnly(signal.TypeError).Code)
 }
+
+// A guest link revoked through the console of an instance that does not own the ward closes
+// the guest's page, wherever it is connected.
+func TestClusterGuestRevokedThroughAnyInstance(t *testing.T) {
+	e := newTwin(t, longLease, memoryBuses(t), "")
+	d := e.enroll(e.demo.PairingCode)
+	e.deviceAt(e.a, d) // A owns the ward
+	g, token := e.guest("Ines", "Interpreter", 3)
+	gp := e.familyAt(e.b.WSURL(), token)
+	require.NoError(t, e.st.RevokeGuestLink(context.Background(), g.ID, e.clock.Now()))
+	e.b.Srv.RevokeGuest(context.Background(), g.ID)
+	gp.expectError(signal.CodeLinkRevoked)
+	gp.expectClosed()
+}
