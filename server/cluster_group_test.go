@@ -202,3 +202,64 @@ func TestClusterGuestRevokedThroughAnyInstance(t *testing.T) {
 	gp.expectError(signal.CodeLinkRevoked)
 	gp.expectClosed()
 }
+
+// syncOwner waits until the ward's owner has handled everything w sent, wherever w is
+// connected: a request only the owner answers comes back after all of them.
+func (w *ws) syncOwner() {
+	w.t.Helper()
+	w.send(signal.Message{Type: signal.TypeAccept, Call: "sync-barrier-0000000000"})
+	require.Equal(w.t, signal.CodeNoSuchCall, w.skipTo(signal.TypeError).Code)
+}
+
+// The ward's owner (B) stops in the middle of a group call: A takes the ward. The tablet and
+// Anna come back to A, Bob and the guest to a third instance C, whose requests go to A;
+// everyone resumes the call there, reaches everyone by Peer, and the call leaves one log row
+// with its four participants.
+func TestClusterGroupCallOwnerMoves(t *testing.T) {
+	e := newTwin(t, longLease, memoryBuses(t), "")
+	d := e.enroll(e.demo.PairingCode)
+	_, bobToken := e.addContact("Bob", nil)
+	_, guestToken := e.guest("Ines", "Interpreter", 3)
+	bob, gp := e.familyAt(e.b.WSURL(), bobToken), e.familyAt(e.b.WSURL(), guestToken) // B owns the ward
+	dev := e.deviceAt(e.a, d)
+	anna := e.familyAt(e.a, e.demo.FamilyToken)
+	id := connectedCall(anna, dev)
+	for _, w := range []*ws{bob, gp} {
+		w.skipTo(signal.TypeLive)
+		w.send(signal.Message{Type: signal.TypeJoin, Call: id})
+		w.skipTo(signal.TypeJoined)
+	}
+	bobID, guestID := bob.cfg.Self.ID, gp.cfg.Self.ID
+
+	e.b.Stop() // B gives the ward up
+	for _, w := range []*ws{dev, anna, bob, gp} {
+		w.expectClosed()
+	}
+	c := e.w.AddInstance(t, nil)
+	dev, anna = e.deviceAt(e.a, d), e.familyAt(e.a, e.demo.FamilyToken) // A owns the ward
+	bob, gp = e.familyAt(c.WSURL(), bobToken), e.familyAt(c.WSURL(), guestToken)
+	bob.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	bob.syncOwner()
+	dev.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee, To: e.demo.ContactID})
+	dev.syncOwner()
+	anna.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCaller})
+	gp.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCallee})
+	anna.syncOwner()
+	gp.syncOwner()
+
+	bob.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: e.demo.ContactID, SDP: "v=0 bob-anna"})
+	require.Equal(t, bobID, anna.skipTo(signal.TypeOffer).Peer)
+	gp.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: signal.DevicePeer, SDP: "v=0 guest-dev"})
+	require.Equal(t, guestID, dev.skipTo(signal.TypeOffer).Peer)
+	dev.send(signal.Message{Type: signal.TypeOffer, Call: id, Peer: bobID, SDP: "v=0 dev-bob"})
+	require.Equal(t, signal.DevicePeer, bob.skipTo(signal.TypeOffer).Peer)
+
+	for _, w := range []*ws{bob, anna, dev} {
+		w.send(signal.Message{Type: signal.TypeHangup, Call: id})
+		w.skipTo(signal.TypeEnded)
+	}
+	require.Equal(t, signal.ReasonHangup, gp.skipTo(signal.TypeEnded).Reason)
+	recs := e.waitCalls(1)
+	require.Len(t, recs, 1)
+	require.Len(t, recs[0].Participants, 4)
+}
