@@ -55,6 +55,7 @@ type options struct {
 	demo        string
 	demoLang    string
 	verbose     bool
+	noMDNS      bool
 	cpuProfile  string
 	memProfile  string
 }
@@ -79,6 +80,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.demo, "demo", "", "home|incoming|auto|in-call|outgoing|setup: show the screens with made-up data, no server")
 	fs.StringVar(&o.demoLang, "demo-lang", "en", "the demo patient's language (en or it)")
 	fs.BoolVar(&o.verbose, "v", false, "debug logging")
+	fs.BoolVar(&o.noMDNS, "no-mdns", false, "do not resolve browsers' mDNS .local addresses (never join the mDNS multicast group); for tests")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (diagnostics)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file 10 s after start (diagnostics)")
 	if err := fs.Parse(args); err != nil {
@@ -185,7 +187,7 @@ func run(args []string) error {
 	sp := tablet.NewSpeaker(log)
 	defer sp.Close()
 	dev := tablet.NewDevice(tablet.Config{Dir: o.data, Server: o.server, MoreServers: o.moreServers, Version: version, Store: store,
-		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log})
+		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log, NoMDNS: o.noMDNS})
 	if !dev.Paired() && o.pair != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := dev.Pair(ctx, o.pair)

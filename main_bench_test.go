@@ -26,7 +26,7 @@ const measureFor = 10 * time.Second
 // startKiosk runs the kiosk binary on display with args and returns it with its output.
 func startKiosk(tb testing.TB, bin, display string, args ...string) (*exec.Cmd, *lockedBuffer) {
 	tb.Helper()
-	cmd := exec.Command(bin, args...)
+	cmd := exec.Command(bin, append(args, "-no-mdns")...)
 	cmd.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+tb.TempDir())
 	out := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out

@@ -82,6 +82,7 @@ func launchKiosk(t *testing.T, bin, display string, args []string, onDeath func(
 	log = &lockedBuffer{}
 	// BEDSIDE_KIOSK_FLAGS adds flags for diagnostics, e.g. "-cpuprofile /tmp/kiosk.prof".
 	args = append(args, strings.Fields(os.Getenv("BEDSIDE_KIOSK_FLAGS"))...)
+	args = append(args, "-no-mdns") // nothing multicast on the machine's network
 	kiosk := exec.Command(bin, args...)
 	kiosk.Env = append(os.Environ(), "DISPLAY="+display, "XDG_CONFIG_HOME="+t.TempDir(), "LANG=en_US.UTF-8")
 	kiosk.Stdout, kiosk.Stderr = log, log

@@ -9,7 +9,6 @@ import (
 
 	"bedside/call/media"
 
-	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/transport/v5"
 	"github.com/pion/webrtc/v4"
@@ -34,11 +33,16 @@ const (
 )
 
 // APIOptions tunes the pion API that sessions are built on. The zero value is right for
-// production: UDP over IPv4 on every interface, loopback included, no mDNS.
+// production: UDP over IPv4 on every interface, loopback included; the other end's mDNS host
+// candidates resolved, ours not hidden (see mdnsMode).
 type APIOptions struct {
 	// LoopbackOnly gathers ICE candidates on loopback addresses only. Tests set it so that
 	// calls stay on 127.0.0.1.
 	LoopbackOnly bool
+	// NoMDNS leaves the other end's mDNS ".local" candidates unresolved, so that the engine
+	// never joins the mDNS multicast group: tests outside a network namespace of their own set
+	// it, so that nothing (not even an IGMP report) leaves for the machine's network.
+	NoMDNS bool
 	// DisconnectedTimeout, FailedTimeout and KeepAlive set pion's ICE timers; zero keeps
 	// pion's defaults (5 s, 25 s, 2 s).
 	DisconnectedTimeout time.Duration
@@ -94,7 +98,7 @@ func NewAPI(opts APIOptions) (*API, error) {
 	se := webrtc.SettingEngine{LoggerFactory: logs}
 	se.SetIncludeLoopbackCandidate(true)
 	se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	se.SetICEMulticastDNSMode(ice.MulticastDNSModeDisabled)
+	se.SetICEMulticastDNSMode(mdnsMode(opts))
 	if opts.Net != nil {
 		se.SetNet(opts.Net)
 	}

@@ -43,6 +43,8 @@ type Config struct {
 	API              *API
 	LoopbackOnly     bool
 	PortMin, PortMax uint16
+	// NoMDNS: see APIOptions.NoMDNS.
+	NoMDNS bool
 	// ICEServers are added to the ones the server hands out.
 	ICEServers []signal.ICEServer
 
@@ -143,7 +145,7 @@ func New(cfg Config) (*Phone, error) {
 		// ICE gives up on a lost path only after the outage limit: until then a path that
 		// comes back carries the call again by itself, without a restart.
 		if api, err = NewAPI(APIOptions{
-			LoopbackOnly: cfg.LoopbackOnly, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
+			LoopbackOnly: cfg.LoopbackOnly, NoMDNS: cfg.NoMDNS, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
 			FailedTimeout: cfg.OutageLimit,
 		}); err != nil {
 			return nil, err

@@ -32,12 +32,17 @@ const (
 )
 
 // client is one WebSocket connection: an actor whose loop goroutine owns its session, fed by
-// a reader goroutine, with a writer goroutine draining its bounded send queue.
+// a reader goroutine; the loop also drains its bounded send queue, and a short-lived goroutine
+// pings now and then. An idle connection is two goroutines: each costs its stack (about 8 KB),
+// and 20,000 idle connections are the goal of one server.
 type client struct {
 	s    *Server
 	conn *websocket.Conn
 	ip   string
 	out  chan []byte
+	// cancelWrite cuts a write in progress; stop calls it when it drops the client abruptly.
+	cancelWrite context.CancelFunc
+	writeCtx    context.Context
 
 	stopOnce   sync.Once
 	stopped    chan struct{} // closed when the connection must end
@@ -82,39 +87,46 @@ type inbound struct {
 	err      error
 }
 
-// serveWS upgrades the request and runs the connection until it ends.
+// serveWS upgrades the request and runs the connection on a goroutine of its own.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c := &client{s: s, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{})}
+	c.writeCtx, c.cancelWrite = context.WithCancel(context.Background())
 	if err := s.addClient(c); err != nil {
 		s.metrics.refusedConn(codeOf(err))
 		httpError(w, err)
 		return
 	}
-	defer s.removeClient(c)
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
+	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
+		s.removeClient(c)
 		s.log.Info("websocket accept", "err", err)
 		return
 	}
 	c.conn = conn
-	c.run()
+	// The connection is hijacked: the handler returns, and with it net/http's goroutine and
+	// what it holds (the request, its headers), about 10 KB of an idle connection.
+	go func() {
+		defer s.removeClient(c)
+		c.run()
+	}()
 }
 
-// run starts the reader and writer and runs the loop until the connection ends.
+// run starts the reader and runs the loop until the connection ends, then closes it.
 func (c *client) run() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c.cancelRead = cancel
 	c.conn.SetReadLimit(hardReadLimit)
 	in := make(chan inbound)
-	writerDone := make(chan struct{})
 	readerDone := make(chan struct{})
-	go c.writer(writerDone)
 	go c.reader(ctx, in, readerDone)
 
-	c.loop(ctx, in)
+	start := time.Now()
+	pinging := c.loop(ctx, in)
 
 	c.s.leave(c)
+	// The request's log line came at the upgrade: this one says when the connection ended.
+	c.s.log.Info("client left", "role", c.role, "id", c.id, "ip", c.ip, "after", time.Since(start).Round(time.Millisecond))
 	if c.role == signal.RoleDevice {
 		c.s.flushStatus(c)
 		sctx, scancel := storeCtx()
@@ -124,13 +136,14 @@ func (c *client) run() {
 		scancel()
 	}
 	c.stop(websocket.StatusNormalClosure, "", false)
-	if c.abrupt {
-		c.conn.CloseNow() // unblocks a writer stuck on a client that does not read
-	}
-	<-writerDone
+	c.finish()
 	cancel()
 	c.conn.CloseNow()
+	if pinging != nil {
+		<-pinging
+	}
 	<-readerDone
+	c.cancelWrite()
 }
 
 // stop asks the connection to end with status and reason; abrupt skips the closing handshake.
@@ -139,6 +152,9 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 	c.stopOnce.Do(func() {
 		c.stopStatus, c.stopReason, c.abrupt = status, reason, abrupt
 		close(c.stopped)
+		if abrupt && c.cancelWrite != nil { // a proxy (cluster_proxy.go) has its own writer
+			c.cancelWrite() // a write to a client that does not read ends now
+		}
 	})
 }
 
@@ -191,45 +207,34 @@ func (c *client) fail(callID string, err error) {
 	c.stop(status, string(codeOf(err)), false)
 }
 
-// writer drains the send queue and pings, until the connection stops.
-func (c *client) writer(done chan<- struct{}) {
-	defer close(done)
-	ping := time.NewTicker(c.s.cfg.PingInterval)
-	defer ping.Stop()
+// finish ends the connection once the loop is over: abruptly, or after sending what is queued
+// and the close frame.
+func (c *client) finish() {
+	if c.abrupt {
+		c.conn.CloseNow()
+		return
+	}
 	for {
 		select {
 		case data := <-c.out:
-			if err := c.write(data); err != nil {
-				c.stop(websocket.StatusAbnormalClosure, "", true)
-				return
-			}
-		case <-ping.C:
-			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
-			err := c.conn.Ping(ctx)
-			cancel()
-			if err != nil {
-				c.stop(websocket.StatusPolicyViolation, "no pong", true)
-				return
-			}
-		case <-c.stopped:
-			if c.abrupt {
+			if c.write(data) != nil {
 				c.conn.CloseNow()
 				return
 			}
-			for drained := false; !drained; {
-				select {
-				case data := <-c.out:
-					if c.write(data) != nil {
-						c.conn.CloseNow()
-						return
-					}
-				default:
-					drained = true
-				}
-			}
+		default:
 			c.closeGracefully()
 			return
 		}
+	}
+}
+
+// ping pings the client and drops it when no pong comes back in time; done is closed after.
+func (c *client) ping(done chan<- struct{}) {
+	defer close(done)
+	ctx, cancel := context.WithTimeout(c.writeCtx, pingTimeout)
+	defer cancel()
+	if err := c.conn.Ping(ctx); err != nil {
+		c.stop(websocket.StatusPolicyViolation, "no pong", true)
 	}
 }
 
@@ -252,7 +257,7 @@ func (c *client) closeGracefully() {
 }
 
 func (c *client) write(data []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+	ctx, cancel := context.WithTimeout(c.writeCtx, writeTimeout)
 	defer cancel()
 	return c.conn.Write(ctx, websocket.MessageText, data)
 }
@@ -289,17 +294,21 @@ func (c *client) reader(ctx context.Context, in chan<- inbound, done chan<- stru
 	}
 }
 
-// loop is the connection's session: challenge, hello, then the client's requests.
-func (c *client) loop(ctx context.Context, in <-chan inbound) {
+// loop is the connection's session: challenge, hello, then the client's requests; it writes
+// what is queued for the client, and starts a ping every PingInterval. It returns the done
+// channel of a ping still in flight, or nil.
+func (c *client) loop(ctx context.Context, in <-chan inbound) (pinging chan struct{}) {
 	nonceBytes, err := c.s.random(18)
 	if err != nil {
 		c.fail("", err)
-		return
+		return nil
 	}
 	nonce := base64.RawURLEncoding.EncodeToString(nonceBytes)
 	c.send(signal.Message{Type: signal.TypeChallenge, Nonce: nonce})
 	hello := time.NewTimer(c.s.cfg.HelloTimeout)
 	defer hello.Stop()
+	pings := time.NewTicker(c.s.cfg.PingInterval)
+	defer pings.Stop()
 	authed := false
 	var linkEnded chan struct{} // closed when a family page's link expires
 	var linkTimer Timer
@@ -311,21 +320,36 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 	for {
 		select {
 		case <-c.stopped:
-			return
+			return pinging
+		case data := <-c.out:
+			if err := c.write(data); err != nil {
+				c.stop(websocket.StatusAbnormalClosure, "", true)
+				return pinging
+			}
+		case <-pings.C:
+			if pinging != nil {
+				select {
+				case <-pinging:
+				default:
+					continue // the last one is still waiting for its pong
+				}
+			}
+			pinging = make(chan struct{})
+			go c.ping(pinging)
 		case <-linkEnded:
 			c.s.log.Info("family link expired while connected", "contact", c.id, "ip", c.ip)
 			c.fail("", ErrLinkExpired)
-			return
+			return pinging
 		case <-hello.C:
 			if !authed {
 				c.s.log.Info("no hello in time", "ip", c.ip)
 				c.s.metrics.refusedConn(codeOf(ErrHelloTimeout))
 				c.fail("", ErrHelloTimeout)
-				return
+				return pinging
 			}
 		case msg := <-in:
 			if msg.err != nil {
-				return
+				return pinging
 			}
 			if msg.tooLarge {
 				c.sendError("", signal.Errorf(signal.CodeTooLarge, "message over the %d byte limit", signal.MaxMessageSize))
@@ -348,7 +372,7 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 					c.s.log.Info("hello refused", "role", m.Role, "ip", c.ip, "code", codeOf(err))
 					c.s.metrics.refusedConn(codeOf(err))
 					c.fail("", err)
-					return
+					return pinging
 				}
 				authed = true
 				hello.Stop()
@@ -362,7 +386,7 @@ func (c *client) loop(ctx context.Context, in <-chan inbound) {
 			if err := c.s.handle(ctx, c, m); err != nil {
 				if errors.Is(err, ErrLinkExpired) || errors.Is(err, ErrLinkRevoked) || errors.Is(err, ErrDeviceRevoked) {
 					c.fail(m.Call, err)
-					return
+					return pinging
 				}
 				c.sendError(m.Call, err)
 			}

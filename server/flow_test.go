@@ -242,8 +242,8 @@ func TestSecondTabletTakesOver(t *testing.T) {
 	fam := e.family(e.demo.FamilyToken)
 	second.expect(signal.TypePresence)
 	second.c.CloseNow()
-	// A connection's request-log line comes after the hub let it go.
-	require.Eventually(t, func() bool { return strings.Contains(e.logs.String(), "path=/ws") }, wait, time.Millisecond)
+	// A connection's "client left" line comes after the hub let it go.
+	require.Eventually(t, func() bool { return strings.Contains(e.logs.String(), "msg=\"client left\"") }, wait, time.Millisecond)
 
 	// The first tablet is still there: no offline presence, and calls reach it.
 	fam.send(signal.Message{Type: signal.TypeInvite})

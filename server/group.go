@@ -188,7 +188,9 @@ func (k *call) entryFor(f *client) entry {
 	}
 }
 
-// liveLocked tells the patient's pages that are not part of k who is in it now.
+// liveLocked tells the patient's pages that are not part of k who is in it now. A page of a
+// participant (another tab of theirs, or their page back after a cut, which resumes) is not
+// told: it could not join anyway.
 func (h *hub) liveLocked(k *call) {
 	if k.state != stateConnected || k.grp.bedID == "" {
 		return
@@ -196,7 +198,7 @@ func (h *hub) liveLocked(k *call) {
 	k.grp.live = true
 	ps := k.participants("")
 	for f := range h.bedFamilies[k.grp.bedID] {
-		if f.patientID != k.patientID || f.call == k {
+		if f.patientID != k.patientID || f.call == k || k.hasParticipant(pidOf(f)) {
 			continue
 		}
 		h.sendLocked(f, signal.Message{Type: signal.TypeLive, Call: k.id, Participants: ps, CanJoin: k.canJoinLocked(f)})
@@ -210,7 +212,7 @@ func (h *hub) liveToLocked(c *client) {
 		return
 	}
 	for _, k := range h.calls {
-		if k.patientID == c.patientID && k.state == stateConnected && c.call != k {
+		if k.patientID == c.patientID && k.state == stateConnected && c.call != k && !k.hasParticipant(pidOf(c)) {
 			h.sendLocked(c, signal.Message{Type: signal.TypeLive, Call: k.id, Participants: k.participants(""), CanJoin: k.canJoinLocked(c)})
 		}
 	}

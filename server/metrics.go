@@ -30,6 +30,7 @@ type metrics struct {
 	setup    histogram         // answer → connected, seconds
 	duration histogram         // answer → end of answered calls, seconds
 	ended    map[string]uint64 // end reason → calls
+	failed   map[string]uint64 // failure stage (ringing, setup, in_call) → failed calls
 	refused  map[string]uint64 // protocol error code → WebSocket connections refused
 }
 
@@ -47,6 +48,7 @@ func newMetrics() *metrics {
 		setup:    newHistogram(setupBuckets),
 		duration: newHistogram(durationBuckets),
 		ended:    make(map[string]uint64),
+		failed:   map[string]uint64{"ringing": 0, "setup": 0, "in_call": 0},
 		refused:  make(map[string]uint64),
 	}
 }
@@ -97,9 +99,25 @@ func (m *metrics) callEnded(r store.CallRecord) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.ended[r.Reason]++
+	if r.Reason == string(signal.ReasonFailed) {
+		m.failed[failureStage(r)]++
+	}
 	if !r.Answered.IsZero() && !r.Ended.Before(r.Answered) {
 		m.duration.observe(r.Ended.Sub(r.Answered).Seconds())
 	}
+}
+
+// failureStage is where a failed call failed: before an answer ("ringing": an end vanished),
+// between the answer and connected media ("setup": ICE or DTLS never got through, which is what
+// a missing relay looks like), or after ("in_call": the media stopped and did not come back).
+func failureStage(r store.CallRecord) string {
+	switch {
+	case r.Answered.IsZero():
+		return "ringing"
+	case r.SetupMS < 0:
+		return "setup"
+	}
+	return "in_call"
 }
 
 // refusedConn records a WebSocket connection refused with code (at the upgrade, or at hello).
@@ -141,6 +159,7 @@ type snapshot struct {
 	calls             int
 	setup, duration   histogram
 	ended, refused    map[string]uint64
+	failed            map[string]uint64
 }
 
 func (m *metrics) snapshot() snapshot {
@@ -148,7 +167,7 @@ func (m *metrics) snapshot() snapshot {
 	defer m.mu.Unlock()
 	return snapshot{tablets: maps.Clone(m.tablets), families: maps.Clone(m.families), calls: m.calls,
 		setup: m.setup.clone(), duration: m.duration.clone(),
-		ended: maps.Clone(m.ended), refused: maps.Clone(m.refused)}
+		ended: maps.Clone(m.ended), refused: maps.Clone(m.refused), failed: maps.Clone(m.failed)}
 }
 
 // serveMetrics writes the metrics in the Prometheus text exposition format, version 0.0.4.
@@ -172,13 +191,37 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	e.histogram("bedside_call_duration_seconds", snap.duration)
 	e.family("bedside_calls_ended_total", "counter", "Calls ended, per end reason.")
 	perLabel(e, "bedside_calls_ended_total", "reason", snap.ended)
+	e.family("bedside_calls_failed_total", "counter", "Calls ended as failed, per stage: ringing (an end vanished), setup (answered, media never connected), in_call (media lost).")
+	perLabel(e, "bedside_calls_failed_total", "stage", snap.failed)
 	e.family("bedside_websocket_refused_total", "counter", "WebSocket connections refused (too many, rate limited, bad hello, shutting down), per error code.")
 	perLabel(e, "bedside_websocket_refused_total", "code", snap.refused)
 	e.family("bedside_draining", "gauge", "1 while the server drains before stopping, else 0.")
 	e.sample("bedside_draining", "", boolFloat(s.draining.Load()))
+	s.writeRelayMetrics(e)
 	e.family("go_goroutines", "gauge", "Number of goroutines that currently exist.")
 	e.sample("go_goroutines", "", float64(runtime.NumGoroutine()))
 	_, _ = io.WriteString(w, b.String())
+}
+
+// writeRelayMetrics writes the embedded relay's allocations; nothing without it or with an
+// external relay (coturn counts its own allocations: its prometheus option).
+func (s *Server) writeRelayMetrics(e expo) {
+	t := s.cfg.TURN
+	if t == nil || t.External() {
+		return
+	}
+	st, ok := t.stats()
+	if !ok {
+		return
+	}
+	refused := make(map[string]uint64, len(refusedReasons))
+	for _, r := range refusedReasons {
+		refused[r] = st.refused[r]
+	}
+	e.family("bedside_relay_allocations", "gauge", "Allocations the embedded TURN relay holds now.")
+	e.sample("bedside_relay_allocations", "", float64(st.allocations))
+	e.family("bedside_relay_allocations_refused_total", "counter", "Allocations the embedded TURN relay refused, per reason: username, expired, holder (revoked, discharged), quota. Wrong passwords are not counted.")
+	perLabel(e, "bedside_relay_allocations_refused_total", "reason", refused)
 }
 
 func boolFloat(b bool) float64 {

@@ -70,6 +70,7 @@ type TURN struct {
 	allowLoopback bool
 	now           func() time.Time
 	log           *slog.Logger
+	external      []string // an external relay's URLs (NewExternalTURN); nil for the embedded one
 
 	udp       net.PacketConn
 	tcp, tls  net.Listener
@@ -225,7 +226,10 @@ func (t *TURN) TLSAddr() net.Addr {
 
 // Close stops the relay and ends its allocations.
 func (t *TURN) Close() error {
-	err := t.srv.Close()
+	var err error
+	if t.srv != nil {
+		err = t.srv.Close()
+	}
 	select {
 	case <-t.done:
 	default:
@@ -240,6 +244,9 @@ func (t *TURN) Close() error {
 func (t *TURN) ICEServers(role signal.Role, id string, ttl time.Duration) []signal.ICEServer {
 	user := t.username(holder{role: role, id: id}, t.now().Add(ttl))
 	pass := t.password(user)
+	if t.external != nil {
+		return t.externalICEServers(user, pass)
+	}
 	var out []signal.ICEServer
 	if t.udp != nil {
 		hp := t.hostPort(t.udp.LocalAddr())

@@ -89,10 +89,14 @@ func (t *TURN) password(user string) string {
 func (t *TURN) authenticate(ra *turn.RequestAttributes) (string, []byte, bool) {
 	expiry, h, ok := parseUsername(ra.Username)
 	if !ok {
+		if ra.Method == stun.MethodAllocate {
+			t.refused(refusedUsername)
+		}
 		return "", nil, false
 	}
 	if ra.Method == stun.MethodAllocate && t.now().Unix() > expiry {
 		if a := t.authorityOf(); a == nil || !a.inCall(h) {
+			t.refused(refusedExpired)
 			return "", nil, false
 		}
 	}
@@ -105,12 +109,14 @@ func (t *TURN) allowAllocation(user, _ string, _ net.Addr) bool {
 	_, h, ok := parseUsername(user)
 	a := t.authorityOf()
 	if !ok || a == nil {
+		t.refused(refusedHolder)
 		return false
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	if err := a.holderValid(ctx, h); err != nil {
 		t.log.Info("allocation refused", "holder", h.tag(), "err", err)
+		t.refused(refusedHolder)
 		return false
 	}
 	under := make(chan bool, 1)
@@ -119,6 +125,7 @@ func (t *TURN) allowAllocation(user, _ string, _ net.Addr) bool {
 	}
 	if !<-under {
 		t.log.Info("allocation quota reached", "holder", h.tag())
+		t.refused(refusedQuota)
 		return false
 	}
 	return true

@@ -66,12 +66,14 @@ func keyOf(src net.Addr, listener net.Addr) allocKey {
 type relayState struct {
 	holders map[allocKey]holder
 	count   map[holder]int
+	refused map[string]uint64 // refused allocations by reason (refusedUsername, ...)
 }
 
 // run owns the relay's state until Close.
 func (t *TURN) run() {
 	defer close(t.ran)
-	st := &relayState{holders: make(map[allocKey]holder), count: make(map[holder]int)}
+	st := &relayState{holders: make(map[allocKey]holder), count: make(map[holder]int),
+		refused: make(map[string]uint64)}
 	for {
 		select {
 		case op := <-t.ops:

@@ -45,6 +45,8 @@ type Config struct {
 	Logger *slog.Logger
 	// PowerSupplies is where the battery is read; "" means PowerSupplyDir.
 	PowerSupplies string
+	// NoMDNS: see call.APIOptions.NoMDNS.
+	NoMDNS bool
 }
 
 // Device is this tablet as the kiosk sees it: it pairs (app.Pairer), starts the call engine
@@ -278,6 +280,7 @@ func (d *Device) StartPhone() {
 		Logger:      d.log,
 		HTTPClient:  httpClient,
 		Status:      Status(d.cfg.PowerSupplies, d.cfg.Version),
+		NoMDNS:      d.cfg.NoMDNS,
 	}
 	if d.cfg.Speaker != nil {
 		cfg.RemoteAudio = d.cfg.Speaker.CallSink()

@@ -11,6 +11,7 @@
 
 import { pickLanguage, translator } from './i18n.js';
 import { blocking, Buzzer, getLocalMedia, Notifier, Sounds, WakeLock } from './media.js';
+import { LinkAdapter } from './adapt.js';
 import { CallSession } from './session.js';
 import { Signaling, tokenFromPath } from './signaling.js';
 import { endedMessage, render, ui } from './view.js';
@@ -40,7 +41,8 @@ const app = {
   conn: 'connecting', // the signaling connection: connecting, open, retrying, restarting, fatal
   state: 'idle',
   // call is the call under way: {id, dir: 'out'|'in', phase: inviting|ringing|connecting|connected,
-  // session, from, startedAt, weak, muted, cameraOff}. Mute and camera belong to the call: every
+  // session, from, startedAt, weak, soundOnly (the link is too thin for our video: adapt.js),
+  // adapter, muted, cameraOff}. Mute and camera belong to the call: every
   // call starts with both on.
   call: null,
   cancelNext: false, // the user cancelled before the server named the call
@@ -414,6 +416,11 @@ function onMediaState(c, state) {
       c.startedAt = Date.now();
       sig.send({ type: 'connected', call: c.id });
       tickTimer = setInterval(update, 1000);
+      // Sound only on a link too thin for video, and the video back when it recovers.
+      c.adapter = new LinkAdapter(c.session.pc, (soundOnly) => {
+        c.soundOnly = soundOnly;
+        update();
+      });
       wakeLock.keep();
       announce(t('inCallWith', { name: app.name() }));
       setState('in-call');
@@ -483,6 +490,7 @@ function finishCall(reason) {
   clearTimeout(c.outage);
   clearTimeout(c.restart);
   stopRinging();
+  if (c.adapter) c.adapter.stop();
   if (c.session) c.session.close();
   ui.remote.srcObject = null;
   stopMedia(); // no camera or microphone between calls; the next call starts with both on
@@ -628,6 +636,7 @@ window.bedside = {
   call: () => (app.call ? app.call.id : ''),
   conn: () => app.conn,
   resumed: () => (app.call ? app.call.resumed || 0 : 0),
+  soundOnly: () => !!(app.call && app.call.soundOnly),
   sound: () => sounds.playing(),
   lang: () => lang,
 };

@@ -108,14 +108,20 @@ export class CallSession {
   // restartIce offers the other end a restart of ICE on the established call (new credentials,
   // candidates gathered anew): the way back after a network change or a long cut. The answer
   // comes to acceptAnswer as usual.
+  // An offer still waiting for its answer is offered again: the answer may have been lost with
+  // the network, and the tablet answers the newest offer.
   async restartIce() {
-    if (this.closed || this.pc.signalingState !== 'stable') return;
+    const st = this.pc.signalingState;
+    if (this.closed || (st !== 'stable' && st !== 'have-local-offer')) return;
     const offer = await this.pc.createOffer({ iceRestart: true });
     await this.pc.setLocalDescription(offer);
     this.send({ type: 'offer', call: this.id, sdp: this.pc.localDescription.sdp });
   }
 
+  // acceptAnswer applies the answer to our offer; an answer to an offer that was answered
+  // already (a restart offered again, both answers arriving) is dropped.
   async acceptAnswer(sdp) {
+    if (this.closed || this.pc.signalingState !== 'have-local-offer') return;
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
     await this.flushCandidates();
   }

@@ -175,6 +175,7 @@ export function render(app, t, notifier) {
   setText(ui.duration, phase);
   let note = '';
   if (c && c.weak) note = t('weakConnection');
+  else if (c && c.soundOnly) note = t('soundOnlyNote', { name });
   else if (c && c.phase !== 'media' && !app.opening && !(hasVideo && hasAudio)) {
     note = t(hasVideo ? 'noteNoAudio' : hasAudio ? 'noteNoVideo' : 'noteNothing', { name });
   }

@@ -63,6 +63,7 @@ type options struct {
 	duration    time.Duration
 	statsEvery  time.Duration
 	loopback    bool
+	noMDNS      bool
 	cpuProfile  string
 	logLevel    string
 	name        string
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 0, "hang up each call this long after it is up (0: leave it to the other end)")
 	fs.DurationVar(&o.statsEvery, "stats-every", time.Second, "print a stats line this often during a call (0: never)")
 	fs.BoolVar(&o.loopback, "loopback", false, "gather ICE candidates on loopback addresses only")
+	fs.BoolVar(&o.noMDNS, "no-mdns", false, "do not resolve mDNS .local candidates (never join the mDNS multicast group)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	fs.StringVar(&o.name, "name", "bedside-peer", "device name given when enrolling")
@@ -137,7 +139,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}()
 	}
 
-	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback}
+	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback, NoMDNS: o.noMDNS}
 	if cfg.ServerURL, err = signal.URL(o.server); err != nil {
 		return fmt.Errorf("%w: -server: %v", errUsage, err)
 	}

@@ -136,6 +136,7 @@ func (p *peer) printStats(now time.Time) {
 	if p.phone.State() != call.InCall {
 		return
 	}
+	c := p.phone.Snapshot().Call
 	ls := p.local.Stats()
 	secs := now.Sub(p.lastAt).Seconds()
 	sentFPS := 0.0
@@ -148,8 +149,10 @@ func (p *peer) printStats(now time.Time) {
 	}
 	p.lastLocal, p.lastAt = ls, now
 	fmt.Fprintf(p.out, "stats t=%.1fs state=%s fps=%.1f frames=%d size=%dx%d in_kbps=%.0f out_kbps=%.0f rtt_ms=%.1f "+
-		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d decode_errors=%d\n",
+		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d decode_errors=%d "+
+		"video_paused=%t their_video_stopped=%t\n",
 		now.Sub(p.inCallAt).Seconds(), st.State, st.FPS, st.FramesDecoded, st.Width, st.Height,
 		st.InboundBitrate/1000, st.OutboundBitrate/1000, float64(st.RTT.Microseconds())/1000,
-		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked, st.DecodeErrors)
+		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked, st.DecodeErrors,
+		c.VideoPaused, c.TheirVideoStopped)
 }

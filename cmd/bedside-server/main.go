@@ -4,6 +4,10 @@
 //	bedside-server -data /var/lib/bedside -addr :443 -tls-cert cert.pem -tls-key key.pem
 //	bedside-server -demo -addr 127.0.0.1:8080
 //
+// The embedded TURN relay runs with -turn, -turn-tcp and/or -turn-tls; with -turn-url the
+// server hands out an external relay (coturn, use-auth-secret) instead, whose
+// static-auth-secret is in -turn-secret-file. deploy/server.md has a two-instance setup.
+//
 // With -metrics-listen ADDR it serves /metrics (Prometheus text format), /readyz and /healthz
 // on that internal address too. On SIGTERM it drains: /readyz answers 503 and new WebSocket
 // connections are refused at once; the connected clients get -drain-grace (5 s), then are told
@@ -19,7 +23,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -81,6 +84,8 @@ type options struct {
 	metricsListen string        // internal address of /metrics and /readyz; off when empty
 	drainGrace    time.Duration // how long connected clients keep the server on SIGTERM
 	turnSec       string
+	turnURLs      urlList       // an external relay's URLs (-turn-url); the embedded relay is off
+	turnTTL       time.Duration // how long relay credentials last
 	cluster       string        // PostgreSQL database joining this instance to others; off when empty
 	clusterLease  time.Duration // how long a ward's owner holds it without renewing
 }
@@ -110,6 +115,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.turnKey, "turn-tls-key", "", "TLS private key file (PEM) of TURN over TLS (default: -tls-key)")
 	fl.StringVar(&o.turnHost, "turn-host", "", "name of the relay in the ICE servers' URLs, which its TLS certificate names (default: the host of -base-url, or -turn-ip)")
 	fl.StringVar(&o.turnSec, "turn-secret-file", "", "file holding the relay's shared secret (what coturn's static-auth-secret would be); random at each start when empty")
+	fl.Var(&o.turnURLs, "turn-url", "an external relay (coturn with use-auth-secret) to hand out instead of the embedded one, e.g. turn:turn.example.org:3478?transport=udp,turns:turn.example.org:5349?transport=tcp (repeat it, or separate with commas); needs -turn-secret-file")
+	fl.DurationVar(&o.turnTTL, "turn-credential-ttl", time.Hour, "how long the relay credentials in each welcome last; coturn refuses them after that even in a call, so behind -turn-url make it longer than the longest relayed call (a revoked link keeps coturn's relay that long)")
 	fl.StringVar(&o.turnIP, "turn-ip", "", "public IP address of the TURN relay (default: the host of -base-url or -addr)")
 	fl.IntVar(&o.retentionDays, "retention-days", 30, "days a discharged patient's contacts, links, photos and name are kept before they are deleted")
 	fl.StringVar(&o.metricsListen, "metrics-listen", "", "internal address for /metrics, /readyz and /healthz, e.g. 127.0.0.1:9090 (off when empty); never the public one")
@@ -140,6 +147,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if (o.turnCert == "") != (o.turnKey == "") {
 		return o, errors.New("-turn-tls-cert and -turn-tls-key go together")
+	}
+	if err := o.checkRelayFlags(); err != nil {
+		return o, err
 	}
 	if o.turnCert == "" {
 		o.turnCert, o.turnKey = o.tlsCert, o.tlsKey
@@ -178,15 +188,9 @@ func startTURN(o options, baseURL string, addr net.Addr, logger *slog.Logger) (*
 	} else if h := net.ParseIP(host); h != nil {
 		host = "" // an address: the relay's own is right
 	}
-	var secret []byte
-	if o.turnSec != "" {
-		b, err := os.ReadFile(o.turnSec)
-		if err != nil {
-			return nil, fmt.Errorf("-turn-secret-file: %w", err)
-		}
-		if secret = bytes.TrimSpace(b); len(secret) < 16 {
-			return nil, errors.New("-turn-secret-file: the secret needs at least 16 bytes")
-		}
+	secret, err := readTURNSecret(o.turnSec)
+	if err != nil {
+		return nil, err
 	}
 	relay, err := server.NewTURN(server.TURNConfig{Secret: secret, Listen: o.turn, TCPListen: o.turnTCP, TLSListen: o.turnTLS,
 		TLSCertFile: o.turnCert, TLSKeyFile: o.turnKey, PublicIP: ip, Host: host, Logger: logger,
@@ -263,11 +267,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var relay *server.TURN
-	if o.relayOn() {
+	switch {
+	case len(o.turnURLs) > 0:
+		relay, err = startExternalTURN(o, logger)
+	case o.relayOn():
 		relay, err = startTURN(o, baseURL, ln.Addr(), logger)
-		if err != nil {
-			return err
-		}
+	}
+	if err != nil {
+		return err
+	}
+	if relay != nil {
 		defer relay.Close()
 	}
 	var bus server.Bus
@@ -283,7 +292,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		bus = pg
 	}
 	srv, err := server.New(server.Config{Store: st, Logger: logger, BaseURL: baseURL, Web: web, TURN: relay,
-		Retention: time.Duration(o.retentionDays) * 24 * time.Hour, Bus: bus, LeaseTTL: o.clusterLease})
+		TURNCredentialTTL: o.turnTTL, Retention: time.Duration(o.retentionDays) * 24 * time.Hour, Bus: bus, LeaseTTL: o.clusterLease})
 	if err != nil {
 		if bus != nil {
 			bus.Close()

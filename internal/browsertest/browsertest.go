@@ -67,6 +67,16 @@ type Options struct {
 	// Flags are more command-line flags, applied after the usual ones (the same flag given
 	// again wins).
 	Flags []chromedp.ExecAllocatorOption
+	// NetNS, when set, runs the browser in that network namespace.
+	NetNS *NetNS
+	// SecureOrigin is an origin ("http://10.77.1.2:8080") that the browser treats as secure,
+	// as it does localhost: a page served on a testbed's address needs it for the camera.
+	SecureOrigin string
+	// HideHostAddresses keeps Firefox's default of hiding its host ICE candidates behind
+	// mDNS names ("….local"), as a user's Firefox does (Firefox only: the tests' profile shows
+	// the addresses, so that calls on loopback work; Chromium shows them once the page may use
+	// the camera, which its fake prompt grants).
+	HideHostAddresses bool
 }
 
 func (o Options) withDefaults() Options {
@@ -107,6 +117,12 @@ func Flags(dataDir string, o Options) []chromedp.ExecAllocatorOption {
 	}
 	if o.FakeVideo != "" {
 		f = append(f, chromedp.Flag("use-file-for-fake-video-capture", o.FakeVideo))
+	}
+	if o.SecureOrigin != "" {
+		f = append(f, chromedp.Flag("unsafely-treat-insecure-origin-as-secure", o.SecureOrigin))
+	}
+	if o.NetNS != nil {
+		f = append(f, chromedp.ModifyCmdFunc(o.NetNS.chromiumCmd))
 	}
 	return append(f, o.Flags...)
 }

@@ -85,6 +85,12 @@ func StartFirefox(tb testing.TB, o Options) *Firefox {
 	if o.Lang != "" {
 		prefs["intl.accept_languages"] = o.Lang
 	}
+	if o.SecureOrigin != "" {
+		prefs["dom.securecontext.allowlist"] = secureHost(o.SecureOrigin)
+	}
+	if o.HideHostAddresses {
+		delete(prefs, "media.peerconnection.ice.obfuscate_host_addresses")
+	}
 	var js strings.Builder
 	for k, v := range prefs {
 		b, _ := json.Marshal(v)
@@ -98,6 +104,13 @@ func StartFirefox(tb testing.TB, o Options) *Firefox {
 		"--width", fmt.Sprint(o.Width), "--height", fmt.Sprint(o.Height), "about:blank")
 	cmd.Env = append(os.Environ(), "MOZ_HEADLESS=1", "MOZ_CRASHREPORTER_DISABLE=1")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dial := &websocket.DialOptions{}
+	if o.NetNS != nil {
+		if err := o.NetNS.wrap(cmd); err != nil {
+			tb.Fatalf("browsertest: %v", err)
+		}
+		dial.HTTPClient = o.NetNS.httpClient()
+	}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		tb.Fatalf("browsertest: %v", err)
@@ -136,7 +149,7 @@ func StartFirefox(tb testing.TB, o Options) *Firefox {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), Wait)
 	defer cancel()
-	f.conn, _, err = websocket.Dial(ctx, url+"/session", nil)
+	f.conn, _, err = websocket.Dial(ctx, url+"/session", dial)
 	if err != nil {
 		tb.Fatalf("browsertest: connecting to firefox: %v", err)
 	}

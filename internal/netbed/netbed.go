@@ -81,6 +81,7 @@ type Bed struct {
 	answers *bufio.Scanner
 	router  *exec.Cmd
 	moved   bool
+	lan     bool // built by NewLAN: one segment, no router (lan.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -160,6 +161,9 @@ func (b *Bed) NS(host string) string { return b.ns[host] }
 // Addr returns the address of host (Server, Tablet or Family) now: the tablet's changes with
 // MoveTablet. It is the zero Addr for any other name.
 func (b *Bed) Addr(host string) netip.Addr {
+	if b.lan {
+		return lanAddr(host)
+	}
 	p := ""
 	for _, h := range hostNets {
 		if h.name == host {

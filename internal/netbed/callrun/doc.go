@@ -10,5 +10,10 @@
 //	go test -run '^$' -bench Network ./internal/netbed/callrun              # 40 s per condition
 //	go test -run '^$' -bench Network/loss10 ./internal/netbed/callrun -args -netbed.hold=20s
 //
-// It needs root, iproute2 and the Go toolchain (it builds the commands it runs).
+// Its tests also run the family page in Chromium and Firefox (internal/browsertest) in the
+// family's namespace, in place of the family's bedside-peer: through loss, delay and a cut;
+// on a link too thin for video; and on one LAN segment (NewLANWard, netbed.NewLAN: no router,
+// no relay) where Firefox hides its address behind an mDNS name.
+//
+// It needs root, iproute2, nftables and the Go toolchain (it builds the commands it runs).
 package callrun

@@ -68,10 +68,16 @@ func NewWard(tb testing.TB, bins Binaries) *Ward {
 	netbed.StatAll(tb, bins.Sources)
 	bed := netbed.New(tb)
 	addr := bed.Addr(netbed.Server).String()
+	return startWard(tb, bins, bed, "-turn", addr+":3478", "-turn-ip", addr)
+}
+
+// startWard starts the ward server, with more flags, and the tablet on bed.
+func startWard(tb testing.TB, bins Binaries, bed *netbed.Bed, flags ...string) *Ward {
+	tb.Helper()
+	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
-	w.server = startProc(tb, "server", bed.Command(netbed.Server, bins.Server, "-demo",
-		"-addr", addr+":"+serverPort, "-data", tb.TempDir(), "-turn", addr+":3478", "-turn-ip", addr,
-		"-log-level", "warn"))
+	w.server = startProc(tb, "server", bed.Command(netbed.Server, bins.Server, append([]string{"-demo",
+		"-addr", addr + ":" + serverPort, "-data", tb.TempDir(), "-log-level", "warn"}, flags...)...))
 	var code string
 	deadline := time.After(30 * time.Second)
 	for w.familyToken == "" || code == "" {
