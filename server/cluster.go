@@ -79,7 +79,7 @@ type envelope struct {
 	// add: who is rung.
 	GroupCalls bool          `json:"group_calls,omitempty"`
 	MayJoin    bool          `json:"may_join,omitempty"`
-	To         *signal.Party `json:"to,omitempty"`
+	Party      *signal.Party `json:"party,omitempty"`
 
 	// out
 	Data json.RawMessage `json:"data,omitempty"`

@@ -83,7 +83,12 @@ func testClusterGroupCall(t *testing.T, buses func(int) server.Bus, db string) {
 	require.Equal(t, e.demo.ContactID, a.Peer)
 	bob.send(signal.Message{Type: signal.TypeConnected, Call: id})
 
-	// The guest joins through B; its offer to Bob goes B → A → B.
+	// The guest, through B, cannot invite; a join of a call that is not there does not spend
+	// its link; it joins, and its offer to Bob goes B → A → B.
+	gp.send(signal.Message{Type: signal.TypeInvite})
+	require.Equal(t, signal.CodeForbidden, gp.expectOnly(signal.TypeError).Code)
+	gp.send(signal.Message{Type: signal.TypeJoin, Call: "no-such-call-0000000000"})
+	require.Equal(t, signal.CodeNoSuchCall, gp.expectOnly(signal.TypeError).Code)
 	gp.send(signal.Message{Type: signal.TypeJoin, Call: id})
 	require.Len(t, gp.expectOnly(signal.TypeJoined).Participants, 3)
 	for _, w := range []*ws{dev, anna, bob} {

@@ -184,11 +184,11 @@ func (cl *cluster) apply(p *client, e envelope) {
 	case "join-guest":
 		err = h.joinGuest(p, e.Call, e.GuestLink, e.GroupCalls) // one store write, on the bus's goroutine
 	case "add":
-		if e.To == nil {
+		if e.Party == nil {
 			err = signal.Errorf(signal.CodeBadMessage, "add without a contact")
 			break
 		}
-		err = h.addToCall(p, e.Call, *e.To, e.GroupCalls, e.MayJoin)
+		err = h.addToCall(p, e.Call, *e.Party, e.GroupCalls, e.MayJoin)
 	case "resume-group":
 		err = h.resumeGroup(p, e.Call, inv)
 	default:

@@ -140,7 +140,7 @@ func (r remoteHub) joinGuest(c *client, id, linkID string, groupCalls bool) erro
 }
 
 func (r remoteHub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJoin bool) error {
-	return r.send(c, envelope{Kind: "add", Call: id, To: &to, GroupCalls: groupCalls, MayJoin: mayJoin})
+	return r.send(c, envelope{Kind: "add", Call: id, Party: &to, GroupCalls: groupCalls, MayJoin: mayJoin})
 }
 
 func (r remoteHub) resumeGroup(c *client, id string, inv invitation) error {
