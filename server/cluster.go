@@ -38,6 +38,8 @@ const (
 	opRefresh = "refresh" // any → owner: a bed's data changed (Server.Refresh)
 	opWard    = "ward"    // any → owner: a ward's shared data changed (Server.WardChanged)
 	opRevoke  = "revoke"  // any → owner: a tablet was revoked (Server.RevokeDevice)
+
+	opRevokeGuest = "revoke-guest" // any → owner: a guest link was revoked (Server.RevokeGuest)
 )
 
 // envelope is one message between instances.
@@ -56,22 +58,25 @@ type envelope struct {
 	// again when the bed's data changes (refresh.go).
 	TokenHash   []byte    `json:"token_hash,omitempty"`
 	LinkExpires time.Time `json:"link_expires,omitzero"`
-	// A family or guest page's patient, and whether it is a guest's (group calls).
+	// A family or guest page's patient, and whether it is a guest's (group.go).
 	PatientID string `json:"patient_id,omitempty"`
 	Guest     bool   `json:"guest,omitempty"`
 
-	// refresh, ward, revoke: console changes carried out where the ward's clients are
-	Bed    string `json:"bed_id,omitempty"`
-	Device string `json:"device,omitempty"`
+	// refresh, ward, revoke, revoke-guest: console changes carried out where the ward's
+	// clients are
+	Bed       string `json:"bed_id,omitempty"`
+	Device    string `json:"device,omitempty"`
+	GuestLink string `json:"guest_link,omitempty"` // revoke-guest; req join-guest: the link's id
 
 	// req
-	Kind  string          `json:"kind,omitempty"` // invite, act, relay, resume
+	Kind  string          `json:"kind,omitempty"` // invite, act, relay, resume, join, join-guest, add, resume-group
 	Call  string          `json:"call,omitempty"`
 	Event callEvent       `json:"event,omitempty"`
 	Side  side            `json:"side,omitempty"`
 	Inv   *wireInvitation `json:"inv,omitempty"`
 	Msg   *signal.Message `json:"msg,omitempty"`
-	// join, add (group calls): the settings read fresh where the client is, and whom to add
+	// join, join-guest, add: the settings the client's instance read fresh from the store;
+	// add: who is rung.
 	GroupCalls bool          `json:"group_calls,omitempty"`
 	MayJoin    bool          `json:"may_join,omitempty"`
 	Party      *signal.Party `json:"party,omitempty"`
@@ -92,7 +97,7 @@ type wireInvitation struct {
 	PatientID string       `json:"patient"`
 	ContactID string       `json:"contact"`
 	From      signal.Party `json:"from"`
-	// GroupCalls: the patient allows group calls.
+	// Whether the patient allows group calls, read fresh where the request was checked.
 	GroupCalls bool `json:"group_calls,omitempty"`
 }
 
@@ -131,6 +136,15 @@ func newCluster(s *Server, bus Bus, ttl time.Duration) *cluster {
 	cl := &cluster{s: s, bus: bus, ttl: ttl, cancel: cancel,
 		owners: make(map[string]string), members: make(map[*client]struct{}),
 		remotes: make(map[uint64]*client), proxies: make(map[proxyKey]*client)}
+	// This instance's own lease is held before any client can connect: the owner of a ward
+	// takes the lease of every instance it holds proxies for when nobody holds it (that is how
+	// it finds an instance gone), and would otherwise keep this one's, and this instance
+	// believe it lost touch. When the claim fails, the lease loop tries again.
+	cctx, ccancel := context.WithTimeout(ctx, ttl)
+	if _, err := bus.Claim(cctx, []string{cl.self()}, ttl); err != nil {
+		s.log.Warn("cluster: claim this instance's lease", "err", err)
+	}
+	ccancel()
 	cl.wg.Add(2)
 	go func() {
 		defer cl.wg.Done()

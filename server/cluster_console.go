@@ -16,6 +16,8 @@ func (cl *cluster) console(ctx context.Context, e envelope) {
 		cl.s.WardChanged(ctx, e.WardID)
 	case opRevoke:
 		cl.s.RevokeDevice(ctx, e.Device)
+	case opRevokeGuest:
+		cl.s.RevokeGuest(ctx, e.GuestLink)
 	}
 }
 
@@ -56,4 +58,17 @@ func (s *Server) deviceWard(ctx context.Context, deviceID string) string {
 		return ""
 	}
 	return d.WardID
+}
+
+// guestWard is the ward of a guest link's patient's bed, or "" when the store does not say.
+func (s *Server) guestWard(ctx context.Context, guestID string) string {
+	g, err := s.cfg.Store.GuestLink(ctx, guestID)
+	if err != nil {
+		return ""
+	}
+	p, err := s.cfg.Store.Patient(ctx, g.PatientID)
+	if err != nil {
+		return ""
+	}
+	return s.bedWard(ctx, p.BedID)
 }

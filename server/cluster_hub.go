@@ -29,6 +29,7 @@ func (h *hub) forgetWard(ward string) {
 				c.call = nil // its leaving must not end the call
 			}
 		}
+		h.groupForgetLocked(k) // its members' neither; the ringing is dropped
 		delete(h.calls, id)
 	}
 	h.s.metrics.callsNow(len(h.calls))
@@ -36,12 +37,33 @@ func (h *hub) forgetWard(ward string) {
 	h.logCalls(recs)
 }
 
-// inWard reports whether an end of k is a client of ward.
+// inWard reports whether an end of k (a member of a group call, a screen rung into it) is a
+// client of ward.
 func (k *call) inWard(ward string) bool {
-	for _, c := range append([]*client{k.caller, k.callee}, k.rung...) {
-		if c != nil && c.wardID == ward {
+	for _, c := range k.clients() {
+		if c.wardID == ward {
 			return true
 		}
 	}
 	return false
+}
+
+// clients are k's clients here: its ends, the screens ringing, the members of a group call
+// and the screens being rung into it.
+func (k *call) clients() []*client {
+	var out []*client
+	for _, c := range append([]*client{k.caller, k.callee}, k.rung...) {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	for _, m := range k.grp.members {
+		if m.c != nil {
+			out = append(out, m.c)
+		}
+	}
+	for _, r := range k.grp.ringing {
+		out = append(out, r.clients...)
+	}
+	return out
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/coder/websocket"
 
 	"bedside/call/signal"
-	"bedside/server/store"
 )
 
 // receive handles one envelope from the bus. Envelopes arrive one at a time, in the order
@@ -41,7 +40,7 @@ func (cl *cluster) receive(data []byte) {
 			cl.s.hub.leave(p)
 			cl.removeMember(p)
 		}
-	case opRefresh, opWard, opRevoke:
+	case opRefresh, opWard, opRevoke, opRevokeGuest:
 		cl.wg.Add(1)
 		go func() { // store reads: the bus does not wait for them
 			defer cl.wg.Done()
@@ -96,8 +95,7 @@ func (cl *cluster) refuse(e envelope) {
 func (cl *cluster) joinProxy(e envelope) {
 	p := &client{s: cl.s, ip: "instance " + e.From, out: make(chan []byte, sendQueue),
 		stopped: make(chan struct{}), role: e.Role, id: e.ID, bedID: e.BedID, wardID: e.WardID,
-		tokenHash: e.TokenHash, linkExpires: e.LinkExpires, link: &clusterLink{instance: e.From, conn: e.Conn, proxy: true},
-		patientID: e.PatientID, guest: e.Guest}
+		tokenHash: e.TokenHash, linkExpires: e.LinkExpires, patientID: e.PatientID, guest: e.Guest, link: &clusterLink{instance: e.From, conn: e.Conn, proxy: true}}
 	key := proxyKey{e.From, e.Conn}
 	cl.mu.Lock()
 	old := cl.proxies[key]
@@ -166,11 +164,7 @@ func (cl *cluster) proxyWriter(p *client) {
 // back to the client as an error message, as it would have from its own instance.
 func (cl *cluster) apply(p *client, e envelope) {
 	h := cl.s.hub
-	var inv invitation
-	if e.Inv != nil {
-		inv = invitation{dir: store.Direction(e.Inv.Dir), patientID: e.Inv.PatientID,
-			contactID: e.Inv.ContactID, from: e.Inv.From, groupCalls: e.Inv.GroupCalls}
-	}
+	inv := unwire(e.Inv)
 	var err error
 	switch e.Kind {
 	case "invite":
@@ -187,6 +181,8 @@ func (cl *cluster) apply(p *client, e envelope) {
 		err = h.resume(p, e.Call, e.Side, inv)
 	case "join":
 		err = h.joinCall(p, e.Call, e.GroupCalls, e.MayJoin)
+	case "join-guest":
+		err = h.joinGuest(p, e.Call, e.GuestLink, e.GroupCalls) // one store write, on the bus's goroutine
 	case "add":
 		if e.Party == nil {
 			err = signal.Errorf(signal.CodeBadMessage, "add without a contact")

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"bedside/call/signal"
+	"bedside/server/store"
 )
 
 // callRouter is what handle needs of the hub that holds a client's calls: this server's hub,
@@ -13,8 +14,10 @@ type callRouter interface {
 	act(c *client, id string, ev callEvent) error
 	relay(c *client, m signal.Message) error
 	resume(c *client, id string, sd side, inv invitation) error
-	// Group calls (group_calls.go, guest.go).
+	// Group calls (group_calls.go): groupCalls and mayJoin were read fresh from the store
+	// where the client is connected.
 	joinCall(c *client, id string, groupCalls, mayJoin bool) error
+	joinGuest(c *client, id, linkID string, groupCalls bool) error
 	addToCall(c *client, id string, to signal.Party, groupCalls, mayJoin bool) error
 	resumeGroup(c *client, id string, inv invitation) error
 }
@@ -103,6 +106,15 @@ func wire(inv invitation) *wireInvitation {
 		GroupCalls: inv.groupCalls}
 }
 
+// unwire is the invitation w carries (none when w is nil).
+func unwire(w *wireInvitation) invitation {
+	if w == nil {
+		return invitation{}
+	}
+	return invitation{dir: store.Direction(w.Dir), patientID: w.PatientID, contactID: w.ContactID,
+		from: w.From, groupCalls: w.GroupCalls}
+}
+
 func (r remoteHub) invite(c *client, inv invitation) error {
 	return r.send(c, envelope{Kind: "invite", Inv: wire(inv)})
 }
@@ -121,6 +133,10 @@ func (r remoteHub) resume(c *client, id string, sd side, inv invitation) error {
 
 func (r remoteHub) joinCall(c *client, id string, groupCalls, mayJoin bool) error {
 	return r.send(c, envelope{Kind: "join", Call: id, GroupCalls: groupCalls, MayJoin: mayJoin})
+}
+
+func (r remoteHub) joinGuest(c *client, id, linkID string, groupCalls bool) error {
+	return r.send(c, envelope{Kind: "join-guest", Call: id, GuestLink: linkID, GroupCalls: groupCalls})
 }
 
 func (r remoteHub) addToCall(c *client, id string, to signal.Party, groupCalls, mayJoin bool) error {

@@ -35,11 +35,14 @@ func (s *Server) handleJoin(ctx context.Context, c *client, m signal.Message) er
 		return err
 	}
 	if c.guest {
-		p, err := s.guestJoining(ctx, c, m.Call)
+		a, err := s.guestLink(ctx, c.tokenHash)
+		if errors.Is(err, ErrNotFound) {
+			err = ErrLinkRevoked
+		}
 		if err != nil {
 			return err
 		}
-		return s.hubOf(c).joinCall(c, m.Call, !p.GroupCallsOff, true)
+		return s.hubOf(c).joinGuest(c, m.Call, a.link.ID, !a.patient.GroupCallsOff)
 	}
 	a, err := s.familyLink(ctx, c.tokenHash)
 	if err != nil {

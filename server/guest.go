@@ -114,26 +114,22 @@ func (s *Server) helloGuest(ctx context.Context, c *client, th []byte) (*signal.
 	return guestConfig(a), nil
 }
 
-// guestJoining checks that guest page c may join call id now (its link still works, and has
-// not joined another call) and records the call it joins; it returns the patient.
-func (s *Server) guestJoining(ctx context.Context, c *client, id string) (store.Patient, error) {
-	a, err := s.guestLink(ctx, c.tokenHash)
-	if errors.Is(err, ErrNotFound) {
-		err = ErrLinkRevoked
+// joinGuest puts guest page c (of guest link linkID, checked by the caller) into call id, in
+// progress, and records the call the link is for: only a call of the guest's patient that
+// this hub holds, so that a wrong call id does not spend the link. A link that joined
+// another call before is refused.
+func (h *hub) joinGuest(c *client, id, linkID string, groupCalls bool) error {
+	if !h.callOf(id, c.patientID) {
+		return fmt.Errorf("%w: %s", ErrNoSuchCall, id)
 	}
-	if err != nil {
-		return store.Patient{}, err
-	}
-	if h, ok := s.hubOf(c).(*hub); ok && !h.callOf(id, a.patient.ID) {
-		// (In a cluster, a call held by another instance is checked there, by the join.)
-		return store.Patient{}, fmt.Errorf("%w: %s", ErrNoSuchCall, id)
-	}
-	if err := s.cfg.Store.GuestJoins(ctx, a.link.ID, id); errors.Is(err, store.ErrUsed) {
-		return store.Patient{}, fmt.Errorf("%w: this guest link was for another call", ErrForbidden)
+	ctx, cancel := storeCtx()
+	defer cancel()
+	if err := h.s.cfg.Store.GuestJoins(ctx, linkID, id); errors.Is(err, store.ErrUsed) {
+		return fmt.Errorf("%w: this guest link was for another call", ErrForbidden)
 	} else if err != nil {
-		return store.Patient{}, err
+		return err
 	}
-	return a.patient, nil
+	return h.joinCall(c, id, groupCalls, true)
 }
 
 // refreshGuest sends guest page c its fresh configuration, or closes it when its link no
@@ -160,6 +156,9 @@ func (s *Server) refreshGuest(ctx context.Context, c *client) error {
 // RevokeGuest closes the page of a guest link that a nurse just revoked; when the guest is in
 // a call, they leave it.
 func (s *Server) RevokeGuest(ctx context.Context, guestID string) {
+	if s.cluster != nil && s.cluster.forward(ctx, s.guestWard(ctx, guestID), envelope{Op: opRevokeGuest, GuestLink: guestID}) {
+		return
+	}
 	s.hub.mu.Lock()
 	var pages []*client
 	for _, fams := range s.hub.bedFamilies {
