@@ -187,9 +187,26 @@ func (a *phoneAdapter) changes(prev, s call.Snapshot) []app.Event {
 		outs = append(outs, app.CallEvent{State: appState(c.State), Incoming: c.Direction == call.Incoming,
 			Peer: peer, Reason: app.Reason(c.Reason), AutoAnswer: c.Party.AutoAnswer,
 			Muted: c.Muted, CameraOff: c.CameraOff, Reconnecting: c.Reconnecting,
-			SoundOnly: c.VideoPaused || c.TheirVideoStopped, Participants: appParticipants(c.Participants)})
+			SoundOnly: soundOnly(c), Participants: appParticipants(c.Participants)})
 	}
 	return outs
+}
+
+// soundOnly says whether the kiosk shows "Weak signal: sound only": our picture is paused for
+// everyone, or, in a call of two, theirs stopped while their sound goes on. In a group call a
+// picture that stops shows on its own tile (their photo), and one relative's thin link (who
+// then gets our sound only) is not the whole screen's news.
+func soundOnly(c call.CallInfo) bool {
+	if c.VideoPaused {
+		return true
+	}
+	joined := 0
+	for _, p := range c.Participants {
+		if p.State != call.PartRinging {
+			joined++
+		}
+	}
+	return c.TheirVideoStopped && joined <= 1
 }
 
 // sameCall reports whether two snapshots show the same call state.
