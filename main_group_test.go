@@ -222,7 +222,7 @@ func TestGroupCallEnginesThroughWard(t *testing.T) {
 // The real kiosk binary on a virtual display in a three-way call: Anna calls the patient (the
 // kiosk answers by itself), Bob joins; the kiosk shows the two side by side, each tile's
 // picture moving. The screenshot goes to $BEDSIDE_E2E_SHOTS/kiosk-three-way.png.
-func TestKioskGroupCallUnderXvfb(t *testing.T) {
+func TestKioskGroupCallWithEnginesUnderXvfb(t *testing.T) {
 	for _, tool := range []string{"Xvfb", "import"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is not installed (make deps-test installs it)", tool)
