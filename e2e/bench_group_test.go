@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"bedside/call/media"
 	"bedside/internal/testkit"
 	"bedside/server"
 	"bedside/server/store"
@@ -21,23 +23,34 @@ import (
 
 // BenchmarkGroupCallChromium is issue #13's reference for BenchmarkGroupCallTablet: in one
 // mesh on the ward server, with N = 1, 2 and 4 other participants each, it measures over the
-// same window the Go tablet (bedside-peer -pair, its own process, 640x480 test pattern at
-// 30 fps) and one Chromium family page (fake camera and microphone, headless): the tablet and
-// the page each have N others (for the page: the tablet and N-1 family members, bedside-peer
-// -join processes). For both it prints the CPU (% of one core; every Chromium process), the
-// memory (the tablet's resident set; Chromium's PSS, shared pages counted once), the upload
-// (all pairs, on the wire), the frames a second received from each other participant (mean),
-// and the frames its video encoders produce a second and the time they take: the Go engine
-// encodes once a call, Chromium once a peer connection, which these two columns show.
+// same window the Go tablet (bedside-peer -pair, its own process) and one Chromium family page
+// (headless, fake camera and microphone). The tablet and the page each have N others: the page
+// calls, the tablet answers, N-1 family members (bedside-peer -join processes) join. Everyone
+// sends the same 640x480 30 fps Y4M clip of the test pattern (as BenchmarkCallCPU; Chromium's
+// own fake camera would run at 20 fps). For both it prints the CPU (% of one core; every
+// Chromium process), the memory (the tablet's resident set; Chromium's PSS, shared pages
+// counted once), the upload (all pairs, on the wire; for Chromium also the RTP bytes), the
+// frames a second received from each other participant (mean), the video encoders at work, the
+// frames they encode a second and the time spent in them (wall time inside the encode calls: it
+// swells on a loaded machine). The Go engine has one encoder a call, whose output every pair
+// sends; Chromium has one a peer connection (its outbound video streams, counted), so its
+// encoded frames and encoder time grow with N where the tablet's do not. The tablet's step is
+// its rate ladder's (scale@fps): a loaded machine's delays make congestion control step down.
 //
 //	go test ./e2e -run '^$' -bench BenchmarkGroupCallChromium -benchtime 1x
 func BenchmarkGroupCallChromium(b *testing.B) {
-	bin := buildBenchPeer(b, b.TempDir())
+	dir := b.TempDir()
+	bin := buildBenchPeer(b, dir)
+	clip := filepath.Join(dir, "clip.y4m")
+	f, err := os.Create(clip)
+	require.NoError(b, err)
+	require.NoError(b, media.WriteY4M(f, 90, 640, 480, 30))
+	require.NoError(b, f.Close())
 	var rows []string
 	for _, n := range []int{1, 2, 4} {
 		b.Run(fmt.Sprintf("others-%d", n), func(b *testing.B) {
 			for b.Loop() {
-				rows = append(rows, groupChromiumOnce(b, bin, n)...)
+				rows = append(rows, groupChromiumOnce(b, bin, clip, n)...)
 			}
 		})
 	}
@@ -116,10 +129,10 @@ func floatIn(line, key string) float64 {
 	return f
 }
 
-func groupChromiumOnce(b *testing.B, bin string, n int) []string {
+func groupChromiumOnce(b *testing.B, bin, clip string, n int) []string {
 	const settle, window = 3 * time.Second, 10 * time.Second
 	w := newWard(b, withConfig(unlimited))
-	tablet := runBenchPeer(b, bin, "-server", w.url, "-pair", w.demo.PairingCode, "-auto-answer", "-loopback", "-stats-every", "1s")
+	tablet := runBenchPeer(b, bin, "-server", w.url, "-pair", w.demo.PairingCode, "-media", "file:"+clip, "-auto-answer", "-loopback", "-stats-every", "1s")
 	testkit.Poll(b, "the tablet signs in", 50*time.Millisecond, func() bool { return tablet.last("ready") != "" })
 	for i := 1; i < n; i++ {
 		ctx := context.Background()
@@ -127,11 +140,11 @@ func groupChromiumOnce(b *testing.B, bin string, n int) []string {
 		require.NoError(b, err)
 		token, err := server.NewFamilyLink(ctx, w.st, k.ID, time.Hour, server.LinkOptions{})
 		require.NoError(b, err)
-		fam := runBenchPeer(b, bin, "-server", w.url, "-family-token", token, "-join", "-loopback", "-stats-every", "0")
+		fam := runBenchPeer(b, bin, "-server", w.url, "-family-token", token, "-media", "file:"+clip, "-join", "-loopback", "-stats-every", "0")
 		testkit.Poll(b, "a family member signs in", 50*time.Millisecond, func() bool { return fam.last("ready") != "" })
 	}
 
-	page := newBrowser(b)
+	page := newBrowser(b, fakeVideo(clip))
 	do(b, page, chromedp.Navigate(w.demo.FamilyURL), chromedp.WaitEnabled(testID("call")))
 	chromePID := chromedp.FromContext(page).Browser.Process().Pid
 	eval[bool](b, page, `(document.getElementById('call').click(), true)`)
