@@ -27,8 +27,9 @@ import (
 // (mean), and its encoder's CPU (ms of VP8 encoding a second) and frames encoded a second:
 // encoding once, those two must stay flat as members are added, while the upload grows with
 // them (encoder-ms/frame is the cost of one frame at the step the link estimates allow, the
-// step column; a loaded machine's delays make congestion control step down). Chromium as the tablet in the same mesh is not measured here (it needs the ward
-// server's group calls and the family page's).
+// step column; a loaded machine's delays make congestion control step down). Chromium in the
+// same mesh, beside the tablet as bedside-peer, is e2e's BenchmarkGroupCallChromium (it needs
+// the ward server and the family page).
 //
 //	go test ./call -run '^$' -bench BenchmarkGroupCallTablet -benchtime 1x
 func BenchmarkGroupCallTablet(b *testing.B) {

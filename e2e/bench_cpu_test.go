@@ -32,11 +32,23 @@ type benchPeerProc struct {
 // startBenchPeer builds cmd/bedside-peer into dir and starts it with args.
 func startBenchPeer(tb testing.TB, dir string, args ...string) *benchPeerProc {
 	tb.Helper()
+	return runBenchPeer(tb, buildBenchPeer(tb, dir), args...)
+}
+
+// buildBenchPeer builds cmd/bedside-peer into dir and returns the binary's path.
+func buildBenchPeer(tb testing.TB, dir string) string {
+	tb.Helper()
 	bin := filepath.Join(dir, "bedside-peer")
 	build := exec.Command("go", "build", "-o", bin, "bedside/cmd/bedside-peer")
 	if out, err := build.CombinedOutput(); err != nil {
 		tb.Fatalf("go build bedside-peer: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// runBenchPeer starts the bedside-peer binary bin with args; it stops with the test.
+func runBenchPeer(tb testing.TB, bin string, args ...string) *benchPeerProc {
+	tb.Helper()
 	p := &benchPeerProc{cmd: exec.Command(bin, args...), done: make(chan struct{})}
 	stdout, err := p.cmd.StdoutPipe()
 	require.NoError(tb, err)

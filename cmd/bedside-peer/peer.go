@@ -67,7 +67,7 @@ func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) 
 			}
 			hcancel()
 		case now := <-statsC:
-			p.printStats(now)
+			p.printStats(ctx, now)
 		case s, ok := <-p.phone.Updates():
 			if !ok {
 				return nil
@@ -142,7 +142,11 @@ func (p *peer) loop(ctx context.Context, cancel context.CancelFunc, who string) 
 
 // printStats prints one line of the call's figures, unless the call ended before its figures
 // were read (a tick can race the hang-up; its figures would be the zero ones between calls).
-func (p *peer) printStats(now time.Time) {
+// The pairs_ figures cover every peer connection of a group call (the others are the first
+// pair's): their number, their summed upload, the mean frames a second received; with
+// encode_total_ms (the encoder's time so far) they say what the whole call costs; sent_size
+// and step are the last encoded frame's size and the rate ladder's step.
+func (p *peer) printStats(ctx context.Context, now time.Time) {
 	st := p.phone.Stats()
 	if p.phone.State() != call.InCall {
 		return
@@ -159,11 +163,29 @@ func (p *peer) printStats(now time.Time) {
 		encMS = float64((ls.EncodeTime - p.lastLocal.EncodeTime).Microseconds()) / 1000 / float64(n)
 	}
 	p.lastLocal, p.lastAt = ls, now
+	pctx, pcancel := context.WithTimeout(ctx, time.Second)
+	pairs, err := p.phone.PeerStats(pctx)
+	pcancel()
+	if err != nil {
+		p.log.Warn("peer stats", "err", err)
+	}
+	var pairsOut, pairsFPS float64
+	for _, s := range pairs {
+		pairsOut += s.OutboundBitrate
+		pairsFPS += s.FPS
+	}
+	if len(pairs) > 0 {
+		pairsFPS /= float64(len(pairs))
+	}
+	step := fmt.Sprintf("1/%d@%d", ls.Step.Scale, ls.Step.FPS) // the ladder's scale and frame rate
+	if ls.Step.Paused {
+		step = "paused"
+	}
 	fmt.Fprintf(p.out, "stats t=%.1fs state=%s fps=%.1f frames=%d size=%dx%d in_kbps=%.0f out_kbps=%.0f rtt_ms=%.1f "+
 		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d decode_errors=%d "+
-		"video_paused=%t their_video_stopped=%t\n",
+		"video_paused=%t their_video_stopped=%t pairs=%d pairs_out_kbps=%.0f pairs_fps=%.1f encode_total_ms=%d sent_size=%dx%d step=%s\n",
 		now.Sub(p.inCallAt).Seconds(), st.State, st.FPS, st.FramesDecoded, st.Width, st.Height,
 		st.InboundBitrate/1000, st.OutboundBitrate/1000, float64(st.RTT.Microseconds())/1000,
 		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked, st.DecodeErrors,
-		c.VideoPaused, c.TheirVideoStopped)
+		c.VideoPaused, c.TheirVideoStopped, len(pairs), pairsOut/1000, pairsFPS, ls.EncodeTime.Milliseconds(), ls.Width, ls.Height, step)
 }
