@@ -30,6 +30,7 @@ import (
 type coturn struct {
 	addr string // 127.0.0.1:port, UDP and TCP
 	log  string // its log file
+	pid  int    // its process, for benchmarks that read its CPU time
 }
 
 func startCoturn(tb testing.TB, secret string) *coturn {
@@ -68,6 +69,7 @@ func startCoturn(tb testing.TB, secret string) *coturn {
 	require.NoError(tb, err)
 	cmd.Stdout, cmd.Stderr = out, out
 	require.NoError(tb, cmd.Start())
+	c.pid = cmd.Process.Pid
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); out.Close() }()
 	tb.Cleanup(func() {

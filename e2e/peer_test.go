@@ -56,8 +56,14 @@ func newFamily(tb testing.TB, w *ward, opts ...peerOption) *peer {
 
 func startPeer(tb testing.TB, w *ward, cfg call.Config, opts []peerOption) *peer {
 	tb.Helper()
+	return startPeerWith(tb, w, cfg, media.TestOptions{}, opts)
+}
+
+// startPeerWith is startPeer with a test source of the given size and rate.
+func startPeerWith(tb testing.TB, w *ward, cfg call.Config, src media.TestOptions, opts []peerOption) *peer {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	local, err := media.NewTest(media.TestOptions{})
+	local, err := media.NewTest(src)
 	require.NoError(tb, err)
 	require.NoError(tb, local.Start(ctx))
 	p := &peer{}
