@@ -57,6 +57,8 @@ func TestLocalStartClose(t *testing.T) {
 	assert.Equal(t, 320, s.Width)
 	assert.Equal(t, 240, s.Height)
 	assert.Greater(t, s.MeanEncodeTime(), time.Duration(0))
+	assert.Greater(t, s.EncodeCPU, time.Duration(0), "the encoder's thread CPU time is counted")
+	assert.LessOrEqual(t, s.EncodeCPU, s.EncodeTime+time.Millisecond, "CPU time within wall-clock time")
 	assert.Equal(t, image.Rect(0, 0, 320, 240), previewSize.Load())
 
 	keys := s.KeyFrames

@@ -99,7 +99,8 @@ type LocalStats struct {
 	VideoBytes     uint64        // bytes of encoded video
 	KeyFrames      uint64        // keyframes among VideoFrames
 	VideoDropped   uint64        // source frames not encoded (source late, encoder error)
-	EncodeTime     time.Duration // total time spent in the VP8 encoder
+	EncodeTime     time.Duration // total time spent in the VP8 encoder (wall clock)
+	EncodeCPU      time.Duration // total CPU time of the VP8 encoder (VP8Encoder.CPUTime)
 	AudioPackets   uint64        // Opus packets written to the track
 	AudioBytes     uint64        // bytes of encoded audio
 	AudioEncodeErr uint64        // Opus encoder errors

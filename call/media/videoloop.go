@@ -245,6 +245,7 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	l.stats.VideoFrames++
 	l.stats.VideoBytes += uint64(len(data))
 	l.stats.EncodeTime += spent
+	l.stats.EncodeCPU = l.venc.CPUTime()
 	if isKey {
 		l.stats.KeyFrames++
 	}

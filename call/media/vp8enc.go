@@ -4,6 +4,7 @@ package media
 #cgo pkg-config: vpx
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <vpx/vpx_encoder.h>
 #include <vpx/vp8cx.h>
 
@@ -74,10 +75,21 @@ static vpx_codec_err_t bedside_vp8enc_set_bitrate(bedside_vp8enc *e, unsigned in
 	return err;
 }
 
+// bedside_thread_cpu_ns is the CPU time the calling thread has used, in nanoseconds; -1 when
+// the clock cannot be read.
+static long long bedside_thread_cpu_ns(void) {
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return -1;
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 // bedside_vp8enc_encode encodes one I420 picture whose planes the caller owns: libvpx copies
-// the picture (lag 0), so the planes are not kept after the call.
+// the picture (lag 0), so the planes are not kept after the call. *cpu_ns is the CPU time the
+// calling thread spent in libvpx (0 when the clock cannot be read).
 static vpx_codec_err_t bedside_vp8enc_encode(bedside_vp8enc *e, unsigned char *y, int ystride,
-		unsigned char *cb, unsigned char *cr, int cstride, long long pts, unsigned long dur, int key) {
+		unsigned char *cb, unsigned char *cr, int cstride, long long pts, unsigned long dur, int key,
+		long long *cpu_ns) {
+	*cpu_ns = 0;
 	vpx_image_t img;
 	if (vpx_img_wrap(&img, VPX_IMG_FMT_I420, e->cfg.g_w, e->cfg.g_h, 1, y) == NULL) return VPX_CODEC_INVALID_PARAM;
 	img.planes[VPX_PLANE_Y] = y;
@@ -86,7 +98,11 @@ static vpx_codec_err_t bedside_vp8enc_encode(bedside_vp8enc *e, unsigned char *y
 	img.stride[VPX_PLANE_Y] = ystride;
 	img.stride[VPX_PLANE_U] = cstride;
 	img.stride[VPX_PLANE_V] = cstride;
-	return vpx_codec_encode(&e->ctx, &img, (vpx_codec_pts_t)pts, dur, key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
+	long long t0 = bedside_thread_cpu_ns();
+	vpx_codec_err_t err = vpx_codec_encode(&e->ctx, &img, (vpx_codec_pts_t)pts, dur, key ? VPX_EFLAG_FORCE_KF : 0, VPX_DL_REALTIME);
+	long long t1 = bedside_thread_cpu_ns();
+	if (t0 >= 0 && t1 >= t0) *cpu_ns = t1 - t0;
+	return err;
 }
 
 // bedside_vp8enc_take copies the frame packets of the last encode into dst when they fit in
@@ -176,6 +192,18 @@ type VP8Encoder struct {
 	enc    *C.bedside_vp8enc // nil once closed
 	params C.bedside_vp8enc_params
 	pts    int64 // microseconds, timestamp of the next picture
+	// cpu is the CPU time spent in libvpx's encode by the calling threads, all pictures
+	// together (with Threads above 1, libvpx's own worker threads are not counted).
+	cpu time.Duration
+}
+
+// CPUTime is the CPU time the encoder has spent encoding, all pictures together: the
+// thread's own clock around libvpx's encode, so it does not grow when other processes share
+// the CPU, as wall-clock time does.
+func (e *VP8Encoder) CPUTime() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.cpu
 }
 
 // NewVP8Encoder returns a libvpx VP8 encoder for pictures of opts.Width x opts.Height.
@@ -315,10 +343,12 @@ func (e *VP8Encoder) Encode(dst []byte, img *image.YCbCr, dur time.Duration, for
 		key = 1
 	}
 	us := dur.Microseconds()
+	var cpu C.longlong
 	rc := C.bedside_vp8enc_encode(e.enc,
 		(*C.uchar)(unsafe.Pointer(&img.Y[0])), C.int(img.YStride),
 		(*C.uchar)(unsafe.Pointer(&img.Cb[0])), (*C.uchar)(unsafe.Pointer(&img.Cr[0])), C.int(img.CStride),
-		C.longlong(e.pts), C.ulong(us), key)
+		C.longlong(e.pts), C.ulong(us), key, &cpu)
+	e.cpu += time.Duration(cpu)
 	if rc != C.VPX_CODEC_OK {
 		return dst, false, fmt.Errorf("%w: VP8 vpx_codec_encode: %s (%s)", ErrEncode,
 			C.GoString(C.vpx_codec_err_to_string(rc)), C.GoString(C.bedside_vp8enc_detail(e.enc)))
