@@ -47,6 +47,11 @@ type TURNConfig struct {
 	// Quota is how many allocations one holder (a device, or a contact's pages) may have at
 	// once; 10 when zero: a browser allocates once per transport and network interface.
 	Quota int
+	// UDPBuffer is the kernel receive and send buffer, in bytes, asked for on the UDP
+	// listener; 4 MiB when zero. The kernel grants at most net.core.rmem_max and
+	// net.core.wmem_max (208 KiB by default on Linux: raise them, see README.md);
+	// NewTURN logs a warning when it got less.
+	UDPBuffer int
 	// AllowLoopback lets the relay reach loopback peers (tests only).
 	AllowLoopback bool
 	Logger        *slog.Logger
@@ -73,6 +78,7 @@ type TURN struct {
 	external      []string // an external relay's URLs (NewExternalTURN); nil for the embedded one
 
 	udp       net.PacketConn
+	udpBuffer int // the receive buffer the kernel granted udp, bytes; 0 when unknown
 	tcp, tls  net.Listener
 	authority atomic.Pointer[authorityBox]
 
@@ -101,6 +107,9 @@ func NewTURN(cfg TURNConfig) (*TURN, error) {
 	}
 	if cfg.Host == "" {
 		cfg.Host = cfg.PublicIP.String()
+	}
+	if cfg.UDPBuffer <= 0 {
+		cfg.UDPBuffer = defaultUDPBuffer
 	}
 	if cfg.Quota <= 0 {
 		cfg.Quota = 10
@@ -172,6 +181,13 @@ func (t *TURN) listen(cfg TURNConfig) error {
 		if t.udp, err = net.ListenPacket("udp", cfg.Listen); err != nil {
 			return fmt.Errorf("server: turn: %w", err)
 		}
+		if t.udpBuffer, err = setUDPBuffers(t.udp, cfg.UDPBuffer); err != nil {
+			return fmt.Errorf("server: turn: UDP buffers: %w", err)
+		}
+		if t.udpBuffer > 0 && t.udpBuffer < cfg.UDPBuffer {
+			t.log.Warn("the kernel granted the relay's UDP listener less buffer than asked: calls may lose packets when the server is busy; raise net.core.rmem_max and net.core.wmem_max",
+				"asked", cfg.UDPBuffer, "granted", t.udpBuffer)
+		}
 	}
 	if cfg.TCPListen != "" {
 		if t.tcp, err = net.Listen("tcp", cfg.TCPListen); err != nil {
@@ -207,6 +223,10 @@ func (t *TURN) Addr() net.Addr {
 	}
 	return t.udp.LocalAddr()
 }
+
+// UDPBuffer is the receive buffer, in bytes, that the kernel granted the UDP listener; 0
+// without UDP or when it cannot tell.
+func (t *TURN) UDPBuffer() int { return t.udpBuffer }
 
 // TCPAddr is the relay's local TCP address; nil without TCP.
 func (t *TURN) TCPAddr() net.Addr {
