@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"bedside/server"
@@ -89,7 +90,12 @@ func (w *ward) startAgain() {
 	w.st, w.srv = w.w.Store, w.w.Srv
 }
 
-func (w *ward) wsURL() string { return w.w.WSURL() }
+func (w *ward) wsURL() string {
+	if w.w == nil { // a ward server in another process (remoteWard): its URL only
+		return "ws" + strings.TrimPrefix(w.url, "http") + "/ws"
+	}
+	return w.w.WSURL()
+}
 
 // bed is a bed of the demo ward beside the demo's, with its own patient, contact, family link
 // and pairing code.
