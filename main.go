@@ -1,7 +1,7 @@
 // Command bedside is the bedside kiosk: the Fyne app on a patient's tablet that shows their
 // family's photos, calls one with a tap, and answers their calls.
 //
-//	bedside [-server URL] [-pair CODE] [-data DIR] [-media camera|test|file:PATH] [-auto-answer] [-windowed]
+//	bedside [-server URL] [-pair CODE] [-data DIR] [-media camera|test|file:PATH] [-auto-answer] [-windowed] [-turn-ca FILE]
 //
 // An unpaired kiosk started without -pair pairs on its setup screen: it scans the nurse
 // console's enrollment QR code with its camera (the code carries the server, so -server may be
@@ -17,6 +17,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -32,6 +33,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"bedside/app"
+	"bedside/call"
 	"bedside/demo"
 	"bedside/provisioning"
 	"bedside/tablet"
@@ -58,6 +60,8 @@ type options struct {
 	noMDNS      bool
 	cpuProfile  string
 	memProfile  string
+	turnCA      string
+	turnRoots   *x509.CertPool // -turn-ca's certificates; nil: the system's roots
 }
 
 func main() {
@@ -83,6 +87,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.noMDNS, "no-mdns", false, "do not resolve browsers' mDNS .local addresses (never join the mDNS multicast group); for tests")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (diagnostics)")
 	fs.StringVar(&o.memProfile, "memprofile", "", "write a heap profile to this file 10 s after start (diagnostics)")
+	fs.StringVar(&o.turnCA, "turn-ca", "", "PEM file of the CA certificates that the ward's TURN relay over TLS is checked against, such as the hospital's own CA (default: the system's roots)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -105,6 +110,12 @@ func parseFlags(args []string) (options, error) {
 			}
 		}
 		o.server, o.moreServers = all[0], all[1:]
+	}
+	if o.turnCA != "" {
+		var err error
+		if o.turnRoots, err = call.LoadCertPool(o.turnCA); err != nil {
+			return o, fmt.Errorf("-turn-ca: %w", err)
+		}
 	}
 	if o.data == "" {
 		dir, err := os.UserConfigDir()
@@ -187,7 +198,7 @@ func run(args []string) error {
 	sp := tablet.NewSpeaker(log)
 	defer sp.Close()
 	dev := tablet.NewDevice(tablet.Config{Dir: o.data, Server: o.server, MoreServers: o.moreServers, Version: version, Store: store,
-		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log, NoMDNS: o.noMDNS})
+		Identity: id, Local: local, Speaker: sp, PIN: pins, Logger: log, NoMDNS: o.noMDNS, TURNRoots: o.turnRoots})
 	if !dev.Paired() && o.pair != "" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_, err := dev.Pair(ctx, o.pair)

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -55,6 +56,8 @@ type Config struct {
 	PortMin, PortMax uint16
 	// NoMDNS: see APIOptions.NoMDNS.
 	NoMDNS bool
+	// TURNRoots: see APIOptions.TURNRoots (LoadCertPool reads a PEM file into one).
+	TURNRoots *x509.CertPool
 	// ICEServers are added to the ones the server hands out.
 	ICEServers []signal.ICEServer
 
@@ -179,6 +182,7 @@ func New(cfg Config) (*Phone, error) {
 		// so that the caller restarts soon after a network change it cannot see.
 		if api, err = NewAPI(APIOptions{
 			LoopbackOnly: cfg.LoopbackOnly, NoMDNS: cfg.NoMDNS, PortMin: cfg.PortMin, PortMax: cfg.PortMax, Logger: log,
+			TURNRoots:     cfg.TURNRoots,
 			FailedTimeout: cfg.OutageLimit, DisconnectedTimeout: iceDisconnected, KeepAlive: iceKeepAlive,
 		}); err != nil {
 			return nil, err

@@ -2,6 +2,7 @@ package tablet
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,6 +49,8 @@ type Config struct {
 	PowerSupplies string
 	// NoMDNS: see call.APIOptions.NoMDNS.
 	NoMDNS bool
+	// TURNRoots: see call.APIOptions.TURNRoots; nil trusts the system's roots.
+	TURNRoots *x509.CertPool
 }
 
 // Device is this tablet as the kiosk sees it: it pairs (app.Pairer), starts the call engine
@@ -282,6 +285,7 @@ func (d *Device) StartPhone() {
 		HTTPClient:  httpClient,
 		Status:      Status(d.cfg.PowerSupplies, d.cfg.Version),
 		NoMDNS:      d.cfg.NoMDNS,
+		TURNRoots:   d.cfg.TURNRoots,
 	}
 	if d.cfg.Speaker != nil {
 		cfg.RemoteAudio = d.cfg.Speaker.CallSink()

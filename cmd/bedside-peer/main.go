@@ -7,6 +7,7 @@
 //	bedside-peer -server http://127.0.0.1:8080 -pair ABCD-EFGH -data ./peer -auto-answer
 //	bedside-peer -server http://127.0.0.1:8080 -family-token TOKEN -dial patient -duration 30s
 //	bedside-peer ... -media file:clip.y4m -stats-every 1s -cpuprofile cpu.pprof
+//	bedside-peer ... -turn-ca hospital-ca.pem   (a relay over TLS with the hospital's own CA)
 //
 // Output lines on stdout, each "key=value" pairs after a word:
 //
@@ -17,6 +18,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -68,6 +70,8 @@ type options struct {
 	cpuProfile  string
 	logLevel    string
 	name        string
+	turnCA      string
+	turnRoots   *x509.CertPool // -turn-ca's certificates; nil: the system's roots
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -89,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
 	fs.StringVar(&o.logLevel, "log-level", "warn", "log level on stderr: debug, info, warn, error")
 	fs.StringVar(&o.name, "name", "bedside-peer", "device name given when enrolling")
+	fs.StringVar(&o.turnCA, "turn-ca", "", "PEM file of the CA certificates that a TURN relay over TLS (turns:) is checked against, such as the hospital's own CA (default: the system's roots)")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -115,6 +120,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		}
 	}
 	o.server = o.servers[0] // enrolls there
+	if o.turnCA != "" {
+		var err error
+		if o.turnRoots, err = call.LoadCertPool(o.turnCA); err != nil {
+			return o, fmt.Errorf("%w: -turn-ca: %v", errUsage, err)
+		}
+	}
 	return o, nil
 }
 
@@ -143,7 +154,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}()
 	}
 
-	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback, NoMDNS: o.noMDNS}
+	cfg := call.Config{Logger: log, AutoAnswer: o.autoAnswer, LoopbackOnly: o.loopback, NoMDNS: o.noMDNS,
+		TURNRoots: o.turnRoots}
 	if cfg.ServerURL, err = signal.URL(o.server); err != nil {
 		return fmt.Errorf("%w: -server: %v", errUsage, err)
 	}

@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/pem"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +22,9 @@ import (
 )
 
 func TestFlags(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "key.pem")
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1}}), 0o600))
 	cases := []struct {
 		args []string
 		want string
@@ -33,13 +38,20 @@ func TestFlags(t *testing.T) {
 		{[]string{"-server", "http://x", "-pair", "A", "-duration", "-1s"}, "cannot be negative"},
 		{[]string{"-server", "http://x", "-pair", "A", "extra"}, "unexpected argument"},
 		{[]string{"-nope"}, "not defined"},
+		{[]string{"-server", "http://x", "-pair", "A", "-turn-ca", filepath.Join(dir, "none.pem")}, "-turn-ca: call: bad certificate file: open " + filepath.Join(dir, "none.pem")},
+		{[]string{"-server", "http://x", "-pair", "A", "-turn-ca", keyFile}, "-turn-ca: call: bad certificate file: " + keyFile + ": block 1 is a PRIVATE KEY, not a CERTIFICATE"},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), c.args, io.Discard, io.Discard)
 		require.ErrorIs(t, err, errUsage, "%v", c.args)
 		assert.Contains(t, err.Error(), c.want)
 	}
-	err := run(context.Background(), []string{"-server", "http://127.0.0.1:1", "-family-token", "t", "-media", "file:/nonexistent.png"}, io.Discard, io.Discard)
+	caFile := filepath.Join(dir, "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, testCA(t), 0o600))
+	o, err := parseFlags([]string{"-server", "http://x", "-pair", "A", "-turn-ca", caFile}, io.Discard)
+	require.NoError(t, err)
+	assert.NotNil(t, o.turnRoots, "the engine checks the relay's certificate against -turn-ca's")
+	err = run(context.Background(), []string{"-server", "http://127.0.0.1:1", "-family-token", "t", "-media", "file:/nonexistent.png"}, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "nonexistent.png")
 }
