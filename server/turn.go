@@ -48,7 +48,7 @@ type TURNConfig struct {
 	// once; 10 when zero: a browser allocates once per transport and network interface.
 	Quota int
 	// UDPBuffer is the kernel receive and send buffer, in bytes, asked for on the UDP
-	// listener; 4 MiB when zero. The kernel grants at most net.core.rmem_max and
+	// listener; 2 MiB (as coturn) when zero. The kernel grants at most net.core.rmem_max and
 	// net.core.wmem_max (208 KiB by default on Linux: raise them, see README.md);
 	// NewTURN logs a warning when it got less.
 	UDPBuffer int

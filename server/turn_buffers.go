@@ -7,11 +7,13 @@ import (
 
 // defaultUDPBuffer is the kernel receive and send buffer the relay asks for on its UDP
 // listener. Every relayed packet of every call passes through that one socket, read by one
-// goroutine: with the kernel's default (208 KiB on Linux, about a hundred packets) a pause of
-// a few tens of milliseconds in that goroutine (the scheduler, a garbage collection, a busy
-// machine) overflowed it and the calls lost packets (BenchmarkRelay20Calls: 2,593 datagrams
-// dropped in 20 s with 20 calls, none with 4 MiB). 4 MiB holds about a second of 20 calls.
-const defaultUDPBuffer = 4 << 20
+// goroutine: with the kernel's default (208 KiB on Linux, a couple of hundred packets) a
+// pause of some tens of milliseconds in that goroutine (the scheduler, a garbage collection,
+// a busy machine) overflowed it and the calls lost packets (BenchmarkRelay20Calls, with the
+// relay in the same process as its 40 engines: 2,593 datagrams dropped in 20 s, none with
+// more). coturn asks for 2 MiB on each of its listening sockets (one per thread): so do we.
+// More would only turn a relay short of CPU into seconds of delay instead of losses.
+const defaultUDPBuffer = 2 << 20
 
 // setUDPBuffers asks the kernel for size bytes of receive and send buffer on c and returns the
 // receive buffer it got, which net.core.rmem_max caps (Linux reports twice what was granted,
