@@ -181,12 +181,8 @@ func (t *TURN) listen(cfg TURNConfig) error {
 		if t.udp, err = net.ListenPacket("udp", cfg.Listen); err != nil {
 			return fmt.Errorf("server: turn: %w", err)
 		}
-		if t.udpBuffer, err = setUDPBuffers(t.udp, cfg.UDPBuffer); err != nil {
-			return fmt.Errorf("server: turn: UDP buffers: %w", err)
-		}
-		if t.udpBuffer > 0 && t.udpBuffer < cfg.UDPBuffer {
-			t.log.Warn("the kernel granted the relay's UDP listener less buffer than asked: calls may lose packets when the server is busy; raise net.core.rmem_max and net.core.wmem_max",
-				"asked", cfg.UDPBuffer, "granted", t.udpBuffer)
+		if err := t.bufferUDP(cfg.UDPBuffer); err != nil {
+			return err
 		}
 	}
 	if cfg.TCPListen != "" {
@@ -223,10 +219,6 @@ func (t *TURN) Addr() net.Addr {
 	}
 	return t.udp.LocalAddr()
 }
-
-// UDPBuffer is the receive buffer, in bytes, that the kernel granted the UDP listener; 0
-// without UDP or when it cannot tell.
-func (t *TURN) UDPBuffer() int { return t.udpBuffer }
 
 // TCPAddr is the relay's local TCP address; nil without TCP.
 func (t *TURN) TCPAddr() net.Addr {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net"
 	"syscall"
 )
@@ -14,6 +15,24 @@ import (
 // more). coturn asks for 2 MiB on each of its listening sockets (one per thread): so do we.
 // More would only turn a relay short of CPU into seconds of delay instead of losses.
 const defaultUDPBuffer = 2 << 20
+
+// bufferUDP asks for size bytes of buffer on the UDP listener, and warns when the kernel
+// granted less.
+func (t *TURN) bufferUDP(size int) error {
+	var err error
+	if t.udpBuffer, err = setUDPBuffers(t.udp, size); err != nil {
+		return fmt.Errorf("server: turn: UDP buffers: %w", err)
+	}
+	if t.udpBuffer > 0 && t.udpBuffer < size {
+		t.log.Warn("the kernel granted the relay's UDP listener less buffer than asked: calls may lose packets when the server is busy; raise net.core.rmem_max and net.core.wmem_max",
+			"asked", size, "granted", t.udpBuffer)
+	}
+	return nil
+}
+
+// UDPBuffer is the receive buffer, in bytes, that the kernel granted the UDP listener; 0
+// without UDP or when it cannot tell.
+func (t *TURN) UDPBuffer() int { return t.udpBuffer }
 
 // setUDPBuffers asks the kernel for size bytes of receive and send buffer on c and returns the
 // receive buffer it got, which net.core.rmem_max caps (Linux reports twice what was granted,
