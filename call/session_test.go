@@ -78,21 +78,23 @@ type peer struct {
 
 func newTestAPI(t testing.TB) *API {
 	t.Helper()
-	api, err := NewAPI(APIOptions{LoopbackOnly: true})
+	api, err := NewAPI(APIOptions{LoopbackOnly: true, Logger: failureLogger(t)})
 	require.NoError(t, err)
 	return api
 }
 
 func newTestLocal(t testing.TB) *media.Local {
 	t.Helper()
-	local, err := media.NewTest(media.TestOptions{Width: 320, Height: 240, FPS: 30})
+	local, err := media.NewTest(media.TestOptions{Width: 320, Height: 240, FPS: 30, Logger: failureLogger(t)})
 	require.NoError(t, err)
+	closeLocalOnEnd(t, local)
 	require.NoError(t, local.Start(context.Background()))
 	return local
 }
 
-// newPeer makes a session whose candidates go to *other once it exists.
-func newPeer(t testing.TB, api *API, local *media.Local, other **peer) *peer {
+// newPeer makes a session whose candidates go to *other once it exists. It is closed when t
+// ends.
+func newPeer(t testing.TB, name string, api *API, local *media.Local, other **peer) *peer {
 	t.Helper()
 	p := &peer{local: local, video: &frameCounter{}, audio: &loudness{}, state: make(chan PeerState, 16)}
 	sess, err := NewSession(SessionConfig{
@@ -100,6 +102,7 @@ func newPeer(t testing.TB, api *API, local *media.Local, other **peer) *peer {
 		Local:       local,
 		RemoteVideo: p.video,
 		RemoteAudio: p.audio,
+		Logger:      failureLogger(t).With("end", name),
 		OnCandidate: func(c signal.Candidate) {
 			if err := (*other).sess.AddCandidate(c); err != nil {
 				t.Errorf("add candidate: %v", err)
@@ -113,6 +116,7 @@ func newPeer(t testing.TB, api *API, local *media.Local, other **peer) *peer {
 		},
 	})
 	require.NoError(t, err)
+	t.Cleanup(func() { _ = sess.Close() })
 	p.sess = sess
 	return p
 }
@@ -126,8 +130,9 @@ func newPair(t testing.TB, api *API, la, lb *media.Local) (a, b *peer) {
 // newPairOf is newPair with an API for each end.
 func newPairOf(t testing.TB, apiA, apiB *API, la, lb *media.Local) (a, b *peer) {
 	t.Helper()
-	a = newPeer(t, apiA, la, &b)
-	b = newPeer(t, apiB, lb, &a)
+	a = newPeer(t, "offerer", apiA, la, &b)
+	b = newPeer(t, "answerer", apiB, lb, &a)
+	explainOnFailure(t, a, b)
 	offer, err := a.sess.CreateOffer()
 	require.NoError(t, err)
 	answer, err := b.sess.HandleOffer(offer)
