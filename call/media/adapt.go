@@ -23,18 +23,33 @@ type VideoStep struct {
 // testbed (3 % loss + 100 ms): a first step at 500 kbit/s gave 13-17 fps, at 300 gave 22-29.
 const (
 	// AudioOnlyBitRate is the estimate of the whole link (video and audio) below which the
-	// video pauses.
+	// video pauses, once the estimate stayed there for pauseAfter.
 	AudioOnlyBitRate = 100_000
 	// stepUpAfter is how long a better estimate must last before the video steps back up:
 	// stepping down is at once, stepping up is careful, so that a picture does not flap.
 	stepUpAfter = 5 * time.Second
+	// pauseAfter is how long the estimate must stay below AudioOnlyBitRate before the video
+	// pauses (meanwhile it sends the smallest step): congestion control dips for a moment now
+	// and then (a burst of loss, a busy CPU whose late reads look like a queue), and a picture
+	// taken away for a dip is gone until a probe brings it back. A group call waits as long
+	// before it cuts a peer's video (call's cutAfter).
+	pauseAfter = 3 * time.Second
 	// audioShare is what the sound and the packet headers take of a link's estimate.
 	audioShare = 50_000
-	// probeEvery and probeFor: while the video is paused, it tries the smallest step for
-	// probeFor every probeEvery. Congestion control raises its estimate only on traffic it
-	// sees carried: without a probe, a link that recovered would stay sound-only for good.
+	// probeEvery and probeFor: while the video is paused, it tries the smallest step again
+	// every probeEvery, for as long as the estimate holds, up to probeFor. Congestion control
+	// raises its estimate only on traffic it sees carried: pion's (Google's), once it has cut
+	// its estimate near the rate it receives, raises it no further than 1.5 times that rate.
+	// The sound alone (about 50 kbit/s on the wire) so holds it near 70 kbit/s, under
+	// AudioOnlyBitRate, and a paused video comes back only through a probe that sends enough
+	// (the smallest step at the rate it needs, not what the estimate leaves) for long enough.
+	// Probes of 3 s at what the estimate left did not: after a spell of jitter (0-100 ms, on
+	// pion's virtual network) on a link that then became clean, the video stayed paused but
+	// for 3-s glimpses, for as long as it was watched (a minute, 4 frames a second on
+	// average); on CI's loaded cores, where late reads pass for a queue, TestSessionLoopback
+	// waited a minute for 60 frames.
 	probeEvery = 10 * time.Second
-	probeFor   = 3 * time.Second
+	probeFor   = 10 * time.Second
 )
 
 // ladder lists the steps from the best down, with the least video bit rate each needs.
@@ -57,6 +72,8 @@ type videoAdapter struct {
 	known      bool      // an estimate came
 	pausedAt   time.Time // when the video last paused (or its last probe ended)
 	probeUntil time.Time // the end of the probe under way, zero when none
+	probeFrom  int       // the estimate when the probe began
+	lowSince   time.Time // since when the estimate is below AudioOnlyBitRate while the video is on
 }
 
 // rung returns the best ladder index a link of bps (the whole link) allows; len(ladder) for
@@ -79,25 +96,27 @@ func (a *videoAdapter) update(bps int, now time.Time) VideoStep {
 	want := rung(bps)
 	paused := len(ladder)
 	switch {
-	case !a.probeUntil.IsZero() && now.Before(a.probeUntil): // probing: keep the smallest step
-		if want != paused {
-			a.probeUntil = time.Time{} // the link carries the video again: stay, and step up as usual
-		}
-		a.known = true
-		return a.step(bps)
-	case !a.probeUntil.IsZero(): // the probe is over
+	case !a.probeUntil.IsZero() && want != paused:
+		a.probeUntil = time.Time{} // the link carries the video again: stay, and step up as usual
+	case !a.probeUntil.IsZero() && now.Before(a.probeUntil) && bps >= a.probeFrom:
+		return a.step(bps) // probing, and the estimate holds: keep the smallest step
+	case !a.probeUntil.IsZero(): // the estimate fell, or the time is up: sound only again
 		a.probeUntil = time.Time{}
-		if want == paused {
-			a.cur, a.pausedAt = paused, now
-			return a.step(bps)
-		}
+		a.cur, a.pausedAt = paused, now
+		return a.step(bps)
 	case a.known && a.cur == paused && want == paused && now.Sub(a.pausedAt) >= probeEvery:
-		a.cur, a.probeUntil = len(ladder)-1, now.Add(probeFor)
-		a.known = true
+		a.cur, a.probeUntil, a.probeFrom = len(ladder)-1, now.Add(probeFor), bps
 		return a.step(bps)
 	}
-	if want == paused && a.cur != paused {
-		a.pausedAt = now
+	switch {
+	case want != paused || a.cur == paused:
+		a.lowSince = time.Time{}
+	case a.known && a.lowSince.IsZero():
+		a.lowSince, want = now, len(ladder)-1
+	case a.known && now.Sub(a.lowSince) < pauseAfter:
+		want = len(ladder) - 1 // a dip, perhaps: the smallest step until it lasted
+	default:
+		a.lowSince, a.pausedAt = time.Time{}, now
 	}
 	switch {
 	case !a.known || want > a.cur: // the first estimate, or worse: at once
@@ -115,14 +134,18 @@ func (a *videoAdapter) update(bps int, now time.Time) VideoStep {
 	return a.step(bps)
 }
 
-// step is the current step, with the VP8 target for bps.
+// step is the current step, with the VP8 target for bps; a probe sends what its step needs.
 func (a *videoAdapter) step(bps int) VideoStep {
 	if a.cur >= len(ladder) {
 		return VideoStep{Scale: 1, FPS: a.captureFPS, Paused: true}
 	}
 	s := ladder[a.cur]
+	least := s.minBPS / 2
+	if !a.probeUntil.IsZero() {
+		least = s.minBPS
+	}
 	return VideoStep{Scale: s.scale, FPS: min(s.fps, a.captureFPS),
-		BitRate: min(max(bps-audioShare, s.minBPS/2), MaxVideoBitRate)}
+		BitRate: min(max(bps-audioShare, least), MaxVideoBitRate)}
 }
 
 // downscale returns src shrunk by scale on each side (a box filter over scale×scale pixels),

@@ -42,18 +42,24 @@ func TestVideoAdapterSteps(t *testing.T) {
 	}
 }
 
-// Down at once, up one step at a time, each after the better estimate lasted stepUpAfter.
+// Down at once (to sound only once the estimate stayed that low for pauseAfter), up one step at
+// a time, each after the better estimate lasted stepUpAfter.
 func TestVideoAdapterHysteresis(t *testing.T) {
 	now := time.Unix(1000, 0)
 	a := videoAdapter{captureFPS: 30}
 	require.False(t, a.update(2_000_000, now).Paused)
-	require.True(t, a.update(60_000, now).Paused, "down at once")
+	s := a.update(60_000, now)
+	require.False(t, s.Paused, "down at once, to the smallest step first")
+	require.Equal(t, 4, s.Scale)
+	require.False(t, a.update(60_000, now.Add(pauseAfter-time.Millisecond)).Paused)
+	now = now.Add(pauseAfter)
+	require.True(t, a.update(60_000, now).Paused, "sound only once it lasted")
 	now = now.Add(time.Second)
 	require.True(t, a.update(2_000_000, now).Paused, "not up at once")
 	now = now.Add(stepUpAfter - time.Millisecond)
 	require.True(t, a.update(2_000_000, now).Paused)
 	now = now.Add(time.Millisecond)
-	s := a.update(2_000_000, now)
+	s = a.update(2_000_000, now)
 	require.False(t, s.Paused, "up after the estimate lasted")
 	require.Equal(t, 4, s.Scale, "one step at a time")
 	for range 3 {
@@ -66,7 +72,26 @@ func TestVideoAdapterHysteresis(t *testing.T) {
 	now = now.Add(stepUpAfter)
 	a.update(2_000_000, now)
 	a.update(60_000, now.Add(time.Second))
-	require.True(t, a.update(2_000_000, now.Add(stepUpAfter)).Paused)
+	require.Equal(t, 4, a.update(2_000_000, now.Add(stepUpAfter)).Scale)
+}
+
+// A dip below AudioOnlyBitRate shorter than pauseAfter (a busy CPU, a burst of loss) keeps the
+// smallest picture; a dip that lasts pauses it.
+func TestVideoAdapterRidesOutADip(t *testing.T) {
+	now := time.Unix(1000, 0)
+	a := videoAdapter{captureFPS: 30}
+	require.False(t, a.update(400_000, now).Paused)
+	for i := range 5 {
+		s := a.update(40_000, now.Add(time.Duration(i)*500*time.Millisecond))
+		require.False(t, s.Paused, "a dip of %d ms", i*500)
+		require.Equal(t, 4, s.Scale)
+	}
+	now = now.Add(2500 * time.Millisecond)
+	require.Equal(t, 4, a.update(120_000, now).Scale, "back over: the dip is forgotten")
+	now = now.Add(time.Second)
+	require.False(t, a.update(40_000, now).Paused)
+	require.False(t, a.update(40_000, now.Add(pauseAfter-time.Millisecond)).Paused, "a new dip, timed anew")
+	require.True(t, a.update(40_000, now.Add(pauseAfter)).Paused)
 }
 
 // While paused, the video tries the smallest step now and then, so that congestion control
@@ -81,10 +106,21 @@ func TestVideoAdapterProbes(t *testing.T) {
 	s := a.update(60_000, now)
 	require.False(t, s.Paused, "a probe")
 	require.Equal(t, 4, s.Scale)
-	require.False(t, a.update(60_000, now.Add(probeFor-time.Millisecond)).Paused, "the probe lasts")
+	require.Equal(t, ladder[len(ladder)-1].minBPS, s.BitRate,
+		"a probe sends what the step needs, more than the estimate leaves (its point is to raise it)")
+	s = a.update(70_000, now.Add(probeFor-time.Millisecond))
+	require.False(t, s.Paused, "the probe lasts while the estimate holds")
 	now = now.Add(probeFor)
-	require.True(t, a.update(60_000, now).Paused, "it found nothing: paused again")
+	require.True(t, a.update(70_000, now).Paused, "it found nothing: paused again")
 	require.True(t, a.update(60_000, now.Add(probeEvery-time.Millisecond)).Paused)
+
+	// A probe whose estimate falls (the link cannot carry it) ends at once.
+	now = now.Add(probeEvery)
+	require.False(t, a.update(60_000, now).Paused)
+	require.False(t, a.update(61_000, now.Add(time.Second)).Paused)
+	now = now.Add(2 * time.Second)
+	require.True(t, a.update(50_000, now).Paused, "the estimate fell: paused again")
+	require.True(t, a.update(60_000, now.Add(probeEvery-time.Millisecond)).Paused, "the next probe comes later")
 
 	// The next probe finds a better link: the video stays, and steps up as usual.
 	now = now.Add(probeEvery)
