@@ -66,14 +66,26 @@ func BenchmarkGroupCallTablet(b *testing.B) {
 		})
 	}
 	fmt.Printf("pinned: %v (tablet on CPU 0, family on the others)\n", pin)
-	fmt.Println("family  cpu-%  rss-MB  upload-kbit/s  recv-fps  enc-fps  key-req  keyframes  call-key-req/kf  rate-chg  resets  enc-cpu-ms/s  enc-cpu-ms/frame  enc-wall-ms/s  Minstr/frame  Minstr/s  sizes encoded      step        load1")
+	fmt.Println("family  cpu-%  rss-MB  upload-kbit/s  recv-fps  enc-fps  key-req  keyframes  call-key-req/kf  rate-chg  resets  enc-cpu-ms/s  enc-cpu-ms/frame  enc-wall-ms/s  Minstr/frame  Minstr/s  target-kbit/s  bytes/frame  sizes encoded      step        load1")
 	for _, r := range runs {
 		instr := mediatest.WindowInstructions(b, replayBin, r.recs, r.windowFrom, r.windowTo)
-		fmt.Printf("%6d  %5.0f  %6.0f  %13.0f  %8.1f  %7.1f  %7d  %9d  %15s  %8d  %6d  %12.1f  %16.2f  %13.1f  %12.2f  %8.0f  %-17s  %-10s  %5s\n",
+		kbps, bytes := windowRate(r.recs[r.windowFrom:r.windowTo])
+		fmt.Printf("%6d  %5.0f  %6.0f  %13.0f  %8.1f  %7.1f  %7d  %9d  %15s  %8d  %6d  %12.1f  %16.2f  %13.1f  %12.2f  %8.0f  %13.0f  %11.0f  %-17s  %-10s  %5s\n",
 			r.n, r.cpu, r.rss, r.upload/1000, r.recvFPS, r.encFPS, r.keyReqs, r.keyFrames, fmt.Sprintf("%d/%d", r.callKeyReqs, r.callKeyFrames), r.rateChanges, r.resets,
 			r.encCPU, r.encCPU/max(r.encFPS, 1e-9), r.encWall, instr/1e6/float64(max(r.frames, 1)),
-			instr/1e6/r.secs, windowSizes(r.recs[r.windowFrom:r.windowTo]), r.step, r.load)
+			instr/1e6/r.secs, kbps, bytes, windowSizes(r.recs[r.windowFrom:r.windowTo]), r.step, r.load)
 	}
+}
+
+// windowRate is the mean CBR target (kbit/s) and frame size (bytes) of the records: the
+// encoder's work a frame grows with the bits it is asked to make.
+func windowRate(recs []media.EncodeRecord) (kbps, bytes float64) {
+	for _, r := range recs {
+		kbps += float64(r.BitRate) / 1000
+		bytes += float64(r.Bytes)
+	}
+	n := float64(max(len(recs), 1))
+	return kbps / n, bytes / n
 }
 
 // windowSizes lists the picture sizes the records encoded, the step's downscale included.
