@@ -413,7 +413,9 @@ func (l *loop) onGroupState(c *activeCall, gp *groupPeer, s PeerState) {
 			pp.state = PartInCall
 			l.dirty = true
 		}
-	case PeerDisconnected, PeerFailed:
+	case PeerDisconnected, PeerFailed, PeerConnecting:
+		// Connecting again after being up: the other end restarted the pair's ICE, its path
+		// lost before ours noticed (its restart offer can arrive before our own timeout).
 		if !gp.up || gp.reconn {
 			return // still setting up (the connect timeout covers it), or already on it
 		}
@@ -428,7 +430,7 @@ func (l *loop) onGroupState(c *activeCall, gp *groupPeer, s PeerState) {
 			}
 		})
 		l.restartPeer(c, gp)
-	case PeerClosed, PeerNew, PeerConnecting:
+	case PeerClosed, PeerNew:
 		// Closed by the other end: the server's "left" follows.
 	}
 }

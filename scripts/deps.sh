@@ -6,7 +6,7 @@ set -euo pipefail
 build_pkgs=(pkg-config gcc libc6-dev libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev
 	libxinerama-dev libxi-dev libxxf86vm-dev libvpx-dev libopus-dev libasound2-dev)
 run_pkgs=(xvfb xauth)
-test_pkgs=(xvfb xauth imagemagick chromium firefox-esr xdotool iproute2 procps postgresql nftables coturn)
+test_pkgs=(xvfb xauth imagemagick chromium firefox-esr xdotool iproute2 procps postgresql nftables coturn valgrind)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

@@ -74,6 +74,8 @@ type Local struct {
 	changes    notifier // wakes the loops when a binding, the preview or the camera switch changes
 
 	keyReq   atomic.Bool
+	keyAsked atomic.Uint64 // RequestKeyFrame calls, for LocalStats.KeyRequests
+	observer atomic.Pointer[observerBox]
 	rateReq  atomic.Int64 // bit rate asked by SetVideoBitRate, applied by the video loop; 0: none
 	linkReq  atomic.Int64 // link estimate given to SetLinkRate, applied by the video loop; 0: none
 	videoOn  atomic.Bool
@@ -90,7 +92,8 @@ type Local struct {
 	step    VideoStep    // how the video is sent now (see adapt.go)
 	small   *image.YCbCr // the picture shrunk for the current step, reused
 	black   *image.YCbCr
-	vbuf    []byte // the last VP8 frame, reused
+	vbuf    []byte    // the last VP8 frame, reused
+	lastKey time.Time // when the last keyframe was written
 	// Only the audio loop touches these.
 	pcm  []int16 // the 20 ms frame being filled from the source's chunks
 	rest []int16 // what the last chunk had beyond the frame
@@ -215,8 +218,13 @@ func (l *Local) Start(ctx context.Context) error {
 	return nil
 }
 
-// RequestKeyFrame makes the next video frame a keyframe (call it on PLI or FIR).
-func (l *Local) RequestKeyFrame() { l.keyReq.Store(true) }
+// RequestKeyFrame makes the next video frame a keyframe (call it on PLI or FIR), or the first
+// frame once the last keyframe is minKeyFrameInterval old: every peer of a group call may ask,
+// and their requests are served together, not one keyframe each.
+func (l *Local) RequestKeyFrame() {
+	l.keyAsked.Add(1)
+	l.keyReq.Store(true)
+}
 
 // SetVideoEnabled turns the camera picture on or off. While off, the camera is released (its
 // light goes off) and black frames are sent at a low rate, so the far end keeps a (black)
@@ -279,6 +287,7 @@ func (l *Local) Stats() LocalStats {
 	s := l.stats
 	l.statsMu.Unlock()
 	s.VideoPeers, s.AudioPeers = int(l.videoPeers.Load()), int(l.audioPeers.Load())
+	s.KeyRequests = l.keyAsked.Load()
 	return s
 }
 

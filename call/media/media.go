@@ -107,6 +107,12 @@ type LocalStats struct {
 	Width, Height  int           // size of the last encoded frame
 	VideoBitRate   int           // VP8 target, bits per second
 	VideoCaptured  uint64        // pictures read from the source (encoded, previewed or both)
+	// KeyRequests counts RequestKeyFrame calls (PLI, FIR, a new peer...), all peers together;
+	// KeyFrames may be fewer: requests close together are served by one keyframe.
+	KeyRequests uint64
+	// BitRateChanges counts the encoder's target changes (SetVideoBitRate, the link's step);
+	// EncoderResets the times libvpx was set up again for a new picture size.
+	BitRateChanges, EncoderResets uint64
 	// Step is how the video is sent on the link as estimated now (SetLinkRate): full size and
 	// rate until the link shrinks; Paused when only the sound goes through.
 	Step VideoStep

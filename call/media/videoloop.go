@@ -204,6 +204,7 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 		} else {
 			l.statsMu.Lock()
 			l.stats.VideoBitRate = int(bps)
+			l.stats.BitRateChanges++
 			l.statsMu.Unlock()
 		}
 	}
@@ -217,10 +218,24 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 	if !st.last.IsZero() {
 		dur = min(max(now.Sub(st.last), time.Millisecond), time.Second)
 	}
-	forceKey := l.keyReq.Swap(false)
+	// A keyframe request waits while the last keyframe is younger than minKeyFrameInterval:
+	// that keyframe, or the next one, serves every peer that asked (see keyFrameDue).
+	forceKey := keyFrameDue(l.lastKey, now) && l.keyReq.Swap(false)
+	b := img.Bounds()
+	if w, h := l.venc.Size(); w != b.Dx() || h != b.Dy() {
+		l.statsMu.Lock()
+		l.stats.EncoderResets++ // Encode sets libvpx up again for the new size
+		l.statsMu.Unlock()
+	}
+	cpu0 := l.venc.CPUTime()
 	t0 := time.Now()
 	data, isKey, err := l.venc.Encode(l.vbuf[:0], yuv, dur, forceKey)
 	spent := time.Since(t0)
+	if obs := l.observer.Load(); obs != nil {
+		obs.f(EncodeRecord{Picture: l.Stats().VideoCaptured, Width: b.Dx(), Height: b.Dy(), Duration: dur,
+			ForceKey: forceKey, BitRate: l.venc.BitRate(), KeyFrame: isKey && err == nil, Bytes: len(data),
+			CPU: l.venc.CPUTime() - cpu0})
+	}
 	if err != nil {
 		if forceKey {
 			l.keyReq.Store(true) // the next picture then
@@ -235,7 +250,9 @@ func (l *Local) encode(st *videoState, img image.Image, now time.Time) {
 		return
 	}
 	st.last = now
-	b := img.Bounds()
+	if isKey {
+		l.lastKey = now
+	}
 	st.size = image.Rect(0, 0, b.Dx(), b.Dy())
 	// WriteSample packetizes (copies) the frame before it returns: vbuf can be reused.
 	if err := l.videoTrack.WriteSample(pmedia.Sample{Data: data, Duration: dur}); err != nil {
