@@ -18,8 +18,10 @@ const (
 	maxNackAsks = 4
 	// firstRetry is the wait before asking again until a re-send's round trip is measured.
 	firstRetry = 150 * time.Millisecond
-	// minRetry is the least wait before asking again for the same packet.
-	minRetry = 20 * time.Millisecond
+	// minRetry is the least wait before asking again for the same packet, even on a short
+	// round trip: the asks spread over the time a frame waits (maxLateDelay), so that a
+	// moment when the sender is held up (a busy CPU) or a burst of loss does not use them all.
+	minRetry = 100 * time.Millisecond
 	// maxNackGap is the longest run of missing sequence numbers taken for loss; a longer jump
 	// is a cut or the sender starting afresh, where a keyframe does better than re-sends.
 	maxNackGap = 256
