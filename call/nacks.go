@@ -29,12 +29,12 @@ const (
 	maxLost = 1024
 )
 
-// lostPacket is a packet that is missing: when it was found missing, when it was last asked
+// lostPacket is a packet that is missing: when it was found missing, first and last asked
 // for, and how many times.
 type lostPacket struct {
-	seq          uint16
-	found, asked time.Time
-	asks         int
+	seq                 uint16
+	found, first, asked time.Time
+	asks                int
 }
 
 // nackList follows the sequence numbers of a video stream as they are read and says which
@@ -67,8 +67,14 @@ func (l *nackList) got(seq uint16, repaired bool, now time.Time) {
 		if p.seq != seq {
 			continue
 		}
-		if repaired && p.asks == 1 { // the one ask this re-send answers: a round trip
+		switch {
+		case repaired && p.asks == 1: // the one ask this re-send answers: a round trip
 			l.measure(now.Sub(p.asked))
+		case repaired && p.asks > 1 && l.repair == 0:
+			// On a round trip longer than firstRetry every packet is asked for twice before
+			// its re-send comes, and no single ask would ever be timed: the time from the
+			// first ask is an upper bound to start from.
+			l.measure(now.Sub(p.first))
 		}
 		l.lost = append(l.lost[:i], l.lost[i+1:]...)
 		return
@@ -79,6 +85,10 @@ func (l *nackList) got(seq uint16, repaired bool, now time.Time) {
 func (l *nackList) measure(d time.Duration) {
 	if l.repair == 0 {
 		l.repair = d
+		return
+	}
+	if d < l.repair { // come down quickly from a first upper bound
+		l.repair -= (l.repair - d) / 2
 		return
 	}
 	l.repair += (d - l.repair) / 8
@@ -106,6 +116,9 @@ func (l *nackList) due(now time.Time, giveUp time.Duration) []uint16 {
 		if p.asks == 0 || now.Sub(p.asked) >= retry {
 			if p.asks == maxNackAsks {
 				continue
+			}
+			if p.asks == 0 {
+				p.first = now
 			}
 			p.asks++
 			p.asked = now

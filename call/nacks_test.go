@@ -63,3 +63,22 @@ func TestNackListIgnoresJumpsAndLatePackets(t *testing.T) {
 	l.got(1, false, c.at(30)) // a duplicate
 	assert.Empty(t, l.due(c.at(31), maxLateDelay))
 }
+
+// On a round trip longer than the first wait (200 ms against 150 ms) every lost packet was
+// asked for twice and the round trip never timed: the first re-send is timed from the first
+// ask, and the packets after it are asked for once.
+func TestNackListTimesALongRoundTrip(t *testing.T) {
+	c := nackClock{time.Unix(1000, 0)}
+	var l nackList
+	l.got(1, false, c.at(0))
+	l.got(3, false, c.at(10))
+	assert.Equal(t, []uint16{2}, l.due(c.at(10), maxLateDelay))
+	assert.Equal(t, []uint16{2}, l.due(c.at(160), maxLateDelay), "asked again before the re-send could come")
+	l.got(2, true, c.at(212)) // the first ask's re-send
+	assert.InDelta(t, 202*time.Millisecond, l.repair, float64(time.Millisecond))
+	l.got(5, false, c.at(300))
+	assert.Equal(t, []uint16{4}, l.due(c.at(300), maxLateDelay))
+	assert.Empty(t, l.due(c.at(450), maxLateDelay), "not again within the round trip")
+	l.got(4, true, c.at(500))
+	assert.Empty(t, l.lost)
+}
