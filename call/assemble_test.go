@@ -227,3 +227,33 @@ func TestSeqCompactorKeepsOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestLateRepairAfterGivingUp: a frame whose hole is not filled within maxLateDelay is given up
+// (the frame after it goes too: it cannot be decoded without it anyway); a re-send that comes
+// after that costs nothing more, not even the frame then waiting for its own re-send.
+func TestLateRepairAfterGivingUp(t *testing.T) {
+	s := newVP8Stream(100)
+	var frames [][]*rtp.Packet
+	for range 60 {
+		frames = append(frames, s.frame(3000))
+	}
+	require.Greater(t, len(frames[5]), 2)
+	lost1, lost2 := frames[5][1], frames[30][1]
+	var pkts []*rtp.Packet
+	for i, f := range frames {
+		for _, p := range f {
+			if p != lost1 && p != lost2 {
+				pkts = append(pkts, p)
+			}
+		}
+		switch i {
+		case 30: // 830 ms later: its frame was given up (maxLateDelay)
+			pkts = append(pkts, lost1)
+		case 30 + 2: // 66 ms later: in time
+			pkts = append(pkts, lost2)
+		}
+	}
+	got := assemble(t, pkts)
+	assert.Equal(t, 1, got.losses, "only the frame given up is lost")
+	assert.Equal(t, len(frames)-3, len(got.frames), "every other frame came out (the one after the lost one is dropped with it; the last waits for a packet after it)")
+}

@@ -12,13 +12,6 @@ import (
 	"github.com/pion/webrtc/v4"
 )
 
-// maxNacksPerPacket bounds how often a lost video packet is asked for again. pion repairs
-// packets that come back on the RTX stream above its interceptors, so its NACK generator never
-// learns that a re-send arrived and, unbounded, asks again every 100 ms while the packet is in
-// its window (about 11 re-sends per lost packet, measured). Two asks give a lost re-send a
-// second chance and keep re-sends near the loss.
-const maxNacksPerPacket = 2
-
 // newInterceptors builds the RTP/RTCP interceptors every session uses, in this order from the
 // network up (a packet the app sends passes them top down):
 //
@@ -28,8 +21,9 @@ const maxNacksPerPacket = 2
 //   - transport-wide sequence numbers, for the feedback congestion control reads: below the
 //     NACK responder, so that re-sent packets are numbered too;
 //   - pion's defaults: the NACK responder (which re-sends lost video packets on the RTX stream,
-//     within the congestion controller's target) and generator, RTCP reports, stats, and the
-//     transport-wide feedback the other end's congestion control reads.
+//     within the congestion controller's target), RTCP reports, stats, and the transport-wide
+//     feedback the other end's congestion control reads. pion's NACK generator is left idle
+//     (it watches no stream): the receiving loop asks for lost packets itself (nackList).
 //
 // onBWE gets the bandwidth estimator made for each new peer connection.
 func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.SendSideBWE)) (*interceptor.Registry, error) {
@@ -54,11 +48,14 @@ func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.Se
 	// (the TWCC sender's "io: read/write on closed pipe" when a call ends).
 	if err := webrtc.RegisterDefaultInterceptorsWithOptions(me, reg,
 		webrtc.WithInterceptorLoggerFactory(logs),
-		webrtc.WithNackGeneratorOptions(nack.GeneratorMaxNacksPerPacket(maxNacksPerPacket))); err != nil {
+		webrtc.WithNackGeneratorOptions(nack.GeneratorStreamsFilter(noStream))); err != nil {
 		return nil, fmt.Errorf("call: register interceptors: %w", err)
 	}
 	return reg, nil
 }
+
+// noStream is the NACK generator's filter: it watches no stream.
+func noStream(*interceptor.StreamInfo) bool { return false }
 
 // rtxAwareFactory makes congestion-control interceptors that also know each video stream's
 // RTX stream. pion's estimator registers only a stream's own SSRC with its pacer, which then

@@ -135,8 +135,9 @@ func (ln *lossyNet) setLoss(share float64) {
 }
 
 // Lost video packets are re-sent (RTX) and repair the frames they belong to: with 10 % loss
-// from the sender most frames still decode, not only keyframes; each lost packet is re-sent at
-// most twice.
+// from the sender most frames still decode, not only keyframes; a packet that came back is not
+// asked for again (pion's NACK generator asked twice for every lost packet: ~35 re-sends for
+// 20 lost).
 func TestSessionResendsLostVideo(t *testing.T) {
 	testkit.NoLeaks(t)
 	ln, _, b := newLossyPair(t)
@@ -154,7 +155,7 @@ func TestSessionResendsLostVideo(t *testing.T) {
 		ln.passed.Load()+ln.dropped.Load(), ln.dropped.Load(), lost, resent,
 		end.FramesDecoded-start.FramesDecoded, repaired, gaps, end.PLIsSent-start.PLIsSent)
 	require.GreaterOrEqual(t, repaired, uint64(lost)*3/4, "lost video packets were re-sent and used")
-	require.LessOrEqual(t, resent, 3*lost, "re-sends stay near the loss")
+	require.LessOrEqual(t, resent, lost*3/2, "re-sends stay near the loss: a repaired packet is not asked for again")
 	require.LessOrEqual(t, gaps, uint64(lost)/4, "most losses were repaired before their frame was due")
 }
 

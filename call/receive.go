@@ -12,9 +12,10 @@ import (
 
 const (
 	// maxLatePackets and maxLateDelay bound how long a frame with a hole waits for the NACKed
-	// packet before it is given up.
+	// packet before it is given up: long enough for a second ask on a 200 ms round trip (a
+	// re-send lost on the way), see nackList.
 	maxLatePackets = 512
-	maxLateDelay   = 400 * time.Millisecond
+	maxLateDelay   = 600 * time.Millisecond
 	// pliInterval is the least time between two keyframe requests for one track.
 	pliInterval = 400 * time.Millisecond
 	// maxOpusSamples is the largest Opus frame (120 ms at 48 kHz), per channel.
@@ -24,8 +25,8 @@ const (
 )
 
 // receiveVideo reassembles VP8 frames, decodes them and hands them to the video sink. It asks
-// for a keyframe (PLI) whenever it has none to start from: at the start, after a lost frame,
-// and after a decoding error.
+// for lost packets again (NACK, see nackList), and for a keyframe (PLI) whenever it has none to
+// start from: at the start, after a lost frame, and after a decoding error.
 func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 	dec, err := media.NewVP8Decoder()
 	if err != nil {
@@ -47,12 +48,20 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			s.log.Debug("send PLI", "err", err)
 		}
 	}
+	var nacks nackList
+	askAgain := func(seqs []uint16) {
+		s.counters.nacksSent.Add(uint64(len(seqs)))
+		nack := &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)}
+		if err := s.pc.WriteRTCP([]rtcp.Packet{nack}); err != nil {
+			s.log.Debug("send NACK", "err", err)
+		}
+	}
 	needKey := true
 	askKeyFrame()
 	defer func() {
 		st := s.Stats()
 		s.log.Info("remote video ended", "frames", st.FramesDecoded, "plis_sent", st.PLIsSent,
-			"loss_gaps", st.LossGaps, "padding", st.PaddingPackets, "repaired", st.RepairedPackets,
+			"loss_gaps", st.LossGaps, "nacks", st.NACKsSent, "padding", st.PaddingPackets, "repaired", st.RepairedPackets,
 			"rtx", track.HasRTX())
 	}()
 	for {
@@ -64,8 +73,14 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		if len(pkt.Payload) == 0 {
 			s.counters.padding.Add(1)
 		}
-		if attrs != nil && attrs.Get(webrtc.AttributeRtxSsrc) != nil {
+		repaired := attrs != nil && attrs.Get(webrtc.AttributeRtxSsrc) != nil
+		if repaired {
 			s.counters.repaired.Add(1)
+		}
+		now := time.Now()
+		nacks.got(pkt.SequenceNumber, repaired, now)
+		if seqs := nacks.due(now, maxLateDelay); len(seqs) > 0 {
+			askAgain(seqs)
 		}
 		frames.push(pkt)
 		for frame, lost, ok := frames.pop(); ok; frame, lost, ok = frames.pop() {

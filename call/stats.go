@@ -84,6 +84,8 @@ type Stats struct {
 	// LossGaps counts the times remote video packets were lost for good between two frames
 	// (each one makes the receiver wait for a keyframe).
 	LossGaps uint64
+	// NACKsSent counts the asks for lost video packets (one per packet per ask).
+	NACKsSent uint64
 	// PaddingPackets counts padding-only packets on the remote video stream (bandwidth probes,
 	// dropped); RepairedPackets counts video packets that came through RTX: re-sends of lost
 	// packets, and Chromium's bandwidth probes, which re-send packets already received (those
@@ -103,7 +105,7 @@ type counters struct {
 	frames, videoBytes, audioBytes, audioSamples atomic.Uint64
 	audioConcealed, iceRestarts                  atomic.Uint64
 	plisSent, keyFramesAsked, decodeErrors       atomic.Uint64
-	framesLost, padding, repaired                atomic.Uint64
+	framesLost, padding, repaired, nacksSent     atomic.Uint64
 	width, height, videoTarget, linkRate         atomic.Int64
 	audioLevel                                   atomic.Int64 // peak of the last packet, 0..32767
 }
@@ -121,6 +123,7 @@ func (s *Session) Stats() Stats {
 	st.KeyFramesAsked = s.counters.keyFramesAsked.Load()
 	st.DecodeErrors = s.counters.decodeErrors.Load()
 	st.LossGaps = s.counters.framesLost.Load()
+	st.NACKsSent = s.counters.nacksSent.Load()
 	st.PaddingPackets = s.counters.padding.Load()
 	st.RepairedPackets = s.counters.repaired.Load()
 	st.VideoTarget = int(s.counters.videoTarget.Load())

@@ -98,37 +98,67 @@ func (s *tickerVideo) close() error {
 	return nil
 }
 
-// toneAudio paces the tone with a ticker, one 20 ms chunk per tick.
+// toneAudio paces the tone by the clock, as a microphone's driver delivers sound: 50 chunks of
+// 20 ms a second whatever the reader's delays. A ticker would drop the ticks of a reader held
+// up by a busy machine, and the far end would count the sound never made as lost on the way.
 type toneAudio struct {
-	tone   *toneGen
-	buf    []int16
-	ticker *time.Ticker
-	done   chan struct{}
-	once   sync.Once
+	tone  *toneGen
+	buf   []int16
+	pace  clockPacer
+	timer *time.Timer // made on the first wait, only used by the reading goroutine
+	done  chan struct{}
+	once  sync.Once
 }
 
 func (s *toneAudio) read() ([]int16, error) {
-	if s.ticker == nil {
-		s.ticker = time.NewTicker(audioFrame)
-	}
-	select { // closed wins over a pending tick
+	select { // closed wins over a chunk due
 	case <-s.done:
-		s.ticker.Stop()
 		return nil, io.EOF
 	default:
 	}
-	select {
-	case <-s.done:
-		s.ticker.Stop()
-		return nil, io.EOF
-	case <-s.ticker.C:
+	if d := s.pace.due(time.Now()); d > 0 {
+		if s.timer == nil {
+			s.timer = time.NewTimer(d)
+		} else {
+			s.timer.Reset(d)
+		}
+		select {
+		case <-s.done:
+			s.timer.Stop()
+			return nil, io.EOF
+		case <-s.timer.C:
+		}
 	}
 	s.tone.fill(s.buf, 1)
 	return s.buf, nil
 }
 
-func (s *toneAudio) pause() error  { untick(&s.ticker); return nil }
+// pause forgets the pace: after it, the sound starts afresh, without catching up.
+func (s *toneAudio) pause() error  { s.pace.reset(); return nil }
 func (s *toneAudio) resume() error { return nil }
+
+// maxAudioBacklog is how far a clock-paced source catches up: a reader held up longer loses
+// the older sound, as a microphone's buffer overflows.
+const maxAudioBacklog = 200 * time.Millisecond
+
+// clockPacer times the chunks of a source that runs by the clock: one every period from the
+// first, handed out at once to a reader that is behind, up to maxAudioBacklog.
+type clockPacer struct {
+	next time.Time // when the next chunk is due; zero before the first
+}
+
+// due returns how long from now the next chunk is due (zero: at once) and counts it as given.
+func (p *clockPacer) due(now time.Time) time.Duration {
+	if p.next.IsZero() || now.Sub(p.next) > maxAudioBacklog {
+		p.next = now
+	}
+	d := p.next.Sub(now)
+	p.next = p.next.Add(audioFrame)
+	return max(d, 0)
+}
+
+// reset starts the pace afresh at the next chunk.
+func (p *clockPacer) reset() { p.next = time.Time{} }
 
 func (s *toneAudio) close() error {
 	s.once.Do(func() { close(s.done) })

@@ -182,10 +182,10 @@ func (p *peer) printStats(ctx context.Context, now time.Time) {
 		step = "paused"
 	}
 	fmt.Fprintf(p.out, "stats t=%.1fs state=%s fps=%.1f frames=%d size=%dx%d in_kbps=%.0f out_kbps=%.0f rtt_ms=%.1f "+
-		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d plis_sent=%d keyframes_asked=%d decode_errors=%d "+
+		"sent_fps=%.1f sent_frames=%d encode_ms=%.2f dropped=%d audio_samples=%d audio_concealed=%d audio_sent=%d plis_sent=%d keyframes_asked=%d decode_errors=%d nacks_sent=%d loss_gaps=%d "+
 		"video_paused=%t their_video_stopped=%t pairs=%d pairs_out_kbps=%.0f pairs_fps=%.1f encode_total_ms=%d sent_size=%dx%d step=%s\n",
 		now.Sub(p.inCallAt).Seconds(), st.State, st.FPS, st.FramesDecoded, st.Width, st.Height,
 		st.InboundBitrate/1000, st.OutboundBitrate/1000, float64(st.RTT.Microseconds())/1000,
-		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.PLIsSent, st.KeyFramesAsked, st.DecodeErrors,
+		sentFPS, ls.VideoFrames, encMS, ls.VideoDropped, st.AudioSamples, st.AudioConcealed, ls.AudioPackets*media.OpusFrameSamples, st.PLIsSent, st.KeyFramesAsked, st.DecodeErrors, st.NACKsSent, st.LossGaps,
 		c.VideoPaused, c.TheirVideoStopped, len(pairs), pairsOut/1000, pairsFPS, ls.EncodeTime.Milliseconds(), ls.Width, ls.Height, step)
 }

@@ -132,7 +132,8 @@ func row(r Result, window string) string {
 }
 
 func brief(w Way) string {
-	return fmt.Sprintf("%4.1f fps %s, %2d freezes ≤%4.1fs, audio %5.1f%%", w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct)
+	return fmt.Sprintf("%4.1f fps %s, %2d freezes ≤%4.1fs, audio %5.1f%% (sent %5.1f%%, concealed %4.1f%%)",
+		w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct, w.SentPct, w.ConcealedPct)
 }
 
 func back(w Way) string {

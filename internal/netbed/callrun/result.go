@@ -20,7 +20,10 @@ type sample struct {
 	at     time.Time
 	frames uint64
 	audio  uint64
-	size   string // of the last decoded frame, "640x480"
+	// concealed counts the audio samples received that stand in for lost packets; sent the
+	// samples this end made and sent (peers of older versions print neither: zero).
+	concealed, sent uint64
+	size            string // of the last decoded frame, "640x480"
 }
 
 // mark is when a part of the scenario started.
@@ -31,12 +34,16 @@ type mark struct {
 
 // Way is what one end received over a stretch of the call.
 type Way struct {
-	FPS        float64
-	Freezes    int
-	Longest    time.Duration // the longest freeze
-	AudioPct   float64       // audio received, % of the expected
-	MediaBack  time.Duration // from the stretch's start to its first new frame; -1 when none came
-	FramesSeen uint64
+	FPS      float64
+	Freezes  int
+	Longest  time.Duration // the longest freeze
+	AudioPct float64       // audio received, % of the expected
+	// ConcealedPct is the part of AudioPct rebuilt from Opus in-band FEC or concealed by the
+	// decoder (lost packets); SentPct the audio the far end made and sent, % of the expected
+	// (a sender starved of the CPU sends less; so the clean call's AudioPct is not 100).
+	ConcealedPct, SentPct float64
+	MediaBack             time.Duration // from the stretch's start to its first new frame; -1 when none came
+	FramesSeen            uint64
 	// Size is the picture's size at the end of the stretch ("640x480"; "0x0" before a frame).
 	Size string
 }
@@ -94,7 +101,7 @@ func (r *Result) collect(w *Ward, fam *proc, from, to time.Time) {
 		}
 		r.Windows = append(r.Windows, Window{
 			Name: m.name, Start: m.at.Sub(from), End: end.Sub(from),
-			ToTablet: way(tabS, m.at, end), ToFam: way(famS, m.at, end),
+			ToTablet: way(tabS, famS, m.at, end), ToFam: way(famS, tabS, m.at, end),
 			Seconds: perSecond(tabS, famS, m.at, end),
 		})
 	}
@@ -113,13 +120,21 @@ func parse(lines []line) ([]sample, []line) {
 			an, err2 := strconv.ParseUint(a, 10, 64)
 			size, _ := field(l.text, "size")
 			if err1 == nil && err2 == nil {
-				ss = append(ss, sample{at: l.at, frames: fn, audio: an, size: size})
+				ss = append(ss, sample{at: l.at, frames: fn, audio: an, size: size,
+					concealed: uintField(l.text, "audio_concealed"), sent: uintField(l.text, "audio_sent")})
 			}
 		case strings.HasPrefix(l.text, "call "):
 			calls = append(calls, l)
 		}
 	}
 	return ss, calls
+}
+
+// uintField returns the number in field key, zero when there is none.
+func uintField(s, key string) uint64 {
+	v, _ := field(s, key)
+	n, _ := strconv.ParseUint(v, 10, 64)
+	return n
 }
 
 // field returns the value of key in a "word key=value ..." line.
@@ -144,10 +159,11 @@ func at(ss []sample, t time.Time) sample {
 	return s
 }
 
-// way measures one end between a and b: frames and audio from the counters; freezes from the
+// way measures one end between a and b (far is the other end's samples, for what it sent):
+// frames and audio from the counters; freezes from the
 // times a new frame was seen (to StatsEvery), counting a stretch without frames at either end
 // of the window, or after the stats stopped (the call ended), as a freeze too.
-func way(ss []sample, a, b time.Time) Way {
+func way(ss, far []sample, a, b time.Time) Way {
 	w := Way{MediaBack: -1}
 	secs := b.Sub(a).Seconds()
 	if secs <= 0 {
@@ -158,6 +174,9 @@ func way(ss []sample, a, b time.Time) Way {
 	w.FramesSeen = s1.frames - s0.frames
 	w.FPS = float64(w.FramesSeen) / secs
 	w.AudioPct = 100 * float64(s1.audio-s0.audio) / (expectedAudio * secs)
+	w.ConcealedPct = 100 * float64(s1.concealed-s0.concealed) / (expectedAudio * secs)
+	f0, f1 := at(far, a), at(far, b)
+	w.SentPct = 100 * float64(f1.sent-f0.sent) / (expectedAudio * secs)
 	last, prev := a, s0.frames
 	gap := func(until time.Time) {
 		if d := until.Sub(last); d > FreezeGap {
@@ -244,6 +263,6 @@ func (w Way) String() string {
 	if w.MediaBack >= 0 {
 		back = fmt.Sprintf("%.1fs", w.MediaBack.Seconds())
 	}
-	return fmt.Sprintf("%4.1f fps %s, %2d freezes (longest %4.1fs), audio %5.1f%%, first frame %s",
-		w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct, back)
+	return fmt.Sprintf("%4.1f fps %s, %2d freezes (longest %4.1fs), audio %5.1f%% (sent %5.1f%%, concealed %4.1f%%), first frame %s",
+		w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct, w.SentPct, w.ConcealedPct, back)
 }
