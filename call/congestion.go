@@ -80,6 +80,7 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 	defer tick.Stop()
 	last := 0
 	var loss lossAverage
+	var guard dropGuard
 	for {
 		select {
 		case <-s.done:
@@ -87,16 +88,18 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 		case <-poke:
 		case <-tick.C:
 		}
+		now := time.Now()
 		pion, stats := bwe.GetTargetBitrate(), bwe.GetStats()
-		avgLoss := loss.add(time.Now(), stats)
-		bps := linkRate(pion, stats, avgLoss)
+		avgLoss := loss.add(now, stats)
+		usage, _ := stats["usage"].(string)
+		bps := guard.look(now, linkRate(pion, stats, avgLoss), last, usage, avgLoss)
 		if bps <= 0 || (last != 0 && abs(bps-last) < int(minRateStep*float64(last))) {
 			continue
 		}
 		last = bps
 		s.log.Debug("link estimate", "bps", bps, "pion", pion, "delay", stats["delayTargetBitrate"],
 			"loss_based", stats["lossTargetBitrate"], "loss", stats["averageLoss"], "loss_avg", avgLoss,
-			"usage", stats["usage"])
+			"usage", usage, "held", guard.holding())
 		s.counters.linkRate.Store(int64(bps))
 		s.counters.videoTarget.Store(int64(media.ClampVideoBitRate(bps - audioAllowance)))
 		if s.cfg.OnLinkRate != nil {
