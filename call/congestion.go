@@ -91,15 +91,19 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 		now := time.Now()
 		pion, stats := bwe.GetTargetBitrate(), bwe.GetStats()
 		avgLoss := loss.add(now, stats)
-		usage, _ := stats["usage"].(string)
-		bps := guard.look(now, linkRate(pion, stats, avgLoss), last, usage, avgLoss)
+		was := guard.holding()
+		bps := guard.look(now, linkRate(pion, stats, avgLoss), last, delayOver(stats), avgLoss)
+		if guard.holding() != was {
+			s.log.Debug("link estimate guard", "holding", !was, "bps", bps, "pion", pion,
+				"delay", stats["delayTargetBitrate"], "usage", stats["usage"], "trend", stats["delayEstimate"], "loss_avg", avgLoss)
+		}
 		if bps <= 0 || (last != 0 && abs(bps-last) < int(minRateStep*float64(last))) {
 			continue
 		}
 		last = bps
 		s.log.Debug("link estimate", "bps", bps, "pion", pion, "delay", stats["delayTargetBitrate"],
 			"loss_based", stats["lossTargetBitrate"], "loss", stats["averageLoss"], "loss_avg", avgLoss,
-			"usage", usage, "held", guard.holding())
+			"usage", stats["usage"], "held", guard.holding())
 		s.counters.linkRate.Store(int64(bps))
 		s.counters.videoTarget.Store(int64(media.ClampVideoBitRate(bps - audioAllowance)))
 		if s.cfg.OnLinkRate != nil {

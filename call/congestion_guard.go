@@ -15,17 +15,23 @@ import "time"
 // 226 k → 87 k → 65 k in 7 s, over single looks of overuse seconds apart, with the loss steady
 // and the video paused or at 160x120 for most of the call.
 //
-// Google's own stack recovers from such a drop by probing at 0.85 of the estimate before it;
-// ours has no pacer to probe with, so the guard holds the estimate from before the drop while
-// the link shows nothing more: a queue that the held rate fills keeps the overuse up (a run
-// of looks lasting guardOveruse), or fills up and loses packets (the averaged loss reaches
-// lossIsCongestion); then the guard lets pion's estimate through and stays off for
-// guardCooldown.
+// Google's own stack recovers from such a drop by probing; ours has no pacer to probe with.
+// The guard instead holds, after a sharp fall, the rate the link carried when pion cut (its
+// new estimate over 0.85, as Google's stack keeps its "link capacity" from the rate at
+// overuse), while the link shows nothing more: a queue that the held rate fills keeps the
+// delay above pion's threshold (a run of looks lasting guardOveruse), or fills up and loses
+// packets (the averaged loss reaches lossIsCongestion); then the guard lets pion's estimate
+// through and stays off for guardCooldown. On a link of 300 kbit/s the rate carried is the
+// link's: the hold sends no more than it takes.
 const (
 	// guardFall is the fall, relative to the estimate passed on last, that counts as sharp.
 	guardFall = 0.7
-	// guardOveruse is how long a run of looks that all see overuse must last to be real.
-	guardOveruse = 500 * time.Millisecond
+	// guardOveruse is how long a run of looks that all see the delay above pion's threshold
+	// must last to be real. On the testbed such runs lasted up to 1.8 s at 3 % loss + 100 ms
+	// (with the link idle but for the call), 2.8-4.7 s through a queue of 300 kbit/s.
+	guardOveruse = 2 * time.Second
+	// pionBackoff is pion's cut on overuse: its new estimate is this times the rate received.
+	pionBackoff = 0.85
 	// guardMax is the longest the guard holds: pion's estimate climbs 8 % a second, from a
 	// third of the held one in about 15 s.
 	guardMax = 20 * time.Second
@@ -43,10 +49,10 @@ type dropGuard struct {
 }
 
 // look takes the estimate bps linkRate gives at now, the one passed on last (zero before the
-// first), pion's usage figure ("overuse", "normal", "underuse") and the averaged loss, and
-// returns the estimate to pass on.
-func (g *dropGuard) look(now time.Time, bps, last int, usage string, loss float64) int {
-	if usage == "overuse" {
+// first), whether pion sees the delay grow (delayOver) and the averaged loss, and returns the
+// estimate to pass on.
+func (g *dropGuard) look(now time.Time, bps, last int, over bool, loss float64) int {
+	if over {
 		if g.overuseSince.IsZero() {
 			g.overuseSince = now
 		}
@@ -68,8 +74,16 @@ func (g *dropGuard) look(now time.Time, bps, last int, usage string, loss float6
 	if last == 0 || proven || now.Before(g.offUntil) || float64(bps) >= guardFall*float64(last) {
 		return bps
 	}
-	g.held, g.since = last, now
+	g.held, g.since = int(float64(bps)/pionBackoff), now // under last: guardFall < pionBackoff
 	return g.held
+}
+
+// delayOver tells whether pion's figures (GetStats) show the delay growing: overuse, or its
+// delay trend above its threshold (pion reports overuse only while the trend still rises).
+func delayOver(stats map[string]any) bool {
+	est, _ := stats["delayEstimate"].(float64)
+	thr, _ := stats["delayThreshold"].(float64)
+	return stats["usage"] == "overuse" || (thr > 0 && est > thr)
 }
 
 // holding tells whether the guard holds an estimate pion's figures do not give.
