@@ -1,6 +1,9 @@
 package call
 
-import "time"
+import (
+	"math"
+	"time"
+)
 
 // A drop guard keeps a link estimate that fell sharply on a brief sign of overuse, until pion's
 // own estimate has climbed back to it or the overuse proves real.
@@ -18,13 +21,18 @@ import "time"
 // Google's own stack recovers from such a drop by probing; ours has no pacer to probe with.
 // The guard instead holds, after a sharp fall, the rate the link carried when pion cut (its
 // new estimate over 0.85, as Google's stack keeps its "link capacity" from the rate at
-// overuse), while the link shows nothing more: a queue that the held rate fills keeps the
-// delay above pion's threshold (a run of looks lasting guardOveruse), or fills up and loses
-// packets (the averaged loss reaches lossIsCongestion); then the guard lets pion's estimate
-// through and stays off for guardCooldown. On a link of 300 kbit/s the rate carried is the
-// link's: the hold sends no more than it takes.
+// overuse), and at least guardFall of the estimate before the fall, while the link shows
+// nothing more: a queue that the held rate fills keeps the delay above pion's threshold (a
+// run of looks lasting guardOveruse), or fills up and loses packets (the averaged loss
+// reaches lossIsCongestion); then the guard lets pion's estimate through and stays off for
+// guardCooldown. Holding only the rate carried was not enough: the video sends less than its
+// target (the encoder undershoots, a lower step sends less), so each hold was lower than the
+// last, the ladder still stepped down (the tablet's video at 15 fps for half the 3 % row),
+// and a stall of the reads (no feedback for a moment, the rate received read near zero, pion
+// at its floor) held nothing.
 const (
-	// guardFall is the fall, relative to the estimate passed on last, that counts as sharp.
+	// guardFall is the fall, relative to the estimate passed on last, that counts as sharp;
+	// the guard holds at least this much of it.
 	guardFall = 0.7
 	// guardOveruse is how long a run of looks that all see the delay above pion's threshold
 	// must last to be real. On the testbed such runs lasted up to 1.8 s at 3 % loss + 100 ms
@@ -74,7 +82,7 @@ func (g *dropGuard) look(now time.Time, bps, last int, over bool, loss float64) 
 	if last == 0 || proven || now.Before(g.offUntil) || float64(bps) >= guardFall*float64(last) {
 		return bps
 	}
-	g.held, g.since = int(float64(bps)/pionBackoff), now // under last: guardFall < pionBackoff
+	g.held, g.since = int(math.Round(max(float64(bps)/pionBackoff, guardFall*float64(last)))), now
 	return g.held
 }
 

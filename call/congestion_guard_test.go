@@ -33,26 +33,34 @@ const (
 
 func TestDropGuardHoldsTheCarriedRateOnABriefOveruse(t *testing.T) {
 	r := newGuardRun(1_400_000)
-	assert.Equal(t, 500_000, r.look(425_000, over, 0.03), "a sharp fall: the rate carried (425 k / 0.85) is held")
+	assert.Equal(t, 980_000, r.look(425_000, over, 0.03), "a sharp fall: 0.7 of the estimate before is held")
 	assert.True(t, r.g.holding())
-	assert.Equal(t, 500_000, r.look(420_000, steady, 0.03))
+	assert.Equal(t, 980_000, r.look(420_000, steady, 0.03))
 	// More brief overuses (a busy CPU's) while the video sends less: the hold stays.
 	for range 3 {
 		for range 6 {
-			assert.Equal(t, 500_000, r.look(430_000, steady, 0.03))
+			assert.Equal(t, 980_000, r.look(430_000, steady, 0.03))
 		}
-		assert.Equal(t, 500_000, r.look(300_000, over, 0.03))
-		assert.Equal(t, 500_000, r.look(300_000, over, 0.03))
+		assert.Equal(t, 980_000, r.look(300_000, over, 0.03))
+		assert.Equal(t, 980_000, r.look(300_000, over, 0.03))
 	}
-	assert.Equal(t, 510_000, r.look(510_000, steady, 0.03), "pion caught up: its own again")
+	assert.Equal(t, 990_000, r.look(990_000, steady, 0.03), "pion caught up: its own again")
 	assert.False(t, r.g.holding())
+}
+
+func TestDropGuardHoldsTheCarriedRate(t *testing.T) {
+	r := newGuardRun(800_000)
+	assert.Equal(t, 600_000, r.look(510_000, over, 0), "below 0.7 of 800 k, but 600 k was carried")
+
+	r = newGuardRun(400_000)
+	assert.Equal(t, 280_000, r.look(30_000, over, 0), "a stall (pion at its floor): 0.7 of the estimate before")
 }
 
 func TestDropGuardLetsALastingOveruseThrough(t *testing.T) {
 	r := newGuardRun(1_050_000)
-	assert.Equal(t, 300_000, r.look(255_000, over, 0))
+	assert.Equal(t, 735_000, r.look(255_000, over, 0))
 	for range int(guardOveruse/rateEvery) - 1 {
-		assert.Equal(t, 300_000, r.look(250_000, over, 0))
+		assert.Equal(t, 735_000, r.look(250_000, over, 0))
 	}
 	assert.Equal(t, 240_000, r.look(240_000, over, 0), "a queue that stays is real")
 	assert.False(t, r.g.holding())
@@ -66,7 +74,7 @@ func TestDropGuardLetsALastingOveruseThrough(t *testing.T) {
 
 func TestDropGuardLetsCongestionLossThrough(t *testing.T) {
 	r := newGuardRun(800_000)
-	assert.Equal(t, 400_000, r.look(340_000, over, 0.05))
+	assert.Equal(t, 560_000, r.look(340_000, over, 0.05))
 	assert.Equal(t, 290_000, r.look(290_000, steady, lossIsCongestion), "heavy loss: pion's")
 	assert.False(t, r.g.holding())
 
@@ -85,7 +93,7 @@ func TestDropGuardLeavesSmallFallsAndEnds(t *testing.T) {
 	r = newGuardRun(800_000)
 	r.look(170_000, over, 0)
 	for range int(guardMax/rateEvery) - 1 {
-		assert.Equal(t, 200_000, r.look(170_000, steady, 0))
+		assert.Equal(t, 560_000, r.look(170_000, steady, 0))
 	}
 	assert.Equal(t, 170_000, r.look(170_000, steady, 0), "the hold is over after guardMax")
 }
