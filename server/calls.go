@@ -195,7 +195,8 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 	return nil
 }
 
-// relay passes an offer, answer or candidate to the other end of an accepted call.
+// relay passes an offer, answer, candidate or restart request to the other end of an accepted
+// call.
 func (h *hub) relay(c *client, m signal.Message) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
