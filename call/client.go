@@ -105,6 +105,7 @@ type Client struct {
 	conn      *connection // the live, authenticated connection; nil when down
 	config    signal.Config
 	welcomed  chan struct{} // closed at the first welcome
+	redial    chan struct{} // Reconnect's word to skip the wait before the next attempt (capacity 1)
 	lastError error
 	next      int // index into the endpoints (URL, then URLs) of the next attempt
 }
@@ -135,6 +136,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		log:      logger(cfg.Logger).With("component", "signaling"),
 		in:       make(chan Inbound, 64),
 		welcomed: make(chan struct{}),
+		redial:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -223,13 +225,18 @@ func (c *Client) Send(ctx context.Context, m signal.Message) error {
 // errReconnect is why a connection that Reconnect dropped ended.
 var errReconnect = errors.New("call: reconnecting on request")
 
-// Reconnect drops the current connection, if any, so that the client connects again at once:
-// after a change of network (a tablet roaming to another access point) the old connection is
-// dead, but noticing it would take a missed ping or two.
+// Reconnect drops the current connection, if any, so that the client connects again at once,
+// without the usual wait: after a change of network (a tablet roaming to another access point)
+// the old connection is dead, but noticing it would take a missed ping or two, and the new
+// network is there now. Later attempts, if this one fails, back off as usual.
 func (c *Client) Reconnect() {
 	c.mu.Lock()
 	conn := c.conn
 	c.mu.Unlock()
+	select {
+	case c.redial <- struct{}{}:
+	default: // one is waiting already
+	}
 	if conn != nil {
 		conn.drop()
 	}
@@ -287,6 +294,7 @@ func (c *Client) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-c.redial: // the network changed: try it now
 		case <-time.After(wait):
 		}
 		backoff = min(backoff*2, c.cfg.MaxBackoff)

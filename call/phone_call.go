@@ -33,6 +33,8 @@ func (l *loop) handle(m signal.Message) {
 		l.onAccepted(m)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
 		l.onNegotiation(m)
+	case signal.TypeRestart:
+		l.onRestartAsked(m)
 	case signal.TypeJoined:
 		l.onJoined(m)
 	case signal.TypeParticipant:

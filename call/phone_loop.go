@@ -47,9 +47,10 @@ type activeCall struct {
 	// moved says this end lost its network address during the outage (it reconnected to the
 	// server already). remoteRestart says the other end restarted ICE (we answered its
 	// offer): its checks are on their way, so this end waits before restarting too.
-	// restartedAt is when this end last made a new restart offer.
-	moved, remoteRestart bool
-	restartedAt          time.Time
+	// restartedAt is when this end last made a new restart offer. asked says the other end
+	// asked for a restart (its network changed): the next one goes at once.
+	moved, remoteRestart, asked bool
+	restartedAt                 time.Time
 	// What came from the other end at the last checkMedia, and when it last grew.
 	frames, samples     uint64
 	framesAt, samplesAt time.Time
