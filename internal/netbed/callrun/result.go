@@ -31,11 +31,15 @@ type mark struct {
 
 // Way is what one end received over a stretch of the call.
 type Way struct {
-	FPS        float64
-	Freezes    int
-	Longest    time.Duration // the longest freeze
-	AudioPct   float64       // audio received, % of the expected
-	MediaBack  time.Duration // from the stretch's start to its first new frame; -1 when none came
+	FPS       float64
+	Freezes   int
+	Longest   time.Duration // the longest freeze
+	AudioPct  float64       // audio received, % of the expected
+	MediaBack time.Duration // from the stretch's start to its first new frame; -1 when none came
+	// Back is from the stretch's start to the first frame after its first freeze: how soon
+	// the picture came back after a change at the stretch's start (an address change, whose
+	// window begins with frames still in flight); -1 when no freeze ended in it.
+	Back       time.Duration
 	FramesSeen uint64
 	// Size is the picture's size at the end of the stretch ("640x480"; "0x0" before a frame).
 	Size string
@@ -148,7 +152,7 @@ func at(ss []sample, t time.Time) sample {
 // times a new frame was seen (to StatsEvery), counting a stretch without frames at either end
 // of the window, or after the stats stopped (the call ended), as a freeze too.
 func way(ss []sample, a, b time.Time) Way {
-	w := Way{MediaBack: -1}
+	w := Way{MediaBack: -1, Back: -1}
 	secs := b.Sub(a).Seconds()
 	if secs <= 0 {
 		return w
@@ -172,6 +176,9 @@ func way(ss []sample, a, b time.Time) Way {
 		if x.frames > prev {
 			if w.MediaBack < 0 {
 				w.MediaBack = x.at.Sub(a)
+			}
+			if w.Back < 0 && x.at.Sub(last) > FreezeGap {
+				w.Back = x.at.Sub(a)
 			}
 			gap(x.at)
 			last, prev = x.at, x.frames
