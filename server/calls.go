@@ -294,6 +294,8 @@ func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 			return nil
 		}
 		return h.resumeJoinLocked(c, k, inv) // a member the server's restart forgot
+	case k.away == sideNone && h.takeOverLocked(c, k):
+		return nil // a family end on a new network, whose old connection the server still has
 	case k.away == sideNone || !k.wasAt(c, k.away):
 		return h.resumeJoinLocked(c, k, inv) // ErrNoSuchCall unless it was a group call
 	}

@@ -98,3 +98,37 @@ func TestGroupRestartRequestGoesToThePeer(t *testing.T) {
 	anna.send(signal.Message{Type: signal.TypeRestart, Call: id})
 	anna.expectError(signal.CodeBadMessage)
 }
+
+// A family phone that changed networks is back on a new connection before the server notices
+// that its old one is dead: resuming on the new one takes the call over (the same link), the
+// other end's messages reach it there, the old connection's end later does not end the call,
+// and the call leaves one log row.
+func TestFamilyResumesOnANewConnection(t *testing.T) {
+	e := newEnv(t, nil)
+	d := e.enroll(e.demo.PairingCode)
+	dev := e.device(d)
+	old := e.family(e.demo.FamilyToken)
+	dev.expect(signal.TypePresence)
+	id := connectedCall(old, dev)
+	old.send(signal.Message{Type: signal.TypeConnected, Call: id})
+	old.sync()
+
+	fresh := e.family(e.demo.FamilyToken)
+	fresh.send(signal.Message{Type: signal.TypeResume, Call: id, Side: signal.SideCaller})
+	fresh.sync()
+	fresh.send(signal.Message{Type: signal.TypeOffer, Call: id, SDP: "v=0 restart"})
+	require.Equal(t, "v=0 restart", dev.expect(signal.TypeOffer).SDP)
+	dev.send(signal.Message{Type: signal.TypeAnswer, Call: id, SDP: "v=0 answer"})
+	require.Equal(t, "v=0 answer", fresh.expect(signal.TypeAnswer).SDP)
+	old.send(signal.Message{Type: signal.TypeOffer, Call: id, SDP: "v=0 stale"})
+	old.expectError(signal.CodeNoSuchCall)
+
+	old.c.CloseNow()
+	dev.send(signal.Message{Type: signal.TypeRestart, Call: id})
+	require.Equal(t, signal.TypeRestart, fresh.expect(signal.TypeRestart).Type)
+	fresh.send(signal.Message{Type: signal.TypeHangup, Call: id})
+	require.Equal(t, signal.ReasonHangup, dev.expect(signal.TypeEnded).Reason)
+	recs := e.waitCalls(1)
+	require.Len(t, recs, 1)
+	require.Equal(t, "hangup", recs[0].Reason)
+}
