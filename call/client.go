@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bedside/call/signal"
@@ -100,14 +101,18 @@ type Client struct {
 	stopped chan struct{}
 	runErr  error
 
-	mu        sync.Mutex
-	running   bool
-	conn      *connection // the live, authenticated connection; nil when down
-	config    signal.Config
-	welcomed  chan struct{} // closed at the first welcome
-	redial    chan struct{} // Reconnect's word to skip the wait before the next attempt (capacity 1)
-	lastError error
-	next      int // index into the endpoints (URL, then URLs) of the next attempt
+	mu       sync.Mutex
+	running  bool
+	conn     *connection // the live, authenticated connection; nil when down
+	config   signal.Config
+	welcomed chan struct{} // closed at the first welcome
+	redial   chan struct{} // Reconnect's word to skip the wait before the next attempt (capacity 1)
+
+	hurry       atomic.Bool // reconnect quickly (client_hurry.go)
+	hurriedOnce sync.Once
+	hurried     *http.Client
+	lastError   error
+	next        int // index into the endpoints (URL, then URLs) of the next attempt
 }
 
 // endpoint is the URL of the next connection attempt; advance moves on to the one after.
@@ -289,7 +294,7 @@ func (c *Client) Run(ctx context.Context) error {
 		if welcomed && time.Since(start) > c.cfg.MaxBackoff {
 			backoff = c.cfg.MinBackoff // it was a healthy connection: start over
 		}
-		wait := jitter(backoff)
+		wait := c.backoffWait(backoff)
 		c.log.Info("signaling connection lost; reconnecting", "err", err, "in", wait)
 		select {
 		case <-ctx.Done():

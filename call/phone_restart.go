@@ -31,6 +31,7 @@ func (l *loop) outage(c *activeCall) {
 	}
 	c.info.Reconnecting = true
 	l.dirty = true
+	l.p.client.Hurry(true)
 	l.p.log.Info("call media lost; reconnecting", "call", c.info.ID, "moved", c.moved, "remote_restart", c.remoteRestart)
 	c.outage = l.after(c, l.p.cfg.OutageLimit, func(l *loop) { l.fail(c, errOutage) })
 	if c.remoteRestart {
@@ -54,11 +55,12 @@ func (l *loop) outage(c *activeCall) {
 
 // recovered ends an outage once the media flows again.
 func (l *loop) recovered(c *activeCall) {
-	c.moved, c.remoteRestart, c.asked, c.restartedAt = false, false, false, time.Time{}
+	c.moved, c.away, c.remoteRestart, c.asked, c.restartedAt = false, false, false, false, time.Time{}
 	if !c.info.Reconnecting {
 		return
 	}
 	c.info.Reconnecting = false
+	l.p.client.Hurry(false)
 	l.dirty = true
 	for _, t := range []Timer{c.outage, c.retry} {
 		if t != nil {

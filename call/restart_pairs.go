@@ -9,11 +9,12 @@ import "bedside/call/signal"
 // offerer with a restart message, and the offerer restarts now.
 
 // askRestart asks the other end of c's first pair, which offered it, to restart ICE, when
-// this end's address went during the outage, the server can carry the request, and no restart
-// offer came since. It runs when the outage starts and each time the server connection comes
+// this end's address went during the outage (or its server connection did: a restart offer
+// sent meanwhile was lost, and goes again at once), the server can carry the request, and no
+// restart offer came since. It runs when the outage starts and each time the server connection comes
 // back (resume), so a request lost with a connection goes again on the next.
 func (l *loop) askRestart(c *activeCall) {
-	if !c.moved || c.remoteRestart || !l.connected {
+	if !(c.moved || c.away) || c.remoteRestart || !l.connected {
 		return
 	}
 	l.p.log.Info("asking the other end to restart ICE", "call", c.info.ID)

@@ -24,7 +24,7 @@ const SERVER_SLACK_MS = 15000; // beyond the server's own timeouts, before the p
 const CONNECT_MS = 45000; // from answer to media flowing
 const PREVIEW_MS = 60000; // how long a preview the person asked for stays on
 const BACK_ONLINE_MS = 120000; // how long "the tablet is back online" stays: news, then stale
-const OUTAGE_MS = 60000; // how long a call in progress may lose its media or the server before it ends
+const OUTAGE_MS = 75000; // how long a call in progress may lose its media or the server before it ends (a 60 s cut, noticed and recovered from)
 const RESTART_MS = 5000; // how often the caller restarts ICE while the media is lost
 
 const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
