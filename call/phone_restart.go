@@ -23,8 +23,10 @@ const resendEvery = time.Second
 // the caller restarts ICE (now, and again while it lasts, see restartICE), and the call fails
 // if the media is not back within OutageLimit. The callee waits for the caller's restart offer,
 // so that the two ends never offer at once (pion cannot withdraw an offer that crossed
-// another); when its own network changed it asks for one at once (see askRestart). An end whose media went because the other end restarted ICE (remoteRestart) gives
-// those checks RestartEvery before restarting itself.
+// another); when its own network changed it asks for one at once (see askRestart). An end
+// whose media went because the other end restarted ICE (remoteRestart) gives those checks
+// RestartEvery before restarting itself. While the media is lost the signaling client hurries
+// (client_hurry.go).
 func (l *loop) outage(c *activeCall) {
 	if c.info.Reconnecting {
 		return

@@ -11,8 +11,8 @@ import "bedside/call/signal"
 // askRestart asks the other end of c's first pair, which offered it, to restart ICE, when
 // this end's address went during the outage (or its server connection did: a restart offer
 // sent meanwhile was lost, and goes again at once), the server can carry the request, and no
-// restart offer came since. It runs when the outage starts and each time the server connection comes
-// back (resume), so a request lost with a connection goes again on the next.
+// restart offer came since. It runs when the outage starts and each time the server
+// connection comes back (resume), so a request lost with a connection goes again on the next.
 func (l *loop) askRestart(c *activeCall) {
 	if !(c.moved || c.away) || c.remoteRestart || !l.connected {
 		return
