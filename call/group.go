@@ -98,6 +98,7 @@ type groupPeer struct {
 	offerer bool
 	up      bool // ICE connected once
 	reconn  bool
+	moved   bool // this end's address went while reconn: it asks the offerer to restart
 	timers  []Timer
 	outage  Timer
 	retry   Timer
@@ -401,7 +402,7 @@ func (l *loop) onGroupState(c *activeCall, gp *groupPeer, s PeerState) {
 	case PeerConnected:
 		gp.up = true
 		if gp.reconn {
-			gp.reconn = false
+			gp.reconn, gp.moved = false, false
 			for _, t := range []Timer{gp.outage, gp.retry} {
 				if t != nil {
 					t.Stop()
@@ -419,38 +420,10 @@ func (l *loop) onGroupState(c *activeCall, gp *groupPeer, s PeerState) {
 		if !gp.up || gp.reconn {
 			return // still setting up (the connect timeout covers it), or already on it
 		}
-		gp.reconn = true
-		if pp != nil {
-			pp.state = PartReconnecting
-			l.dirty = true
-		}
-		gp.outage = l.after(c, l.p.cfg.OutageLimit, func(l *loop) {
-			if c.grp.peers[gp.party.ID] == gp && gp.reconn {
-				l.lostPeer(c, gp)
-			}
-		})
-		l.restartPeer(c, gp)
+		l.pairOutage(c, gp)
 	case PeerClosed, PeerNew:
 		// Closed by the other end: the server's "left" follows.
 	}
-}
-
-// restartPeer restarts ICE on a group pair this end offered, and again every RestartEvery
-// while its media is lost.
-func (l *loop) restartPeer(c *activeCall, gp *groupPeer) {
-	if !gp.reconn || !gp.offerer || c.grp.peers[gp.party.ID] != gp {
-		return
-	}
-	gp.retry = l.after(c, l.p.cfg.RestartEvery, func(l *loop) { l.restartPeer(c, gp) })
-	if !l.connected {
-		return
-	}
-	sdp, err := gp.sess.RestartICE()
-	if err != nil {
-		l.p.log.Warn("ICE restart", "peer", gp.party.ID, "err", err)
-		return
-	}
-	l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, Peer: gp.party.ID, SDP: sdp})
 }
 
 // lostPeer gives up a group pair whose media could not be made or came back: the participant
