@@ -40,12 +40,11 @@ type client struct {
 	s  *Server
 	ip string
 	// ws is the connection, once the upgrade is done: any goroutine may stop the client.
-	ws  atomic.Pointer[wsConn]
+	ws atomic.Pointer[wsConn]
+	// out is a cluster proxy's send queue, which its own writer drains (cluster_proxy.go);
+	// nil for a WebSocket client, whose queue is q.
 	out chan []byte
-	// writing is set while a writer goroutine drains out (and for good once the loop has
-	// taken the writer's place, at the end); writerDone gets a token as a writer leaves.
-	writing    atomic.Bool
-	writerDone chan struct{}
+	q   outbox
 
 	stopOnce   sync.Once
 	stopped    chan struct{} // closed when the connection must end
@@ -97,15 +96,15 @@ const (
 
 // serveWS upgrades the request and runs the connection on a goroutine of its own.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	c := &client{s: s, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{}),
-		writerDone: make(chan struct{}, 1)}
+	c := &client{s: s, ip: remoteIP(r), stopped: make(chan struct{})}
 	if err := s.addClient(c); err != nil {
 		s.metrics.refusedConn(codeOf(err))
 		httpError(w, err)
 		return
 	}
 	t := &takeover{ResponseWriter: w}
-	if _, err := websocket.Accept(t, r, &websocket.AcceptOptions{OriginPatterns: s.origins}); err != nil {
+	lib, err := websocket.Accept(t, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
+	if err != nil {
 		if t.conn != nil {
 			t.conn.Close()
 		}
@@ -113,6 +112,9 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		s.log.Info("websocket accept", "err", err)
 		return
 	}
+	// The library's connection holds only the stand-in; closing it clears its finalizer,
+	// without which its cycle of structures would never be collected.
+	lib.CloseNow()
 	ws := newWSConn(t.conn, t.pending)
 	c.ws.Store(ws)
 	// The connection is hijacked: the handler returns, and with it net/http's goroutine and
@@ -129,7 +131,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 // so that its stack shrinks to 4 KB.
 func (c *client) run(ws *wsConn) {
 	start := time.Now()
-	c.kick() // what was queued before the connection was there
+	c.q.kick(c) // what was queued before the connection was there
 	hello := time.AfterFunc(c.s.cfg.HelloTimeout, c.helloTimeout)
 	c.pingTimer = time.AfterFunc(c.s.cfg.PingInterval, c.pingTick)
 	linkTimer := c.loop(ws)
@@ -195,11 +197,18 @@ func (c *client) stoppedByPolicy() bool {
 
 // enqueue queues data for the writer, or drops the client when its queue is full.
 func (c *client) enqueue(data []byte) {
-	select {
-	case c.out <- data:
-		c.kick()
-	case <-c.stopped: // going anyway
-	default:
+	full := false
+	if c.out != nil {
+		select {
+		case c.out <- data:
+		case <-c.stopped: // going anyway
+		default:
+			full = true
+		}
+	} else {
+		full = !c.q.put(c, data)
+	}
+	if full {
 		c.s.log.Warn("dropping slow client", "ip", c.ip)
 		c.stop(websocket.StatusPolicyViolation, "too slow", true)
 	}
@@ -249,7 +258,7 @@ func (c *client) loop(ws *wsConn) (linkTimer Timer) {
 	}
 	for !c.isStopped() {
 		msg, err := ws.read()
-		if err != nil || c.isStopped() || !c.handle(&sess, msg) {
+		if err != nil || c.isStopped() || !c.onMessage(&sess, msg) {
 			break
 		}
 	}
@@ -277,10 +286,10 @@ type session struct {
 	linkTimer Timer
 }
 
-// handle acts on one message from the client; false ends the connection.
+// onMessage acts on one message from the client; false ends the connection.
 //
 //go:noinline
-func (c *client) handle(sess *session, msg wsMessage) bool {
+func (c *client) onMessage(sess *session, msg wsMessage) bool {
 	ctx := context.Background() // the call finishes before the loop goes on
 	if msg.tooLarge {
 		c.sendError("", signal.Errorf(signal.CodeTooLarge, "message over the %d byte limit", signal.MaxMessageSize))
