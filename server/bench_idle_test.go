@@ -32,10 +32,13 @@ import (
 // own (idleReserve); a machine whose hard limit is 20,000 holds 19,968. BEDSIDE_BENCH_IDLE_KINDS
 // (a comma-separated subset of idleKinds) and BEDSIDE_BENCH_IDLE_HOLD shorten a run by hand.
 //
-// Measured on 2 shared cores, 19,700 connections, plain WebSocket: bedside 27.5 KB of RSS
-// each (heap 14, two goroutine stacks 12), 537 MB at 20,000; the echo server 23.5 KB (one
-// goroutine), 460 MB. Before the upgrade handler returned and the loop took over the writer:
-// 48.7 KB, 950 MB.
+// Measured on 2 shared cores, 19,968 connections (the file limit), held 30 s: bedside over
+// TLS 325 MB in all, 15.5 KB of RSS each (heap 10.2, one 4 KB goroutine stack); plain
+// WebSocket 179 MB, 8.0 KB each; the echo server 826 MB over TLS (41.4 KB each), 483 MB plain
+// (23.8 KB). Before the server framed the WebSocket itself (one goroutine parked without a
+// buffer, not two, one blocked deep in the library's and TLS's reads): TLS 802 MB, 40.0 KB
+// each; plain 612 MB, 30.2 KB. Before the upgrade handler returned and the loop took over the
+// writer (plain, 2,000 connections): 48.7 KB each.
 const idleGoal = 20000
 
 // idleKinds are the servers measured: ours over TLS (as deployed) and over plain WebSocket,

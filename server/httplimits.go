@@ -26,7 +26,7 @@ type HTTPLimits struct {
 	IdleTimeout time.Duration
 	// MaxConns caps the open connections in all; the process's file limit less 128 (for the
 	// database, the relay and the logs), at most 16,384. An operator allows more with
-	// bedside-server's -max-conns (an idle WebSocket costs about 20 KB over TLS).
+	// bedside-server's -max-conns (an idle WebSocket costs about 16 KB over TLS).
 	MaxConns int
 	// MaxConnsPerIP caps the open connections of one remote address; 500 (the WebSocket
 	// default: a hospital's guest Wi-Fi puts many family pages behind one address).

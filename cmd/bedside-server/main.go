@@ -125,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	fl.StringVar(&o.cluster, "cluster", "", "PostgreSQL database (postgres:// URL) that joins this instance to the others serving the same data: calls and signaling pass between them through it; default: -db when it is PostgreSQL; \"off\": a single instance")
 	fl.DurationVar(&o.clusterLease, "cluster-lease", 5*time.Second, "with -cluster, how long an instance holds a ward without renewing: a stopped instance's wards move to another within about this")
-	fl.IntVar(&o.maxConns, "max-conns", 0, "most connections open at once, WebSockets included (default: the open-file limit less 128, at most 16,384); each idle one costs about 20 KB, and the open-file limit must be at least this plus 128")
+	fl.IntVar(&o.maxConns, "max-conns", 0, "most connections open at once, WebSockets included (default: the open-file limit less 128, at most 16,384); each idle one costs about 16 KB over TLS, and the open-file limit must be at least this plus 128")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
