@@ -239,16 +239,6 @@ func (c *client) fail(callID string, err error) {
 	c.stop(status, string(codeOf(err)), false)
 }
 
-// helloTimeout ends a connection that has not said hello in time (a timer's callback).
-func (c *client) helloTimeout() {
-	if !c.hello.CompareAndSwap(helloWaiting, helloLate) {
-		return
-	}
-	c.s.log.Info("no hello in time", "ip", c.ip)
-	c.s.metrics.refusedConn(codeOf(ErrHelloTimeout))
-	c.fail("", ErrHelloTimeout)
-}
-
 // loop is the connection's session: challenge, hello, then the client's requests, until the
 // connection fails or the client is stopped. It returns the timer of a family link's expiry.
 func (c *client) loop(ws *wsConn) (linkTimer Timer) {
@@ -331,15 +321,6 @@ func (c *client) onMessage(sess *session, msg wsMessage) bool {
 		c.sendError(m.Call, err)
 	}
 	return true
-}
-
-// linkExpired ends a family page's connection when its link expires (a timer's callback).
-func (c *client) linkExpired() {
-	if c.isStopped() {
-		return
-	}
-	c.s.log.Info("family link expired while connected", "contact", c.id, "ip", c.ip)
-	c.fail("", ErrLinkExpired)
 }
 
 // remoteIP is the request's peer address without the port. Forwarding headers are not

@@ -143,3 +143,22 @@ func (c *client) pingTick() {
 		c.pingTimer.Reset(next)
 	}
 }
+
+// helloTimeout ends a connection that has not said hello in time (a timer's callback).
+func (c *client) helloTimeout() {
+	if !c.hello.CompareAndSwap(helloWaiting, helloLate) {
+		return
+	}
+	c.s.log.Info("no hello in time", "ip", c.ip)
+	c.s.metrics.refusedConn(codeOf(ErrHelloTimeout))
+	c.fail("", ErrHelloTimeout)
+}
+
+// linkExpired ends a family page's connection when its link expires (a timer's callback).
+func (c *client) linkExpired() {
+	if c.isStopped() {
+		return
+	}
+	c.s.log.Info("family link expired while connected", "contact", c.id, "ip", c.ip)
+	c.fail("", ErrLinkExpired)
+}
