@@ -99,17 +99,22 @@ func TestGroupCallPairsRestartWhenAsked(t *testing.T) {
 // groupTrio starts a tablet, Anna and Ben on a virtual network whose path between Anna and
 // Ben is cut while cut is set; annaAddrs, when set, are Anna's host addresses (netwatch.go).
 func groupTrio(t *testing.T, cut *atomic.Bool, annaAddrs func() ([]netip.Addr, error)) (dev, anna, ben *groupPhone) {
+	return groupTrioLosing(t, func(from, to string) bool {
+		return cut.Load() && (from == "anna" && to == "ben" || from == "ben" && to == "anna")
+	}, annaAddrs)
+}
+
+// groupTrioLosing is groupTrio whose network drops the packets from one of "dev", "anna" and
+// "ben" to another while lost says so.
+func groupTrioLosing(t *testing.T, lost func(from, to string) bool, annaAddrs func() ([]netip.Addr, error)) (dev, anna, ben *groupPhone) {
 	const devIP, annaIP, benIP = "192.0.2.30", "192.0.2.31", "192.0.2.32"
+	names := map[string]string{devIP: "dev", annaIP: "anna", benIP: "ben"}
 	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "192.0.2.0/24", LoggerFactory: pionLogger{log: logger(nil)}})
 	require.NoError(t, err)
 	router.AddChunkFilter(func(c vnet.Chunk) bool {
 		src, ok1 := c.SourceAddr().(*net.UDPAddr)
 		dst, ok2 := c.DestinationAddr().(*net.UDPAddr)
-		if !cut.Load() || !ok1 || !ok2 {
-			return true
-		}
-		s, d := src.IP.String(), dst.IP.String()
-		return !((s == annaIP && d == benIP) || (s == benIP && d == annaIP))
+		return !ok1 || !ok2 || !lost(names[src.IP.String()], names[dst.IP.String()])
 	})
 	nets := map[string]*vnet.Net{}
 	for _, ip := range []string{devIP, annaIP, benIP} {
