@@ -47,7 +47,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			s.log.Debug("send PLI", "err", err)
 		}
 	}
-	needKey := true
+	needKey, capped := true, false
 	askKeyFrame()
 	defer func() {
 		st := s.Stats()
@@ -66,6 +66,16 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		}
 		if attrs != nil && attrs.Get(webrtc.AttributeRtxSsrc) != nil {
 			s.counters.repaired.Add(1)
+		}
+		if s.noVideoIn.Load() {
+			// The decode cap: a picture sent all the same (pion sends whatever the answer
+			// said) is not decoded; once lifted, decoding starts afresh from a keyframe.
+			capped, needKey = true, true
+			continue
+		}
+		if capped {
+			capped, frames = false, newFrameAssembler(track.Codec().ClockRate)
+			askKeyFrame()
 		}
 		frames.push(pkt)
 		for frame, lost, ok := frames.pop(); ok; frame, lost, ok = frames.pop() {
