@@ -15,7 +15,8 @@ import (
 // id. When the first pair's participant leaves, another pair takes its place (promote).
 //
 // Who offers: the newcomer offers to everyone already in the call; in each pair, the side that
-// offered restarts ICE when the pair's media is lost, so that the two never offer at once.
+// offered restarts ICE when the pair's media is lost, and renegotiates it when the decode cap
+// changes (group_cap.go), so that the two never offer at once.
 
 // ParticipantState is where one other participant of a call stands, as this end sees it.
 type ParticipantState int

@@ -2,6 +2,7 @@ package call
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"bedside/internal/testkit"
@@ -67,4 +68,18 @@ func TestGroupCallCapLiftedWhenDecodedLeaves(t *testing.T) {
 	require.NoError(t, dev.Hangup(ctx))
 	dev.waitCall(t, id, Ended)
 	dan.inCallWith(t, "anna", "carl") // the tablet left; the others go on
+}
+
+// While capped, the descriptions sent ask for no picture: only the video section's direction
+// changes.
+func TestCappedDescription(t *testing.T) {
+	const sdp = "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=sendrecv\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:1\r\n%s\r\n"
+	cases := map[string]string{"a=sendrecv": "a=sendonly", "a=recvonly": "a=inactive", "a=sendonly": "a=sendonly", "a=inactive": "a=inactive"}
+	s := &Session{}
+	for in, out := range cases {
+		require.Equal(t, fmt.Sprintf(sdp, in), s.outgoing(fmt.Sprintf(sdp, in)), "not capped: as made")
+		s.noVideoIn.Store(true)
+		require.Equal(t, fmt.Sprintf(sdp, out), s.outgoing(fmt.Sprintf(sdp, in)), in)
+		s.noVideoIn.Store(false)
+	}
 }

@@ -18,7 +18,7 @@ import (
 // answering an offer that sends), so the video is always sent and received by the transceiver,
 // and while capped the descriptions we send say send-only for it (outgoing) and the receive
 // loop decodes none of the packets that come anyway. Lifting the cap takes a new offer: this
-// end's, when it offered the pair, or the other end's (see liftCaps in group_cap.go).
+// end's, when it offered the pair, or the other end's (see group_cap.go).
 
 // addTrack adds one of the Local's tracks, sent and received.
 func (s *Session) addTrack(track *media.Track) (*webrtc.RTPSender, error) {

@@ -68,8 +68,8 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			s.counters.repaired.Add(1)
 		}
 		if s.noVideoIn.Load() {
-			// The decode cap: a picture sent all the same (pion sends whatever the answer
-			// said) is not decoded; once lifted, decoding starts afresh from a keyframe.
+			// The decode cap: a picture sent all the same (a pion end sends whatever our
+			// answer said) is not decoded; once lifted, decoding starts afresh from a keyframe.
 			capped, needKey = true, true
 			continue
 		}

@@ -72,7 +72,7 @@ type Session struct {
 	videoOff    bool              // SetVideoSending(false): the video track is detached
 
 	// noVideoIn: the other end's picture is not decoded and our descriptions ask them not to
-	// send it (the decode cap); SetVideoIn lifts it. See group_session.go.
+	// send it (the decode cap); LiftVideoCap lifts it. See group_session.go.
 	noVideoIn atomic.Bool
 }
 
