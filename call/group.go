@@ -15,7 +15,8 @@ import (
 // id. When the first pair's participant leaves, another pair takes its place (promote).
 //
 // Who offers: the newcomer offers to everyone already in the call; in each pair, the side that
-// offered restarts ICE when the pair's media is lost, so that the two never offer at once.
+// offered restarts ICE when the pair's media is lost, and renegotiates it when the decode cap
+// changes (group_cap.go), so that the two never offer at once.
 
 // ParticipantState is where one other participant of a call stands, as this end sees it.
 type ParticipantState int
@@ -187,7 +188,7 @@ func (l *loop) participants(c *activeCall) []Participant {
 			sess = gp.sess
 		}
 		if sess != nil {
-			pt.NoVideo = sess.cfg.NoVideoIn
+			pt.NoVideo = sess.NoVideoIn()
 			if r := c.grp.rates[sess]; r != nil {
 				pt.SoundOnlyToThem = r.cut && !r.probing
 			}
@@ -305,6 +306,9 @@ func (l *loop) onParticipant(m signal.Message) {
 		} else if id == l.firstPeer(c) && c.sess != nil {
 			l.dropFirst(c, errLeft)
 		}
+		if l.call == c {
+			l.reofferDeclined(c) // a place to decode our picture may have freed there
+		}
 	}
 }
 
@@ -312,6 +316,13 @@ func (l *loop) onParticipant(m signal.Message) {
 // false for the first pair's, which onNegotiation handles as in a call of two.
 func (l *loop) routeNegotiation(c *activeCall, m signal.Message) bool {
 	peer := m.Peer
+	if m.Type == signal.TypeOffer {
+		of := peer
+		if of == "" {
+			of = l.firstPeer(c)
+		}
+		l.liftOnOffer(c, of) // before the answer is made: it carries the cap
+	}
 	if peer == "" || peer == l.ownID() || peer == l.firstPeer(c) {
 		return false
 	}
@@ -449,6 +460,7 @@ func (l *loop) closePeer(c *activeCall, gp *groupPeer) {
 	}
 	l.closeSession(c, gp.sess)
 	l.applyRates(c)
+	l.liftOwnCaps(c)
 }
 
 // closeSession closes sess in the background (Run waits) and releases what it held.
@@ -456,7 +468,7 @@ func (l *loop) closeSession(c *activeCall, sess *Session) {
 	if sess == nil {
 		return
 	}
-	if !sess.cfg.NoVideoIn {
+	if !sess.NoVideoIn() {
 		c.grp.videoIn--
 	}
 	delete(c.grp.rates, sess)
@@ -529,6 +541,7 @@ func (l *loop) dropFirst(c *activeCall, err error) bool {
 		l.outage(c)
 	}
 	l.applyRates(c)
+	l.liftOwnCaps(c)
 	return true
 }
 

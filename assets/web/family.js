@@ -646,6 +646,11 @@ function onParticipant(c, m) {
       c.ringing.delete(p.id);
       closePair(c, p.id);
       announce(t('leftCall', { name }));
+      // A place to decode our picture may have freed at those who refused it (the tablet's
+      // decode cap): ask again, on the pairs this page offered.
+      for (const pair of c.peers.values()) {
+        if (pair.offerer && pair.session.pictureRefused()) run(pair.session.offerAgain(), pair);
+      }
       break;
   }
   update();
