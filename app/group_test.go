@@ -1,8 +1,10 @@
 package app_test
 
 import (
+	"slices"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/stretchr/testify/require"
 
@@ -99,4 +101,52 @@ func (r *rig) tilesShown() int {
 		}
 	}
 	return n
+}
+
+// Five others: the one speaking has the large tile above the strip; when another speaks
+// clearly louder, their tile becomes the large one, and a voice only a little louder does not
+// move it.
+func TestGroupCallSpeakerLarger(t *testing.T) {
+	var five []app.Participant
+	for i, n := range []string{"Anna", "Marco Rossi", "Giulia", "Luca", "Sofia"} {
+		five = append(five, app.Participant{Contact: app.Contact{ID: string(rune('a' + i)), Name: n},
+			State: app.PartInCall, Video: true, Level: 0.1})
+	}
+	r := newRig(t, func(c *app.Config) { c.Patient.GroupCalls = true })
+	show := func() {
+		r.send(app.CallEvent{State: app.InCall, Peer: five[0].Contact, Participants: slices.Clone(five)})
+		r.drain()
+	}
+	// largest returns whose tile is the largest, and checks that it is larger than every other.
+	largest := func() string {
+		var best fyne.CanvasObject
+		var bestID string
+		var tiles []fyne.CanvasObject
+		for _, o := range r.objects() {
+			if app.IsPartTile(o) {
+				tiles = append(tiles, o)
+				if best == nil || o.Size().Width*o.Size().Height > best.Size().Width*best.Size().Height {
+					best = o
+					bestID, _ = app.TileShowsVideo(o)
+				}
+			}
+		}
+		require.Len(t, tiles, 5)
+		for _, o := range tiles {
+			if o != best {
+				require.Less(t, o.Size().Height, best.Size().Height/2, "the others in the strip")
+			}
+		}
+		return bestID
+	}
+
+	five[2].Level = 0.6
+	show()
+	require.Equal(t, "c", largest(), "Giulia speaks")
+	five[2].Level, five[4].Level = 0.1, 0.7
+	show()
+	require.Equal(t, "e", largest(), "Sofia speaks: her tile is the large one now")
+	five[1].Level = 0.8 // not clearly louder than Sofia
+	show()
+	require.Equal(t, "e", largest(), "Sofia keeps it")
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bedside/call/signal"
@@ -100,13 +101,18 @@ type Client struct {
 	stopped chan struct{}
 	runErr  error
 
-	mu        sync.Mutex
-	running   bool
-	conn      *connection // the live, authenticated connection; nil when down
-	config    signal.Config
-	welcomed  chan struct{} // closed at the first welcome
-	lastError error
-	next      int // index into the endpoints (URL, then URLs) of the next attempt
+	mu       sync.Mutex
+	running  bool
+	conn     *connection // the live, authenticated connection; nil when down
+	config   signal.Config
+	welcomed chan struct{} // closed at the first welcome
+	redial   chan struct{} // Reconnect's word to skip the wait before the next attempt (capacity 1)
+
+	hurry       atomic.Bool // reconnect quickly (client_hurry.go)
+	hurriedOnce sync.Once
+	hurried     *http.Client
+	lastError   error
+	next        int // index into the endpoints (URL, then URLs) of the next attempt
 }
 
 // endpoint is the URL of the next connection attempt; advance moves on to the one after.
@@ -135,6 +141,7 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		log:      logger(cfg.Logger).With("component", "signaling"),
 		in:       make(chan Inbound, 64),
 		welcomed: make(chan struct{}),
+		redial:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -223,13 +230,18 @@ func (c *Client) Send(ctx context.Context, m signal.Message) error {
 // errReconnect is why a connection that Reconnect dropped ended.
 var errReconnect = errors.New("call: reconnecting on request")
 
-// Reconnect drops the current connection, if any, so that the client connects again at once:
-// after a change of network (a tablet roaming to another access point) the old connection is
-// dead, but noticing it would take a missed ping or two.
+// Reconnect drops the current connection, if any, so that the client connects again at once,
+// without the usual wait: after a change of network (a tablet roaming to another access point)
+// the old connection is dead, but noticing it would take a missed ping or two, and the new
+// network is there now. Later attempts, if this one fails, back off as usual.
 func (c *Client) Reconnect() {
 	c.mu.Lock()
 	conn := c.conn
 	c.mu.Unlock()
+	select {
+	case c.redial <- struct{}{}:
+	default: // one is waiting already
+	}
 	if conn != nil {
 		conn.drop()
 	}
@@ -282,11 +294,12 @@ func (c *Client) Run(ctx context.Context) error {
 		if welcomed && time.Since(start) > c.cfg.MaxBackoff {
 			backoff = c.cfg.MinBackoff // it was a healthy connection: start over
 		}
-		wait := jitter(backoff)
+		wait := c.backoffWait(backoff)
 		c.log.Info("signaling connection lost; reconnecting", "err", err, "in", wait)
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-c.redial: // the network changed: try it now
 		case <-time.After(wait):
 		}
 		backoff = min(backoff*2, c.cfg.MaxBackoff)

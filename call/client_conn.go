@@ -29,7 +29,7 @@ func (c *Client) connectOnce(ctx context.Context) (welcomed bool, err error) {
 	hctx, cancel := context.WithTimeout(ctx, c.cfg.HandshakeTimeout)
 	defer cancel()
 	ws, _, err := websocket.Dial(hctx, c.endpoint(), &websocket.DialOptions{
-		HTTPClient: c.cfg.HTTPClient,
+		HTTPClient: c.httpClient(),
 		HTTPHeader: c.cfg.HTTPHeader,
 	})
 	if err != nil {

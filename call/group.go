@@ -15,7 +15,8 @@ import (
 // id. When the first pair's participant leaves, another pair takes its place (promote).
 //
 // Who offers: the newcomer offers to everyone already in the call; in each pair, the side that
-// offered restarts ICE when the pair's media is lost, so that the two never offer at once.
+// offered restarts ICE when the pair's media is lost, and renegotiates it when the decode cap
+// changes (group_cap.go), so that the two never offer at once.
 
 // ParticipantState is where one other participant of a call stands, as this end sees it.
 type ParticipantState int
@@ -98,6 +99,7 @@ type groupPeer struct {
 	offerer bool
 	up      bool // ICE connected once
 	reconn  bool
+	moved   bool // this end's address went while reconn: it asks the offerer to restart
 	timers  []Timer
 	outage  Timer
 	retry   Timer
@@ -186,7 +188,7 @@ func (l *loop) participants(c *activeCall) []Participant {
 			sess = gp.sess
 		}
 		if sess != nil {
-			pt.NoVideo = sess.cfg.NoVideoIn
+			pt.NoVideo = sess.NoVideoIn()
 			if r := c.grp.rates[sess]; r != nil {
 				pt.SoundOnlyToThem = r.cut && !r.probing
 			}
@@ -304,6 +306,9 @@ func (l *loop) onParticipant(m signal.Message) {
 		} else if id == l.firstPeer(c) && c.sess != nil {
 			l.dropFirst(c, errLeft)
 		}
+		if l.call == c {
+			l.reofferDeclined(c) // a place to decode our picture may have freed there
+		}
 	}
 }
 
@@ -311,6 +316,13 @@ func (l *loop) onParticipant(m signal.Message) {
 // false for the first pair's, which onNegotiation handles as in a call of two.
 func (l *loop) routeNegotiation(c *activeCall, m signal.Message) bool {
 	peer := m.Peer
+	if m.Type == signal.TypeOffer {
+		of := peer
+		if of == "" {
+			of = l.firstPeer(c)
+		}
+		l.liftOnOffer(c, of) // before the answer is made: it carries the cap
+	}
 	if peer == "" || peer == l.ownID() || peer == l.firstPeer(c) {
 		return false
 	}
@@ -401,7 +413,7 @@ func (l *loop) onGroupState(c *activeCall, gp *groupPeer, s PeerState) {
 	case PeerConnected:
 		gp.up = true
 		if gp.reconn {
-			gp.reconn = false
+			gp.reconn, gp.moved = false, false
 			for _, t := range []Timer{gp.outage, gp.retry} {
 				if t != nil {
 					t.Stop()
@@ -419,38 +431,10 @@ func (l *loop) onGroupState(c *activeCall, gp *groupPeer, s PeerState) {
 		if !gp.up || gp.reconn {
 			return // still setting up (the connect timeout covers it), or already on it
 		}
-		gp.reconn = true
-		if pp != nil {
-			pp.state = PartReconnecting
-			l.dirty = true
-		}
-		gp.outage = l.after(c, l.p.cfg.OutageLimit, func(l *loop) {
-			if c.grp.peers[gp.party.ID] == gp && gp.reconn {
-				l.lostPeer(c, gp)
-			}
-		})
-		l.restartPeer(c, gp)
+		l.pairOutage(c, gp)
 	case PeerClosed, PeerNew:
 		// Closed by the other end: the server's "left" follows.
 	}
-}
-
-// restartPeer restarts ICE on a group pair this end offered, and again every RestartEvery
-// while its media is lost.
-func (l *loop) restartPeer(c *activeCall, gp *groupPeer) {
-	if !gp.reconn || !gp.offerer || c.grp.peers[gp.party.ID] != gp {
-		return
-	}
-	gp.retry = l.after(c, l.p.cfg.RestartEvery, func(l *loop) { l.restartPeer(c, gp) })
-	if !l.connected {
-		return
-	}
-	sdp, err := gp.sess.RestartICE()
-	if err != nil {
-		l.p.log.Warn("ICE restart", "peer", gp.party.ID, "err", err)
-		return
-	}
-	l.send(signal.Message{Type: signal.TypeOffer, Call: c.info.ID, Peer: gp.party.ID, SDP: sdp})
 }
 
 // lostPeer gives up a group pair whose media could not be made or came back: the participant
@@ -476,6 +460,7 @@ func (l *loop) closePeer(c *activeCall, gp *groupPeer) {
 	}
 	l.closeSession(c, gp.sess)
 	l.applyRates(c)
+	l.liftOwnCaps(c)
 }
 
 // closeSession closes sess in the background (Run waits) and releases what it held.
@@ -483,7 +468,7 @@ func (l *loop) closeSession(c *activeCall, sess *Session) {
 	if sess == nil {
 		return
 	}
-	if !sess.cfg.NoVideoIn {
+	if !sess.NoVideoIn() {
 		c.grp.videoIn--
 	}
 	delete(c.grp.rates, sess)
@@ -556,6 +541,7 @@ func (l *loop) dropFirst(c *activeCall, err error) bool {
 		l.outage(c)
 	}
 	l.applyRates(c)
+	l.liftOwnCaps(c)
 	return true
 }
 

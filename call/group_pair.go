@@ -92,7 +92,7 @@ func (l *loop) groupSend(m *signal.Message) {
 		return
 	}
 	switch m.Type {
-	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
+	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate, signal.TypeRestart:
 		m.Peer = l.firstPeer(c)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"log/slog"
 	"net"
+	"net/netip"
 	"os"
 	"sync/atomic"
 	"testing"
@@ -22,18 +23,98 @@ import (
 // restarts its ICE, Anna waits; the tablet's call is not touched; when the path comes back the
 // pair's media flows again.
 func TestGroupCallPairRestartsICE(t *testing.T) {
+	var cut atomic.Bool
+	dev, anna, ben := groupTrio(t, &cut, nil)
+	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
+	require.NoError(t, ben.Join(t.Context(), id))
+	anna.inCallWith(t, signal.DevicePeer, "ben")
+	ben.inCallWith(t, signal.DevicePeer, "anna")
+	anna.receives(t, "ben")
+
+	cut.Store(true)
+	reconnecting := func(s Snapshot, peer string) bool {
+		for _, p := range s.Call.Participants {
+			if p.Party.ID == peer {
+				return p.State == PartReconnecting
+			}
+		}
+		return false
+	}
+	anna.waitSnap(t, "anna: ben reconnecting", func(s Snapshot) bool { return reconnecting(s, "ben") })
+	ben.waitSnap(t, "ben: anna reconnecting", func(s Snapshot) bool { return reconnecting(s, "anna") })
+	testkit.Eventually(t, "ben restarting the pair's ICE", func() bool {
+		st, err := ben.PeerStats(t.Context())
+		return err == nil && st["anna"].ICERestarts > 0
+	})
+	st, err := anna.PeerStats(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, st["ben"].ICERestarts, "anna waits for the offerer's restart")
+	require.False(t, dev.Snapshot().Call.Reconnecting, "the tablet's call is not touched")
+	require.False(t, anna.Snapshot().Call.Reconnecting, "nor anna's pair with the tablet")
+
+	cut.Store(false)
+	anna.inCallWith(t, signal.DevicePeer, "ben")
+	ben.inCallWith(t, signal.DevicePeer, "anna")
+	anna.receives(t, "ben")
+	ben.receives(t, "anna")
+	require.Equal(t, id, anna.Snapshot().Call.ID, "the same call goes on")
+}
+
+// In a group call Anna's address goes while every path still works: she offered none of her
+// pairs (the tablet called her, Ben joined and offered to both), so she offers nothing and asks
+// both offerers, who restart ICE on their pair with her at once, and only on it.
+func TestGroupCallPairsRestartWhenAsked(t *testing.T) {
+	var cut, moved atomic.Bool
+	addrs := func() ([]netip.Addr, error) {
+		if moved.Load() {
+			return []netip.Addr{netip.MustParseAddr("10.0.3.2")}, nil
+		}
+		return []netip.Addr{netip.MustParseAddr("10.0.2.2")}, nil
+	}
+	dev, anna, ben := groupTrio(t, &cut, addrs)
+	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
+	require.NoError(t, ben.Join(t.Context(), id))
+	anna.inCallWith(t, signal.DevicePeer, "ben")
+	ben.inCallWith(t, signal.DevicePeer, "anna")
+	anna.receives(t, "ben")
+
+	moved.Store(true)
+	testkit.Eventually(t, "the tablet and ben restarting their pairs with anna", func() bool {
+		st, err := ben.PeerStats(t.Context())
+		return err == nil && st["anna"].ICERestarts > 0 && dev.Stats().ICERestarts > 0
+	})
+	st, err := anna.PeerStats(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, st["ben"].ICERestarts+st[signal.DevicePeer].ICERestarts, "anna offers nothing")
+	st, err = ben.PeerStats(t.Context())
+	require.NoError(t, err)
+	require.Zero(t, st[signal.DevicePeer].ICERestarts, "the pair without anna is not touched")
+	anna.inCallWith(t, signal.DevicePeer, "ben")
+	ben.inCallWith(t, signal.DevicePeer, "anna")
+	anna.receives(t, "ben")
+	ben.receives(t, "anna")
+	require.Equal(t, id, anna.Snapshot().Call.ID, "the same call goes on")
+}
+
+// groupTrio starts a tablet, Anna and Ben on a virtual network whose path between Anna and
+// Ben is cut while cut is set; annaAddrs, when set, are Anna's host addresses (netwatch.go).
+func groupTrio(t *testing.T, cut *atomic.Bool, annaAddrs func() ([]netip.Addr, error)) (dev, anna, ben *groupPhone) {
+	return groupTrioLosing(t, func(from, to string) bool {
+		return cut.Load() && (from == "anna" && to == "ben" || from == "ben" && to == "anna")
+	}, annaAddrs)
+}
+
+// groupTrioLosing is groupTrio whose network drops the packets from one of "dev", "anna" and
+// "ben" to another while lost says so.
+func groupTrioLosing(t *testing.T, lost func(from, to string) bool, annaAddrs func() ([]netip.Addr, error)) (dev, anna, ben *groupPhone) {
 	const devIP, annaIP, benIP = "192.0.2.30", "192.0.2.31", "192.0.2.32"
+	names := map[string]string{devIP: "dev", annaIP: "anna", benIP: "ben"}
 	router, err := vnet.NewRouter(&vnet.RouterConfig{CIDR: "192.0.2.0/24", LoggerFactory: pionLogger{log: logger(nil)}})
 	require.NoError(t, err)
-	var cut atomic.Bool
 	router.AddChunkFilter(func(c vnet.Chunk) bool {
 		src, ok1 := c.SourceAddr().(*net.UDPAddr)
 		dst, ok2 := c.DestinationAddr().(*net.UDPAddr)
-		if !cut.Load() || !ok1 || !ok2 {
-			return true
-		}
-		s, d := src.IP.String(), dst.IP.String()
-		return !((s == annaIP && d == benIP) || (s == benIP && d == annaIP))
+		return !ok1 || !ok2 || !lost(names[src.IP.String()], names[dst.IP.String()])
 	})
 	nets := map[string]*vnet.Net{}
 	for _, ip := range []string{devIP, annaIP, benIP} {
@@ -69,41 +150,12 @@ func TestGroupCallPairRestartsICE(t *testing.T) {
 		})
 		return gp
 	}
-	dev := start(devIP, Config{Signer: signer})
-	anna := start(annaIP, Config{FamilyToken: "anna-token", AutoAnswer: true})
-	ben := start(benIP, Config{FamilyToken: "ben-token"})
-
-	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
-	require.NoError(t, ben.Join(t.Context(), id))
-	anna.inCallWith(t, signal.DevicePeer, "ben")
-	ben.inCallWith(t, signal.DevicePeer, "anna")
-	anna.receives(t, "ben")
-
-	cut.Store(true)
-	reconnecting := func(s Snapshot, peer string) bool {
-		for _, p := range s.Call.Participants {
-			if p.Party.ID == peer {
-				return p.State == PartReconnecting
-			}
-		}
-		return false
+	dev = start(devIP, Config{Signer: signer})
+	annaCfg := Config{FamilyToken: "anna-token", AutoAnswer: true}
+	if annaAddrs != nil {
+		annaCfg.Addrs, annaCfg.NetworkCheckEvery = annaAddrs, 100*time.Millisecond
 	}
-	anna.waitSnap(t, "anna: ben reconnecting", func(s Snapshot) bool { return reconnecting(s, "ben") })
-	ben.waitSnap(t, "ben: anna reconnecting", func(s Snapshot) bool { return reconnecting(s, "anna") })
-	testkit.Eventually(t, "ben restarting the pair's ICE", func() bool {
-		st, err := ben.PeerStats(t.Context())
-		return err == nil && st["anna"].ICERestarts > 0
-	})
-	st, err := anna.PeerStats(t.Context())
-	require.NoError(t, err)
-	require.Zero(t, st["ben"].ICERestarts, "anna waits for the offerer's restart")
-	require.False(t, dev.Snapshot().Call.Reconnecting, "the tablet's call is not touched")
-	require.False(t, anna.Snapshot().Call.Reconnecting, "nor anna's pair with the tablet")
-
-	cut.Store(false)
-	anna.inCallWith(t, signal.DevicePeer, "ben")
-	ben.inCallWith(t, signal.DevicePeer, "anna")
-	anna.receives(t, "ben")
-	ben.receives(t, "anna")
-	require.Equal(t, id, anna.Snapshot().Call.ID, "the same call goes on")
+	anna = start(annaIP, annaCfg)
+	ben = start(benIP, Config{FamilyToken: "ben-token"})
+	return dev, anna, ben
 }

@@ -74,7 +74,8 @@ func (p *Phone) watchNetwork(ctx context.Context) {
 // onAddressLost reacts to the host losing addresses: the server connection goes at once (it
 // is dead if it used one of them), so that this end is back on the server, reachable by the
 // caller's restart offer, before the caller notices the loss; a call in progress says it is
-// reconnecting, and the caller restarts ICE at once.
+// reconnecting, and the caller restarts ICE at once (the callee asks it to, see askRestart),
+// in each pair of a group call.
 func (l *loop) onAddressLost(lost []netip.Addr) {
 	l.p.log.Info("network address gone; reconnecting", "addrs", lost)
 	if l.connected {
@@ -83,10 +84,15 @@ func (l *loop) onAddressLost(lost []netip.Addr) {
 		l.dirty = true
 	}
 	c := l.call
-	if c == nil || c.sess == nil || c.info.State != InCall {
+	if c == nil || c.info.State != InCall {
 		return
 	}
-	c.moved = true
+	l.pairsAddressLost(c)
+	if c.sess == nil {
+		return
+	}
+	// A restart answered before the move aimed at the old address: it no longer counts.
+	c.moved, c.remoteRestart = true, false
 	if c.info.Reconnecting {
 		return
 	}

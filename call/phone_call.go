@@ -33,6 +33,8 @@ func (l *loop) handle(m signal.Message) {
 		l.onAccepted(m)
 	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
 		l.onNegotiation(m)
+	case signal.TypeRestart:
+		l.onRestartAsked(m)
 	case signal.TypeJoined:
 		l.onJoined(m)
 	case signal.TypeParticipant:
@@ -219,6 +221,9 @@ func (l *loop) onDisconnected(err error) {
 	l.dirty = true
 	l.abandoned = 0 // the server forgets invites with the connection
 	c := l.call
+	if c != nil && c.info.State == InCall && c.info.Reconnecting {
+		c.away = true // what the other end sent meanwhile may be lost: ask again when back
+	}
 	if c == nil || c.info.State == InCall {
 		return
 	}

@@ -47,9 +47,11 @@ type activeCall struct {
 	// moved says this end lost its network address during the outage (it reconnected to the
 	// server already). remoteRestart says the other end restarted ICE (we answered its
 	// offer): its checks are on their way, so this end waits before restarting too.
-	// restartedAt is when this end last made a new restart offer.
-	moved, remoteRestart bool
-	restartedAt          time.Time
+	// restartedAt is when this end last made a new restart offer. asked says the other end
+	// asked for a restart (its network changed): the next one goes at once. away says this
+	// end's server connection went during the outage (a cut): back, it asks for a restart.
+	moved, remoteRestart, asked, away bool
+	restartedAt                       time.Time
 	// What came from the other end at the last checkMedia, and when it last grew.
 	frames, samples     uint64
 	framesAt, samplesAt time.Time
@@ -234,6 +236,7 @@ func (l *loop) end(reason signal.Reason, err error) {
 	}
 	l.applyMedia()
 	l.endGroup(c)
+	l.p.client.Hurry(false)
 	if c.info.ID != "" {
 		l.forget(c.info.ID)
 		state := Ended

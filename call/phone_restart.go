@@ -23,14 +23,17 @@ const resendEvery = time.Second
 // the caller restarts ICE (now, and again while it lasts, see restartICE), and the call fails
 // if the media is not back within OutageLimit. The callee waits for the caller's restart offer,
 // so that the two ends never offer at once (pion cannot withdraw an offer that crossed
-// another). An end whose media went because the other end restarted ICE (remoteRestart) gives
-// those checks RestartEvery before restarting itself.
+// another); when its own network changed it asks for one at once (see askRestart). An end
+// whose media went because the other end restarted ICE (remoteRestart) gives those checks
+// RestartEvery before restarting itself. While the media is lost the signaling client hurries
+// (client_hurry.go).
 func (l *loop) outage(c *activeCall) {
 	if c.info.Reconnecting {
 		return
 	}
 	c.info.Reconnecting = true
 	l.dirty = true
+	l.p.client.Hurry(true)
 	l.p.log.Info("call media lost; reconnecting", "call", c.info.ID, "moved", c.moved, "remote_restart", c.remoteRestart)
 	c.outage = l.after(c, l.p.cfg.OutageLimit, func(l *loop) { l.fail(c, errOutage) })
 	if c.remoteRestart {
@@ -46,7 +49,7 @@ func (l *loop) outage(c *activeCall) {
 	// answer is dropped and the call resumed on the next one (see resume). A connection that
 	// answers stays: the server holds a call for one end that left, not for both. An end
 	// whose address went (moved) has reconnected already.
-	if !c.moved {
+	if !c.moved && !c.asked {
 		l.p.client.Check(serverCheck)
 	}
 	l.restartICE(c)
@@ -54,11 +57,12 @@ func (l *loop) outage(c *activeCall) {
 
 // recovered ends an outage once the media flows again.
 func (l *loop) recovered(c *activeCall) {
-	c.moved, c.remoteRestart, c.restartedAt = false, false, time.Time{}
+	c.moved, c.away, c.remoteRestart, c.asked, c.restartedAt = false, false, false, false, time.Time{}
 	if !c.info.Reconnecting {
 		return
 	}
 	c.info.Reconnecting = false
+	l.p.client.Hurry(false)
 	l.dirty = true
 	for _, t := range []Timer{c.outage, c.retry} {
 		if t != nil {
@@ -73,9 +77,15 @@ func (l *loop) recovered(c *activeCall) {
 // a call of two, placed the call) and the server can carry it; otherwise it tries again when
 // the server is back (see resume). While the call is reconnecting it tries again: the same
 // offer every resendEvery while it waits for its answer (it or its answer can be lost with the
-// network), a new one once RestartEvery passed since the last and the media is still not back.
+// network), a new one once RestartEvery passed since the last and the media is still not back,
+// or at once when the other end asked for one (its network changed: checks under way aim at
+// its old address). An end that did not offer the pair asks the other for a restart instead.
 func (l *loop) restartICE(c *activeCall) {
-	if !c.info.Reconnecting || !c.grp.offerer || c.sess == nil {
+	if !c.info.Reconnecting || c.sess == nil {
+		return
+	}
+	if !c.grp.offerer {
+		l.askRestart(c)
 		return
 	}
 	if c.retry != nil {
@@ -83,7 +93,7 @@ func (l *loop) restartICE(c *activeCall) {
 	}
 	now := time.Now()
 	pending := c.sess.Offering()
-	if !pending && !c.restartedAt.IsZero() && now.Sub(c.restartedAt) < l.p.cfg.RestartEvery {
+	if !pending && !c.asked && !c.restartedAt.IsZero() && now.Sub(c.restartedAt) < l.p.cfg.RestartEvery {
 		// The last restart was answered and its checks are under way: leave them time.
 		c.retry = l.after(c, l.p.cfg.RestartEvery-now.Sub(c.restartedAt), func(l *loop) {
 			c.retry = nil
@@ -102,6 +112,7 @@ func (l *loop) restartICE(c *activeCall) {
 	if !l.connected {
 		return
 	}
+	c.asked = false
 	sdp, err := c.sess.RestartICE()
 	if err != nil {
 		l.p.log.Warn("ICE restart", "call", c.info.ID, "err", err)
@@ -115,7 +126,7 @@ func (l *loop) restartICE(c *activeCall) {
 }
 
 // resume tells a server we (re)connected to that our call in progress goes on, and restarts
-// its ICE if its media is lost.
+// the ICE of its pairs whose media is lost (or asks their offerers to).
 func (l *loop) resume() {
 	c := l.call
 	if c == nil || c.info.ID == "" || c.info.State != InCall {
@@ -130,4 +141,5 @@ func (l *loop) resume() {
 	}
 	l.send(m)
 	l.restartICE(c)
+	l.restartPairs(c)
 }

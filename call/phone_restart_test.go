@@ -129,3 +129,34 @@ func TestPhoneCalleeWhoseAddressGoes(t *testing.T) {
 	frames := dev.Stats().FramesDecoded
 	testkit.Eventually(t, "frames again", func() bool { return dev.Stats().FramesDecoded > frames+30 })
 }
+
+// The callee whose address goes while its media path still works (the caller cannot notice
+// anything) asks the caller to restart ICE as soon as it is back on the server, and the caller
+// does at once; the callee never offers; the same call carries on.
+func TestPhoneCalleeAsksForARestart(t *testing.T) {
+	var moved atomic.Bool
+	addrs := func() ([]netip.Addr, error) {
+		if moved.Load() {
+			return []netip.Addr{netip.MustParseAddr("10.0.3.2")}, nil
+		}
+		return []netip.Addr{netip.MustParseAddr("10.0.2.2")}, nil
+	}
+	_, _, dev, fam := newCutPair(t, 30*time.Second, addrs)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	id := callInProgress(t, ctx, dev, fam, "anna")
+	require.Zero(t, dev.Stats().ICERestarts)
+
+	moved.Store(true)
+	testkit.Eventually(t, "the caller restarting ICE when asked", func() bool { return dev.Stats().ICERestarts > 0 })
+	require.Zero(t, fam.Stats().ICERestarts, "the callee does not offer")
+	for _, p := range []*testPhone{dev, fam} {
+		c := p.waitSnap(t, "media on", func(s Snapshot) bool {
+			return s.Call.ID == id && s.Call.State == InCall && !s.Call.Reconnecting
+		}).Call
+		require.Equal(t, id, c.ID, "the same call goes on")
+	}
+	frames := dev.Stats().FramesDecoded
+	testkit.Eventually(t, "frames again", func() bool { return dev.Stats().FramesDecoded > frames+30 })
+	require.Equal(t, uint64(1), dev.Stats().ICERestarts, "one restart")
+}

@@ -56,7 +56,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			s.log.Debug("send NACK", "err", err)
 		}
 	}
-	needKey := true
+	needKey, capped := true, false
 	askKeyFrame()
 	defer func() {
 		st := s.Stats()
@@ -76,6 +76,16 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		repaired := attrs != nil && attrs.Get(webrtc.AttributeRtxSsrc) != nil
 		if repaired {
 			s.counters.repaired.Add(1)
+		}
+		if s.noVideoIn.Load() {
+			// The decode cap: a picture sent all the same (a pion end sends whatever our
+			// answer said) is not decoded; once lifted, decoding starts afresh from a keyframe.
+			capped, needKey = true, true
+			continue
+		}
+		if capped {
+			capped, frames, nacks = false, newFrameAssembler(track.Codec().ClockRate), nackList{repair: nacks.repair}
+			askKeyFrame()
 		}
 		now := time.Now()
 		nacks.got(pkt.SequenceNumber, repaired, now)

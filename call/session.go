@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"bedside/call/media"
@@ -34,8 +35,9 @@ type SessionConfig struct {
 	// OnFirstFrame is called once, when the first remote video frame has been decoded.
 	OnFirstFrame func()
 	Logger       *slog.Logger
-	// NoVideoIn asks the other end not to send its picture: the session's video is send-only
-	// (a group call decodes the pictures of a few participants only; see group.go).
+	// NoVideoIn starts the session with the decode cap: the other end's picture is not decoded
+	// and it is asked not to send it, until LiftVideoCap (a group call decodes the pictures of
+	// a few participants only; see group.go and group_session.go).
 	NoVideoIn bool
 	// OnLinkRate, when set, gets the congestion controller's estimates in place of the Local:
 	// a Phone with several sessions on one encoder chooses the rate itself (see group_rate.go).
@@ -68,6 +70,10 @@ type Session struct {
 
 	videoSender *webrtc.RTPSender // sends the Local's video; nil without one
 	videoOff    bool              // SetVideoSending(false): the video track is detached
+
+	// noVideoIn: the other end's picture is not decoded and our descriptions ask them not to
+	// send it (the decode cap); LiftVideoCap lifts it. See group_session.go.
+	noVideoIn atomic.Bool
 }
 
 // NewSession creates the PeerConnection and adds the Local's tracks.
@@ -87,6 +93,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 		done:    make(chan struct{}),
 	}
 	s.stats.State = PeerNew
+	s.noVideoIn.Store(cfg.NoVideoIn)
 	if err := s.addTracks(); err != nil {
 		_ = pc.Close()
 		return nil, err
@@ -168,7 +175,7 @@ func (s *Session) CreateOffer() (string, error) {
 	if err := s.pc.SetLocalDescription(offer); err != nil {
 		return "", fmt.Errorf("call: set local offer: %w", err)
 	}
-	return offer.SDP, nil
+	return s.outgoing(offer.SDP), nil
 }
 
 // RestartICE makes an offer that restarts ICE (new credentials, candidates gathered anew) on
@@ -181,7 +188,7 @@ func (s *Session) CreateOffer() (string, error) {
 func (s *Session) RestartICE() (string, error) {
 	if s.pc.SignalingState() == webrtc.SignalingStateHaveLocalOffer {
 		if pending := s.pc.PendingLocalDescription(); pending != nil {
-			return pending.SDP, nil
+			return s.outgoing(pending.SDP), nil
 		}
 	}
 	offer, err := s.pc.CreateOffer(&webrtc.OfferOptions{ICERestart: true})
@@ -192,7 +199,7 @@ func (s *Session) RestartICE() (string, error) {
 		return "", fmt.Errorf("call: set local restart offer: %w", err)
 	}
 	s.counters.iceRestarts.Add(1)
-	return offer.SDP, nil
+	return s.outgoing(offer.SDP), nil
 }
 
 // Offering reports whether an offer of ours waits for its answer.
@@ -212,7 +219,7 @@ func (s *Session) HandleOffer(sdp string) (string, error) {
 	if err := s.pc.SetLocalDescription(answer); err != nil {
 		return "", fmt.Errorf("call: set local answer: %w", err)
 	}
-	return answer.SDP, nil
+	return s.outgoing(answer.SDP), nil
 }
 
 // HandleAnswer applies the other end's answer to our offer.

@@ -269,7 +269,7 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 			sd = sideCallee
 		}
 		return s.hubOf(c).resume(c, m.Call, sd, inv)
-	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
+	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate, signal.TypeRestart:
 		return s.hubOf(c).relay(c, m)
 	case signal.TypeStatus:
 		return s.handleStatus(ctx, c, m)

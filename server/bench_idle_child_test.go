@@ -3,8 +3,16 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -70,7 +78,8 @@ func serveBedsideIdle(t *testing.T, n int) {
 	// The default cap on connections in all is 16,384; the goal needs more.
 	limits := server.HTTPLimits{MaxConns: n + 100}
 	hs := server.NewHTTPServer(srv.Handler(), limits)
-	go func() { _ = hs.Serve(server.LimitListener(ln, limits)) }()
+	idleTLS(t, hs)
+	go func() { _ = serveIdleHTTP(hs, server.LimitListener(ln, limits)) }()
 	serveIdle(t, ln.Addr().String(), demo.FamilyToken)
 	srv.Close()
 	_ = hs.Close()
@@ -100,9 +109,50 @@ func serveEchoIdle(t *testing.T) {
 			}
 		}
 	})}
-	go func() { _ = hs.Serve(ln) }()
+	idleTLS(t, hs)
+	go func() { _ = serveIdleHTTP(hs, ln) }()
 	serveIdle(t, ln.Addr().String(), "-")
 	_ = hs.Close()
+}
+
+// idleTLS gives hs a certificate, as cmd/bedside-server does with -tls-cert, when
+// BEDSIDE_IDLE_TLS names a file, where it writes the certificate for the clients.
+func idleTLS(t *testing.T, hs *http.Server) {
+	certFile := os.Getenv("BEDSIDE_IDLE_TLS")
+	if certFile == "" {
+		return
+	}
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	writeIdleCert(t, certFile, keyFile)
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	require.NoError(t, err)
+	hs.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+}
+
+// serveIdleHTTP serves hs on ln, over TLS when it has a certificate (ServeTLS, as deployed).
+func serveIdleHTTP(hs *http.Server, ln net.Listener) error {
+	if hs.TLSConfig == nil {
+		return hs.Serve(ln)
+	}
+	return hs.ServeTLS(ln, "", "")
+}
+
+// writeIdleCert writes a self-signed ECDSA P-256 certificate for 127.0.0.1, the kind a ward
+// server gets from its CA, and its key.
+func writeIdleCert(t *testing.T, certFile, keyFile string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bedside idle bench"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	require.NoError(t, err)
+	kder, err := x509.MarshalPKCS8PrivateKey(key)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder}), 0o600))
+	require.NoError(t, os.WriteFile(certFile+".tmp", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600))
+	require.NoError(t, os.Rename(certFile+".tmp", certFile)) // whole, for the client child
 }
 
 // serveIdle prints "ready ADDR TOKEN" and the memory now, then the memory again at each
@@ -150,5 +200,6 @@ func printMem() {
 			rss = pages * uint64(os.Getpagesize())
 		}
 	}
-	fmt.Printf("mem heap=%d stack=%d rss=%d goroutines=%d\n", ms.HeapInuse, ms.StackInuse, rss, runtime.NumGoroutine())
+	fds, _ := os.ReadDir("/proc/self/fd")
+	fmt.Printf("mem heap=%d stack=%d rss=%d goroutines=%d live=%d fds=%d\n", ms.HeapInuse, ms.StackInuse, rss, runtime.NumGoroutine(), ms.HeapAlloc, len(fds))
 }

@@ -3,6 +3,8 @@ package server_test
 import (
 	"bufio"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
@@ -17,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"bedside/call/signal"
 )
 
@@ -24,14 +28,22 @@ import (
 // under the server's 500 per address.
 const perSourceIP = 400
 
-// holdIdleClients opens n WebSocket connections to addr (kind "bedside": each says hello with
-// the family token and reads its welcome; otherwise just the upgrade), prints "connected ...",
-// answers the server's pings, prints "open N" at each "count" on stdin, and closes them all
-// when stdin ends.
+// tabletPing is how often one client in tabletEvery pings the server, as call.Client does.
+const (
+	tabletPing  = 20 * time.Second
+	tabletEvery = 4
+)
+
+// holdIdleClients opens n WebSocket connections to addr (over TLS when BEDSIDE_IDLE_TLS names
+// the server's certificate; kind "bedside": each says hello with the family token and reads
+// its welcome; otherwise just the upgrade), prints "connected ...", answers the server's
+// pings, pings it from one connection in tabletEvery, prints "open N" at each "count" on
+// stdin, and closes them all when stdin ends.
 func holdIdleClients(t *testing.T, n int, addr, token, kind string) {
+	tlsConf := idleClientTLS(t)
 	var lost atomic.Int64
 	var failed atomic.Bool
-	conns := make([]net.Conn, n)
+	conns := make([]*idleConn, n)
 	start := time.Now()
 	var wg sync.WaitGroup
 	errs := make(chan error, 1)
@@ -44,7 +56,7 @@ func holdIdleClients(t *testing.T, n int, addr, token, kind string) {
 				}
 				k := i / perSourceIP
 				src := &net.TCPAddr{IP: net.IPv4(127, 0, byte(k/250), byte(2+k%250))}
-				c, br, err := idleDial(src, addr, token, kind == "bedside")
+				c, br, err := idleDial(src, addr, token, kind == "bedside", tlsConf)
 				if err != nil {
 					failed.Store(true)
 					select {
@@ -55,6 +67,9 @@ func holdIdleClients(t *testing.T, n int, addr, token, kind string) {
 				}
 				conns[i] = c
 				go answerPings(c, br, &lost)
+				if i%tabletEvery == 0 {
+					c.pingEvery(tabletPing, i)
+				}
 			}
 		})
 	}
@@ -80,16 +95,71 @@ func holdIdleClients(t *testing.T, n int, addr, token, kind string) {
 	}
 }
 
+// idleClientTLS is the client's TLS configuration, trusting the certificate that the server
+// child wrote to BEDSIDE_IDLE_TLS; nil without TLS.
+func idleClientTLS(t *testing.T) *tls.Config {
+	certFile := os.Getenv("BEDSIDE_IDLE_TLS")
+	if certFile == "" {
+		return nil
+	}
+	data, err := os.ReadFile(certFile)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(data), "the server's certificate")
+	return &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", NextProtos: []string{"http/1.1"}}
+}
+
+// idleConn is one client connection; its writes (pongs, pings) take turns.
+type idleConn struct {
+	net.Conn
+	mu   sync.Mutex
+	ping *time.Timer
+}
+
+func (c *idleConn) write(op byte, data []byte) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return idleWrite(c.Conn, op, data)
+}
+
+// pingEvery pings the server every d, the first time at a point of the interval that i picks.
+func (c *idleConn) pingEvery(d time.Duration, i int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ping = time.AfterFunc(d*time.Duration(i%97+1)/97, func() {
+		if c.write(0x9, []byte("tablet")) == nil {
+			c.ping.Reset(d)
+		}
+	})
+}
+
+func (c *idleConn) Close() error {
+	c.mu.Lock()
+	if c.ping != nil {
+		c.ping.Stop()
+	}
+	c.mu.Unlock()
+	return c.Conn.Close()
+}
+
 // idleDial opens a WebSocket from src by hand and, with hello, authenticates as a family page.
-func idleDial(src *net.TCPAddr, addr, token string, hello bool) (net.Conn, *bufio.Reader, error) {
+func idleDial(src *net.TCPAddr, addr, token string, hello bool, tlsConf *tls.Config) (*idleConn, *bufio.Reader, error) {
 	d := net.Dialer{LocalAddr: src, Timeout: 30 * time.Second}
 	c, err := d.Dial("tcp", addr)
 	if err != nil {
 		return nil, nil, err
 	}
-	fail := func(err error) (net.Conn, *bufio.Reader, error) {
+	fail := func(err error) (*idleConn, *bufio.Reader, error) {
 		c.Close()
 		return nil, nil, err
+	}
+	if tlsConf != nil {
+		tc := tls.Client(c, tlsConf)
+		_ = tc.SetDeadline(time.Now().Add(60 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			return fail(fmt.Errorf("TLS: %w", err))
+		}
+		c = tc
 	}
 	_ = c.SetDeadline(time.Now().Add(60 * time.Second))
 	key := make([]byte, 16)
@@ -120,7 +190,7 @@ func idleDial(src *net.TCPAddr, addr, token string, hello bool) (net.Conn, *bufi
 		}
 	}
 	_ = c.SetDeadline(time.Time{})
-	return c, br, nil
+	return &idleConn{Conn: c}, br, nil
 }
 
 // idleRead reads text frames until one is a message, answering pings on the way.
@@ -143,11 +213,11 @@ func idleRead(br *bufio.Reader, c net.Conn) (signal.Message, error) {
 
 // answerPings reads what the server sends an idle client, pongs its pings, and counts the
 // connection as lost when it ends.
-func answerPings(c net.Conn, br *bufio.Reader, lost *atomic.Int64) {
+func answerPings(c *idleConn, br *bufio.Reader, lost *atomic.Int64) {
 	for {
 		op, data, err := idleFrame(br)
 		if err == nil && op == 0x9 {
-			err = idleWrite(c, 0xA, data)
+			err = c.write(0xA, data)
 		}
 		if err == nil && op == 0x8 {
 			err = errors.New("closed by the server")

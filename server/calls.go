@@ -195,7 +195,8 @@ func (h *hub) act(c *client, id string, ev callEvent) error {
 	return nil
 }
 
-// relay passes an offer, answer or candidate to the other end of an accepted call.
+// relay passes an offer, answer, candidate or restart request to the other end of an accepted
+// call.
 func (h *hub) relay(c *client, m signal.Message) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -293,6 +294,8 @@ func (h *hub) resume(c *client, id string, sd side, inv invitation) error {
 			return nil
 		}
 		return h.resumeJoinLocked(c, k, inv) // a member the server's restart forgot
+	case k.away == sideNone && h.takeOverLocked(c, k):
+		return nil // a family end on a new network, whose old connection the server still has
 	case k.away == sideNone || !k.wasAt(c, k.away):
 		return h.resumeJoinLocked(c, k, inv) // ErrNoSuchCall unless it was a group call
 	}

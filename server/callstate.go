@@ -42,7 +42,7 @@ const (
 	evHangup                        // hangup
 	evFail                          // hangup with reason "failed": that end lost the call (its network)
 	evConnected                     // connected: media flows on one end
-	evRelay                         // offer, answer or candidate
+	evRelay                         // offer, answer, candidate or restart
 	evRingTimeout                   // nobody answered in time
 	evMediaTimeout                  // accepted, but media never connected in time
 	evLeave                         // one end's connection went away

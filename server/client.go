@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -31,25 +31,32 @@ const (
 	statusReplaced = websocket.StatusPolicyViolation
 )
 
-// client is one WebSocket connection: an actor whose loop goroutine owns its session, fed by
-// a reader goroutine; the loop also drains its bounded send queue, and a short-lived goroutine
-// pings now and then. An idle connection is two goroutines: each costs its stack (about 8 KB),
-// and 20,000 idle connections are the goal of one server.
+// client is one WebSocket connection: an actor whose goroutine owns its session and reads
+// the connection. What the hub and the timers send it goes through its bounded send queue,
+// which a short-lived writer goroutine drains; pings come from a timer. An idle connection
+// is one goroutine, parked with a shallow stack until its socket has input, and no buffer
+// (wsconn.go): 20,000 idle connections are the goal of one server.
 type client struct {
-	s    *Server
-	conn *websocket.Conn
-	ip   string
-	out  chan []byte
-	// cancelWrite cuts a write in progress; stop calls it when it drops the client abruptly.
-	cancelWrite context.CancelFunc
-	writeCtx    context.Context
+	s  *Server
+	ip string
+	// ws is the connection, once the upgrade is done: any goroutine may stop the client.
+	ws atomic.Pointer[wsConn]
+	// out is a cluster proxy's send queue, which its own writer drains (cluster_proxy.go);
+	// nil for a WebSocket client, whose queue is q.
+	out chan []byte
+	q   outbox
 
 	stopOnce   sync.Once
 	stopped    chan struct{} // closed when the connection must end
 	stopStatus websocket.StatusCode
 	stopReason string
 	abrupt     bool // close without the closing handshake (the client is too slow)
-	cancelRead context.CancelFunc
+
+	// hello is helloWaiting until the hello comes (helloCame) or the timeout (helloLate).
+	hello     atomic.Int32
+	pingTimer *time.Timer
+	pingSeq   atomic.Uint64 // the number of the last ping; the timer's callbacks count them
+	pingCheck atomic.Bool   // the timer's next firing checks the last ping's pong
 
 	// Set by the loop before join, read-only afterwards.
 	role        signal.Role
@@ -80,50 +87,65 @@ type client struct {
 	mayJoin bool
 }
 
-// inbound is one read from the connection.
-type inbound struct {
-	data     []byte
-	tooLarge bool
-	err      error
-}
+// The states of client.hello.
+const (
+	helloWaiting = iota
+	helloCame
+	helloLate
+)
 
 // serveWS upgrades the request and runs the connection on a goroutine of its own.
 func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
-	c := &client{s: s, ip: remoteIP(r), out: make(chan []byte, sendQueue), stopped: make(chan struct{})}
-	c.writeCtx, c.cancelWrite = context.WithCancel(context.Background())
+	c := &client{s: s, ip: remoteIP(r), stopped: make(chan struct{})}
 	if err := s.addClient(c); err != nil {
 		s.metrics.refusedConn(codeOf(err))
 		httpError(w, err)
 		return
 	}
-	conn, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
+	t := &takeover{ResponseWriter: w}
+	lib, err := websocket.Accept(t, r, &websocket.AcceptOptions{OriginPatterns: s.origins})
 	if err != nil {
+		if t.conn != nil {
+			t.conn.Close()
+		}
 		s.removeClient(c)
 		s.log.Info("websocket accept", "err", err)
 		return
 	}
-	c.conn = conn
+	// The library's connection holds only the stand-in; closing it clears its finalizer,
+	// without which its cycle of structures would never be collected.
+	lib.CloseNow()
+	ws := newWSConn(t.conn, t.pending)
+	c.ws.Store(ws)
 	// The connection is hijacked: the handler returns, and with it net/http's goroutine and
 	// what it holds (the request, its headers), about 10 KB of an idle connection.
 	go func() {
 		defer s.removeClient(c)
-		c.run()
+		c.run(ws)
 	}()
 }
 
-// run starts the reader and runs the loop until the connection ends, then closes it.
-func (c *client) run() {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	c.cancelRead = cancel
-	c.conn.SetReadLimit(hardReadLimit)
-	in := make(chan inbound)
-	readerDone := make(chan struct{})
-	go c.reader(ctx, in, readerDone)
-
+// run is the connection's life: its loop until the connection ends, then the client leaves
+// the hub and the connection closes. An idle connection's goroutine waits in ws.read, under
+// loop and run: their frames are kept small (the work is done in functions of their own)
+// so that its stack shrinks to 4 KB.
+func (c *client) run(ws *wsConn) {
 	start := time.Now()
-	pinging := c.loop(ctx, in)
+	c.q.kick(c) // what was queued before the connection was there
+	hello := time.AfterFunc(c.s.cfg.HelloTimeout, c.helloTimeout)
+	c.pingTimer = time.AfterFunc(c.s.cfg.PingInterval, c.pingTick)
+	linkTimer := c.loop(ws)
+	hello.Stop()
+	if linkTimer != nil {
+		linkTimer.Stop()
+	}
+	c.end(ws, start)
+}
 
+// end is the connection's end, once its loop is over.
+//
+//go:noinline
+func (c *client) end(ws *wsConn, start time.Time) {
 	c.s.leave(c)
 	// The request's log line came at the upgrade: this one says when the connection ended.
 	c.s.log.Info("client left", "role", c.role, "id", c.id, "ip", c.ip, "after", time.Since(start).Round(time.Millisecond))
@@ -136,14 +158,8 @@ func (c *client) run() {
 		scancel()
 	}
 	c.stop(websocket.StatusNormalClosure, "", false)
-	c.finish()
-	cancel()
-	c.conn.CloseNow()
-	if pinging != nil {
-		<-pinging
-	}
-	<-readerDone
-	c.cancelWrite()
+	c.finish(ws)
+	c.pingTimer.Stop() // a firing under way sees stopped and does not set it again
 }
 
 // stop asks the connection to end with status and reason; abrupt skips the closing handshake.
@@ -152,10 +168,23 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 	c.stopOnce.Do(func() {
 		c.stopStatus, c.stopReason, c.abrupt = status, reason, abrupt
 		close(c.stopped)
-		if abrupt && c.cancelWrite != nil { // a proxy (cluster_proxy.go) has its own writer
-			c.cancelWrite() // a write to a client that does not read ends now
+		if ws := c.ws.Load(); ws != nil { // a proxy (cluster_proxy.go) has no connection
+			if abrupt {
+				ws.cut() // a write to a client that does not read ends now
+			}
+			ws.wake()
 		}
 	})
+}
+
+// isStopped reports whether stop was called.
+func (c *client) isStopped() bool {
+	select {
+	case <-c.stopped:
+		return true
+	default:
+		return false
+	}
 }
 
 // stoppedByPolicy reports whether the server ended c's connection on purpose (revoked,
@@ -163,20 +192,23 @@ func (c *client) stop(status websocket.StatusCode, reason string, abrupt bool) {
 // too slow (abruptly) is a network matter: its connection is most likely dead (a cut while
 // messages for it piled up).
 func (c *client) stoppedByPolicy() bool {
-	select {
-	case <-c.stopped:
-		return c.stopStatus == websocket.StatusPolicyViolation && !c.abrupt
-	default:
-		return false
-	}
+	return c.isStopped() && c.stopStatus == websocket.StatusPolicyViolation && !c.abrupt
 }
 
 // enqueue queues data for the writer, or drops the client when its queue is full.
 func (c *client) enqueue(data []byte) {
-	select {
-	case c.out <- data:
-	case <-c.stopped: // going anyway
-	default:
+	full := false
+	if c.out != nil {
+		select {
+		case c.out <- data:
+		case <-c.stopped: // going anyway
+		default:
+			full = true
+		}
+	} else {
+		full = !c.q.put(c, data)
+	}
+	if full {
 		c.s.log.Warn("dropping slow client", "ip", c.ip)
 		c.stop(websocket.StatusPolicyViolation, "too slow", true)
 	}
@@ -207,191 +239,88 @@ func (c *client) fail(callID string, err error) {
 	c.stop(status, string(codeOf(err)), false)
 }
 
-// finish ends the connection once the loop is over: abruptly, or after sending what is queued
-// and the close frame.
-func (c *client) finish() {
-	if c.abrupt {
-		c.conn.CloseNow()
-		return
+// loop is the connection's session: challenge, hello, then the client's requests, until the
+// connection fails or the client is stopped. It returns the timer of a family link's expiry.
+func (c *client) loop(ws *wsConn) (linkTimer Timer) {
+	var sess session
+	if !c.challenge(&sess) {
+		return nil
 	}
-	for {
-		select {
-		case data := <-c.out:
-			if c.write(data) != nil {
-				c.conn.CloseNow()
-				return
-			}
-		default:
-			c.closeGracefully()
-			return
+	for !c.isStopped() {
+		msg, err := ws.read()
+		if err != nil || c.isStopped() || !c.onMessage(&sess, msg) {
+			break
 		}
 	}
+	return sess.linkTimer
 }
 
-// ping pings the client and drops it when no pong comes back in time; done is closed after.
-func (c *client) ping(done chan<- struct{}) {
-	defer close(done)
-	ctx, cancel := context.WithTimeout(c.writeCtx, pingTimeout)
-	defer cancel()
-	if err := c.conn.Ping(ctx); err != nil {
-		c.stop(websocket.StatusPolicyViolation, "no pong", true)
-	}
-}
-
-// closeGracefully sends the close frame and waits a little for the client's, then closes
-// regardless (the library itself would wait 5 s for a client that is not reading).
-func (c *client) closeGracefully() {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.conn.Close(c.stopStatus, c.stopReason)
-	}()
-	t := time.NewTimer(closeWait)
-	defer t.Stop()
-	select {
-	case <-done:
-	case <-t.C:
-		c.cancelRead() // the reader's context closes the connection under the handshake
-		<-done
-	}
-}
-
-func (c *client) write(data []byte) error {
-	ctx, cancel := context.WithTimeout(c.writeCtx, writeTimeout)
-	defer cancel()
-	return c.conn.Write(ctx, websocket.MessageText, data)
-}
-
-// reader reads messages and hands them to the loop until the connection fails. Once the
-// connection is stopping it keeps reading (and dropping) until the closing handshake is done
-// or ctx is cancelled, so that the client's close frame is seen.
-func (c *client) reader(ctx context.Context, in chan<- inbound, done chan<- struct{}) {
-	defer close(done)
-	for {
-		typ, r, err := c.conn.Reader(ctx)
-		var msg inbound
-		if err == nil {
-			// A fresh buffer each time: an idle connection keeps no large one.
-			msg.data, err = io.ReadAll(io.LimitReader(r, signal.MaxMessageSize+1))
-			if err == nil && len(msg.data) > signal.MaxMessageSize {
-				msg.tooLarge, msg.data = true, nil
-				_, err = io.Copy(io.Discard, r)
-			}
-			if typ != websocket.MessageText {
-				msg.data = nil // answered as a malformed message
-			}
-		}
-		msg.err = err
-		select {
-		case in <- msg:
-		case <-c.stopped:
-		case <-ctx.Done():
-			return
-		}
-		if err != nil {
-			return
-		}
-	}
-}
-
-// loop is the connection's session: challenge, hello, then the client's requests; it writes
-// what is queued for the client, and starts a ping every PingInterval. It returns the done
-// channel of a ping still in flight, or nil.
-func (c *client) loop(ctx context.Context, in <-chan inbound) (pinging chan struct{}) {
+// challenge sends the client the nonce that its hello signs.
+//
+//go:noinline
+func (c *client) challenge(sess *session) bool {
 	nonceBytes, err := c.s.random(18)
 	if err != nil {
 		c.fail("", err)
-		return nil
+		return false
 	}
-	nonce := base64.RawURLEncoding.EncodeToString(nonceBytes)
-	c.send(signal.Message{Type: signal.TypeChallenge, Nonce: nonce})
-	hello := time.NewTimer(c.s.cfg.HelloTimeout)
-	defer hello.Stop()
-	pings := time.NewTicker(c.s.cfg.PingInterval)
-	defer pings.Stop()
-	authed := false
-	var linkEnded chan struct{} // closed when a family page's link expires
-	var linkTimer Timer
-	defer func() {
-		if linkTimer != nil {
-			linkTimer.Stop()
-		}
-	}()
-	for {
-		select {
-		case <-c.stopped:
-			return pinging
-		case data := <-c.out:
-			if err := c.write(data); err != nil {
-				c.stop(websocket.StatusAbnormalClosure, "", true)
-				return pinging
-			}
-		case <-pings.C:
-			if pinging != nil {
-				select {
-				case <-pinging:
-				default:
-					continue // the last one is still waiting for its pong
-				}
-			}
-			pinging = make(chan struct{})
-			go c.ping(pinging)
-		case <-linkEnded:
-			c.s.log.Info("family link expired while connected", "contact", c.id, "ip", c.ip)
-			c.fail("", ErrLinkExpired)
-			return pinging
-		case <-hello.C:
-			if !authed {
-				c.s.log.Info("no hello in time", "ip", c.ip)
-				c.s.metrics.refusedConn(codeOf(ErrHelloTimeout))
-				c.fail("", ErrHelloTimeout)
-				return pinging
-			}
-		case msg := <-in:
-			if msg.err != nil {
-				return pinging
-			}
-			if msg.tooLarge {
-				c.sendError("", signal.Errorf(signal.CodeTooLarge, "message over the %d byte limit", signal.MaxMessageSize))
-				continue
-			}
-			m, err := signal.Decode(msg.data)
-			if msg.data == nil {
-				err = signal.Errorf(signal.CodeBadMessage, "binary messages are not accepted")
-			}
-			if err != nil {
-				c.sendError(m.Call, err)
-				continue
-			}
-			if !authed {
-				if m.Type != signal.TypeHello {
-					c.sendError(m.Call, signal.Errorf(signal.CodeUnauthorized, "send hello first"))
-					continue
-				}
-				if err := c.s.authenticate(ctx, c, m, nonce); err != nil {
-					c.s.log.Info("hello refused", "role", m.Role, "ip", c.ip, "code", codeOf(err))
-					c.s.metrics.refusedConn(codeOf(err))
-					c.fail("", err)
-					return pinging
-				}
-				authed = true
-				hello.Stop()
-				if !c.linkExpires.IsZero() {
-					ch := make(chan struct{})
-					linkEnded = ch
-					linkTimer = c.s.cfg.AfterFunc(c.linkExpires.Sub(c.s.cfg.Now()), func() { close(ch) })
-				}
-				continue
-			}
-			if err := c.s.handle(ctx, c, m); err != nil {
-				if errors.Is(err, ErrLinkExpired) || errors.Is(err, ErrLinkRevoked) || errors.Is(err, ErrDeviceRevoked) {
-					c.fail(m.Call, err)
-					return pinging
-				}
-				c.sendError(m.Call, err)
-			}
-		}
+	sess.nonce = base64.RawURLEncoding.EncodeToString(nonceBytes)
+	c.send(signal.Message{Type: signal.TypeChallenge, Nonce: sess.nonce})
+	return true
+}
+
+// session is what the loop keeps between a client's messages.
+type session struct {
+	nonce     string
+	authed    bool
+	linkTimer Timer
+}
+
+// onMessage acts on one message from the client; false ends the connection.
+//
+//go:noinline
+func (c *client) onMessage(sess *session, msg wsMessage) bool {
+	ctx := context.Background() // the call finishes before the loop goes on
+	if msg.tooLarge {
+		c.sendError("", signal.Errorf(signal.CodeTooLarge, "message over the %d byte limit", signal.MaxMessageSize))
+		return true
 	}
+	m, err := signal.Decode(msg.data)
+	if msg.binary {
+		err = signal.Errorf(signal.CodeBadMessage, "binary messages are not accepted")
+	}
+	if err != nil {
+		c.sendError(m.Call, err)
+		return true
+	}
+	if !sess.authed {
+		if m.Type != signal.TypeHello {
+			c.sendError(m.Call, signal.Errorf(signal.CodeUnauthorized, "send hello first"))
+			return true
+		}
+		if !c.hello.CompareAndSwap(helloWaiting, helloCame) {
+			return false // too late: the timeout is ending the connection
+		}
+		if err := c.s.authenticate(ctx, c, m, sess.nonce); err != nil {
+			c.s.log.Info("hello refused", "role", m.Role, "ip", c.ip, "code", codeOf(err))
+			c.s.metrics.refusedConn(codeOf(err))
+			c.fail("", err)
+			return false
+		}
+		sess.authed = true
+		if !c.linkExpires.IsZero() {
+			sess.linkTimer = c.s.cfg.AfterFunc(c.linkExpires.Sub(c.s.cfg.Now()), c.linkExpired)
+		}
+		return true
+	}
+	if err := c.s.handle(ctx, c, m); err != nil {
+		if errors.Is(err, ErrLinkExpired) || errors.Is(err, ErrLinkRevoked) || errors.Is(err, ErrDeviceRevoked) {
+			c.fail(m.Call, err)
+			return false
+		}
+		c.sendError(m.Call, err)
+	}
+	return true
 }
 
 // remoteIP is the request's peer address without the port. Forwarding headers are not

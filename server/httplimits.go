@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -24,7 +25,8 @@ type HTTPLimits struct {
 	// IdleTimeout closes a kept-alive connection that sends no new request; 120 s.
 	IdleTimeout time.Duration
 	// MaxConns caps the open connections in all; the process's file limit less 128 (for the
-	// database, the relay and the logs), at most 16,384.
+	// database, the relay and the logs), at most 16,384. An operator allows more with
+	// bedside-server's -max-conns (an idle WebSocket costs about 16 KB over TLS).
 	MaxConns int
 	// MaxConnsPerIP caps the open connections of one remote address; 500 (the WebSocket
 	// default: a hospital's guest Wi-Fi puts many family pages behind one address).
@@ -148,6 +150,15 @@ type limitedConn struct {
 	net.Conn
 	once    sync.Once
 	release func()
+}
+
+// SyscallConn reaches the socket, so that an idle WebSocket can wait for input without a
+// buffer (wsConn.wait).
+func (c *limitedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 func (c *limitedConn) Close() error {

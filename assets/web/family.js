@@ -24,7 +24,7 @@ const SERVER_SLACK_MS = 15000; // beyond the server's own timeouts, before the p
 const CONNECT_MS = 45000; // from answer to media flowing
 const PREVIEW_MS = 60000; // how long a preview the person asked for stays on
 const BACK_ONLINE_MS = 120000; // how long "the tablet is back online" stays: news, then stale
-const OUTAGE_MS = 60000; // how long a call in progress may lose its media or the server before it ends
+const OUTAGE_MS = 75000; // how long a call in progress may lose its media or the server before it ends (a 60 s cut, noticed and recovered from)
 const RESTART_MS = 5000; // how often the caller restarts ICE while the media is lost
 
 const languages = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language];
@@ -153,6 +153,9 @@ function onMessage(m) {
     case 'answer':
     case 'candidate':
       if (isCall(m)) onPairMessage(app.call, m);
+      break;
+    case 'restart':
+      if (isCall(m)) onRestartAsked(app.call, m);
       break;
     case 'live':
       onLive(m);
@@ -643,6 +646,11 @@ function onParticipant(c, m) {
       c.ringing.delete(p.id);
       closePair(c, p.id);
       announce(t('leftCall', { name }));
+      // A place to decode our picture may have freed at those who refused it (the tablet's
+      // decode cap): ask again, on the pairs this page offered.
+      for (const pair of c.peers.values()) {
+        if (pair.offerer && pair.session.pictureRefused()) run(pair.session.offerAgain(), pair);
+      }
       break;
   }
   update();
@@ -709,6 +717,49 @@ function resumeCall() {
     c.resumed = (c.resumed || 0) + 1;
   }
   restartIce(c);
+  askRestarts(c);
+}
+
+// Restart requests. In each pair only the end that offered it restarts ICE (two offers would
+// cross); the other end, when its network changed, asks it to restart at once with a restart
+// message, instead of waiting for it to notice that the media stopped.
+
+// askRestarts asks the offerer of each pair this page did not offer, and whose media is lost
+// (or every such pair, just after the browser said the network changed), to restart its ICE
+// now: the page is on the server again, maybe from another network.
+function askRestarts(c) {
+  if (app.call !== c || c.phase !== 'connected' || app.conn !== 'open') return;
+  const changed = c.netChanged;
+  c.netChanged = false;
+  for (const p of c.peers.values()) {
+    if (!p.offerer && (changed || p.weak)) sig.send({ type: 'restart', call: c.id, peer: p.id });
+  }
+}
+
+// netChanged: the browser says its network changed (back online, or another connection type).
+// Pairs this page offered restart now; the others are asked for, now or once the page is on
+// the server again.
+function netChanged() {
+  const c = app.call;
+  if (!c || c.phase !== 'connected') return;
+  c.netChanged = true;
+  if (app.conn !== 'open') return; // resumeCall asks
+  for (const p of c.peers.values()) if (p.offerer) run(p.session.restartIce(), p);
+  askRestarts(c);
+}
+addEventListener('online', netChanged);
+if (navigator.connection && navigator.connection.addEventListener) {
+  navigator.connection.addEventListener('change', netChanged);
+}
+
+// onRestartAsked honours a request to restart ICE on a pair this page offered (its other end
+// changed networks): the restart offer goes now. The page says it is reconnecting only once
+// the browser sees the media stop: a browser keeps the old path until the new one is found.
+function onRestartAsked(c, m) {
+  const pair = c.peers.get(peerOf(m));
+  if (!pair || !pair.offerer || c.phase !== 'connected') return;
+  c.restartsAsked = (c.restartsAsked || 0) + 1;
+  if (app.conn === 'open') run(pair.session.restartIce(), pair);
 }
 
 // hangupCall ends the call from this end (the Hang up / Cancel button, or media that failed).
@@ -912,6 +963,7 @@ window.bedside = {
   call: () => (app.call ? app.call.id : ''),
   conn: () => app.conn,
   resumed: () => (app.call ? app.call.resumed || 0 : 0),
+  restartsAsked: () => (app.call ? app.call.restartsAsked || 0 : 0),
   soundOnly: () => !!(app.call && app.call.soundOnly),
   sound: () => sounds.playing(),
   lang: () => lang,

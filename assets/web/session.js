@@ -121,6 +121,22 @@ export class CallSession {
     this.send({ type: 'offer', call: this.id, sdp: this.pc.localDescription.sdp });
   }
 
+  // pictureRefused reports whether the other end's answer refused our picture: it decodes a
+  // few pictures only (the tablet's decode cap) and ours was past them.
+  pictureRefused() {
+    const t = this.pc.getTransceivers().find((x) => x.receiver.track && x.receiver.track.kind === 'video');
+    return !!t && (t.currentDirection === 'recvonly' || t.currentDirection === 'inactive');
+  }
+
+  // offerAgain renegotiates the established call (only the side that offered it does, so that
+  // two offers never cross): someone left, and the other end may have a place for our picture.
+  async offerAgain() {
+    if (this.closed || this.pc.signalingState !== 'stable' || this.pc.connectionState !== 'connected') return;
+    const offer = await this.pc.createOffer();
+    await this.pc.setLocalDescription(offer);
+    this.send({ type: 'offer', call: this.id, sdp: this.pc.localDescription.sdp });
+  }
+
   // acceptAnswer applies the answer to our offer; an answer to an offer that was answered
   // already (a restart offered again, both answers arriving) is dropped.
   async acceptAnswer(sdp) {

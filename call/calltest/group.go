@@ -123,7 +123,7 @@ func (h *Hub) groupLocked(c *hubClient, m signal.Message) bool {
 	}
 	in := slices.Contains(h.membersLocked(call), c.id)
 	switch m.Type {
-	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate:
+	case signal.TypeOffer, signal.TypeAnswer, signal.TypeCandidate, signal.TypeRestart:
 		if !call.accepted || !in {
 			return false
 		}

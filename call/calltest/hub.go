@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -35,6 +36,8 @@ type HubConfig struct {
 	RingBusy bool
 	// HoldCalls keeps an answered call whose end's connection goes, for that end to resume
 	// (as the ward server does, for up to its outage limit); without it the call ends at once.
+	// A group call's member whose connection goes stays in the call with it (the ward server
+	// lets them go after its outage limit; this hub, never).
 	HoldCalls bool
 	// GroupCalls lets family ends join a call in progress and anyone in a call add a contact
 	// to it (group.go).
@@ -165,7 +168,9 @@ func (h *Hub) serveWS(w http.ResponseWriter, r *http.Request) {
 		if h.clients[id] == c {
 			delete(h.clients, id)
 			if k := h.calls[c.call]; k != nil && k.group {
-				h.leaveLocked(k, id, signal.ReasonFailed, false)
+				if !h.cfg.HoldCalls {
+					h.leaveLocked(k, id, signal.ReasonFailed, false)
+				}
 			} else if !h.cfg.HoldCalls || k == nil || !k.accepted {
 				h.endLocked(c.call, signal.ReasonFailed, "")
 			}
@@ -283,13 +288,14 @@ func (h *Hub) handle(c *hubClient, m signal.Message) {
 	case signal.TypeInvite:
 		h.inviteLocked(c, m.To)
 	case signal.TypeResume:
-		if call, ok := h.calls[m.Call]; ok && (call.caller == c.id || call.callee == c.id) {
+		if call, ok := h.calls[m.Call]; ok && (call.caller == c.id || call.callee == c.id ||
+			(call.group && slices.Contains(call.members, c.id))) {
 			c.call = m.Call
 			return
 		}
 		h.send(c, signal.ErrorMessage(m.Call, signal.Errorf(signal.CodeNoSuchCall, "no such call")))
 	case signal.TypeAccept, signal.TypeDecline, signal.TypeOffer, signal.TypeAnswer,
-		signal.TypeCandidate, signal.TypeConnected, signal.TypeHangup:
+		signal.TypeCandidate, signal.TypeRestart, signal.TypeConnected, signal.TypeHangup:
 		call, ok := h.calls[m.Call]
 		if !ok || (call.caller != c.id && call.callee != c.id) {
 			h.send(c, signal.ErrorMessage(m.Call, signal.Errorf(signal.CodeNoSuchCall, "no such call")))

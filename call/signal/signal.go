@@ -16,6 +16,8 @@
 //	callee → server  accept    {call} | decline {call}
 //	server → caller  accepted  {call}
 //	caller ↔ callee  offer / answer / candidate     relayed by the server, only inside an accepted call
+//	callee → caller  restart   {call}               relayed too: the callee's network changed (its
+//	                                                 address went); the caller restarts ICE now
 //	either → server  connected {call}, hangup {call}
 //	server → both    ended     {call, reason}
 //	device → server  status    {battery, appVersion}  now and then; no answer (forbidden to others)
@@ -34,7 +36,9 @@
 //	newcomer ↔ each  offer / answer / candidate {call, peer}     one peer connection per pair; the
 //	                                                              newcomer offers to everyone present
 //
-// In offer, answer and candidate, Peer names the other participant of that pair: the addressee
+// In a group call, restart goes from either end of a pair to the one that offered it (peer).
+//
+// In offer, answer, candidate and restart, Peer names the other participant of that pair: the addressee
 // from a client, the sender from the server. In a call of two it may be left empty by clients.
 // A hangup leaves a group call; the call ends (ended to those still in it) when fewer than two
 // participants are left, or only guests.
@@ -77,6 +81,10 @@ const (
 	TypeError     Type = "error"     // S→C: a request failed, with a Code
 	TypeStatus    Type = "status"    // C→S, device only: its battery level and app version
 	TypeResume    Type = "resume"    // C→S: after reconnecting, the call this end is still in
+	// TypeRestart asks the other end of a pair, the one that offered it, to restart ICE now:
+	// the sender's network changed, so the media path is dead, and the sender may not offer
+	// itself (two offers would cross). Both ways, relayed like an offer; it carries no SDP.
+	TypeRestart Type = "restart"
 
 	TypeLive        Type = "live"        // S→C: a call of this page's patient is in progress, or over
 	TypeJoin        Type = "join"        // C→S: join the call in progress
@@ -179,7 +187,8 @@ type Message struct {
 	// participant: what happened (From is who)
 	Event Event `json:"event,omitempty"`
 
-	// offer, answer, candidate (Peer: the other participant of the pair, in group calls)
+	// offer, answer, candidate, restart (Peer: the other participant of the pair, in group
+	// calls)
 	SDP       string     `json:"sdp,omitempty"`
 	Candidate *Candidate `json:"candidate,omitempty"`
 

@@ -50,6 +50,8 @@ func TestDecode(t *testing.T) {
 		{"participant left", `{"type":"participant","call":"k1","from":{"id":"c1","name":"Anna"},"event":"left","reason":"failed"}`, ""},
 		{"offer to a peer", `{"type":"offer","call":"k1","peer":"c2","sdp":"v=0"}`, ""},
 		{"candidate from a peer", `{"type":"candidate","call":"k1","peer":"device","candidate":{"candidate":""}}`, ""},
+		{"restart", `{"type":"restart","call":"k1"}`, ""},
+		{"restart to a peer", `{"type":"restart","call":"k1","peer":"device"}`, ""},
 
 		{"not json", `hello`, CodeBadMessage},
 		{"array", `[1,2]`, CodeBadMessage},
@@ -79,6 +81,15 @@ func TestDecode(t *testing.T) {
 		{"resume without call", `{"type":"resume","side":"caller"}`, CodeBadMessage},
 		{"resume without side", `{"type":"resume","call":"k1"}`, CodeBadMessage},
 		{"resume odd side", `{"type":"resume","call":"k1","side":"both"}`, CodeBadMessage},
+		{"restart without call", `{"type":"restart"}`, CodeBadMessage},
+		{"restart empty call", `{"type":"restart","call":""}`, CodeBadMessage},
+		{"restart bad call id", `{"type":"restart","call":"k 1"}`, CodeBadMessage},
+		{"restart bad peer", `{"type":"restart","call":"k1","peer":"../x"}`, CodeBadMessage},
+		{"restart long peer", `{"type":"restart","call":"k1","peer":"` + strings.Repeat("p", 65) + `"}`, CodeBadMessage},
+		{"restart peer not a string", `{"type":"restart","call":"k1","peer":7}`, CodeBadMessage},
+		{"restart with sdp", `{"type":"restart","call":"k1","sdp":"v=0"}`, CodeBadMessage},
+		{"restart with candidate", `{"type":"restart","call":"k1","candidate":{"candidate":""}}`, CodeBadMessage},
+		{"restart capitalised", `{"type":"Restart","call":"k1"}`, CodeUnknownType},
 		{"status no battery", `{"type":"status","appVersion":"1.0"}`, CodeBadMessage},
 		{"status battery over 100", `{"type":"status","battery":101}`, CodeBadMessage},
 		{"status battery below -1", `{"type":"status","battery":-2}`, CodeBadMessage},
@@ -143,6 +154,10 @@ func TestWireNames(t *testing.T) {
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"type":"presence","peer":"device","online":true}`, string(data))
 
+	data, err = Encode(Message{Type: TypeRestart, Call: "k1", Peer: DevicePeer})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"type":"restart","call":"k1","peer":"device"}`, string(data))
+
 	var back map[string]any
 	data, err = Encode(Message{Type: TypeWelcome, Config: &Config{Patient: "Maria", DeviceOnline: true, RingSeconds: 45,
 		Contacts: []Contact{{Party: Party{ID: "c1", Name: "Anna", Relation: "daughter"}, Online: true}}}})
@@ -172,6 +187,7 @@ func FuzzDecode(f *testing.F) {
 		`{"type":"ended","call":"k1","reason":"hangup"}`,
 		`{"type":"status","battery":42,"appVersion":"1.0.3"}`,
 		`{"type":"status","battery":-1}`,
+		`{"type":"restart","call":"k1","peer":"device"}`,
 		`{"type":"welcome","config":{"visitingHours":"09:00-20:00","nursePinHash":"$2a$10$x"}}`,
 		`{}`, `null`, `"x"`,
 	} {

@@ -50,6 +50,9 @@ func (m *Message) Validate() error {
 		return need(m.Call != "" && (m.Peer == "" || validID(m.Peer)) && m.Candidate != nil && len(m.Candidate.Candidate) <= maxCandidateLen &&
 			(m.Candidate.SDPMid == nil || len(*m.Candidate.SDPMid) <= maxIDLen),
 			"candidate needs a call and a candidate of at most %d bytes", maxCandidateLen)
+	case TypeRestart:
+		return need(m.Call != "" && (m.Peer == "" || validID(m.Peer)) && m.SDP == "" && m.Candidate == nil,
+			"restart needs a call id, and carries no SDP or candidate")
 	case TypeEnded:
 		return need(m.Call != "" && m.Reason.Valid(), "ended needs a call and a known reason")
 	case TypeError:

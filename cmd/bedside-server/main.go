@@ -88,6 +88,7 @@ type options struct {
 	turnTTL       time.Duration // how long relay credentials last
 	cluster       string        // PostgreSQL database joining this instance to others; off when empty
 	clusterLease  time.Duration // how long a ward's owner holds it without renewing
+	maxConns      int           // connections open at once in all; 0: HTTPLimits' default
 }
 
 // relayOn says whether any TURN listener is asked for.
@@ -124,6 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fl.StringVar(&o.addAdmin, "add-admin", "", "create a console admin account with this name and print its one-time password")
 	fl.StringVar(&o.cluster, "cluster", "", "PostgreSQL database (postgres:// URL) that joins this instance to the others serving the same data: calls and signaling pass between them through it; default: -db when it is PostgreSQL; \"off\": a single instance")
 	fl.DurationVar(&o.clusterLease, "cluster-lease", 5*time.Second, "with -cluster, how long an instance holds a ward without renewing: a stopped instance's wards move to another within about this")
+	fl.IntVar(&o.maxConns, "max-conns", 0, "most connections open at once, WebSockets included (default: the open-file limit less 128, at most 16,384); each idle one costs about 16 KB over TLS, and the open-file limit must be at least this plus 128")
 	if err := fl.Parse(args); err != nil {
 		return o, err
 	}
@@ -135,6 +137,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if (o.tlsCert == "") != (o.tlsKey == "") {
 		return o, errors.New("-tls-cert and -tls-key go together")
+	}
+	if err := checkMaxConns(o.maxConns); err != nil {
+		return o, err
 	}
 	if o.retentionDays < 1 || o.retentionDays > 3650 {
 		return o, fmt.Errorf("-retention-days %d: want 1 to 3650", o.retentionDays)
@@ -342,7 +347,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	mux.Handle("/", srv.Handler())
 	// Header and body deadlines, and connection caps per address and in all: a client that
 	// trickles its requests, or opens hundreds, does not take the server from everyone else.
-	limits := server.HTTPLimits{Logger: logger}
+	limits := server.HTTPLimits{Logger: logger, MaxConns: o.maxConns}
 	hs := server.NewHTTPServer(mux, limits)
 	limited := server.LimitListener(ln, limits)
 	serveErr := make(chan error, 1)

@@ -2,7 +2,7 @@
 // creates four network namespaces, "server", "tablet" and "family", each behind a veth link to
 // a "router" namespace, runs our user-space router (internal/netbed/router) there, and lets the
 // test impair each direction of each link while traffic flows: loss, delay and jitter, a rate
-// limit with a bounded queue, a cut, UDP blocked, and a change of the tablet's address.
+// limit with a bounded queue, a cut, UDP blocked, and a change of the tablet's or the family's address.
 //
 // Addresses are in 10.77.0.0/16, assigned inside the namespaces only; nothing is added to the
 // namespace the test runs in. Names carry a random part, so parallel runs do not collide, and
@@ -66,8 +66,9 @@ type hostNet struct {
 
 var hostNets = []hostNet{{Server, "10.77.1"}, {Tablet, "10.77.2"}, {Family, "10.77.4"}}
 
-// tabletMoved is the tablet's second network, where MoveTablet puts it.
-const tabletMoved = "10.77.3"
+// secondNets are the second networks of the hosts that can move, where Move puts them: the
+// tablet roaming, or a family member's phone going from Wi-Fi to mobile data.
+var secondNets = map[string]string{Tablet: "10.77.3", Family: "10.77.5"}
 
 // Bed is one running testbed. Its methods are safe from one test goroutine at a time plus
 // Close from the cleanup.
@@ -80,8 +81,8 @@ type Bed struct {
 	ctl     io.WriteCloser
 	answers *bufio.Scanner
 	router  *exec.Cmd
-	moved   bool
-	lan     bool // built by NewLAN: one segment, no router (lan.go)
+	moved   map[string]bool // by host, once Move moved it
+	lan     bool            // built by NewLAN: one segment, no router (lan.go)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -170,8 +171,8 @@ func (b *Bed) Addr(host string) netip.Addr {
 			p = h.prefix
 		}
 	}
-	if host == Tablet && b.isMoved() {
-		p = tabletMoved
+	if b.isMoved(host) {
+		p = secondNets[host]
 	}
 	a, err := netip.ParseAddr(p + ".2")
 	if err != nil {
@@ -180,10 +181,10 @@ func (b *Bed) Addr(host string) netip.Addr {
 	return a
 }
 
-func (b *Bed) isMoved() bool {
+func (b *Bed) isMoved(host string) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	return b.moved
+	return b.moved[host]
 }
 
 // Command returns a command that runs name with args inside host's namespace.
@@ -256,8 +257,10 @@ func (b *Bed) setUp(routerBin string) error {
 			return err
 		}
 	}
-	if err := link(Tablet, "eth1", "tablet2", tabletMoved, false); err != nil {
-		return err
+	for _, h := range []string{Tablet, Family} {
+		if err := link(h, "eth1", h+"2", secondNets[h], false); err != nil {
+			return err
+		}
 	}
 	if err := b.startRouter(routerBin); err != nil {
 		return err
@@ -265,7 +268,7 @@ func (b *Bed) setUp(routerBin string) error {
 	// Everything that comes in from a host goes to the TUN; what the router writes back comes
 	// in from the TUN and takes the main table to its host.
 	steps := [][]string{{"link", "set", "tun0", "up"}, {"route", "add", "default", "dev", "tun0", "table", "100"}}
-	for _, ifc := range []string{Server, Tablet, "tablet2", Family} {
+	for _, ifc := range []string{Server, Tablet, Tablet + "2", Family, Family + "2"} {
 		steps = append(steps, []string{"rule", "add", "iif", ifc, "lookup", "100"})
 	}
 	for _, s := range steps {
@@ -280,8 +283,8 @@ func (b *Bed) startRouter(bin string) error {
 	args := []string{"-tun", "tun0"}
 	for _, h := range hostNets {
 		p := h.prefix + ".0/24"
-		if h.name == Tablet {
-			p += "," + tabletMoved + ".0/24"
+		if second, ok := secondNets[h.name]; ok {
+			p += "," + second + ".0/24"
 		}
 		args = append(args, "-link", h.name+"="+p)
 	}
@@ -366,23 +369,40 @@ func (b *Bed) Stats() map[string]Counters {
 	return st
 }
 
-// MoveTablet moves the tablet to its second network, as a tablet roaming to another access
-// point: its new address comes up on its second link, the default route goes there, and the
-// old address is removed (its sockets lose it at once).
-func (b *Bed) MoveTablet() {
+// MoveTablet moves the tablet to its second network (Move).
+func (b *Bed) MoveTablet() { b.tb.Helper(); b.Move(Tablet) }
+
+// Move moves host (Tablet or Family) to its second network, as a tablet roaming to another
+// access point or a phone going from Wi-Fi to mobile data: its new address comes up on its
+// second link, the default route goes there, and the old address is removed (its sockets lose
+// it at once). A host moves once.
+func (b *Bed) Move(host string) {
 	b.tb.Helper()
+	second, ok := secondNets[host]
+	if !ok || b.isMoved(host) {
+		b.tb.Fatalf("netbed: %s cannot move (again)", host)
+	}
+	first := ""
+	for _, h := range hostNets {
+		if h.name == host {
+			first = h.prefix
+		}
+	}
 	steps := [][]string{
-		{"addr", "add", tabletMoved + ".2/24", "dev", "eth1"},
-		{"route", "replace", "default", "via", tabletMoved + ".1"},
-		{"addr", "del", hostNets[1].prefix + ".2/24", "dev", "eth0"},
+		{"addr", "add", second + ".2/24", "dev", "eth1"},
+		{"route", "replace", "default", "via", second + ".1"},
+		{"addr", "del", first + ".2/24", "dev", "eth0"},
 	}
 	for _, s := range steps {
-		if err := b.ip(Tablet, s...); err != nil {
-			b.tb.Fatalf("netbed: moving the tablet: %v", err)
+		if err := b.ip(host, s...); err != nil {
+			b.tb.Fatalf("netbed: moving the %s: %v", host, err)
 		}
 	}
 	b.mu.Lock()
-	b.moved = true
+	if b.moved == nil {
+		b.moved = map[string]bool{}
+	}
+	b.moved[host] = true
 	b.mu.Unlock()
 }
 

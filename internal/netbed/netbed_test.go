@@ -111,19 +111,29 @@ func TestRouterImpairsBetweenNamespaces(t *testing.T) {
 	b.Clear()
 }
 
-func TestMoveTabletChangesItsSourceAddress(t *testing.T) {
+func TestMoveChangesTheSourceAddress(t *testing.T) {
 	testkit.NoLeaks(t)
 	b := New(t)
 	rx := listenUDP(t, b, Server)
-	rx.waitCount(t, sendUDP(t, b, Tablet, rx.addr, 1, 100))
-	assert.Equal(t, "10.77.2.2", rx.lastFrom())
-	b.MoveTablet()
-	assert.Equal(t, "10.77.3.2", b.Addr(Tablet).String())
-	rx.reset()
-	rx.waitCount(t, sendUDP(t, b, Tablet, rx.addr, 1, 100))
-	assert.Equal(t, "10.77.3.2", rx.lastFrom())
-	st := b.Stats()
-	assert.Equal(t, uint64(2), st["tablet/up"].Out, "the new network is the tablet's link too")
+	for _, h := range []struct{ host, before, after string }{
+		{Tablet, "10.77.2.2", "10.77.3.2"},
+		{Family, "10.77.4.2", "10.77.5.2"},
+	} {
+		rx.reset()
+		rx.waitCount(t, sendUDP(t, b, h.host, rx.addr, 1, 100))
+		assert.Equal(t, h.before, rx.lastFrom())
+		if h.host == Tablet {
+			b.MoveTablet()
+		} else {
+			b.Move(h.host)
+		}
+		assert.Equal(t, h.after, b.Addr(h.host).String())
+		rx.reset()
+		rx.waitCount(t, sendUDP(t, b, h.host, rx.addr, 1, 100))
+		assert.Equal(t, h.after, rx.lastFrom())
+		st := b.Stats()
+		assert.Equal(t, uint64(2), st[h.host+"/up"].Out, "the new network is the %s's link too", h.host)
+	}
 }
 
 // waitIn waits until the router has counted n packets into stage and returns the stats.

@@ -40,6 +40,15 @@ func cut(d time.Duration) condition {
 	}}
 }
 
+// moved is an address change of host: how soon media comes back is the first freeze's end.
+func moved(name, host string) condition {
+	return condition{name: name, scenario: func(h time.Duration) Scenario {
+		return Scenario{Name: name, Warmup: warmup, Phases: []Phase{{Name: name, Hold: h, Apply: func(b *netbed.Bed) {
+			b.Move(host)
+		}}}}
+	}}
+}
+
 var conditions = []condition{
 	steady("loss3-delay100", netbed.Impairment{LossPct: 3, Delay: 100 * time.Millisecond}),
 	steady("loss10", netbed.Impairment{LossPct: 10}),
@@ -48,11 +57,8 @@ var conditions = []condition{
 	cut(5 * time.Second),
 	cut(20 * time.Second),
 	cut(60 * time.Second),
-	{name: "address-change", scenario: func(h time.Duration) Scenario {
-		return Scenario{Name: "address-change", Warmup: warmup, Phases: []Phase{{Name: "address-change", Hold: h, Apply: func(b *netbed.Bed) {
-			b.MoveTablet()
-		}}}}
-	}},
+	moved("address-change", netbed.Tablet),        // the tablet answered: the callee moves
+	moved("address-change-family", netbed.Family), // the caller moves
 	{name: "udp-direct-blocked", scenario: func(h time.Duration) Scenario {
 		return Scenario{Name: "udp-direct-blocked", Warmup: h, Before: func(b *netbed.Bed) {
 			b.Set(netbed.Tablet, netbed.Both, netbed.Impairment{BlockUDPWith: netbed.Family})
@@ -98,6 +104,23 @@ func report(b *testing.B, r Result, window string) {
 	b.ReportMetric(float64(w.ToTablet.Freezes+w.ToFam.Freezes), "freezes")
 	b.ReportMetric(max(w.ToTablet.Longest, w.ToFam.Longest).Seconds(), "longest_freeze_s")
 	b.ReportMetric(min(w.ToTablet.AudioPct, w.ToFam.AudioPct), "audio_pct")
+	if back, ok := mediaBack(r, w); ok {
+		b.ReportMetric(back.Seconds(), "media_back_s")
+	}
+}
+
+// mediaBack is how soon the picture came back both ways (the later of the two): after the
+// condition was lifted (a cut), or after the change that began the window (an address
+// change). It reports false when it never came back, or nothing stopped it.
+func mediaBack(r Result, w Window) (time.Duration, bool) {
+	a, b := w.ToTablet.Back, w.ToFam.Back
+	if after, ok := r.Window("after"); ok {
+		a, b = after.ToTablet.MediaBack, after.ToFam.MediaBack
+	}
+	if a < 0 && b < 0 {
+		return 0, false
+	}
+	return max(a, b), true
 }
 
 // row is one line of the table: the window's figures, both ways, the end of the call, and
@@ -126,7 +149,9 @@ func row(r Result, window string) string {
 		s += fmt.Sprintf(" %.1fs into the condition", (r.EndedAt - w.Start).Seconds())
 	}
 	if after, ok := r.Window("after"); ok {
-		s += fmt.Sprintf(" | media back after %s/%s", back(after.ToTablet), back(after.ToFam))
+		s += fmt.Sprintf(" | media back after %s/%s", back(after.ToTablet.MediaBack), back(after.ToFam.MediaBack))
+	} else if ok && (w.ToTablet.Back >= 0 || w.ToFam.Back >= 0) {
+		s += fmt.Sprintf(" | media back after %s/%s", backFromFreeze(w.ToTablet.Back), backFromFreeze(w.ToFam.Back))
 	}
 	return s
 }
@@ -136,9 +161,18 @@ func brief(w Way) string {
 		w.FPS, w.Size, w.Freezes, w.Longest.Seconds(), w.AudioPct, w.SentPct, w.ConcealedPct)
 }
 
-func back(w Way) string {
-	if w.MediaBack < 0 {
+// backFromFreeze says d, the end of a window's first freeze; -1: there was none.
+func backFromFreeze(d time.Duration) string {
+	if d < 0 {
+		return "no freeze"
+	}
+	return back(d)
+}
+
+// back says d, how soon media came back; -1 is never.
+func back(d time.Duration) string {
+	if d < 0 {
 		return "never"
 	}
-	return fmt.Sprintf("%.1fs", w.MediaBack.Seconds())
+	return fmt.Sprintf("%.1fs", d.Seconds())
 }

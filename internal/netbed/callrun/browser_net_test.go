@@ -52,3 +52,22 @@ func TestFamilyPageThroughLossAndACut(t *testing.T) {
 		})
 	}
 }
+
+// TestFamilyPageRestartsWhenTheTabletMoves: the family page calls the tablet (the page offers,
+// so it restarts ICE); the tablet moves to another network and asks the page for a restart;
+// the page honours it, and media flows both ways again in the same call.
+func TestFamilyPageRestartsWhenTheTabletMoves(t *testing.T) {
+	w := NewWard(t, bins)
+	page := familyBrowser(t, w, "chromium", browsertest.Options{})
+	callThePatient(t, w, page)
+	call := browsertest.EvalAs[string](t, page, `window.bedside.call()`)
+	mediaFlows(t, w, page, "before the move", 30)
+
+	w.Bed.MoveTablet()
+	testkit.Eventually(t, "the tablet asking the page for a restart", func() bool {
+		return browsertest.EvalAs[int](t, page, `window.bedside.restartsAsked()`) > 0
+	})
+	mediaFlows(t, w, page, "after the move", 30)
+	require.Equal(t, "in-call", pageState(t, page))
+	assert.Equal(t, call, browsertest.EvalAs[string](t, page, `window.bedside.call()`), "the same call goes on")
+}

@@ -43,7 +43,11 @@ type Way struct {
 	// (a sender starved of the CPU sends less; so the clean call's AudioPct is not 100).
 	ConcealedPct, SentPct float64
 	MediaBack             time.Duration // from the stretch's start to its first new frame; -1 when none came
-	FramesSeen            uint64
+	// Back is from the stretch's start to the first frame after its first freeze: how soon
+	// the picture came back after a change at the stretch's start (an address change, whose
+	// window begins with frames still in flight); -1 when no freeze ended in it.
+	Back       time.Duration
+	FramesSeen uint64
 	// Size is the picture's size at the end of the stretch ("640x480"; "0x0" before a frame).
 	Size string
 }
@@ -164,7 +168,7 @@ func at(ss []sample, t time.Time) sample {
 // times a new frame was seen (to StatsEvery), counting a stretch without frames at either end
 // of the window, or after the stats stopped (the call ended), as a freeze too.
 func way(ss, far []sample, a, b time.Time) Way {
-	w := Way{MediaBack: -1}
+	w := Way{MediaBack: -1, Back: -1}
 	secs := b.Sub(a).Seconds()
 	if secs <= 0 {
 		return w
@@ -191,6 +195,9 @@ func way(ss, far []sample, a, b time.Time) Way {
 		if x.frames > prev {
 			if w.MediaBack < 0 {
 				w.MediaBack = x.at.Sub(a)
+			}
+			if w.Back < 0 && x.at.Sub(last) > FreezeGap {
+				w.Back = x.at.Sub(a)
 			}
 			gap(x.at)
 			last, prev = x.at, x.frames

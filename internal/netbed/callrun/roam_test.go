@@ -18,10 +18,20 @@ import (
 // comes back both ways, and the server logs one call. How soon it comes back is a figure of
 // BenchmarkNetwork/address-change.
 func TestAddressChangeKeepsTheCall(t *testing.T) {
+	testAddressChange(t, netbed.Tablet)
+}
+
+// TestCallerAddressChangeKeepsTheCall: the same when the family's phone, the caller (the end
+// that restarts ICE), changes networks. BenchmarkNetwork/address-change-family measures it.
+func TestCallerAddressChangeKeepsTheCall(t *testing.T) {
+	testAddressChange(t, netbed.Family)
+}
+
+func testAddressChange(t *testing.T, host string) {
 	testkit.NoLeaks(t)
 	w := NewWard(t, bins)
 	res := w.Run(t, Scenario{Name: "roam", Warmup: 2 * time.Second, Phases: []Phase{
-		{Name: "moved", Hold: 6 * time.Second, Apply: func(b *netbed.Bed) { b.MoveTablet() }},
+		{Name: "moved", Hold: 6 * time.Second, Apply: func(b *netbed.Bed) { b.Move(host) }},
 	}})
 	t.Log(res)
 	require.NotZero(t, res.SetUp, "the call came up")
