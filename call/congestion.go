@@ -81,6 +81,8 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 	last := 0
 	var loss lossAverage
 	var guard dropGuard
+	var sent sentRate
+	ice := s.pc.SCTP().Transport().ICETransport()
 	for {
 		select {
 		case <-s.done:
@@ -91,10 +93,11 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 		now := time.Now()
 		pion, stats := bwe.GetTargetBitrate(), bwe.GetStats()
 		avgLoss := loss.add(now, stats)
+		sentBps := sent.add(now, ice.Stats().BytesSent)
 		was := guard.holding()
-		bps := guard.look(now, linkRate(pion, stats, avgLoss), last, delayOver(stats), avgLoss)
+		bps := guard.look(now, linkRate(pion, stats, avgLoss), last, sentBps, delayOver(stats), avgLoss)
 		if guard.holding() != was {
-			s.log.Debug("link estimate guard", "holding", !was, "bps", bps, "pion", pion,
+			s.log.Debug("link estimate guard", "holding", !was, "bps", bps, "pion", pion, "sent", sentBps,
 				"delay", stats["delayTargetBitrate"], "usage", stats["usage"], "trend", stats["delayEstimate"], "loss_avg", avgLoss)
 		}
 		if bps <= 0 || (last != 0 && abs(bps-last) < int(minRateStep*float64(last))) {
@@ -103,7 +106,7 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 		last = bps
 		s.log.Debug("link estimate", "bps", bps, "pion", pion, "delay", stats["delayTargetBitrate"],
 			"loss_based", stats["lossTargetBitrate"], "loss", stats["averageLoss"], "loss_avg", avgLoss,
-			"usage", stats["usage"], "held", guard.holding())
+			"usage", stats["usage"], "held", guard.holding(), "sent", sentBps)
 		s.counters.linkRate.Store(int64(bps))
 		s.counters.videoTarget.Store(int64(media.ClampVideoBitRate(bps - audioAllowance)))
 		if s.cfg.OnLinkRate != nil {

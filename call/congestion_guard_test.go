@@ -8,11 +8,13 @@ import (
 )
 
 // guardRun steps a dropGuard through looks a quarter of a second apart, as the rate loop
-// passes them on: last is what the guard returned the look before.
+// passes them on: last is what the guard returned the look before. What we sent is sent, or
+// when that is zero, the rate pion's estimate was cut from (the link carried all we sent).
 type guardRun struct {
 	g    dropGuard
 	now  time.Time
 	last int
+	sent int
 }
 
 func newGuardRun(start int) *guardRun {
@@ -22,7 +24,11 @@ func newGuardRun(start int) *guardRun {
 // look gives the guard pion's estimate bps, whether the delay grows, and the averaged loss.
 func (r *guardRun) look(bps int, over bool, loss float64) int {
 	r.now = r.now.Add(rateEvery)
-	r.last = r.g.look(r.now, bps, r.last, over, loss)
+	sent := r.sent
+	if sent == 0 {
+		sent = int(float64(bps) / pionBackoff)
+	}
+	r.last = r.g.look(r.now, bps, r.last, sent, over, loss)
 	return r.last
 }
 
@@ -50,6 +56,7 @@ func TestDropGuardHoldsTheCarriedRateOnABriefOveruse(t *testing.T) {
 
 func TestDropGuardHoldsTheCarriedRate(t *testing.T) {
 	r := newGuardRun(800_000)
+	r.sent = 500_000 // a burst sent before arrived in the window pion measured
 	assert.Equal(t, 600_000, r.look(510_000, over, 0), "below 0.7 of 800 k, but 600 k was carried")
 
 	r = newGuardRun(400_000)
@@ -69,6 +76,7 @@ func TestDropGuardLetsALastingOveruseThrough(t *testing.T) {
 	for range int(guardCooldown / rateEvery) {
 		r.look(150_000, steady, 0)
 	}
+	r.sent = 80_000
 	assert.Equal(t, 117_647, r.look(100_000, over, 0), "after it, a sharp fall is held again")
 }
 
@@ -96,6 +104,64 @@ func TestDropGuardLeavesSmallFallsAndEnds(t *testing.T) {
 		assert.Equal(t, 560_000, r.look(170_000, steady, 0))
 	}
 	assert.Equal(t, 170_000, r.look(170_000, steady, 0), "the hold is over after guardMax")
+}
+
+// The guard holds only the ratchet: a cut below an estimate we did not use.
+func TestDropGuardHoldsOnlyWhenTheVideoSentLess(t *testing.T) {
+	r := newGuardRun(1_400_000)
+	r.sent = 1_300_000
+	assert.Equal(t, 430_000, r.look(430_000, over, 0.03), "we sent near the estimate: the queue is ours")
+	assert.False(t, r.g.holding())
+
+	r = newGuardRun(1_400_000)
+	r.sent = 650_000
+	assert.Equal(t, 340_000, r.look(340_000, over, 0), "a narrow link: 650 k sent, 400 k arrived")
+	assert.False(t, r.g.holding())
+
+	r = newGuardRun(1_400_000)
+	r.sent = 650_000
+	assert.Equal(t, 980_000, r.look(470_000, over, 0.03), "650 k sent, 550 k arrived: the ratchet")
+	assert.True(t, r.g.holding())
+
+	r = newGuardRun(1_400_000)
+	r.sent = -1 // not known yet
+	assert.Equal(t, 470_000, r.look(470_000, over, 0))
+	assert.False(t, r.g.holding())
+}
+
+func TestRatchet(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		bps, last, sent int
+		want            bool
+	}{
+		{"sent half the estimate, all of it arrived", 425_000, 1_400_000, 500_000, true},
+		{"sent at the estimate", 425_000, 1_400_000, 1_400_000, false},
+		{"sent just over guardIdle of it", 425_000, 1_000_000, 660_000, false},
+		{"sent little, little arrived", 340_000, 1_400_000, 650_000, false},
+		{"sent little, guardCarried of it arrived", 414_375, 1_400_000, 650_000, true},
+		{"what we sent not known", 425_000, 1_400_000, 0, false},
+	} {
+		assert.Equal(t, tc.want, ratchet(tc.bps, tc.last, tc.sent), tc.name)
+	}
+}
+
+func TestSentRate(t *testing.T) {
+	var r sentRate
+	t0 := time.Unix(1000, 0)
+	assert.Zero(t, r.add(t0, 1000), "one look: no rate yet")
+	assert.Zero(t, r.add(t0.Add(rateEvery), 26_000), "a quarter of a second: too short")
+	var bps int
+	for i := 2; i <= 12; i++ { // 100 kB a second: 800 kbit/s
+		bps = r.add(t0.Add(time.Duration(i)*rateEvery), 1000+uint64(i)*25_000)
+	}
+	assert.Equal(t, 800_000, bps)
+	assert.LessOrEqual(t, len(r.looks), 6, "only the last second is kept")
+	for i := 13; i <= 16; i++ { // then 25 kB a second for a second
+		bps = r.add(t0.Add(time.Duration(i)*rateEvery), 1000+12*25_000+uint64(i-12)*6_250)
+	}
+	assert.Equal(t, 200_000, bps, "the last second only")
+	assert.Zero(t, r.add(t0.Add(17*rateEvery), 10), "a new transport's count starts over")
 }
 
 func TestDelayOver(t *testing.T) {
