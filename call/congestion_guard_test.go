@@ -106,7 +106,8 @@ func TestDropGuardLeavesSmallFallsAndEnds(t *testing.T) {
 	assert.Equal(t, 170_000, r.look(170_000, steady, 0), "the hold is over after guardMax")
 }
 
-// The guard holds only the ratchet: a cut below an estimate we did not use.
+// The guard holds only the ratchet: a cut below an estimate we did not use, through a link
+// that carries what we send.
 func TestDropGuardHoldsOnlyWhenTheVideoSentLess(t *testing.T) {
 	r := newGuardRun(1_400_000)
 	r.sent = 1_300_000
@@ -115,7 +116,7 @@ func TestDropGuardHoldsOnlyWhenTheVideoSentLess(t *testing.T) {
 
 	r = newGuardRun(1_400_000)
 	r.sent = 650_000
-	assert.Equal(t, 340_000, r.look(340_000, over, 0), "a narrow link: 650 k sent, 400 k arrived")
+	assert.Equal(t, 280_000, r.look(280_000, over, 0), "a narrow link: 650 k sent, 330 k arrived")
 	assert.False(t, r.g.holding())
 
 	r = newGuardRun(1_400_000)
@@ -129,20 +130,29 @@ func TestDropGuardHoldsOnlyWhenTheVideoSentLess(t *testing.T) {
 	assert.False(t, r.g.holding())
 }
 
+// A link that narrowed: the first cut's window still held the wider link's rate, the next
+// cut shows the link carrying far less than we send.
+func TestDropGuardLetsANarrowLinkThrough(t *testing.T) {
+	r := newGuardRun(1_430_000)
+	r.sent = 650_000
+	assert.Equal(t, 1_001_000, r.look(436_000, over, 0), "513 k of 650 k arrived: held")
+	assert.Equal(t, 1_001_000, r.look(382_000, over, 0), "449 k of 650 k")
+	assert.Equal(t, 251_000, r.look(251_000, over, 0), "295 k of 650 k: the link's limit")
+	assert.False(t, r.g.holding())
+}
+
 func TestRatchet(t *testing.T) {
 	for _, tc := range []struct {
-		name            string
-		bps, last, sent int
-		want            bool
+		name       string
+		last, sent int
+		want       bool
 	}{
-		{"sent half the estimate, all of it arrived", 425_000, 1_400_000, 500_000, true},
-		{"sent at the estimate", 425_000, 1_400_000, 1_400_000, false},
-		{"sent just over guardIdle of it", 425_000, 1_000_000, 660_000, false},
-		{"sent little, little arrived", 340_000, 1_400_000, 650_000, false},
-		{"sent little, guardCarried of it arrived", 414_375, 1_400_000, 650_000, true},
-		{"what we sent not known", 425_000, 1_400_000, 0, false},
+		{"sent half the estimate", 1_400_000, 650_000, true},
+		{"sent at the estimate", 1_400_000, 1_400_000, false},
+		{"sent just over guardIdle of it", 1_000_000, 660_000, false},
+		{"what we sent not known", 1_400_000, 0, false},
 	} {
-		assert.Equal(t, tc.want, ratchet(tc.bps, tc.last, tc.sent), tc.name)
+		assert.Equal(t, tc.want, ratchet(tc.last, tc.sent), tc.name)
 	}
 }
 
