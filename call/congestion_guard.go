@@ -63,6 +63,9 @@ const (
 	// 0.62-0.81 of the 650 k sent, the next cuts within 0.5 s 0.45; through 3 % loss and
 	// 100 ms the cuts read 0.79-0.89, and pion's climbs more.
 	guardCarried = 0.6
+	// guardLeast: no hold when the estimate before the fall was under this. Through a
+	// 100 kbit/s link the guard held ~105 k (audio alone takes 50) for 2 s at a time.
+	guardLeast = 200_000
 )
 
 // dropGuard is the guard's state: a plain value owned by the rate loop; times come from the
@@ -111,7 +114,7 @@ func (g *dropGuard) look(now time.Time, bps, last, sent int, over bool, loss flo
 // is the video's, not the link's. Not knowing what we sent (the call's first second), it is
 // not. (That the link carried it is checked with the proofs of real overuse in look.)
 func ratchet(last, sent int) bool {
-	return sent > 0 && float64(sent) < guardIdle*float64(last)
+	return last >= guardLeast && sent > 0 && float64(sent) < guardIdle*float64(last)
 }
 
 // delayOver tells whether pion's figures (GetStats) show the delay growing: overuse, or its

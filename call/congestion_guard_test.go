@@ -72,12 +72,13 @@ func TestDropGuardLetsALastingOveruseThrough(t *testing.T) {
 	assert.Equal(t, 240_000, r.look(240_000, over, 0), "a queue that stays is real")
 	assert.False(t, r.g.holding())
 	r.look(240_000, steady, 0)
+	r.sent = 100_000
 	assert.Equal(t, 150_000, r.look(150_000, over, 0), "no new hold during the cooldown")
 	for range int(guardCooldown / rateEvery) {
-		r.look(150_000, steady, 0)
+		r.look(400_000, steady, 0)
 	}
-	r.sent = 80_000
-	assert.Equal(t, 117_647, r.look(100_000, over, 0), "after it, a sharp fall is held again")
+	r.sent = 250_000
+	assert.Equal(t, 280_000, r.look(200_000, over, 0), "after it, a sharp fall is held again")
 }
 
 func TestDropGuardLetsCongestionLossThrough(t *testing.T) {
@@ -151,6 +152,7 @@ func TestRatchet(t *testing.T) {
 		{"sent at the estimate", 1_400_000, 1_400_000, false},
 		{"sent just over guardIdle of it", 1_000_000, 660_000, false},
 		{"what we sent not known", 1_400_000, 0, false},
+		{"an estimate under guardLeast", 150_000, 70_000, false},
 	} {
 		assert.Equal(t, tc.want, ratchet(tc.last, tc.sent), tc.name)
 	}
