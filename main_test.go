@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"bedside/internal/testkit"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -39,7 +41,7 @@ func TestParseFlags(t *testing.T) {
 	// -turn-ca: the hospital's own CA for the relay over TLS; a file that is not one says so.
 	dir := t.TempDir()
 	caFile, keyFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "key.pem")
-	require.NoError(t, os.WriteFile(caFile, testCA(t), 0o600))
+	require.NoError(t, os.WriteFile(caFile, testkit.CAPEM(t), 0o600))
 	require.NoError(t, os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: []byte{1}}), 0o600))
 	o, err = parseFlags([]string{"-turn-ca", caFile, "-data", t.TempDir()})
 	require.NoError(t, err)

@@ -1,45 +1,26 @@
 package call_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"bedside/call"
+	"bedside/internal/testkit"
 )
 
-// testCA is a self-signed CA certificate in PEM.
-func testCA(t *testing.T) []byte {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	require.NoError(t, err)
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Hospital CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
-		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	require.NoError(t, err)
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
 func TestLoadCertPool(t *testing.T) {
-	ca := testCA(t)
+	ca := testkit.CAPEM(t)
 	dir := t.TempDir()
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
 		require.NoError(t, os.WriteFile(p, b, 0o600))
 		return p
 	}
-	good := write("ca.pem", append(append([]byte("# the hospital's CA\n"), ca...), testCA(t)...))
+	good := write("ca.pem", append(append([]byte("# the hospital's CA\n"), ca...), testkit.CAPEM(t)...))
 	pool, err := call.LoadCertPool(good)
 	require.NoError(t, err)
 	require.NotNil(t, pool)

@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"bedside/internal/testkit"
 	"bedside/server"
 	"bedside/server/store"
 )
@@ -47,7 +48,7 @@ func TestFlags(t *testing.T) {
 		assert.Contains(t, err.Error(), c.want)
 	}
 	caFile := filepath.Join(dir, "ca.pem")
-	require.NoError(t, os.WriteFile(caFile, testCA(t), 0o600))
+	require.NoError(t, os.WriteFile(caFile, testkit.CAPEM(t), 0o600))
 	o, err := parseFlags([]string{"-server", "http://x", "-pair", "A", "-turn-ca", caFile}, io.Discard)
 	require.NoError(t, err)
 	assert.NotNil(t, o.turnRoots, "the engine checks the relay's certificate against -turn-ca's")

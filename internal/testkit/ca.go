@@ -1,4 +1,4 @@
-package main
+package testkit
 
 import (
 	"crypto/ecdsa"
@@ -14,8 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// testCA is a self-signed CA certificate in PEM, as a hospital's own CA for -turn-ca.
-func testCA(t *testing.T) []byte {
+// CAPEM is a self-signed CA certificate in PEM, valid for an hour either side of now: a
+// hospital's own CA, as -turn-ca and call.LoadCertPool take it.
+func CAPEM(t testing.TB) []byte {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)
