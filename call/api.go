@@ -89,8 +89,9 @@ type API struct {
 	// pcMu is held while a PeerConnection is built, so that the bandwidth estimator the
 	// congestion controller makes for it (in newBWE, during NewPeerConnection) is claimed by
 	// that PeerConnection alone.
-	pcMu   sync.Mutex
-	newBWE *gcc.SendSideBWE
+	pcMu    sync.Mutex
+	newBWE  *gcc.SendSideBWE
+	newGate *resendGate
 	// turn dials the relays reached over TCP and TLS (nil on a virtual network).
 	turn *turnDialer
 }
@@ -112,6 +113,8 @@ func NewAPI(opts APIOptions) (*API, error) {
 	a := &API{opts: opts}
 	reg, err := newInterceptors(me, logs, func(e *gcc.SendSideBWE) {
 		a.newBWE = e // pcMu is held: see newPeerConnection
+	}, func(g *resendGate) {
+		a.newGate = g // as newBWE
 	})
 	if err != nil {
 		return nil, err
@@ -153,11 +156,12 @@ func NewAPI(opts APIOptions) (*API, error) {
 	return a, nil
 }
 
-// newPeerConnection builds a PeerConnection and returns it with its bandwidth estimator.
-func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnection, *gcc.SendSideBWE, error) {
+// newPeerConnection builds a PeerConnection and returns it with its bandwidth estimator and
+// resend gate.
+func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnection, *gcc.SendSideBWE, *resendGate, error) {
 	a.pcMu.Lock()
 	defer a.pcMu.Unlock()
-	a.newBWE = nil
+	a.newBWE, a.newGate = nil, nil
 	if a.opts.RelayOnly {
 		cfg.ICETransportPolicy = webrtc.ICETransportPolicyRelay
 	}
@@ -167,9 +171,12 @@ func (a *API) newPeerConnection(cfg webrtc.Configuration) (*webrtc.PeerConnectio
 		}
 	}
 	pc, err := a.api.NewPeerConnection(cfg)
-	bwe := a.newBWE
-	a.newBWE = nil
-	return pc, bwe, err
+	bwe, gate := a.newBWE, a.newGate
+	a.newBWE, a.newGate = nil, nil
+	if gate == nil {
+		gate = &resendGate{}
+	}
+	return pc, bwe, gate, err
 }
 
 // WebRTC returns the underlying pion API, for tools that build their own PeerConnections.

@@ -74,14 +74,14 @@ func (a *lossAverage) add(now time.Time, stats map[string]any) float64 {
 // ladder to suit it (media.VideoStep). Small wobbles are not passed on. The Local is shared:
 // with several sessions at once the estimate goes to the Phone (SessionConfig.OnLinkRate),
 // which chooses one rate for them all (group_rate.go).
-func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
+func (s *Session) rateLoop(bwe *gcc.SendSideBWE, gate *resendGate, poke <-chan struct{}) {
 	defer s.wg.Done()
 	tick := time.NewTicker(rateEvery)
 	defer tick.Stop()
 	last := 0
 	var loss lossAverage
 	var guard dropGuard
-	var sent sentRate
+	var sent, resent sentRate
 	ice := s.pc.SCTP().Transport().ICETransport()
 	for {
 		select {
@@ -94,19 +94,26 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, poke <-chan struct{}) {
 		pion, stats := bwe.GetTargetBitrate(), bwe.GetStats()
 		avgLoss := loss.add(now, stats)
 		sentBps := sent.add(now, ice.Stats().BytesSent)
+		resentBps := resent.add(now, gate.sent.Load())
 		was := guard.holding()
 		bps := guard.look(now, linkRate(pion, stats, avgLoss), last, sentBps, delayOver(stats), avgLoss)
 		if guard.holding() != was {
 			s.log.Debug("link estimate guard", "holding", !was, "bps", bps, "pion", pion, "sent", sentBps,
 				"delay", stats["delayTargetBitrate"], "usage", stats["usage"], "trend", stats["delayEstimate"], "loss_avg", avgLoss)
 		}
+		if bps > 0 {
+			gate.setBudget(int(resendShare * float64(bps)))
+		}
+		// The video gets what the re-sends leave (gate.go): sent on top, they would overfill
+		// the link the estimate measures.
+		bps = max(bps-resentBps, 0)
 		if bps <= 0 || (last != 0 && abs(bps-last) < int(minRateStep*float64(last))) {
 			continue
 		}
 		last = bps
 		s.log.Debug("link estimate", "bps", bps, "pion", pion, "delay", stats["delayTargetBitrate"],
 			"loss_based", stats["lossTargetBitrate"], "loss", stats["averageLoss"], "loss_avg", avgLoss,
-			"usage", stats["usage"], "held", guard.holding(), "sent", sentBps)
+			"usage", stats["usage"], "held", guard.holding(), "sent", sentBps, "resent", resentBps, "shed", gate.shed.Load())
 		s.counters.linkRate.Store(int64(bps))
 		s.counters.videoTarget.Store(int64(media.ClampVideoBitRate(bps - audioAllowance)))
 		if s.cfg.OnLinkRate != nil {

@@ -2,6 +2,7 @@ package call
 
 import (
 	"fmt"
+	"time"
 
 	"bedside/call/media"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/pion/interceptor/pkg/cc"
 	"github.com/pion/interceptor/pkg/gcc"
 	"github.com/pion/interceptor/pkg/nack"
+	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
 )
 
@@ -25,8 +27,9 @@ import (
 //     feedback the other end's congestion control reads. pion's NACK generator is left idle
 //     (it watches no stream): the receiving loop asks for lost packets itself (nackList).
 //
-// onBWE gets the bandwidth estimator made for each new peer connection.
-func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.SendSideBWE)) (*interceptor.Registry, error) {
+// onBWE gets the bandwidth estimator made for each new peer connection, onGate its resend gate.
+func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.SendSideBWE),
+	onGate func(*resendGate)) (*interceptor.Registry, error) {
 	reg := &interceptor.Registry{}
 	congestion, err := cc.NewInterceptor(func() (cc.BandwidthEstimator, error) {
 		return gcc.NewSendSideBWE(gcc.SendSideBWEInitialBitrate(media.InitialVideoBitRate+audioAllowance),
@@ -40,7 +43,7 @@ func newInterceptors(me *webrtc.MediaEngine, logs pionLogger, onBWE func(*gcc.Se
 		bwe, _ := e.(*gcc.SendSideBWE)
 		onBWE(bwe)
 	})
-	reg.Add(rtxAwareFactory{congestion})
+	reg.Add(rtxAwareFactory{inner: congestion, onGate: onGate})
 	if err := webrtc.ConfigureTWCCHeaderExtensionSender(me, reg); err != nil {
 		return nil, fmt.Errorf("call: register transport-wide numbering: %w", err)
 	}
@@ -60,27 +63,50 @@ func noStream(*interceptor.StreamInfo) bool { return false }
 // rtxAwareFactory makes congestion-control interceptors that also know each video stream's
 // RTX stream. pion's estimator registers only a stream's own SSRC with its pacer, which then
 // refuses the NACK responder's re-sends on the RTX SSRC ("unknown ssrc"): no lost packet was
-// ever re-sent.
-type rtxAwareFactory struct{ inner interceptor.Factory }
+// ever re-sent. The re-sends pass a resend gate (one per peer connection, handed to onGate).
+type rtxAwareFactory struct {
+	inner  interceptor.Factory
+	onGate func(*resendGate)
+}
 
 func (f rtxAwareFactory) NewInterceptor(id string) (interceptor.Interceptor, error) {
 	i, err := f.inner.NewInterceptor(id)
 	if err != nil {
 		return nil, err
 	}
-	return rtxAware{i}, nil
+	gate := &resendGate{}
+	if f.onGate != nil {
+		f.onGate(gate)
+	}
+	return rtxAware{i, gate}, nil
 }
 
-type rtxAware struct{ interceptor.Interceptor }
+type rtxAware struct {
+	interceptor.Interceptor
+	gate *resendGate
+}
 
-// BindLocalStream binds the stream, and its RTX stream to the same writer.
+// BindLocalStream binds the stream, and its RTX stream to the same writer; re-sends go
+// through the gate.
 func (r rtxAware) BindLocalStream(info *interceptor.StreamInfo, writer interceptor.RTPWriter) interceptor.RTPWriter {
 	w := r.Interceptor.BindLocalStream(info, writer)
-	if info.SSRCRetransmission != 0 && info.SSRCRetransmission != info.SSRC {
-		rtx := *info
-		rtx.SSRC, rtx.SSRCRetransmission = info.SSRCRetransmission, 0
-		rtx.PayloadType = info.PayloadTypeRetransmission
-		r.Interceptor.BindLocalStream(&rtx, writer)
+	if info.SSRCRetransmission == 0 || info.SSRCRetransmission == info.SSRC {
+		return w
 	}
-	return w
+	rtx := *info
+	rtx.SSRC, rtx.SSRCRetransmission = info.SSRCRetransmission, 0
+	rtx.PayloadType = info.PayloadTypeRetransmission
+	r.Interceptor.BindLocalStream(&rtx, writer)
+	media, resends := info.SSRC, info.SSRCRetransmission
+	return interceptor.RTPWriterFunc(func(h *rtp.Header, payload []byte, a interceptor.Attributes) (int, error) {
+		switch h.SSRC {
+		case media:
+			r.gate.media(h.Timestamp)
+		case resends:
+			if !r.gate.allow(time.Now(), h.Timestamp, h.MarshalSize()+len(payload)) {
+				return h.MarshalSize() + len(payload), nil // shed: as if sent
+			}
+		}
+		return w.Write(h, payload, a)
+	})
 }

@@ -81,7 +81,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 	if cfg.API == nil {
 		return nil, fmt.Errorf("%w: SessionConfig.API is required", ErrConfig)
 	}
-	pc, bwe, err := cfg.API.newPeerConnection(webrtc.Configuration{ICEServers: iceServers(cfg.ICEServers)})
+	pc, bwe, gate, err := cfg.API.newPeerConnection(webrtc.Configuration{ICEServers: iceServers(cfg.ICEServers)})
 	if err != nil {
 		return nil, fmt.Errorf("call: new peer connection: %w", err)
 	}
@@ -110,7 +110,7 @@ func NewSession(cfg SessionConfig) (*Session, error) {
 			}
 		})
 		s.wg.Add(1)
-		go s.rateLoop(bwe, poke)
+		go s.rateLoop(bwe, gate, poke)
 	}
 	s.wg.Add(1)
 	go s.statsLoop()
