@@ -49,6 +49,7 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		}
 	}
 	var nacks nackList
+	var burst lossBurst
 	askAgain := func(seqs []uint16) {
 		s.counters.nacksSent.Add(uint64(len(seqs)))
 		nack := &rtcp.TransportLayerNack{MediaSSRC: ssrc, Nacks: rtcp.NackPairsFromSequenceNumbers(seqs)}
@@ -89,6 +90,10 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 		}
 		now := time.Now()
 		nacks.got(pkt.SequenceNumber, repaired, now)
+		if !repaired && burst.got(pkt.SequenceNumber, now) {
+			s.log.Debug("video loss burst: asking for a keyframe")
+			askKeyFrame()
+		}
 		if seqs := nacks.due(now, maxLateDelay); len(seqs) > 0 {
 			askAgain(seqs)
 		}
