@@ -137,9 +137,32 @@ func TestDropGuardLetsANarrowLinkThrough(t *testing.T) {
 	r := newGuardRun(1_430_000)
 	r.sent = 650_000
 	assert.Equal(t, 1_001_000, r.look(436_000, over, 0), "513 k of 650 k arrived: held")
-	assert.Equal(t, 1_001_000, r.look(382_000, over, 0), "449 k of 650 k")
+	assert.Equal(t, 1_001_000, r.look(436_000, over, 0))
 	assert.Equal(t, 251_000, r.look(251_000, over, 0), "295 k of 650 k: the link's limit")
 	assert.False(t, r.g.holding())
+}
+
+// The same, where each of pion's cuts still reads more than guardCarried of what we sent: it
+// cut again at once, and again.
+func TestDropGuardLetsARecutThrough(t *testing.T) {
+	r := newGuardRun(1_430_000)
+	r.sent = 634_000
+	assert.Equal(t, 1_001_000, r.look(518_000, over, 0), "610 k of 634 k arrived: held")
+	assert.Equal(t, 457_000, r.look(457_000, over, 0), "cut again within a second: real")
+	assert.False(t, r.g.holding())
+	assert.Equal(t, 374_000, r.look(374_000, over, 0), "and no hold for a while")
+}
+
+// The ratchet: a second brief overuse seconds after the first is held over as the first was.
+func TestDropGuardHoldsOverALaterCut(t *testing.T) {
+	r := newGuardRun(1_430_000)
+	r.sent = 634_000
+	assert.Equal(t, 1_001_000, r.look(518_000, over, 0))
+	for range 5 { // 1.25 s of no overuse
+		assert.Equal(t, 1_001_000, r.look(530_000, steady, 0))
+	}
+	assert.Equal(t, 1_001_000, r.look(440_000, over, 0), "cut again, but not at once")
+	assert.True(t, r.g.holding())
 }
 
 func TestRatchet(t *testing.T) {
