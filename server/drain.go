@@ -56,16 +56,57 @@ func (s *Server) serveReady(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	err := s.ready(r.Context())
+	now := readyNow
 	switch {
 	case err == nil:
 		fmt.Fprintln(w, "ready")
 	case errors.Is(err, ErrShuttingDown):
+		now = readyDraining
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "draining")
 	default:
-		s.log.Warn("not ready", "err", err)
+		now = readyNoStore
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprintln(w, "store not answering")
+	}
+	s.noteReady(now, err)
+}
+
+// readiness is what /readyz answers, in short.
+type readiness int32
+
+// The readinesses.
+const (
+	readyNow      readiness = iota // takes new clients
+	readyDraining                  // draining or closing
+	readyNoStore                   // the store does not answer
+)
+
+func (r readiness) String() string {
+	switch r {
+	case readyNow:
+		return "ready"
+	case readyDraining:
+		return "draining"
+	case readyNoStore:
+		return "store not answering"
+	}
+	return "unknown"
+}
+
+// noteReady logs a change of readiness (err is why it is not ready), and nothing when a probe
+// finds it as the last one did: a load balancer probes every few seconds, and a line each time
+// would bury the rest of the log. Each change is logged once, by the probe that made it.
+func (s *Server) noteReady(now readiness, err error) {
+	was := readiness(s.readyWas.Swap(int32(now)))
+	switch {
+	case was == now:
+	case now == readyNow:
+		s.log.Info("ready again", "was", was)
+	case now == readyNoStore:
+		s.log.Warn("not ready", "reason", now, "err", err)
+	default:
+		s.log.Info("not ready", "reason", now)
 	}
 }
 

@@ -84,10 +84,15 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController (and the WebSocket upgrade) reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests logs every request, with family link tokens redacted from the path and never
-// the query string.
+// logRequests logs every request but the probes (/healthz, /readyz: a load balancer's come
+// every few seconds; serveReady logs changes of readiness instead), with family link tokens
+// redacted from the path and never the query string.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)

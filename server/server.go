@@ -127,7 +127,8 @@ type Server struct {
 	inviteLimit *limiter // keyed by role and contact or device id
 	origins     []string // extra allowed WebSocket origins (the BaseURL's host)
 	metrics     *metrics
-	draining    atomic.Bool // see Drain
+	draining    atomic.Bool  // see Drain
+	readyWas    atomic.Int32 // the readiness /readyz found last (noteReady)
 
 	mu         sync.Mutex
 	closing    bool
