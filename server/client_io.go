@@ -74,6 +74,9 @@ func (q *outbox) write(c *client, ws *wsConn) {
 			return
 		}
 		if err := ws.writeText(data); err != nil {
+			// Part of the frame may be out: nothing more can be written after it, even if
+			// the client was stopped before (and not abruptly).
+			ws.cut()
 			c.stop(websocket.StatusAbnormalClosure, "", true)
 		}
 	}
@@ -100,12 +103,13 @@ func (q *outbox) take() [][]byte {
 // and the close frame.
 func (c *client) finish(ws *wsConn) {
 	rest := c.q.take()
-	if c.abrupt || ws.sentClose { // too slow, or closed by the client, or a protocol error
+	// Too slow, or a write failed, or closed by the client, or a protocol error.
+	if c.abrupt || ws.broken.Load() || ws.sentClose {
 		ws.nc.Close()
 		return
 	}
 	for _, data := range rest {
-		if ws.writeText(data) != nil {
+		if ws.writeText(data) != nil { // perhaps half written: no close frame after it
 			ws.nc.Close()
 			return
 		}
