@@ -18,7 +18,8 @@ import (
 const (
 	// sendQueue is how many messages may wait for a slow client before it is dropped.
 	sendQueue = 64
-	// writeTimeout bounds every write to a client.
+	// writeTimeout bounds every write to a client (Config.WriteTimeout's default), and
+	// every message to another instance.
 	writeTimeout = 10 * time.Second
 	// closeWait is how long a closing connection waits for the client's close frame.
 	closeWait = time.Second
@@ -116,6 +117,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// without which its cycle of structures would never be collected.
 	lib.CloseNow()
 	ws := newWSConn(t.conn, t.pending)
+	ws.writeTimeout = s.cfg.WriteTimeout
 	c.ws.Store(ws)
 	// The connection is hijacked: the handler returns, and with it net/http's goroutine and
 	// what it holds (the request, its headers), about 10 KB of an idle connection.

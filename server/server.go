@@ -67,6 +67,9 @@ type Config struct {
 	HelloTimeout time.Duration
 	// PingInterval is how often the server pings each connection; 25 s when zero.
 	PingInterval time.Duration
+	// WriteTimeout is how long the write of a message to a client may wait (a client that
+	// does not read, a dead link) before the client is dropped; 10 s when zero.
+	WriteTimeout time.Duration
 	ICEServers   []signal.ICEServer
 	// TURN, when set, adds the embedded relay with per-client credentials to ICEServers; New
 	// binds it to this server, which tells it who is valid and who may be reached.
@@ -176,6 +179,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PingInterval <= 0 {
 		cfg.PingInterval = 25 * time.Second
 	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = writeTimeout
+	}
 	if cfg.Retention <= 0 {
 		cfg.Retention = 30 * 24 * time.Hour
 	}
@@ -218,7 +224,8 @@ func New(cfg Config) (*Server, error) {
 }
 
 // Close tells every connected client the server is shutting down, ends their calls (each
-// leaves its call-log row) and waits for the connections to finish. The store stays open.
+// leaves its call-log row) and waits for the connections to finish: each gets closeWait for
+// its goodbye, so that a client that does not read does not hold Close. The store stays open.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closing = true
@@ -238,7 +245,14 @@ func (s *Server) Close() {
 	for _, c := range clients {
 		c.sendError("", ErrShuttingDown)
 	}
+	// Each client gets closeWait to take what is queued for it, the goodbye and the close
+	// frame: one that does not read (a phone gone from the network with messages on the way)
+	// must not keep Close for a write timeout or two.
+	until := time.Now().Add(closeWait)
 	for _, c := range clients {
+		if ws := c.ws.Load(); ws != nil {
+			ws.hurry(until)
+		}
 		c.stop(websocket.StatusGoingAway, string(signal.CodeShuttingDown), false)
 	}
 	s.wg.Wait()

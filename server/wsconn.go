@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"crypto/tls"
 	"encoding/binary"
 	"errors"
@@ -52,8 +53,12 @@ type wsConn struct {
 	tls bool            // nc may hold input already taken from the socket
 
 	woken   atomic.Bool   // wake was called: reads end with errWoken
-	broken  atomic.Bool   // cut was called: writes fail
+	broken  atomic.Bool   // cut was called, or a write failed: writes fail
 	pingOut atomic.Uint64 // the number of our ping that awaits its pong; 0: none
+	// until, once hurry set it, is the latest any write may end (Unix nanoseconds); 0: none.
+	until atomic.Int64
+	// writeTimeout bounds the write of a message; writeTimeout (the constant) when zero.
+	writeTimeout time.Duration
 
 	wmu sync.Mutex // one frame at a time on the wire
 
@@ -111,7 +116,18 @@ func (w *wsConn) cut() {
 	_ = w.nc.SetWriteDeadline(aLongTimeAgo)
 }
 
-// writeFrame writes one final frame of op with payload, within timeout.
+// hurry makes every write end by until, the one in progress included: a closing server does
+// not wait a full write timeout for a client that no longer takes what it is sent.
+func (w *wsConn) hurry(until time.Time) {
+	w.until.Store(until.UnixNano())
+	_ = w.nc.SetWriteDeadline(until)
+	if w.broken.Load() { // after the deadline: cut's own is not undone
+		_ = w.nc.SetWriteDeadline(aLongTimeAgo)
+	}
+}
+
+// writeFrame writes one final frame of op with payload, within timeout (and by hurry's
+// until).
 func (w *wsConn) writeFrame(op byte, payload []byte, timeout time.Duration) error {
 	frame := make([]byte, 0, 10+len(payload))
 	frame = append(frame, 0x80|op)
@@ -127,18 +143,28 @@ func (w *wsConn) writeFrame(op byte, payload []byte, timeout time.Duration) erro
 	frame = append(frame, payload...)
 	w.wmu.Lock()
 	defer w.wmu.Unlock()
-	if err := w.nc.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
+	deadline := time.Now().Add(timeout)
+	if u := w.until.Load(); u != 0 && u < deadline.UnixNano() {
+		deadline = time.Unix(0, u)
+	}
+	if err := w.nc.SetWriteDeadline(deadline); err != nil {
 		return err
 	}
-	if w.broken.Load() { // after the deadline: cut's own deadline is not undone
+	// After the deadline: cut's and hurry's own deadlines are not undone.
+	if w.broken.Load() {
 		return net.ErrClosed
+	}
+	if u := w.until.Load(); u != 0 && u < deadline.UnixNano() {
+		_ = w.nc.SetWriteDeadline(time.Unix(0, u))
 	}
 	_, err := w.nc.Write(frame)
 	return err
 }
 
 // writeText writes one text message.
-func (w *wsConn) writeText(data []byte) error { return w.writeFrame(opText, data, writeTimeout) }
+func (w *wsConn) writeText(data []byte) error {
+	return w.writeFrame(opText, data, cmp.Or(w.writeTimeout, writeTimeout))
+}
 
 // writeClose sends the close frame with status and reason, once.
 func (w *wsConn) writeClose(status websocket.StatusCode, reason string) error {
