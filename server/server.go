@@ -223,9 +223,11 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close tells every connected client the server is shutting down, ends their calls (each
-// leaves its call-log row) and waits for the connections to finish: each gets closeWait for
-// its goodbye, so that a client that does not read does not hold Close. The store stays open.
+// Close tells every connected client the server is shutting down and waits for the
+// connections to finish: each gets closeWait for its goodbye, so that a client that does not
+// read does not hold Close. Connected calls are forgotten, not ended: their media goes on and
+// their ends resume them with the next server; calls still being set up end as failed (each
+// leaves its call-log row). The store stays open.
 func (s *Server) Close() {
 	s.mu.Lock()
 	s.closing = true
