@@ -1,7 +1,6 @@
 package callrun
 
 import (
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -52,13 +51,7 @@ func TestFamilyPageAsksTheTabletToRestart(t *testing.T) {
 				}
 			}
 			assert.Equal(t, []string{call}, ids, "the tablet placed one call")
-			logged := func() int {
-				b, err := os.ReadFile(w.server.log)
-				require.NoError(t, err)
-				return strings.Count(string(b), `msg="call ended"`)
-			}
-			testkit.Eventually(t, "the server logging the call", func() bool { return logged() > 0 })
-			assert.Equal(t, 1, logged(), "one row in the call log")
+			oneCallLogged(t, w)
 		})
 	}
 }
