@@ -273,6 +273,9 @@ func (s *Server) handle(ctx context.Context, c *client, m signal.Message) error 
 		return s.hubOf(c).relay(c, m)
 	case signal.TypeStatus:
 		return s.handleStatus(ctx, c, m)
+	case signal.TypePing:
+		c.send(signal.Message{Type: signal.TypePong})
+		return nil
 	case signal.TypeJoin:
 		return s.handleJoin(ctx, c, m)
 	case signal.TypeAdd:

@@ -685,10 +685,13 @@ function addContact(id) {
 
 // mediaLost reacts to a call in progress losing its media or the server: the page says it is
 // reconnecting, the caller restarts ICE (now and every RESTART_MS while it lasts; the tablet,
-// when it placed the call, does so itself), and the call ends as failed after OUTAGE_MS.
+// when it placed the call, does so itself), and the call ends as failed after OUTAGE_MS. The
+// page checks that its server connection still works: after a network change it does not,
+// and the new one asks the tablet for a restart (resumeCall).
 function mediaLost(c) {
   c.weak = true;
   if (!c.outage) c.outage = setTimeout(() => app.call === c && hangupCall('failed'), OUTAGE_MS);
+  sig.check();
   restartIce(c);
   update();
 }
@@ -732,7 +735,9 @@ function askRestarts(c) {
   const changed = c.netChanged;
   c.netChanged = false;
   for (const p of c.peers.values()) {
-    if (!p.offerer && (changed || p.weak)) sig.send({ type: 'restart', call: c.id, peer: p.id });
+    if (!p.offerer && (changed || p.weak) && sig.send({ type: 'restart', call: c.id, peer: p.id })) {
+      c.restartsSent = (c.restartsSent || 0) + 1;
+    }
   }
 }
 
@@ -964,6 +969,7 @@ window.bedside = {
   conn: () => app.conn,
   resumed: () => (app.call ? app.call.resumed || 0 : 0),
   restartsAsked: () => (app.call ? app.call.restartsAsked || 0 : 0),
+  restartsSent: () => (app.call ? app.call.restartsSent || 0 : 0),
   soundOnly: () => !!(app.call && app.call.soundOnly),
   sound: () => sounds.playing(),
   lang: () => lang,

@@ -18,6 +18,7 @@ export function tokenFromPath() {
 
 const HELLO_TIMEOUT_MS = 10000;
 const MAX_DELAY_MS = 30000;
+const CHECK_MS = 2000; // how long the server has to answer a check's ping
 
 // Signaling keeps the page connected. onMessage gets every message after the welcome (the
 // welcome included); onStatus gets {status, delay?, code?} where status is one of
@@ -35,6 +36,7 @@ export class Signaling {
     this.fatal = '';
     this.restarting = false;
     this.slowDown = false;
+    this.checkTimer = 0;
     addEventListener('online', () => this.retryNow());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.retryNow();
@@ -63,6 +65,11 @@ export class Signaling {
         return;
       }
       if (!msg || typeof msg.type !== 'string') return;
+      if (msg.type === 'pong') {
+        clearTimeout(this.checkTimer);
+        this.checkTimer = 0;
+        return;
+      }
       if (msg.type === 'challenge') {
         this.sendOn(ws, { type: 'hello', role: 'family', token: this.token });
         return;
@@ -89,6 +96,8 @@ export class Signaling {
     ws.onclose = () => {
       clearTimeout(helloTimer);
       if (this.ws !== ws) return;
+      clearTimeout(this.checkTimer);
+      this.checkTimer = 0;
       this.ws = null;
       this.open = false;
       if (this.fatal) {
@@ -114,6 +123,24 @@ export class Signaling {
     if (ws.readyState !== WebSocket.OPEN) return false;
     ws.send(JSON.stringify(msg));
     return true;
+  }
+
+  // check asks the server for a pong; a connection that gives none within CHECK_MS is taken
+  // for dead and left for a new one at once. A socket whose address went with a network change
+  // (Wi-Fi to mobile data) stays open in the browser for minutes, carrying nothing; the page
+  // checks when a call's media stops, so that it is back on the server for the restart.
+  check() {
+    const ws = this.ws;
+    if (!this.open || !ws || this.checkTimer || !this.sendOn(ws, { type: 'ping' })) return;
+    this.checkTimer = setTimeout(() => {
+      this.checkTimer = 0;
+      if (this.ws !== ws) return;
+      ws.onmessage = ws.onclose = null;
+      ws.close();
+      this.ws = null;
+      this.open = false;
+      this.start();
+    }, CHECK_MS);
   }
 
   // retryNow reconnects at once when a retry is pending (the network came back, or the page

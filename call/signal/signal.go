@@ -85,6 +85,11 @@ const (
 	// the sender's network changed, so the media path is dead, and the sender may not offer
 	// itself (two offers would cross). Both ways, relayed like an offer; it carries no SDP.
 	TypeRestart Type = "restart"
+	// TypePing asks the server to answer pong at once: the family page, which cannot send
+	// WebSocket pings, checks with it that its connection still carries messages when a call's
+	// media stops (a socket whose address went with a network change stays open for minutes).
+	TypePing Type = "ping" // C→S
+	TypePong Type = "pong" // S→C: the answer to ping
 
 	TypeLive        Type = "live"        // S→C: a call of this page's patient is in progress, or over
 	TypeJoin        Type = "join"        // C→S: join the call in progress

@@ -52,6 +52,8 @@ func TestDecode(t *testing.T) {
 		{"candidate from a peer", `{"type":"candidate","call":"k1","peer":"device","candidate":{"candidate":""}}`, ""},
 		{"restart", `{"type":"restart","call":"k1"}`, ""},
 		{"restart to a peer", `{"type":"restart","call":"k1","peer":"device"}`, ""},
+		{"ping", `{"type":"ping"}`, ""},
+		{"pong", `{"type":"pong"}`, ""},
 
 		{"not json", `hello`, CodeBadMessage},
 		{"array", `[1,2]`, CodeBadMessage},

@@ -57,6 +57,8 @@ func (m *Message) Validate() error {
 		return need(m.Call != "" && m.Reason.Valid(), "ended needs a call and a known reason")
 	case TypeError:
 		return need(m.Code != "", "error needs a code")
+	case TypePing, TypePong:
+		return nil
 	case TypeStatus:
 		return need(m.Battery != nil && *m.Battery >= BatteryUnknown && *m.Battery <= 100 && validVersion(m.AppVersion),
 			"status needs a battery from -1 to 100 and an app version of at most %d printable characters", maxVersionLen)

@@ -209,6 +209,7 @@ func demoLines(ctx context.Context, st store.Store, baseURL string, pin []byte, 
 		return err
 	}
 	fmt.Fprintf(stdout, "family link: %s\n", info.FamilyURL)
+	fmt.Fprintf(stdout, "family contact: %s\n", info.ContactID)
 	fmt.Fprintf(stdout, "device pairing code: %s\n", info.PairingCode)
 	fmt.Fprintf(stdout, "enrollment token: %s\n", info.EnrollmentToken)
 	fmt.Fprintf(stdout, "enrollment payload: %s\n", payload)

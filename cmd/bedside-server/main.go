@@ -14,9 +14,9 @@
 // the server is shutting down (they reconnect elsewhere; their calls go on) and it exits.
 //
 // With -demo it seeds a demo ward (bed 1, patient Maria, contact Anna) and prints a family
-// link, a device pairing code, the demo bed's enrollment QR payload, a nurse console login
-// and, while the demo ward keeps it, its tablet PIN (server.DemoNursePIN) on stdout. The
-// nurse console is served under /console/. Two subcommands change a ward's data:
+// link, the contact's id, a device pairing code, the demo bed's enrollment QR payload, a
+// nurse console login and, while the demo ward keeps it, its tablet PIN (server.DemoNursePIN)
+// on stdout. The nurse console is served under /console/. Two subcommands change a ward's data:
 //
 //	bedside-server user add -data DIR -name NAME -role admin|nurse [-ward W]
 //	bedside-server enroll -data DIR -ward NAME [-bed B] [-png FILE] [-base-url URL]

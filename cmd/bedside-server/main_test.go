@@ -41,7 +41,7 @@ func TestRunDemo(t *testing.T) {
 	}()
 	lines := bufio.NewScanner(outR)
 	got := map[string]string{}
-	for len(got) < 6 && lines.Scan() {
+	for len(got) < 7 && lines.Scan() {
 		k, v, ok := strings.Cut(lines.Text(), ": ")
 		require.True(t, ok, lines.Text())
 		got[k] = v
@@ -52,6 +52,7 @@ func TestRunDemo(t *testing.T) {
 	require.NotContains(t, link, ":0/")
 	require.Len(t, strings.ReplaceAll(code, "-", ""), 8)
 	require.NotEmpty(t, token)
+	require.NotEmpty(t, got["family contact"])
 
 	// The printed secrets work: the page loads, the code pairs a tablet, the link says hello.
 	resp, err := http.Get(link)

@@ -16,6 +16,7 @@
 //
 // Its tests also run the family page in Chromium and Firefox (internal/browsertest) in the
 // family's namespace, in place of the family's bedside-peer: through loss, delay and a cut;
+// answering the tablet's call and moving to another network (it asks the tablet to restart);
 // on a link too thin for video; and on one LAN segment (NewLANWard, netbed.NewLAN: no router,
 // no relay) where Firefox hides its address behind an mDNS name.
 //

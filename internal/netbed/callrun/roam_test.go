@@ -60,6 +60,13 @@ func testAddressChange(t *testing.T, host string) {
 		assert.Len(t, ids, 1, "%s: one call", who)
 		assert.LessOrEqual(t, len(rings), 1, "%s: it did not ring again", who) // an auto-answered ring may not show
 	}
+	oneCallLogged(t, w)
+}
+
+// oneCallLogged waits until the ward server logged a call ended, and checks it logged one: one
+// row in the call log.
+func oneCallLogged(t *testing.T, w *Ward) {
+	t.Helper()
 	logged := func() int {
 		b, err := os.ReadFile(w.server.log)
 		require.NoError(t, err)

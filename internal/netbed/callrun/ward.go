@@ -49,6 +49,9 @@ type Ward struct {
 	url  string
 
 	familyToken string
+	contact     string // the demo family's contact id: whom the tablet calls (TabletCalls)
+	pairCode    string
+	tabletData  string // the tablet's identity, kept when TabletCalls starts it again
 	server      *proc
 	tablet      *proc
 }
@@ -75,16 +78,16 @@ func NewWard(tb testing.TB, bins Binaries) *Ward {
 	return startWard(tb, bins, bed, "-turn", addr+":3478", "-turn-tcp", addr+":3478", "-turn-ip", addr)
 }
 
-// startWard starts the ward server, with more flags, and the tablet on bed.
+// startWard starts the ward server, with more flags, and the tablet, answering every call, on
+// bed.
 func startWard(tb testing.TB, bins Binaries, bed *netbed.Bed, flags ...string) *Ward {
 	tb.Helper()
 	addr := bed.Addr(netbed.Server).String()
 	w := &Ward{Bed: bed, bins: bins, url: "http://" + addr + ":" + serverPort}
 	w.server = startProc(tb, "server", bed.Command(netbed.Server, bins.Server, append([]string{"-demo",
 		"-addr", addr + ":" + serverPort, "-data", tb.TempDir(), "-log-level", serverLogLevel()}, flags...)...))
-	var code string
 	deadline := time.After(30 * time.Second)
-	for w.familyToken == "" || code == "" {
+	for w.familyToken == "" || w.pairCode == "" || w.contact == "" {
 		select {
 		case l, ok := <-w.server.lines:
 			if !ok {
@@ -94,18 +97,41 @@ func startWard(tb testing.TB, bins Binaries, bed *netbed.Bed, flags ...string) *
 				_, w.familyToken, _ = strings.Cut(link, "/j/")
 			}
 			if c, ok := strings.CutPrefix(l.text, "device pairing code: "); ok {
-				code = c
+				w.pairCode = c
+			}
+			if c, ok := strings.CutPrefix(l.text, "family contact: "); ok {
+				w.contact = c
 			}
 		case <-deadline:
 			tb.Fatalf("the ward server printed no family link and pairing code; its stderr:\n%s", w.server.stderrTail())
 		}
 	}
-	w.tablet = startProc(tb, "tablet", bed.Command(netbed.Tablet, bins.Peer, "-server", w.url, "-pair", code,
-		"-auto-answer", "-stats-every", StatsEvery.String(), "-name", "netbed tablet", "-log-level", peerLogLevel()))
+	w.tabletData = tb.TempDir()
+	w.startTablet(tb, "-auto-answer")
+	return w
+}
+
+// startTablet starts the tablet with more flags (enrolling it the first time) and waits until
+// it is on the server.
+func (w *Ward) startTablet(tb testing.TB, flags ...string) {
+	tb.Helper()
+	w.tablet = startProc(tb, "tablet", w.Bed.Command(netbed.Tablet, w.bins.Peer, append([]string{"-server", w.url,
+		"-pair", w.pairCode, "-data", w.tabletData, "-stats-every", StatsEvery.String(), "-name", "netbed tablet",
+		"-log-level", peerLogLevel()}, flags...)...))
 	if _, ok := w.tablet.waitLine("ready ", 30*time.Second); !ok {
 		tb.Fatalf("the tablet did not connect; its stderr:\n%s", w.tablet.stderrTail())
 	}
-	return w
+}
+
+// TabletCalls has the tablet call the demo family, the tablet offering: it starts the tablet
+// again, the same device, as a bedside-peer that dials the family's contact once connected.
+// The family must be on the server already (its page open) for the call to ring.
+func (w *Ward) TabletCalls(tb testing.TB) {
+	tb.Helper()
+	if err := w.tablet.stop(10 * time.Second); err != nil {
+		tb.Fatalf("stopping the tablet: %v", err)
+	}
+	w.startTablet(tb, "-dial", w.contact)
 }
 
 // family starts the family peer, which calls the patient and hangs up hold after the call is up.
