@@ -71,3 +71,24 @@ func TestFamilyPageRestartsWhenTheTabletMoves(t *testing.T) {
 	require.Equal(t, "in-call", pageState(t, page))
 	assert.Equal(t, call, browsertest.EvalAs[string](t, page, `window.bedside.call()`), "the same call goes on")
 }
+
+// TestFamilyPageMovesAfterCalling: the family page calls the tablet (the page offers), then
+// the page's phone moves to another network. The browser keeps the page's WebSocket "open" on
+// the address that went, so the page checks it when its media stops (a ping the server answers)
+// and opens a new one, over which its restart offer goes: media flows both ways again in the
+// same call, and the ward logs one call.
+func TestFamilyPageMovesAfterCalling(t *testing.T) {
+	w := NewWard(t, bins)
+	page := familyBrowser(t, w, "chromium", browsertest.Options{})
+	callThePatient(t, w, page)
+	call := browsertest.EvalAs[string](t, page, `window.bedside.call()`)
+	mediaFlows(t, w, page, "before the move", 30)
+
+	w.Bed.Move(netbed.Family)
+	mediaFlows(t, w, page, "after the move", 30)
+	require.Equal(t, "in-call", pageState(t, page))
+	assert.Equal(t, call, browsertest.EvalAs[string](t, page, `window.bedside.call()`), "the same call goes on")
+	page.Click("#hangup")
+	testkit.Eventually(t, "the call ended", func() bool { return pageState(t, page) == "ended" })
+	oneCallLogged(t, w)
+}
