@@ -35,13 +35,7 @@ func (e *env) dialSmall() *ws {
 	hc := &http.Client{Transport: &http.Transport{DialContext: d.DialContext}}
 	c, _, err := websocket.Dial(ctx, e.wsURL(), &websocket.DialOptions{HTTPClient: hc})
 	require.NoError(e.t, err)
-	c.SetReadLimit(1 << 20)
-	w := &ws{t: e.t, c: c}
-	e.t.Cleanup(func() { c.CloseNow() })
-	m := w.next()
-	require.Equal(e.t, signal.TypeChallenge, m.Type)
-	w.nonce = m.Nonce
-	return w
+	return greeted(e.t, c)
 }
 
 // stuckOffers is how many 45 KB offers the test relays to a tablet that does not read: more

@@ -65,13 +65,7 @@ func (e *env) dialTo(url string) *ws {
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, url, nil)
 	require.NoError(e.t, err)
-	c.SetReadLimit(1 << 20)
-	w := &ws{t: e.t, c: c}
-	e.t.Cleanup(func() { c.CloseNow() })
-	m := w.next()
-	require.Equal(e.t, signal.TypeChallenge, m.Type)
-	w.nonce = m.Nonce
-	return w
+	return greeted(e.t, c)
 }
 
 func (e *env) familyAt(url, token string) *ws {

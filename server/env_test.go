@@ -188,12 +188,18 @@ func (e *env) dial() *ws {
 	defer cancel()
 	c, _, err := websocket.Dial(ctx, e.wsURL(), nil)
 	require.NoError(e.t, err)
+	return greeted(e.t, c)
+}
+
+// greeted wraps a new connection c (closed when the test ends) and reads the challenge.
+func greeted(t testing.TB, c *websocket.Conn) *ws {
+	t.Helper()
 	c.SetReadLimit(1 << 20)
-	w := &ws{t: e.t, c: c}
-	e.t.Cleanup(func() { c.CloseNow() })
+	w := &ws{t: t, c: c}
+	t.Cleanup(func() { c.CloseNow() })
 	m := w.next()
-	require.Equal(e.t, signal.TypeChallenge, m.Type)
-	require.GreaterOrEqual(e.t, len(m.Nonce), 22)
+	require.Equal(t, signal.TypeChallenge, m.Type)
+	require.GreaterOrEqual(t, len(m.Nonce), 22)
 	w.nonce = m.Nonce
 	return w
 }

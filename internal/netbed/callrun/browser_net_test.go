@@ -57,11 +57,7 @@ func TestFamilyPageThroughLossAndACut(t *testing.T) {
 // so it restarts ICE); the tablet moves to another network and asks the page for a restart;
 // the page honours it, and media flows both ways again in the same call.
 func TestFamilyPageRestartsWhenTheTabletMoves(t *testing.T) {
-	w := NewWard(t, bins)
-	page := familyBrowser(t, w, "chromium", browsertest.Options{})
-	callThePatient(t, w, page)
-	call := browsertest.EvalAs[string](t, page, `window.bedside.call()`)
-	mediaFlows(t, w, page, "before the move", 30)
+	w, page, call := chromiumCallsThePatient(t)
 
 	w.Bed.MoveTablet()
 	testkit.Eventually(t, "the tablet asking the page for a restart", func() bool {
@@ -78,11 +74,7 @@ func TestFamilyPageRestartsWhenTheTabletMoves(t *testing.T) {
 // and opens a new one, over which its restart offer goes: media flows both ways again in the
 // same call, and the ward logs one call.
 func TestFamilyPageMovesAfterCalling(t *testing.T) {
-	w := NewWard(t, bins)
-	page := familyBrowser(t, w, "chromium", browsertest.Options{})
-	callThePatient(t, w, page)
-	call := browsertest.EvalAs[string](t, page, `window.bedside.call()`)
-	mediaFlows(t, w, page, "before the move", 30)
+	w, page, call := chromiumCallsThePatient(t)
 
 	w.Bed.Move(netbed.Family)
 	mediaFlows(t, w, page, "after the move", 30)
@@ -91,4 +83,15 @@ func TestFamilyPageMovesAfterCalling(t *testing.T) {
 	page.Click("#hangup")
 	testkit.Eventually(t, "the call ended", func() bool { return pageState(t, page) == "ended" })
 	oneCallLogged(t, w)
+}
+
+// chromiumCallsThePatient starts a ward, and the family page in Chromium calling the tablet,
+// with media flowing both ways; it returns the ward, the page and the call's id.
+func chromiumCallsThePatient(t *testing.T) (*Ward, browsertest.Tab, string) {
+	w := NewWard(t, bins)
+	page := familyBrowser(t, w, "chromium", browsertest.Options{})
+	callThePatient(t, w, page)
+	call := browsertest.EvalAs[string](t, page, `window.bedside.call()`)
+	mediaFlows(t, w, page, "before the move", 30)
+	return w, page, call
 }
