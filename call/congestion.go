@@ -104,7 +104,7 @@ func (s *Session) rateLoop(bwe *gcc.SendSideBWE, gate *resendGate, poke <-chan s
 		if bps > 0 {
 			gate.setBudget(int(resendShare * float64(bps)))
 		}
-		// The video gets what the re-sends leave (gate.go): sent on top, they would overfill
+		// The video gets what the re-sends leave (resend_gate.go): sent on top, they would overfill
 		// the link the estimate measures.
 		bps = max(bps-resentBps, 0)
 		if bps <= 0 || (last != 0 && abs(bps-last) < int(minRateStep*float64(last))) {

@@ -20,11 +20,7 @@ func TestGroupCallPairOneWayCut(t *testing.T) {
 	dev, anna, ben := groupTrioLosing(t, func(from, to string) bool {
 		return cut.Load() && from == "anna" && to == "ben"
 	}, nil)
-	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
-	require.NoError(t, ben.Join(t.Context(), id))
-	anna.inCallWith(t, signal.DevicePeer, "ben")
-	ben.inCallWith(t, signal.DevicePeer, "anna")
-	anna.receives(t, "ben")
+	id := trioInCall(t, dev, anna, ben)
 
 	cut.Store(true)
 	testkit.Eventually(t, "ben restarting the pair's ICE", func() bool {

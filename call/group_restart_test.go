@@ -25,11 +25,7 @@ import (
 func TestGroupCallPairRestartsICE(t *testing.T) {
 	var cut atomic.Bool
 	dev, anna, ben := groupTrio(t, &cut, nil)
-	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
-	require.NoError(t, ben.Join(t.Context(), id))
-	anna.inCallWith(t, signal.DevicePeer, "ben")
-	ben.inCallWith(t, signal.DevicePeer, "anna")
-	anna.receives(t, "ben")
+	id := trioInCall(t, dev, anna, ben)
 
 	cut.Store(true)
 	reconnecting := func(s Snapshot, peer string) bool {
@@ -72,11 +68,7 @@ func TestGroupCallPairsRestartWhenAsked(t *testing.T) {
 		return []netip.Addr{netip.MustParseAddr("10.0.2.2")}, nil
 	}
 	dev, anna, ben := groupTrio(t, &cut, addrs)
-	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
-	require.NoError(t, ben.Join(t.Context(), id))
-	anna.inCallWith(t, signal.DevicePeer, "ben")
-	ben.inCallWith(t, signal.DevicePeer, "anna")
-	anna.receives(t, "ben")
+	id := trioInCall(t, dev, anna, ben)
 
 	moved.Store(true)
 	testkit.Eventually(t, "the tablet and ben restarting their pairs with anna", func() bool {
@@ -94,6 +86,18 @@ func TestGroupCallPairsRestartWhenAsked(t *testing.T) {
 	anna.receives(t, "ben")
 	ben.receives(t, "anna")
 	require.Equal(t, id, anna.Snapshot().Call.ID, "the same call goes on")
+}
+
+// trioInCall puts the three in one call (Anna calls, Ben joins) with Ben's picture reaching
+// Anna, and returns the call's id.
+func trioInCall(t *testing.T, dev, anna, ben *groupPhone) string {
+	t.Helper()
+	id := callInProgress(t, t.Context(), dev.testPhone, anna.testPhone, "anna")
+	require.NoError(t, ben.Join(t.Context(), id))
+	anna.inCallWith(t, signal.DevicePeer, "ben")
+	ben.inCallWith(t, signal.DevicePeer, "anna")
+	anna.receives(t, "ben")
+	return id
 }
 
 // groupTrio starts a tablet, Anna and Ben on a virtual network whose path between Anna and

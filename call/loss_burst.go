@@ -23,36 +23,22 @@ const (
 	burstEvery = time.Second
 )
 
-// lossBurst watches the sequence numbers of a video stream for bursts of loss. Only the
-// stream's receiving loop uses it; times come from the caller.
+// lossBurst watches a video stream for bursts of loss, from what its nackList finds missing.
+// Only the stream's receiving loop uses it; times come from the caller.
 type lossBurst struct {
-	started bool
-	highest uint16
-	looks   []burstLook // oldest first, within burstWindow
-	asked   time.Time   // the last burst that asked
+	looks []burstLook // oldest first, within burstWindow
+	asked time.Time   // the last burst that asked
 }
 
 type burstLook struct {
-	at        time.Time
-	due, lost int // packets due with this look, of which lost (the gap before it)
+	at   time.Time
+	lost int // packets found missing before the one read (nackList.got)
 }
 
-// got takes a packet's sequence number read at now and tells whether a burst now asks for a
-// keyframe.
-func (b *lossBurst) got(seq uint16, now time.Time) bool {
-	if !b.started {
-		b.started, b.highest = true, seq
-		return false
-	}
-	d := int(int16(seq - b.highest))
-	if d <= 0 {
-		return false // late, or a re-send
-	}
-	b.highest = seq
-	if d-1 > maxNackGap {
-		d = 1 // a cut, or the sender starting afresh: not a burst of this link's
-	}
-	b.looks = append(b.looks, burstLook{at: now, due: d, lost: d - 1})
+// got takes the newest packet so far, read at now, with the packets found missing before it,
+// and tells whether a burst now asks for a keyframe.
+func (b *lossBurst) got(now time.Time, missing int) bool {
+	b.looks = append(b.looks, burstLook{at: now, lost: missing})
 	n := 0
 	for n < len(b.looks) && now.Sub(b.looks[n].at) > burstWindow {
 		n++
@@ -60,7 +46,7 @@ func (b *lossBurst) got(seq uint16, now time.Time) bool {
 	b.looks = b.looks[n:]
 	due, lost := 0, 0
 	for _, l := range b.looks {
-		due, lost = due+l.due, lost+l.lost
+		due, lost = due+1+l.lost, lost+l.lost
 	}
 	if lost < burstLost || float64(lost) < burstShare*float64(due) ||
 		(!b.asked.IsZero() && now.Sub(b.asked) < burstEvery) {

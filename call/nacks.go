@@ -47,21 +47,24 @@ type nackList struct {
 	repair time.Duration
 }
 
-// got records a packet read at now; repaired is true for a re-send (from the RTX stream).
-func (l *nackList) got(seq uint16, repaired bool, now time.Time) {
+// got records a packet read at now; repaired is true for a re-send (from the RTX stream). It
+// returns whether the packet is the newest so far, and how many packets it found missing
+// before it (none for a jump over maxNackGap).
+func (l *nackList) got(seq uint16, repaired bool, now time.Time) (newest bool, missing int) {
 	if !l.started {
 		l.started, l.highest = true, seq
-		return
+		return true, 0
 	}
 	d := int(int16(seq - l.highest))
 	if d > 0 {
 		if d > 1 && d-1 <= maxNackGap {
+			missing = d - 1
 			for s := l.highest + 1; s != seq && len(l.lost) < maxLost; s++ {
 				l.lost = append(l.lost, lostPacket{seq: s, found: now})
 			}
 		}
 		l.highest = seq
-		return
+		return true, missing
 	}
 	for i, p := range l.lost {
 		if p.seq != seq {
@@ -77,8 +80,9 @@ func (l *nackList) got(seq uint16, repaired bool, now time.Time) {
 			l.measure(now.Sub(p.first))
 		}
 		l.lost = append(l.lost[:i], l.lost[i+1:]...)
-		return
+		return false, 0
 	}
+	return false, 0
 }
 
 // measure folds one ask-to-re-send time into the smoothed one.

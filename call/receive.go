@@ -85,12 +85,11 @@ func (s *Session) receiveVideo(track *webrtc.TrackRemote) {
 			continue
 		}
 		if capped {
-			capped, frames, nacks = false, newFrameAssembler(track.Codec().ClockRate), nackList{repair: nacks.repair}
+			capped, frames, nacks, burst = false, newFrameAssembler(track.Codec().ClockRate), nackList{repair: nacks.repair}, lossBurst{}
 			askKeyFrame()
 		}
 		now := time.Now()
-		nacks.got(pkt.SequenceNumber, repaired, now)
-		if !repaired && burst.got(pkt.SequenceNumber, now) {
+		if newest, missing := nacks.got(pkt.SequenceNumber, repaired, now); newest && burst.got(now, missing) {
 			s.log.Debug("video loss burst: asking for a keyframe")
 			askKeyFrame()
 		}
